@@ -1,0 +1,423 @@
+//! DER tag-length-value walking with byte offsets, and the raw ASN.1 tree the dashboard shows.
+//!
+//! This is deliberately small and defensive: it is the part that tells a person *where* their
+//! bytes stop making sense ("SEQUENCE at offset 0 declares 1200 content bytes, 900 remain").
+
+use serde::Serialize;
+
+/// Deepest nesting the tree walker follows; real certificates nest fewer than 12 levels.
+const MAX_DEPTH: usize = 64;
+/// Most nodes one tree may hold, so a hostile input cannot make the page allocate without bound.
+const MAX_NODES: usize = 20_000;
+
+/// Why bytes are not well-formed DER.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[non_exhaustive]
+pub enum Asn1Error {
+    /// The input ended inside a tag or length.
+    #[error("truncated DER at byte offset {offset}: expected {expected}, found end of input")]
+    Truncated {
+        /// Byte offset where more input was expected.
+        offset: usize,
+        /// What was expected there.
+        expected: &'static str,
+    },
+    /// A value's declared length runs past the end of the input.
+    #[error(
+        "truncated DER: {tag} at byte offset {offset} declares {declared} content bytes but only {available} remain"
+    )]
+    LengthOverrun {
+        /// Offset of the element's tag.
+        offset: usize,
+        /// The element's tag name.
+        tag: String,
+        /// Declared content length.
+        declared: usize,
+        /// Bytes actually left.
+        available: usize,
+    },
+    /// Indefinite lengths are BER, not DER.
+    #[error("indefinite length at byte offset {offset}: DER requires definite lengths")]
+    IndefiniteLength {
+        /// Offset of the length octets.
+        offset: usize,
+    },
+    /// A length field of more than 4 octets.
+    #[error("length at byte offset {offset} uses {octets} octets; at most 4 are supported")]
+    LengthTooLong {
+        /// Offset of the length octets.
+        offset: usize,
+        /// Octets the length claimed.
+        octets: usize,
+    },
+    /// A tag number that does not fit in 32 bits.
+    #[error("tag number at byte offset {offset} is too large")]
+    TagTooLarge {
+        /// Offset of the tag.
+        offset: usize,
+    },
+    /// The tree would exceed the depth or size budget.
+    #[error("ASN.1 structure at byte offset {offset} nests deeper than {MAX_DEPTH} levels or has more than {MAX_NODES} elements")]
+    TooComplex {
+        /// Offset where the budget ran out.
+        offset: usize,
+    },
+}
+
+/// The class of an ASN.1 tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TagClass {
+    /// Universal (SEQUENCE, INTEGER, …).
+    Universal,
+    /// Application-specific.
+    Application,
+    /// Context-specific (`[0]`, `[3]`, …).
+    Context,
+    /// Private.
+    Private,
+}
+
+/// One decoded tag-length header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// Offset of the first tag octet in the whole input.
+    pub offset: usize,
+    /// Tag class.
+    pub class: TagClass,
+    /// Whether the value holds further elements.
+    pub constructed: bool,
+    /// Tag number within its class.
+    pub number: u32,
+    /// Octets of tag plus length.
+    pub header_len: usize,
+    /// Octets of content.
+    pub content_len: usize,
+}
+
+impl Header {
+    /// Total encoded length: header plus content.
+    pub fn total_len(&self) -> usize {
+        self.header_len + self.content_len
+    }
+
+    /// A readable tag name: `SEQUENCE`, `INTEGER`, `[0]`, `[APPLICATION 2]`.
+    pub fn tag_name(&self) -> String {
+        match self.class {
+            TagClass::Universal => universal_name(self.number).map_or_else(
+                || format!("UNIVERSAL {}", self.number),
+                str::to_owned,
+            ),
+            TagClass::Context => format!("[{}]", self.number),
+            TagClass::Application => format!("[APPLICATION {}]", self.number),
+            TagClass::Private => format!("[PRIVATE {}]", self.number),
+        }
+    }
+}
+
+fn universal_name(number: u32) -> Option<&'static str> {
+    Some(match number {
+        1 => "BOOLEAN",
+        2 => "INTEGER",
+        3 => "BIT STRING",
+        4 => "OCTET STRING",
+        5 => "NULL",
+        6 => "OBJECT IDENTIFIER",
+        10 => "ENUMERATED",
+        12 => "UTF8String",
+        16 => "SEQUENCE",
+        17 => "SET",
+        19 => "PrintableString",
+        20 => "T61String",
+        22 => "IA5String",
+        23 => "UTCTime",
+        24 => "GeneralizedTime",
+        26 => "VisibleString",
+        28 => "UniversalString",
+        30 => "BMPString",
+        _ => return None,
+    })
+}
+
+/// Reads the tag and length at `input[0..]`; `base` is the offset of `input` in the whole buffer.
+/// Checks that the declared content fits in `input`.
+pub fn read_header(input: &[u8], base: usize) -> Result<Header, Asn1Error> {
+    let first = *input.first().ok_or(Asn1Error::Truncated { offset: base, expected: "a tag" })?;
+    let class = match first >> 6 {
+        0 => TagClass::Universal,
+        1 => TagClass::Application,
+        2 => TagClass::Context,
+        _ => TagClass::Private,
+    };
+    let constructed = first & 0x20 != 0;
+    let mut pos = 1;
+    let mut number = u32::from(first & 0x1f);
+    if number == 0x1f {
+        number = 0;
+        loop {
+            let b = *input.get(pos).ok_or(Asn1Error::Truncated {
+                offset: base + pos,
+                expected: "a high tag number octet",
+            })?;
+            pos += 1;
+            if number > (u32::MAX >> 7) {
+                return Err(Asn1Error::TagTooLarge { offset: base });
+            }
+            number = (number << 7) | u32::from(b & 0x7f);
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+    }
+    let len_offset = base + pos;
+    let first_len = *input.get(pos).ok_or(Asn1Error::Truncated { offset: len_offset, expected: "a length" })?;
+    pos += 1;
+    let content_len = if first_len < 0x80 {
+        usize::from(first_len)
+    } else if first_len == 0x80 {
+        return Err(Asn1Error::IndefiniteLength { offset: len_offset });
+    } else {
+        let octets = usize::from(first_len & 0x7f);
+        if octets > 4 {
+            return Err(Asn1Error::LengthTooLong { offset: len_offset, octets });
+        }
+        let mut len = 0usize;
+        for _ in 0..octets {
+            let b = *input.get(pos).ok_or(Asn1Error::Truncated {
+                offset: base + pos,
+                expected: "a length octet",
+            })?;
+            pos += 1;
+            len = (len << 8) | usize::from(b);
+        }
+        len
+    };
+    let header = Header { offset: base, class, constructed, number, header_len: pos, content_len };
+    let available = input.len() - pos;
+    if content_len > available {
+        return Err(Asn1Error::LengthOverrun {
+            offset: base,
+            tag: header.tag_name(),
+            declared: content_len,
+            available,
+        });
+    }
+    Ok(header)
+}
+
+/// One element of the raw ASN.1 tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Node {
+    /// Offset of the tag in the whole input.
+    pub offset: usize,
+    /// Octets of tag plus length.
+    pub header_len: usize,
+    /// Octets of content.
+    pub content_len: usize,
+    /// Readable tag name.
+    pub tag: String,
+    /// A short rendering of primitive values (OIDs dotted, strings, times, hex preview).
+    pub value: Option<String>,
+    /// Children of constructed values, and DER encapsulated in OCTET/BIT STRINGs.
+    pub children: Vec<Node>,
+}
+
+/// Builds the ASN.1 tree of one DER element at the start of `input`.
+pub fn tree(input: &[u8]) -> Result<Node, Asn1Error> {
+    let mut budget = MAX_NODES;
+    node(input, 0, 0, &mut budget)
+}
+
+fn node(input: &[u8], base: usize, depth: usize, budget: &mut usize) -> Result<Node, Asn1Error> {
+    if depth > MAX_DEPTH || *budget == 0 {
+        return Err(Asn1Error::TooComplex { offset: base });
+    }
+    *budget -= 1;
+    let header = read_header(input, base)?;
+    let content = input.get(header.header_len..header.total_len()).unwrap_or_default();
+    let content_base = base + header.header_len;
+    let mut value = None;
+    let mut children = Vec::new();
+    if header.constructed {
+        children = sequence(content, content_base, depth, budget)?;
+    } else if header.class == TagClass::Universal {
+        value = Some(render_primitive(header.number, content));
+        // Extensions and keys wrap DER inside OCTET and BIT STRINGs: show it when it parses fully.
+        let inner = match header.number {
+            4 => Some((content, content_base)),
+            3 => content.get(1..).filter(|_| content.first() == Some(&0)).map(|c| (c, content_base + 1)),
+            _ => None,
+        };
+        if let Some((inner, inner_base)) = inner {
+            if inner.first().is_some_and(|b| *b == 0x30 || *b == 0x31) {
+                let mut trial_budget = *budget;
+                if let Ok(nodes) = sequence(inner, inner_base, depth, &mut trial_budget) {
+                    *budget = trial_budget;
+                    children = nodes;
+                }
+            }
+        }
+    } else {
+        value = Some(hex_preview(content));
+    }
+    Ok(Node {
+        offset: base,
+        header_len: header.header_len,
+        content_len: header.content_len,
+        tag: header.tag_name(),
+        value,
+        children,
+    })
+}
+
+fn sequence(mut content: &[u8], mut base: usize, depth: usize, budget: &mut usize) -> Result<Vec<Node>, Asn1Error> {
+    let mut out = Vec::new();
+    while !content.is_empty() {
+        let child = node(content, base, depth + 1, budget)?;
+        let used = child.header_len + child.content_len;
+        content = content.get(used..).unwrap_or_default();
+        base += used;
+        out.push(child);
+    }
+    Ok(out)
+}
+
+fn render_primitive(number: u32, content: &[u8]) -> String {
+    match number {
+        1 => (if content.first().is_some_and(|b| *b != 0) { "TRUE" } else { "FALSE" }).to_owned(),
+        2 | 10 => integer(content),
+        5 => String::new(),
+        6 => oid(content).unwrap_or_else(|| hex_preview(content)),
+        12 | 19 | 20 | 22 | 23 | 24 | 26 => String::from_utf8_lossy(content).into_owned(),
+        30 => {
+            let units: Vec<u16> = content.chunks(2).map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])).collect();
+            String::from_utf16_lossy(&units)
+        }
+        3 => match content.split_first() {
+            Some((unused, bits)) => format!("{} bits: {}", bits.len() * 8 - usize::from(*unused).min(bits.len() * 8), hex_preview(bits)),
+            None => "empty".to_owned(),
+        },
+        _ => hex_preview(content),
+    }
+}
+
+fn integer(content: &[u8]) -> String {
+    if content.len() <= 8 {
+        let mut v: i64 = if content.first().is_some_and(|b| b & 0x80 != 0) { -1 } else { 0 };
+        for b in content {
+            v = (v << 8) | i64::from(*b);
+        }
+        v.to_string()
+    } else {
+        format!("0x{}", hex::upper(content))
+    }
+}
+
+/// Renders a DER-encoded OBJECT IDENTIFIER's content octets in dotted form.
+pub fn oid(content: &[u8]) -> Option<String> {
+    let mut arcs: Vec<u64> = Vec::new();
+    let mut value: u64 = 0;
+    for (i, b) in content.iter().enumerate() {
+        if value > (u64::MAX >> 7) {
+            return None;
+        }
+        value = (value << 7) | u64::from(b & 0x7f);
+        if b & 0x80 == 0 {
+            if arcs.is_empty() {
+                let first = (value / 40).min(2);
+                arcs.push(first);
+                arcs.push(value - first * 40);
+            } else {
+                arcs.push(value);
+            }
+            value = 0;
+        } else if i + 1 == content.len() {
+            return None;
+        }
+    }
+    if arcs.is_empty() {
+        return None;
+    }
+    Some(arcs.iter().map(u64::to_string).collect::<Vec<_>>().join("."))
+}
+
+fn hex_preview(content: &[u8]) -> String {
+    const SHOWN: usize = 32;
+    if content.len() <= SHOWN {
+        hex::spaced(content)
+    } else {
+        format!("{} … ({} bytes)", hex::spaced(&content[..SHOWN]), content.len())
+    }
+}
+
+/// Hexadecimal renderings used across reports.
+pub mod hex {
+    /// `AB:CD:EF` — the form openssl prints fingerprints in.
+    pub fn colon(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
+    }
+
+    /// `ABCDEF`.
+    pub fn upper(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02X}")).collect()
+    }
+
+    /// `ab cd ef`.
+    pub fn spaced(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_long_form_lengths() {
+        let mut der = vec![0x30, 0x82, 0x01, 0x00];
+        der.extend(std::iter::repeat_n(0u8, 256));
+        let h = read_header(&der, 0).unwrap();
+        assert_eq!((h.header_len, h.content_len, h.tag_name().as_str()), (4, 256, "SEQUENCE"));
+    }
+
+    #[test]
+    fn truncation_names_the_offset_and_the_shortfall() {
+        let e = read_header(&[0x30, 0x82, 0x04, 0xb0, 0x30], 0).unwrap_err();
+        assert_eq!(e.to_string(), "truncated DER: SEQUENCE at byte offset 0 declares 1200 content bytes but only 1 remain");
+    }
+
+    #[test]
+    fn indefinite_lengths_are_refused() {
+        assert!(matches!(read_header(&[0x30, 0x80, 0, 0], 7), Err(Asn1Error::IndefiniteLength { offset: 8 })));
+    }
+
+    #[test]
+    fn oids_render_dotted() {
+        assert_eq!(oid(&[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b]).as_deref(), Some("1.2.840.113549.1.1.11"));
+        assert_eq!(oid(&[0x55, 0x1d, 0x11]).as_deref(), Some("2.5.29.17"));
+        assert_eq!(oid(&[0x86]), None);
+    }
+
+    #[test]
+    fn tree_walks_nested_and_encapsulated_values() {
+        // SEQUENCE { OID 2.5.29.17, OCTET STRING { SEQUENCE { [2] "a" } } }
+        let der = [0x30, 0x0c, 0x06, 0x03, 0x55, 0x1d, 0x11, 0x04, 0x05, 0x30, 0x03, 0x82, 0x01, b'a'];
+        let t = tree(&der).unwrap();
+        assert_eq!(t.children.len(), 2);
+        assert_eq!(t.children[0].value.as_deref(), Some("2.5.29.17"));
+        assert_eq!(t.children[1].children[0].children[0].tag, "[2]");
+        assert_eq!(t.children[1].children[0].children[0].offset, 11);
+    }
+
+    #[test]
+    fn deep_nesting_hits_the_budget_not_the_stack() {
+        let mut nested = vec![0x05, 0x00];
+        for _ in 0..100 {
+            let len = nested.len() as u16;
+            let mut outer = vec![0x30, 0x82, (len >> 8) as u8, len as u8];
+            outer.extend(&nested);
+            nested = outer;
+        }
+        assert!(matches!(tree(&nested), Err(Asn1Error::TooComplex { .. })));
+    }
+}

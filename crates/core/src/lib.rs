@@ -1,0 +1,31 @@
+//! # tlscope-core — the judge
+//!
+//! Decodes what a person drops (PEM, DER, bundles) into observations and judges them.
+//! It runs natively inside the `tlscope` agent and as WebAssembly inside the dashboard,
+//! so it does no I/O and never reads a clock: the moment of judgement is always a
+//! [`Timestamp`] parameter.
+//!
+//! Data flows one way: **bytes → observation → judgement → report → view**.
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`asn1`] | DER tag-length-value walking with byte offsets, and the raw ASN.1 tree |
+//! | [`decode`] | turning arbitrary bytes into items (certificates, keys, …) or a located error |
+//! | [`certificate`] | the details of one X.509 certificate: names, validity, keys, fingerprints |
+//! | [`timestamp`] | the `now` every judgement is made at |
+//!
+//! The core never panics on input: every parser returns `Result`, and the fuzz targets
+//! and property tests exercise that promise.
+
+#![forbid(unsafe_code, unused_must_use)]
+#![warn(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod asn1;
+pub mod certificate;
+pub mod decode;
+pub mod timestamp;
+
+pub use certificate::{Certificate, DistinguishedName, PublicKeyInfo, SubjectAltName, Validity};
+pub use decode::{DecodeError, Decoded, Item, decode};
+pub use timestamp::Timestamp;
