@@ -15,7 +15,7 @@ use crate::certificate::Certificate;
 pub use pem::{PemBlock, looks_like_pem, scan as scan_pem};
 
 /// Everything found in one input.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Decoded {
     /// What decoded, in input order.
     pub items: Vec<Item>,
@@ -35,7 +35,7 @@ pub struct Source {
 }
 
 /// One thing recognised in the input.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum Item {

@@ -1,0 +1,142 @@
+//! `tlscope inspect FILE...`: decode each file with the core and render what it holds, as text for
+//! people or JSON for pipelines. Exit status is non-zero when any file fails to decode.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+use tlscope_core::certificate::ValidityStatus;
+use tlscope_core::{Certificate, DecodeError, Decoded, Item, SubjectAltName, Timestamp, decode};
+
+/// What one file held.
+#[derive(Debug, Serialize)]
+pub struct FileReport {
+    /// The path as given.
+    pub file: String,
+    /// The decoded items and per-block errors, or the error that stopped decoding.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// The result of decoding one file.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Outcome {
+    /// Something decoded.
+    Decoded(Decoded),
+    /// Nothing did.
+    Failed {
+        /// Why.
+        error: DecodeError,
+        /// The same, as a sentence.
+        message: String,
+    },
+}
+
+impl FileReport {
+    /// Decodes `bytes` read from `file`.
+    pub fn new(file: &str, bytes: &[u8]) -> Self {
+        let outcome = match decode(bytes) {
+            Ok(d) => Outcome::Decoded(d),
+            Err(error) => Outcome::Failed { message: error.to_string(), error },
+        };
+        Self { file: file.to_owned(), outcome }
+    }
+
+    /// Whether anything in the file failed to decode.
+    pub fn has_errors(&self) -> bool {
+        match &self.outcome {
+            Outcome::Decoded(d) => !d.errors.is_empty(),
+            Outcome::Failed { .. } => true,
+        }
+    }
+}
+
+/// The JSON document `inspect --json` prints.
+#[derive(Debug, Serialize)]
+pub struct InspectReport<'a> {
+    /// The moment validity was judged at.
+    pub now: Timestamp,
+    /// One entry per file.
+    pub files: &'a [FileReport],
+}
+
+/// Renders reports as text for a terminal.
+pub fn render_text(reports: &[FileReport], now: Timestamp) -> String {
+    let mut out = String::new();
+    for report in reports {
+        match &report.outcome {
+            Outcome::Failed { message, .. } => {
+                let _ = writeln!(out, "{}: error: {message}", report.file);
+            }
+            Outcome::Decoded(d) => {
+                for item in &d.items {
+                    match item {
+                        Item::Certificate { source, certificate } => {
+                            let at = source.line.map_or_else(|| "DER".to_owned(), |l| format!("line {l}"));
+                            let _ = writeln!(out, "{} ({at}): certificate", report.file);
+                            render_certificate(&mut out, certificate, now);
+                        }
+                        Item::PrivateKey { source, format, encrypted } => {
+                            let line = source.line.unwrap_or(1);
+                            let enc = if *encrypted { "encrypted " } else { "" };
+                            let _ = writeln!(
+                                out,
+                                "{} (line {line}): warning: {enc}{format} private key supplied; key material is not shown or kept",
+                                report.file
+                            );
+                        }
+                        _ => {}
+                    }
+                    out.push('\n');
+                }
+                for e in &d.errors {
+                    let _ = writeln!(out, "{}: error: {e}", report.file);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn render_certificate(out: &mut String, c: &Certificate, now: Timestamp) {
+    let days = c.validity.days_left(now);
+    let status = match c.validity.status(now) {
+        ValidityStatus::Valid => format!("{days} days left"),
+        ValidityStatus::Expired => format!("EXPIRED {} days ago", -days),
+        ValidityStatus::NotYetValid => "NOT YET VALID".to_owned(),
+    };
+    let sans = c
+        .subject_alt_names
+        .iter()
+        .map(|n| match n {
+            SubjectAltName::Dns(v) => format!("DNS:{v}"),
+            SubjectAltName::Ip(v) => format!("IP:{v}"),
+            SubjectAltName::Email(v) => format!("email:{v}"),
+            SubjectAltName::Uri(v) => format!("URI:{v}"),
+            SubjectAltName::DirectoryName(v) => format!("DirName:{v}"),
+            SubjectAltName::Other(v) => v.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let key = match &c.public_key.curve {
+        Some(curve) => format!("{} {curve}", c.public_key.algorithm),
+        None => format!("{} {} bits", c.public_key.algorithm, c.public_key.bits),
+    };
+    let rows = [
+        ("Subject", c.subject.rfc4514.clone()),
+        ("Issuer", c.issuer.rfc4514.clone()),
+        ("Serial", c.serial.clone()),
+        ("Not before", c.validity.not_before.to_string()),
+        ("Not after", format!("{} ({status})", c.validity.not_after)),
+        ("SANs", if sans.is_empty() { "(none)".to_owned() } else { sans }),
+        ("Public key", key),
+        ("Signature", c.signature_algorithm.clone()),
+        ("CA", if c.is_ca { "yes" } else { "no" }.to_owned()),
+        ("SHA-256", c.fingerprint_sha256.clone()),
+        ("SHA-1", c.fingerprint_sha1.clone()),
+        ("SPKI pin", format!("sha256/{}", c.spki_sha256_base64)),
+    ];
+    for (k, v) in rows {
+        let _ = writeln!(out, "  {k:<11} {v}");
+    }
+}

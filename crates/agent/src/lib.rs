@@ -1,0 +1,51 @@
+//! # tlscope-agent
+//!
+//! The native side of tlscope: the `tlscope` command line, the HTTP server that hosts the
+//! dashboard and the API, and (growing) the internal CA, coordinator, edges and probes.
+//! Every judgement is made by `tlscope-core`; this crate does the I/O and owns the clock.
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`inspect`] | `tlscope inspect FILE...`: read files, decode with the core, render text or JSON |
+//! | [`server`] | the axum app: the built dashboard, `/api/v1/*`, token checks |
+//! | [`clock`] | the replaceable clock the agent judges and schedules with |
+
+#![forbid(unsafe_code)]
+
+pub mod clock;
+pub mod inspect;
+pub mod server;
+
+/// Errors at the agent's boundary: what the command line reports before exiting non-zero.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AgentError {
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The path given.
+        path: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A listening socket could not be opened.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: std::net::SocketAddr,
+        /// The OS error (e.g. address in use).
+        source: std::io::Error,
+    },
+    /// A non-loopback listener was asked for without an API token.
+    #[error("refusing to listen on {addr} without --token: only loopback addresses may be used without a bearer token")]
+    TokenRequired {
+        /// The address asked for.
+        addr: std::net::SocketAddr,
+    },
+    /// `--at` was not an RFC 3339 time.
+    #[error("--at: {0}")]
+    At(#[from] tlscope_core::timestamp::TimestampError),
+    /// The server failed while running.
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+}

@@ -1,0 +1,127 @@
+//! One certificate's details: names, validity with days left, key, fingerprints and pins,
+//! and its extensions.
+
+use tlscope_core::certificate::{ExtensionValue, ValidityStatus};
+use tlscope_core::{Certificate, SubjectAltName, Timestamp};
+use yew::prelude::*;
+
+/// Properties of [`CertificateCard`].
+#[derive(Properties, PartialEq)]
+pub struct CertificateCardProps {
+    /// The certificate.
+    pub certificate: Certificate,
+    /// The moment validity is judged at.
+    pub now: Timestamp,
+    /// The PEM line it came from, if any.
+    #[prop_or_default]
+    pub line: Option<usize>,
+}
+
+/// The certificate card.
+#[component]
+pub fn CertificateCard(props: &CertificateCardProps) -> Html {
+    let c = &props.certificate;
+    let days = c.validity.days_left(props.now);
+    let (status_class, status_text) = match c.validity.status(props.now) {
+        ValidityStatus::Expired => ("critical", format!("✖ Expired {} days ago", -days)),
+        ValidityStatus::NotYetValid => ("critical", "✖ Not yet valid".to_owned()),
+        ValidityStatus::Valid if days <= 7 => ("critical", format!("✖ Expires in {days} days")),
+        ValidityStatus::Valid if days <= 30 => ("warning", format!("⚠ Expires in {days} days")),
+        ValidityStatus::Valid => ("ok", format!("✔ Valid, {days} days left")),
+    };
+    let key = match &c.public_key.curve {
+        Some(curve) => format!("{} {curve}", c.public_key.algorithm),
+        None => format!("{} {} bits", c.public_key.algorithm, c.public_key.bits),
+    };
+    let kind = if c.is_ca { if c.self_issued { "Root CA" } else { "Intermediate CA" } } else { "Leaf" };
+    html! {
+        <section class="card certificate" aria-label={format!("Certificate {}", c.display_name())}>
+            <header class="card-header">
+                <h3 class="cert-title">{ c.display_name() }</h3>
+                <span class="badge kind">{ kind }</span>
+                <span class={classes!("badge", status_class, "cert-status")}>{ status_text }</span>
+            </header>
+            <dl class="fields">
+                <dt>{ "Subject" }</dt><dd class="cert-subject mono">{ &c.subject.rfc4514 }</dd>
+                <dt>{ "Issuer" }</dt><dd class="cert-issuer mono">{ &c.issuer.rfc4514 }</dd>
+                <dt>{ "Subject alt names" }</dt>
+                <dd class="cert-sans">
+                    if c.subject_alt_names.is_empty() {
+                        <span class="muted">{ "none — clients that follow RFC 6125 will reject this for any host name" }</span>
+                    } else {
+                        <ul class="chips">{ for c.subject_alt_names.iter().map(san_chip) }</ul>
+                    }
+                </dd>
+                <dt>{ "Not before" }</dt><dd class="cert-not-before mono">{ c.validity.not_before.to_rfc3339() }</dd>
+                <dt>{ "Not after" }</dt><dd class="cert-not-after mono">{ c.validity.not_after.to_rfc3339() }</dd>
+                <dt>{ "Days left" }</dt><dd class="cert-days-left">{ days }</dd>
+                <dt>{ "Serial" }</dt><dd class="cert-serial mono">{ &c.serial }</dd>
+                <dt>{ "Public key" }</dt><dd class="cert-key">{ key }</dd>
+                <dt>{ "Signature" }</dt><dd class="cert-signature">{ &c.signature_algorithm }</dd>
+                <dt>{ "SHA-256 fingerprint" }</dt><dd class="cert-fingerprint-sha256 mono wrap">{ &c.fingerprint_sha256 }</dd>
+                <dt>{ "SHA-1 fingerprint" }</dt><dd class="cert-fingerprint-sha1 mono wrap">{ &c.fingerprint_sha1 }</dd>
+                <dt>{ "SPKI pin (sha256)" }</dt><dd class="cert-spki-pin mono wrap">{ &c.spki_sha256_base64 }</dd>
+            </dl>
+            <details class="extensions">
+                <summary>{ format!("{} extensions", c.extensions.len()) }</summary>
+                <dl class="fields">
+                    { for c.extensions.iter().map(|e| html! {
+                        <>
+                            <dt>{ &e.name } if e.critical { <span class="badge small">{ "critical" }</span> }</dt>
+                            <dd class="mono wrap">{ extension_text(&e.value) }</dd>
+                        </>
+                    }) }
+                </dl>
+            </details>
+        </section>
+    }
+}
+
+fn san_chip(name: &SubjectAltName) -> Html {
+    let (kind, value) = san_parts(name);
+    html! { <li class="chip"><span class="chip-kind">{ kind }</span>{ value }</li> }
+}
+
+fn san_parts(name: &SubjectAltName) -> (&'static str, String) {
+    match name {
+        SubjectAltName::Dns(v) => ("DNS", v.clone()),
+        SubjectAltName::Ip(v) => ("IP", v.clone()),
+        SubjectAltName::Email(v) => ("Email", v.clone()),
+        SubjectAltName::Uri(v) => ("URI", v.clone()),
+        SubjectAltName::DirectoryName(v) => ("DirName", v.clone()),
+        SubjectAltName::Other(v) => ("Other", v.clone()),
+    }
+}
+
+fn extension_text(value: &ExtensionValue) -> String {
+    let names = |v: &[SubjectAltName]| v.iter().map(|n| { let (k, v) = san_parts(n); format!("{k}:{v}") }).collect::<Vec<_>>().join(", ");
+    match value {
+        ExtensionValue::SubjectAltName { names: n } => names(n),
+        ExtensionValue::KeyUsage { usages } => usages.join(", "),
+        ExtensionValue::ExtendedKeyUsage { purposes } => purposes.join(", "),
+        ExtensionValue::BasicConstraints { ca, path_len } => match path_len {
+            Some(p) => format!("CA: {ca}, path length ≤ {p}"),
+            None => format!("CA: {ca}"),
+        },
+        ExtensionValue::SubjectKeyIdentifier { key_id } => key_id.clone(),
+        ExtensionValue::AuthorityKeyIdentifier { key_id, serial } => {
+            [key_id.clone().map(|k| format!("key id {k}")), serial.clone().map(|s| format!("serial {s}"))]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+        ExtensionValue::AuthorityInfoAccess { entries } => {
+            entries.iter().map(|(m, l)| format!("{m}: {l}")).collect::<Vec<_>>().join(", ")
+        }
+        ExtensionValue::CrlDistributionPoints { points } => points.join(", "),
+        ExtensionValue::CertificatePolicies { policies } => policies.join(", "),
+        ExtensionValue::NameConstraints { permitted, excluded } => {
+            format!("permitted: [{}]; excluded: [{}]", names(permitted), names(excluded))
+        }
+        ExtensionValue::SignedCertificateTimestamps { count, .. } => format!("{count} SCTs"),
+        ExtensionValue::Raw { hex } => hex.clone(),
+        ExtensionValue::Malformed { error } => format!("malformed: {error}"),
+        _ => String::new(),
+    }
+}

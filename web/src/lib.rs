@@ -1,0 +1,21 @@
+//! # tlscope-web — the dashboard
+//!
+//! A static Yew site: a person drops (or picks, or pastes) certificates and sees their details,
+//! computed in the browser by `tlscope-core` compiled to WebAssembly. Nothing dropped is sent
+//! anywhere.
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`state`] | the page's state and the actions that change it (`impl Reducible`) |
+//! | [`components`] | one component per file: drop target, paste box, certificate card, error card |
+//! | [`app`] | the App that wires state to components |
+//! | [`browser`] | the few browser facts the view needs (the clock, reading dropped files) |
+
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod browser;
+pub mod components;
+pub mod state;
+
+pub use app::App;
