@@ -1,1 +1,212 @@
+//! The end-to-end harness: starts the real `tlscope demo` and Debian's chromedriver on loopback,
+//! opens a WebDriver session in headless Chromium, and cleans every process up on drop.
 
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder};
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_default()
+}
+
+/// The `tlscope` binary: `TLSCOPE_BIN` (set by `cargo xtask test`), else the debug build.
+pub fn tlscope_bin() -> PathBuf {
+    let bin = std::env::var_os("TLSCOPE_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/debug/tlscope"));
+    assert!(
+        bin.is_file(),
+        "{} not found: run `cargo xtask test`, or `cargo build -p tlscope-agent` first",
+        bin.display()
+    );
+    bin
+}
+
+/// The built dashboard: `TLSCOPE_DIST`, else the workspace's dist/.
+pub fn dist() -> PathBuf {
+    let dist = std::env::var_os("TLSCOPE_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("dist"));
+    assert!(
+        dist.join("index.html").is_file(),
+        "{} has no index.html: run `cargo xtask test` (it builds the dashboard with trunk)",
+        dist.display()
+    );
+    dist
+}
+
+/// Where screenshots go: target/screenshots.
+pub fn screenshot_dir() -> PathBuf {
+    let dir = root().join("target").join("screenshots");
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+/// A child process killed when dropped.
+#[derive(Debug)]
+pub struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A running `tlscope demo` and the URL it printed.
+#[derive(Debug)]
+pub struct Demo {
+    /// e.g. `http://127.0.0.1:41234/`.
+    pub url: String,
+    _process: Running,
+}
+
+impl Demo {
+    /// Starts `tlscope demo` on a free loopback port and waits for it to print its URL.
+    pub fn start() -> Demo {
+        let mut child = Command::new(tlscope_bin())
+            .args(["demo", "--listen", "127.0.0.1:0", "--dist"])
+            .arg(dist())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start tlscope demo");
+        let stdout = child.stdout.take().expect("demo stdout");
+        let process = Running(child);
+        let mut lines = BufReader::new(stdout).lines();
+        let url = loop {
+            let line = lines
+                .next()
+                .expect("tlscope demo exited before printing its URL")
+                .expect("read demo output");
+            if let Some(url) = line.split("dashboard at ").nth(1) {
+                break url.trim().to_owned();
+            }
+        };
+        // Keep draining stdout so the agent never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Demo {
+            url,
+            _process: process,
+        }
+    }
+}
+
+/// chromedriver on a free loopback port.
+#[derive(Debug)]
+pub struct Chromedriver {
+    /// WebDriver endpoint.
+    pub url: String,
+    _process: Running,
+}
+
+impl Chromedriver {
+    /// Starts `/usr/bin/chromedriver` (or `CHROMEDRIVER`) and waits until it accepts connections.
+    pub fn start() -> Chromedriver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let program =
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let child = Command::new(&program)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("start {program}: {e} (cargo xtask setup installs chromium-driver)")
+            });
+        let process = Running(child);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not listen on port {port} within 20 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Chromedriver {
+            url: format!("http://127.0.0.1:{port}"),
+            _process: process,
+        }
+    }
+
+    /// A new headless Chromium session at 1280x800.
+    pub async fn session(&self) -> Client {
+        let args = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--window-size=1280,800",
+        ];
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({ "binary": "/usr/bin/chromium", "args": args }),
+        );
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&self.url)
+            .await
+            .expect("WebDriver session in Chromium")
+    }
+}
+
+/// Dispatches a synthetic drop of one file (name, bytes) on the page's drop target, the way a
+/// browser does when a person drags a file in.
+pub async fn drop_file(client: &Client, name: &str, bytes: &[u8]) {
+    let script = r#"
+        const [name, data] = arguments;
+        const file = new File([new Uint8Array(data)], name);
+        const dt = new DataTransfer();
+        dt.items.add(file);
+        const target = document.querySelector('.drop-target');
+        target.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+        target.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    "#;
+    client
+        .execute(script, vec![name.into(), serde_json::json!(bytes)])
+        .await
+        .expect("dispatch drop");
+}
+
+/// Saves a screenshot under target/screenshots.
+pub async fn screenshot(client: &Client, name: &str) -> PathBuf {
+    let png = client.screenshot().await.expect("screenshot");
+    let path = screenshot_dir().join(format!("{name}.png"));
+    std::fs::write(&path, png).expect("write screenshot");
+    path
+}
+
+/// openssl's SHA-256 fingerprint of a PEM certificate: the independent oracle.
+pub fn openssl_sha256(pem: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("tlscope-e2e-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join("cert.pem");
+    std::fs::write(&path, pem).expect("write pem");
+    let out = Command::new("openssl")
+        .args(["x509", "-noout", "-fingerprint", "-sha256", "-in"])
+        .arg(&path)
+        .output()
+        .expect("run openssl");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.trim()
+        .split('=')
+        .nth(1)
+        .expect("openssl fingerprint line")
+        .to_owned()
+}

@@ -16,7 +16,9 @@ pub fn App() -> Html {
     {
         let dispatch = state.dispatcher();
         use_effect_with((), move |_| {
-            let tick = Interval::new(60_000, move || dispatch.dispatch(Action::Tick(browser::now())));
+            let tick = Interval::new(60_000, move || {
+                dispatch.dispatch(Action::Tick(browser::now()))
+            });
             move || drop(tick)
         });
     }
@@ -39,7 +41,10 @@ pub fn App() -> Html {
     let on_text = {
         let dispatch = state.dispatcher();
         Callback::from(move |text: String| {
-            dispatch.dispatch(Action::Input { name: "pasted text".into(), bytes: text.into_bytes() })
+            dispatch.dispatch(Action::Input {
+                name: "pasted text".into(),
+                bytes: text.into_bytes(),
+            })
         })
     };
     let on_now = {

@@ -10,7 +10,9 @@ pub fn now() -> Timestamp {
 /// Reads a dropped or picked file's bytes.
 pub async fn read_file(file: web_sys::File) -> Result<Vec<u8>, String> {
     let blob = gloo::file::Blob::from(file);
-    gloo::file::futures::read_as_bytes(&blob).await.map_err(|e| format!("could not read the file: {e}"))
+    gloo::file::futures::read_as_bytes(&blob)
+        .await
+        .map_err(|e| format!("could not read the file: {e}"))
 }
 
 /// Files carried by a drop event or a file input, in order.

@@ -16,7 +16,6 @@ pub struct Entry {
     pub outcome: Result<Decoded, String>,
 }
 
-
 /// Everything the page shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
@@ -59,7 +58,12 @@ pub enum Action {
 impl State {
     /// An empty page judged at `now`.
     pub fn new(now: Timestamp) -> Self {
-        Self { entries: Vec::new(), now, now_pinned: false, next_id: 0 }
+        Self {
+            entries: Vec::new(),
+            now,
+            now_pinned: false,
+            next_id: 0,
+        }
     }
 }
 
@@ -71,11 +75,25 @@ impl Reducible for State {
         match action {
             Action::Input { name, bytes } => {
                 let outcome = decode(&bytes).map_err(|e| e.to_string());
-                next.entries.insert(0, Entry { id: next.next_id, name, outcome });
+                next.entries.insert(
+                    0,
+                    Entry {
+                        id: next.next_id,
+                        name,
+                        outcome,
+                    },
+                );
                 next.next_id += 1;
             }
             Action::ReadFailed { name, error } => {
-                next.entries.insert(0, Entry { id: next.next_id, name, outcome: Err(error) });
+                next.entries.insert(
+                    0,
+                    Entry {
+                        id: next.next_id,
+                        name,
+                        outcome: Err(error),
+                    },
+                );
                 next.next_id += 1;
             }
             Action::SetNow(Some(t)) => {

@@ -27,34 +27,61 @@ async fn settle() {
 }
 
 fn text_of(root: &web_sys::Element, selector: &str) -> String {
-    root.query_selector(selector).unwrap().unwrap_or_else(|| panic!("{selector} not rendered")).text_content().unwrap_or_default()
+    root.query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("{selector} not rendered"))
+        .text_content()
+        .unwrap_or_default()
 }
 
 #[wasm_bindgen_test]
 async fn card_shows_what_the_core_decoded_in_the_browser() {
     let decoded = decode(LEAF.as_bytes()).expect("fixture decodes");
-    let Item::Certificate { certificate, .. } = &decoded.items[0] else { panic!("not a certificate") };
+    let Item::Certificate { certificate, .. } = &decoded.items[0] else {
+        panic!("not a certificate")
+    };
     let now = Timestamp::from_unix(certificate.validity.not_after.unix() - 10 * Timestamp::DAY);
     let root = mount();
-    yew::Renderer::<CertificateCard>::with_root_and_props(root.clone(), CertificateCardProps { certificate: (**certificate).clone(), now, line: Some(1) }).render();
+    yew::Renderer::<CertificateCard>::with_root_and_props(
+        root.clone(),
+        CertificateCardProps {
+            certificate: (**certificate).clone(),
+            now,
+            line: Some(1),
+        },
+    )
+    .render();
     settle().await;
 
-    assert_eq!(text_of(&root, ".cert-fingerprint-sha256"), LEAF_SHA256.trim());
+    assert_eq!(
+        text_of(&root, ".cert-fingerprint-sha256"),
+        LEAF_SHA256.trim()
+    );
     assert_eq!(text_of(&root, ".cert-subject"), LEAF_SUBJECT.trim());
     assert_eq!(text_of(&root, ".cert-days-left"), "10");
     // Ten days left is inside the 30-day warning band: said in words, not only in colour.
     assert!(text_of(&root, ".cert-status").contains("Expires in 10 days"));
     let sans = text_of(&root, ".cert-sans");
-    assert!(sans.contains("*.wasm.example.test") && sans.contains("192.0.2.7"), "{sans}");
+    assert!(
+        sans.contains("*.wasm.example.test") && sans.contains("192.0.2.7"),
+        "{sans}"
+    );
 }
 
 #[wasm_bindgen_test]
 async fn error_card_names_the_file_and_the_expectation() {
     let error = decode(&[0xff, 0xd8, 0xff, 0xe0]).unwrap_err().to_string();
     let root = mount();
-    yew::Renderer::<ErrorCard>::with_root_and_props(root.clone(), ErrorCardProps { source: "holiday.jpg".into(), message: error.into() }).render();
+    yew::Renderer::<ErrorCard>::with_root_and_props(
+        root.clone(),
+        ErrorCardProps {
+            source: "holiday.jpg".into(),
+            message: error.into(),
+        },
+    )
+    .render();
     settle().await;
     assert_eq!(text_of(&root, ".error-source"), "holiday.jpg");
     assert!(text_of(&root, ".error-message").contains("JPEG image"));
-    assert_eq!(root.query_selector("[role=alert]").unwrap().is_some(), true);
+    assert!(root.query_selector("[role=alert]").unwrap().is_some());
 }

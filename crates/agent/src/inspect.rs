@@ -37,9 +37,15 @@ impl FileReport {
     pub fn new(file: &str, bytes: &[u8]) -> Self {
         let outcome = match decode(bytes) {
             Ok(d) => Outcome::Decoded(d),
-            Err(error) => Outcome::Failed { message: error.to_string(), error },
+            Err(error) => Outcome::Failed {
+                message: error.to_string(),
+                error,
+            },
         };
-        Self { file: file.to_owned(), outcome }
+        Self {
+            file: file.to_owned(),
+            outcome,
+        }
     }
 
     /// Whether anything in the file failed to decode.
@@ -71,12 +77,21 @@ pub fn render_text(reports: &[FileReport], now: Timestamp) -> String {
             Outcome::Decoded(d) => {
                 for item in &d.items {
                     match item {
-                        Item::Certificate { source, certificate } => {
-                            let at = source.line.map_or_else(|| "DER".to_owned(), |l| format!("line {l}"));
+                        Item::Certificate {
+                            source,
+                            certificate,
+                        } => {
+                            let at = source
+                                .line
+                                .map_or_else(|| "DER".to_owned(), |l| format!("line {l}"));
                             let _ = writeln!(out, "{} ({at}): certificate", report.file);
                             render_certificate(&mut out, certificate, now);
                         }
-                        Item::PrivateKey { source, format, encrypted } => {
+                        Item::PrivateKey {
+                            source,
+                            format,
+                            encrypted,
+                        } => {
                             let line = source.line.unwrap_or(1);
                             let enc = if *encrypted { "encrypted " } else { "" };
                             let _ = writeln!(
@@ -128,7 +143,14 @@ fn render_certificate(out: &mut String, c: &Certificate, now: Timestamp) {
         ("Serial", c.serial.clone()),
         ("Not before", c.validity.not_before.to_string()),
         ("Not after", format!("{} ({status})", c.validity.not_after)),
-        ("SANs", if sans.is_empty() { "(none)".to_owned() } else { sans }),
+        (
+            "SANs",
+            if sans.is_empty() {
+                "(none)".to_owned()
+            } else {
+                sans
+            },
+        ),
         ("Public key", key),
         ("Signature", c.signature_algorithm.clone()),
         ("CA", if c.is_ca { "yes" } else { "no" }.to_owned()),

@@ -37,7 +37,9 @@ pub enum AgentError {
         source: std::io::Error,
     },
     /// A non-loopback listener was asked for without an API token.
-    #[error("refusing to listen on {addr} without --token: only loopback addresses may be used without a bearer token")]
+    #[error(
+        "refusing to listen on {addr} without --token: only loopback addresses may be used without a bearer token"
+    )]
     TokenRequired {
         /// The address asked for.
         addr: std::net::SocketAddr,

@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use tlscope_agent::AgentError;
 use tlscope_agent::clock::{Clock, SystemClock};
 use tlscope_agent::inspect::{FileReport, InspectReport, render_text};
 use tlscope_agent::server::{ServerConfig, bind};
-use tlscope_agent::AgentError;
 use tlscope_core::Timestamp;
 
 /// tlscope — inspect certificates, TLS handshakes and TLS configuration against a policy.
@@ -51,7 +51,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect { files, json, at } => inspect(&files, json, at.as_deref()),
-        Command::Demo { listen, dist, token } => demo(listen, dist, token),
+        Command::Demo {
+            listen,
+            dist,
+            token,
+        } => demo(listen, dist, token),
     };
     match result {
         Ok(code) => code,
@@ -76,11 +80,17 @@ fn inspect(files: &[PathBuf], json: bool, at: Option<&str>) -> Result<ExitCode, 
         } else {
             std::fs::read(path)
         }
-        .map_err(|source| AgentError::Read { path: shown.clone(), source })?;
+        .map_err(|source| AgentError::Read {
+            path: shown.clone(),
+            source,
+        })?;
         reports.push(FileReport::new(&shown, &bytes));
     }
     if json {
-        let doc = InspectReport { now, files: &reports };
+        let doc = InspectReport {
+            now,
+            files: &reports,
+        };
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else {
         print!("{}", render_text(&reports, now));
@@ -91,19 +101,35 @@ fn inspect(files: &[PathBuf], json: bool, at: Option<&str>) -> Result<ExitCode, 
             eprintln!("tlscope: {} could not be fully decoded", r.file);
         }
     }
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
-fn demo(listen: SocketAddr, dist: Option<PathBuf>, token: Option<String>) -> Result<ExitCode, AgentError> {
+fn demo(
+    listen: SocketAddr,
+    dist: Option<PathBuf>,
+    token: Option<String>,
+) -> Result<ExitCode, AgentError> {
     let dist = dist.or_else(default_dist);
     let runtime = tokio::runtime::Runtime::new().map_err(AgentError::Serve)?;
     runtime.block_on(async move {
-        let config = ServerConfig { listen, dist: dist.clone(), token };
+        let config = ServerConfig {
+            listen,
+            dist: dist.clone(),
+            token,
+        };
         let (listener, app) = bind(&config).await?;
         let addr = listener.local_addr().map_err(AgentError::Serve)?;
         match &dist {
-            Some(d) if d.join("index.html").is_file() => println!("tlscope demo: serving the dashboard from {}", d.display()),
-            _ => println!("tlscope demo: dashboard not built (run `cargo xtask demo`); serving the API only"),
+            Some(d) if d.join("index.html").is_file() => {
+                println!("tlscope demo: serving the dashboard from {}", d.display())
+            }
+            _ => println!(
+                "tlscope demo: dashboard not built (run `cargo xtask demo`); serving the API only"
+            ),
         }
         println!("tlscope demo: dashboard at http://{addr}/");
         println!("tlscope demo: API health at http://{addr}/api/v1/health — press Ctrl+C to stop");
@@ -124,5 +150,7 @@ fn default_dist() -> Option<PathBuf> {
         return Some(cwd);
     }
     let exe = std::env::current_exe().ok()?;
-    exe.ancestors().find(|a| a.join("Cargo.toml").is_file() && a.join("dist").is_dir()).map(|a| a.join("dist"))
+    exe.ancestors()
+        .find(|a| a.join("Cargo.toml").is_file() && a.join("dist").is_dir())
+        .map(|a| a.join("dist"))
 }

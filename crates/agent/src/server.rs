@@ -41,19 +41,31 @@ pub struct Health {
 /// returns it with the app to serve on it.
 pub async fn bind(config: &ServerConfig) -> Result<(tokio::net::TcpListener, Router), AgentError> {
     if !config.listen.ip().is_loopback() && config.token.is_none() {
-        return Err(AgentError::TokenRequired { addr: config.listen });
+        return Err(AgentError::TokenRequired {
+            addr: config.listen,
+        });
     }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
-        .map_err(|source| AgentError::Bind { addr: config.listen, source })?;
-    Ok((listener, router(config.dist.as_deref(), config.token.clone())))
+        .map_err(|source| AgentError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    Ok((
+        listener,
+        router(config.dist.as_deref(), config.token.clone()),
+    ))
 }
 
 /// The whole app: API routes, then the dashboard for everything else.
 pub fn router(dist: Option<&Path>, token: Option<String>) -> Router {
-    let api = Router::new()
-        .route("/api/v1/health", get(health))
-        .layer(middleware::from_fn_with_state(Arc::new(token), require_token));
+    let api =
+        Router::new()
+            .route("/api/v1/health", get(health))
+            .layer(middleware::from_fn_with_state(
+                Arc::new(token),
+                require_token,
+            ));
     let app = match dist.filter(|d| d.join("index.html").is_file()) {
         Some(dist) => {
             let index = dist.join("index.html");
@@ -72,7 +84,10 @@ pub fn router(dist: Option<&Path>, token: Option<String>) -> Router {
 }
 
 async fn health() -> Json<Health> {
-    Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") })
+    Json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+    })
 }
 
 async fn dashboard_missing() -> impl IntoResponse {
@@ -87,7 +102,11 @@ async fn dashboard_missing() -> impl IntoResponse {
     )
 }
 
-async fn require_token(State(token): State<Arc<Option<String>>>, request: Request, next: Next) -> Response {
+async fn require_token(
+    State(token): State<Arc<Option<String>>>,
+    request: Request,
+    next: Next,
+) -> Response {
     if let Some(expected) = token.as_deref() {
         let presented = request
             .headers()
@@ -96,7 +115,11 @@ async fn require_token(State(token): State<Arc<Option<String>>>, request: Reques
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or_default();
         if !constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
-            return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "missing or wrong bearer token\n")
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+                "missing or wrong bearer token\n",
+            )
                 .into_response();
         }
     }
@@ -113,23 +136,42 @@ mod tests {
 
     #[tokio::test]
     async fn non_loopback_without_token_is_refused() {
-        let config = ServerConfig { listen: "0.0.0.0:0".parse().unwrap(), dist: None, token: None };
-        assert!(matches!(bind(&config).await, Err(AgentError::TokenRequired { .. })));
+        let config = ServerConfig {
+            listen: "0.0.0.0:0".parse().unwrap(),
+            dist: None,
+            token: None,
+        };
+        assert!(matches!(
+            bind(&config).await,
+            Err(AgentError::TokenRequired { .. })
+        ));
     }
 
     #[tokio::test]
     async fn token_is_required_when_set() {
-        let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), dist: None, token: Some("s3cret".into()) };
+        let config = ServerConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            dist: None,
+            token: Some("s3cret".into()),
+        };
         let (listener, app) = bind(&config).await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await });
         let status = |auth: Option<&'static str>| async move {
             let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-            let auth = auth.map(|a| format!("Authorization: {a}\r\n")).unwrap_or_default();
-            let req = format!("GET /api/v1/health HTTP/1.1\r\nHost: x\r\n{auth}Connection: close\r\n\r\n");
-            tokio::io::AsyncWriteExt::write_all(&mut stream, req.as_bytes()).await.unwrap();
+            let auth = auth
+                .map(|a| format!("Authorization: {a}\r\n"))
+                .unwrap_or_default();
+            let req = format!(
+                "GET /api/v1/health HTTP/1.1\r\nHost: x\r\n{auth}Connection: close\r\n\r\n"
+            );
+            tokio::io::AsyncWriteExt::write_all(&mut stream, req.as_bytes())
+                .await
+                .unwrap();
             let mut buf = String::new();
-            tokio::io::AsyncReadExt::read_to_string(&mut stream, &mut buf).await.unwrap();
+            tokio::io::AsyncReadExt::read_to_string(&mut stream, &mut buf)
+                .await
+                .unwrap();
             buf.lines().next().unwrap_or_default().to_owned()
         };
         assert!(status(None).await.contains("401"));

@@ -57,7 +57,9 @@ pub enum Asn1Error {
         offset: usize,
     },
     /// The tree would exceed the depth or size budget.
-    #[error("ASN.1 structure at byte offset {offset} nests deeper than {MAX_DEPTH} levels or has more than {MAX_NODES} elements")]
+    #[error(
+        "ASN.1 structure at byte offset {offset} nests deeper than {MAX_DEPTH} levels or has more than {MAX_NODES} elements"
+    )]
     TooComplex {
         /// Offset where the budget ran out.
         offset: usize,
@@ -104,10 +106,8 @@ impl Header {
     /// A readable tag name: `SEQUENCE`, `INTEGER`, `[0]`, `[APPLICATION 2]`.
     pub fn tag_name(&self) -> String {
         match self.class {
-            TagClass::Universal => universal_name(self.number).map_or_else(
-                || format!("UNIVERSAL {}", self.number),
-                str::to_owned,
-            ),
+            TagClass::Universal => universal_name(self.number)
+                .map_or_else(|| format!("UNIVERSAL {}", self.number), str::to_owned),
             TagClass::Context => format!("[{}]", self.number),
             TagClass::Application => format!("[APPLICATION {}]", self.number),
             TagClass::Private => format!("[PRIVATE {}]", self.number),
@@ -142,7 +142,10 @@ fn universal_name(number: u32) -> Option<&'static str> {
 /// Reads the tag and length at `input[0..]`; `base` is the offset of `input` in the whole buffer.
 /// Checks that the declared content fits in `input`.
 pub fn read_header(input: &[u8], base: usize) -> Result<Header, Asn1Error> {
-    let first = *input.first().ok_or(Asn1Error::Truncated { offset: base, expected: "a tag" })?;
+    let first = *input.first().ok_or(Asn1Error::Truncated {
+        offset: base,
+        expected: "a tag",
+    })?;
     let class = match first >> 6 {
         0 => TagClass::Universal,
         1 => TagClass::Application,
@@ -170,7 +173,10 @@ pub fn read_header(input: &[u8], base: usize) -> Result<Header, Asn1Error> {
         }
     }
     let len_offset = base + pos;
-    let first_len = *input.get(pos).ok_or(Asn1Error::Truncated { offset: len_offset, expected: "a length" })?;
+    let first_len = *input.get(pos).ok_or(Asn1Error::Truncated {
+        offset: len_offset,
+        expected: "a length",
+    })?;
     pos += 1;
     let content_len = if first_len < 0x80 {
         usize::from(first_len)
@@ -179,7 +185,10 @@ pub fn read_header(input: &[u8], base: usize) -> Result<Header, Asn1Error> {
     } else {
         let octets = usize::from(first_len & 0x7f);
         if octets > 4 {
-            return Err(Asn1Error::LengthTooLong { offset: len_offset, octets });
+            return Err(Asn1Error::LengthTooLong {
+                offset: len_offset,
+                octets,
+            });
         }
         let mut len = 0usize;
         for _ in 0..octets {
@@ -192,7 +201,14 @@ pub fn read_header(input: &[u8], base: usize) -> Result<Header, Asn1Error> {
         }
         len
     };
-    let header = Header { offset: base, class, constructed, number, header_len: pos, content_len };
+    let header = Header {
+        offset: base,
+        class,
+        constructed,
+        number,
+        header_len: pos,
+        content_len,
+    };
     let available = input.len() - pos;
     if content_len > available {
         return Err(Asn1Error::LengthOverrun {
@@ -234,7 +250,9 @@ fn node(input: &[u8], base: usize, depth: usize, budget: &mut usize) -> Result<N
     }
     *budget -= 1;
     let header = read_header(input, base)?;
-    let content = input.get(header.header_len..header.total_len()).unwrap_or_default();
+    let content = input
+        .get(header.header_len..header.total_len())
+        .unwrap_or_default();
     let content_base = base + header.header_len;
     let mut value = None;
     let mut children = Vec::new();
@@ -245,7 +263,10 @@ fn node(input: &[u8], base: usize, depth: usize, budget: &mut usize) -> Result<N
         // Extensions and keys wrap DER inside OCTET and BIT STRINGs: show it when it parses fully.
         let inner = match header.number {
             4 => Some((content, content_base)),
-            3 => content.get(1..).filter(|_| content.first() == Some(&0)).map(|c| (c, content_base + 1)),
+            3 => content
+                .get(1..)
+                .filter(|_| content.first() == Some(&0))
+                .map(|c| (c, content_base + 1)),
             _ => None,
         };
         if let Some((inner, inner_base)) = inner {
@@ -270,7 +291,12 @@ fn node(input: &[u8], base: usize, depth: usize, budget: &mut usize) -> Result<N
     })
 }
 
-fn sequence(mut content: &[u8], mut base: usize, depth: usize, budget: &mut usize) -> Result<Vec<Node>, Asn1Error> {
+fn sequence(
+    mut content: &[u8],
+    mut base: usize,
+    depth: usize,
+    budget: &mut usize,
+) -> Result<Vec<Node>, Asn1Error> {
     let mut out = Vec::new();
     while !content.is_empty() {
         let child = node(content, base, depth + 1, budget)?;
@@ -284,17 +310,29 @@ fn sequence(mut content: &[u8], mut base: usize, depth: usize, budget: &mut usiz
 
 fn render_primitive(number: u32, content: &[u8]) -> String {
     match number {
-        1 => (if content.first().is_some_and(|b| *b != 0) { "TRUE" } else { "FALSE" }).to_owned(),
+        1 => (if content.first().is_some_and(|b| *b != 0) {
+            "TRUE"
+        } else {
+            "FALSE"
+        })
+        .to_owned(),
         2 | 10 => integer(content),
         5 => String::new(),
         6 => oid(content).unwrap_or_else(|| hex_preview(content)),
         12 | 19 | 20 | 22 | 23 | 24 | 26 => String::from_utf8_lossy(content).into_owned(),
         30 => {
-            let units: Vec<u16> = content.chunks(2).map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])).collect();
+            let units: Vec<u16> = content
+                .chunks(2)
+                .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
+                .collect();
             String::from_utf16_lossy(&units)
         }
         3 => match content.split_first() {
-            Some((unused, bits)) => format!("{} bits: {}", bits.len() * 8 - usize::from(*unused).min(bits.len() * 8), hex_preview(bits)),
+            Some((unused, bits)) => format!(
+                "{} bits: {}",
+                bits.len() * 8 - usize::from(*unused).min(bits.len() * 8),
+                hex_preview(bits)
+            ),
             None => "empty".to_owned(),
         },
         _ => hex_preview(content),
@@ -303,7 +341,11 @@ fn render_primitive(number: u32, content: &[u8]) -> String {
 
 fn integer(content: &[u8]) -> String {
     if content.len() <= 8 {
-        let mut v: i64 = if content.first().is_some_and(|b| b & 0x80 != 0) { -1 } else { 0 };
+        let mut v: i64 = if content.first().is_some_and(|b| b & 0x80 != 0) {
+            -1
+        } else {
+            0
+        };
         for b in content {
             v = (v << 8) | i64::from(*b);
         }
@@ -338,7 +380,12 @@ pub fn oid(content: &[u8]) -> Option<String> {
     if arcs.is_empty() {
         return None;
     }
-    Some(arcs.iter().map(u64::to_string).collect::<Vec<_>>().join("."))
+    Some(
+        arcs.iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join("."),
+    )
 }
 
 fn hex_preview(content: &[u8]) -> String {
@@ -346,7 +393,11 @@ fn hex_preview(content: &[u8]) -> String {
     if content.len() <= SHOWN {
         hex::spaced(content)
     } else {
-        format!("{} … ({} bytes)", hex::spaced(&content[..SHOWN]), content.len())
+        format!(
+            "{} … ({} bytes)",
+            hex::spaced(&content[..SHOWN]),
+            content.len()
+        )
     }
 }
 
@@ -354,7 +405,11 @@ fn hex_preview(content: &[u8]) -> String {
 pub mod hex {
     /// `AB:CD:EF` — the form openssl prints fingerprints in.
     pub fn colon(bytes: &[u8]) -> String {
-        bytes.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
+        bytes
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect::<Vec<_>>()
+            .join(":")
     }
 
     /// `ABCDEF`.
@@ -364,7 +419,11 @@ pub mod hex {
 
     /// `ab cd ef`.
     pub fn spaced(bytes: &[u8]) -> String {
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
+        bytes
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
@@ -377,23 +436,35 @@ mod tests {
         let mut der = vec![0x30, 0x82, 0x01, 0x00];
         der.extend(std::iter::repeat_n(0u8, 256));
         let h = read_header(&der, 0).unwrap();
-        assert_eq!((h.header_len, h.content_len, h.tag_name().as_str()), (4, 256, "SEQUENCE"));
+        assert_eq!(
+            (h.header_len, h.content_len, h.tag_name().as_str()),
+            (4, 256, "SEQUENCE")
+        );
     }
 
     #[test]
     fn truncation_names_the_offset_and_the_shortfall() {
         let e = read_header(&[0x30, 0x82, 0x04, 0xb0, 0x30], 0).unwrap_err();
-        assert_eq!(e.to_string(), "truncated DER: SEQUENCE at byte offset 0 declares 1200 content bytes but only 1 remain");
+        assert_eq!(
+            e.to_string(),
+            "truncated DER: SEQUENCE at byte offset 0 declares 1200 content bytes but only 1 remain"
+        );
     }
 
     #[test]
     fn indefinite_lengths_are_refused() {
-        assert!(matches!(read_header(&[0x30, 0x80, 0, 0], 7), Err(Asn1Error::IndefiniteLength { offset: 8 })));
+        assert!(matches!(
+            read_header(&[0x30, 0x80, 0, 0], 7),
+            Err(Asn1Error::IndefiniteLength { offset: 8 })
+        ));
     }
 
     #[test]
     fn oids_render_dotted() {
-        assert_eq!(oid(&[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b]).as_deref(), Some("1.2.840.113549.1.1.11"));
+        assert_eq!(
+            oid(&[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b]).as_deref(),
+            Some("1.2.840.113549.1.1.11")
+        );
         assert_eq!(oid(&[0x55, 0x1d, 0x11]).as_deref(), Some("2.5.29.17"));
         assert_eq!(oid(&[0x86]), None);
     }
@@ -401,7 +472,9 @@ mod tests {
     #[test]
     fn tree_walks_nested_and_encapsulated_values() {
         // SEQUENCE { OID 2.5.29.17, OCTET STRING { SEQUENCE { [2] "a" } } }
-        let der = [0x30, 0x0c, 0x06, 0x03, 0x55, 0x1d, 0x11, 0x04, 0x05, 0x30, 0x03, 0x82, 0x01, b'a'];
+        let der = [
+            0x30, 0x0c, 0x06, 0x03, 0x55, 0x1d, 0x11, 0x04, 0x05, 0x30, 0x03, 0x82, 0x01, b'a',
+        ];
         let t = tree(&der).unwrap();
         assert_eq!(t.children.len(), 2);
         assert_eq!(t.children[0].value.as_deref(), Some("2.5.29.17"));

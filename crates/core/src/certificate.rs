@@ -111,10 +111,14 @@ impl Certificate {
     pub fn from_der(der: &[u8]) -> Result<Self, String> {
         let (rest, cert) = X509Certificate::from_der(der).map_err(|e| describe_parse_error(&e))?;
         if !rest.is_empty() {
-            return Err(format!("{} unexpected bytes after the certificate", rest.len()));
+            return Err(format!(
+                "{} unexpected bytes after the certificate",
+                rest.len()
+            ));
         }
         let spki_raw = cert.public_key().raw;
-        let extensions: Vec<Extension> = cert.extensions().iter().map(Extension::from_x509).collect();
+        let extensions: Vec<Extension> =
+            cert.extensions().iter().map(Extension::from_x509).collect();
         let subject_alt_names = extensions
             .iter()
             .find_map(|e| match &e.value {
@@ -127,7 +131,9 @@ impl Certificate {
         Ok(Self {
             version: cert.version().0 + 1,
             serial: hex::upper(cert.raw_serial()),
-            signature_algorithm: signature_algorithm_name(&cert.signature_algorithm.algorithm.to_id_string()),
+            signature_algorithm: signature_algorithm_name(
+                &cert.signature_algorithm.algorithm.to_id_string(),
+            ),
             self_issued: subject.raw_der == issuer.raw_der,
             subject,
             issuer,
@@ -141,7 +147,8 @@ impl Certificate {
             extensions,
             fingerprint_sha256: hex::colon(&Sha256::digest(der)),
             fingerprint_sha1: hex::colon(&Sha1::digest(der)),
-            spki_sha256_base64: base64::engine::general_purpose::STANDARD.encode(Sha256::digest(spki_raw)),
+            spki_sha256_base64: base64::engine::general_purpose::STANDARD
+                .encode(Sha256::digest(spki_raw)),
             der_len: der.len(),
         })
     }
@@ -166,7 +173,9 @@ fn describe_parse_error(e: &x509_parser::nom::Err<X509Error>) -> String {
         x509_parser::nom::Err::Error(e) | x509_parser::nom::Err::Failure(e) => {
             let text = e.to_string();
             let mut chars = text.chars();
-            chars.next().map_or(text.clone(), |c| c.to_lowercase().chain(chars).collect())
+            chars
+                .next()
+                .map_or(text.clone(), |c| c.to_lowercase().chain(chars).collect())
         }
     }
 }
@@ -174,7 +183,9 @@ fn describe_parse_error(e: &x509_parser::nom::Err<X509Error>) -> String {
 fn public_key_info(spki: &SubjectPublicKeyInfo<'_>) -> PublicKeyInfo {
     let oid = spki.algorithm.algorithm.to_id_string();
     let parsed = spki.parsed().ok();
-    let bits = parsed.as_ref().map_or(0, |k| u32::try_from(k.key_size()).unwrap_or(0));
+    let bits = parsed
+        .as_ref()
+        .map_or(0, |k| u32::try_from(k.key_size()).unwrap_or(0));
     let (algorithm, curve, bits) = match oid.as_str() {
         "1.2.840.113549.1.1.1" | "1.2.840.113549.1.1.10" => ("RSA".to_owned(), None, bits),
         "1.2.840.10045.2.1" => {
@@ -197,7 +208,11 @@ fn public_key_info(spki: &SubjectPublicKeyInfo<'_>) -> PublicKeyInfo {
         "1.2.840.10040.4.1" => ("DSA".to_owned(), None, bits),
         other => (other.to_owned(), None, bits),
     };
-    PublicKeyInfo { algorithm, bits, curve }
+    PublicKeyInfo {
+        algorithm,
+        bits,
+        curve,
+    }
 }
 
 fn curve_name(oid: &str) -> String {
@@ -239,9 +254,15 @@ mod tests {
 
     fn generated(sans: &[&str]) -> (Vec<u8>, rcgen::KeyPair) {
         let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-        let mut params = rcgen::CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
-        params.distinguished_name.push(rcgen::DnType::CommonName, "svc.example.test");
-        params.distinguished_name.push(rcgen::DnType::OrganizationName, "Acme, Inc.");
+        let mut params =
+            rcgen::CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+                .unwrap();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "svc.example.test");
+        params
+            .distinguished_name
+            .push(rcgen::DnType::OrganizationName, "Acme, Inc.");
         let cert = params.self_signed(&key).unwrap();
         (cert.der().to_vec(), key)
     }
@@ -253,8 +274,21 @@ mod tests {
         assert_eq!(c.version, 3);
         assert_eq!(c.subject.rfc4514, "O=Acme\\, Inc.,CN=svc.example.test");
         assert_eq!(c.subject.common_name(), Some("svc.example.test"));
-        assert_eq!(c.subject_alt_names, vec![SubjectAltName::Dns("svc.example.test".into()), SubjectAltName::Ip("10.0.0.1".into())]);
-        assert_eq!(c.public_key, PublicKeyInfo { algorithm: "EC".into(), bits: 256, curve: Some("P-256".into()) });
+        assert_eq!(
+            c.subject_alt_names,
+            vec![
+                SubjectAltName::Dns("svc.example.test".into()),
+                SubjectAltName::Ip("10.0.0.1".into())
+            ]
+        );
+        assert_eq!(
+            c.public_key,
+            PublicKeyInfo {
+                algorithm: "EC".into(),
+                bits: 256,
+                curve: Some("P-256".into())
+            }
+        );
         assert_eq!(c.signature_algorithm, "ecdsa-with-SHA256");
         assert!(c.self_issued);
         assert_eq!(c.fingerprint_sha256.len(), 32 * 3 - 1);
@@ -266,15 +300,29 @@ mod tests {
         let (der, _) = generated(&["a.test"]);
         let c = Certificate::from_der(&der).unwrap();
         let na = c.validity.not_after;
-        assert_eq!(c.validity.days_left(Timestamp::from_unix(na.unix() - 10 * Timestamp::DAY)), 10);
-        assert_eq!(c.validity.status(Timestamp::from_unix(na.unix() + 1)), ValidityStatus::Expired);
-        assert_eq!(c.validity.status(Timestamp::from_unix(c.validity.not_before.unix() - 1)), ValidityStatus::NotYetValid);
+        assert_eq!(
+            c.validity
+                .days_left(Timestamp::from_unix(na.unix() - 10 * Timestamp::DAY)),
+            10
+        );
+        assert_eq!(
+            c.validity.status(Timestamp::from_unix(na.unix() + 1)),
+            ValidityStatus::Expired
+        );
+        assert_eq!(
+            c.validity
+                .status(Timestamp::from_unix(c.validity.not_before.unix() - 1)),
+            ValidityStatus::NotYetValid
+        );
     }
 
     #[test]
     fn trailing_bytes_are_refused() {
         let (mut der, _) = generated(&["a.test"]);
         der.push(0);
-        assert_eq!(Certificate::from_der(&der).unwrap_err(), "1 unexpected bytes after the certificate");
+        assert_eq!(
+            Certificate::from_der(&der).unwrap_err(),
+            "1 unexpected bytes after the certificate"
+        );
     }
 }

@@ -19,7 +19,10 @@
 
 #![forbid(unsafe_code, unused_must_use)]
 #![warn(missing_docs)]
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod asn1;
 pub mod certificate;

@@ -34,7 +34,9 @@ impl Timestamp {
     pub fn parse_rfc3339(text: &str) -> Result<Self, TimestampError> {
         OffsetDateTime::parse(text.trim(), &Rfc3339)
             .map(|t| Self(t.unix_timestamp()))
-            .map_err(|_| TimestampError { found: text.to_owned() })
+            .map_err(|_| TimestampError {
+                found: text.to_owned(),
+            })
     }
 
     /// The RFC 3339 rendering in UTC, e.g. `2026-12-01T00:00:00Z`.
@@ -78,7 +80,10 @@ mod tests {
     fn round_trips_rfc3339() {
         let t = Timestamp::parse_rfc3339("2026-11-22T10:00:00Z").unwrap();
         assert_eq!(t.to_rfc3339(), "2026-11-22T10:00:00Z");
-        assert_eq!(Timestamp::parse_rfc3339("2026-11-22T12:00:00+02:00").unwrap(), t);
+        assert_eq!(
+            Timestamp::parse_rfc3339("2026-11-22T12:00:00+02:00").unwrap(),
+            t
+        );
     }
 
     #[test]

@@ -37,14 +37,22 @@ fn main() {
 
 /// The workspace root (the parent of crates/).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 /// Runs a command in the workspace root with the tools' PATH, failing with its name on error.
 pub fn run(cmd: &mut Command) -> Result<()> {
     let shown = format!("{cmd:?}");
     println!("xtask: $ {}", shown.replace('"', ""));
-    let status = cmd.current_dir(root()).env("PATH", setup::tool_path()).status().with_context(|| format!("cannot start {shown}"))?;
+    let status = cmd
+        .current_dir(root())
+        .env("PATH", setup::tool_path())
+        .status()
+        .with_context(|| format!("cannot start {shown}"))?;
     if !status.success() {
         bail!("{shown} failed with {status}");
     }
@@ -66,7 +74,19 @@ fn demo(extra: &[String]) -> Result<()> {
     build_dashboard(None)?;
     let dist = root().join("dist");
     let mut cmd = Command::new("cargo");
-    cmd.args(["run", "--quiet", "--package", "tlscope-agent", "--bin", "tlscope", "--", "demo", "--dist"]).arg(&dist).args(extra);
+    cmd.args([
+        "run",
+        "--quiet",
+        "--package",
+        "tlscope-agent",
+        "--bin",
+        "tlscope",
+        "--",
+        "demo",
+        "--dist",
+    ])
+    .arg(&dist)
+    .args(extra);
     run(&mut cmd)
 }
 
@@ -77,16 +97,31 @@ fn bench() -> Result<()> {
     let mut total_raw = 0u64;
     let mut total_gz = 0u64;
     println!("\nfirst page load (everything in dist/ the page fetches):");
-    let mut entries: Vec<_> = std::fs::read_dir(&dist)?.filter_map(Result::ok).map(|e| e.path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(&dist)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
     entries.sort();
     for path in entries.iter().filter(|p| p.is_file()) {
         let raw = std::fs::metadata(path)?.len();
-        let out = Command::new("gzip").args(["-9", "-c"]).arg(path).output().context("gzip is needed to measure compressed size")?;
+        let out = Command::new("gzip")
+            .args(["-9", "-c"])
+            .arg(path)
+            .output()
+            .context("gzip is needed to measure compressed size")?;
         let gz = out.stdout.len() as u64;
         total_raw += raw;
         total_gz += gz;
-        println!("  {:<48} {:>9} bytes  {:>8} gzip", path.file_name().unwrap_or_default().to_string_lossy(), raw, gz);
+        println!(
+            "  {:<48} {:>9} bytes  {:>8} gzip",
+            path.file_name().unwrap_or_default().to_string_lossy(),
+            raw,
+            gz
+        );
     }
-    println!("  {:<48} {:>9} bytes  {:>8} gzip (aim: under 409600)", "total", total_raw, total_gz);
+    println!(
+        "  {:<48} {:>9} bytes  {:>8} gzip (aim: under 409600)",
+        "total", total_raw, total_gz
+    );
     Ok(())
 }

@@ -21,28 +21,43 @@ pub fn tools_dir() -> PathBuf {
 }
 
 fn binaryen_bin() -> PathBuf {
-    tools_dir().join(format!("binaryen-{BINARYEN_VERSION}")).join("node_modules").join(".bin")
+    tools_dir()
+        .join(format!("binaryen-{BINARYEN_VERSION}"))
+        .join("node_modules")
+        .join(".bin")
 }
 
 /// PATH with npm binaryen's wasm-opt first and cargo's bin directory present.
 pub fn tool_path() -> std::ffi::OsString {
     let mut paths = vec![binaryen_bin()];
-    if let Some(home) = std::env::var_os("CARGO_HOME").map(PathBuf::from).or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo"))) {
+    if let Some(home) = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+    {
         paths.push(home.join("bin"));
     }
-    paths.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    paths.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
     std::env::join_paths(paths).unwrap_or_default()
 }
 
 /// Output of `cmd --version`-style probes, or `None` when the program is missing.
 fn probe(program: &str, args: &[&str]) -> Option<String> {
-    let out = Command::new(program).args(args).env("PATH", tool_path()).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    let out = Command::new(program)
+        .args(args)
+        .env("PATH", tool_path())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// The wasm-bindgen version pinned in Cargo.lock; the CLI must match it exactly.
 pub fn locked_wasm_bindgen() -> Result<String> {
-    let lock = std::fs::read_to_string(crate::root().join("Cargo.lock")).context("reading Cargo.lock")?;
+    let lock =
+        std::fs::read_to_string(crate::root().join("Cargo.lock")).context("reading Cargo.lock")?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
         if line == "name = \"wasm-bindgen\"" {
@@ -59,27 +74,52 @@ pub fn run() -> Result<()> {
     let started = std::time::Instant::now();
     // wasm32 target
     let targets = probe("rustup", &["target", "list", "--installed"]).unwrap_or_default();
-    if !targets.lines().any(|t| t.trim() == "wasm32-unknown-unknown") {
+    if !targets
+        .lines()
+        .any(|t| t.trim() == "wasm32-unknown-unknown")
+    {
         crate::run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
     }
     // trunk, pinned: newer releases need a newer rustc.
     if !probe("trunk", &["--version"]).is_some_and(|v| v.contains(TRUNK_VERSION)) {
-        crate::run(Command::new("cargo").args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"]))?;
+        crate::run(Command::new("cargo").args([
+            "install",
+            "trunk",
+            "--version",
+            TRUNK_VERSION,
+            "--locked",
+        ]))?;
     }
     // wasm-bindgen-cli, exactly the crate's version. Not --locked: 0.2.130's lockfile names a
     // webpki-roots release the registry no longer serves.
     let wasm_bindgen = locked_wasm_bindgen()?;
-    if !probe("wasm-bindgen", &["--version"]).is_some_and(|v| v.split_whitespace().nth(1) == Some(wasm_bindgen.as_str())) {
-        crate::run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &wasm_bindgen]))?;
+    let installed = probe("wasm-bindgen", &["--version"]);
+    if installed.is_none_or(|v| v.split_whitespace().nth(1) != Some(wasm_bindgen.as_str())) {
+        crate::run(Command::new("cargo").args([
+            "install",
+            "wasm-bindgen-cli",
+            "--version",
+            &wasm_bindgen,
+        ]))?;
     }
     // wasm-opt from npm's binaryen: Debian's binaryen 108 cannot parse this rustc's output.
-    if !probe("wasm-opt", &["--version"]).is_some_and(|v| v.contains(&format!("version {BINARYEN_VERSION}"))) {
+    if !probe("wasm-opt", &["--version"])
+        .is_some_and(|v| v.contains(&format!("version {BINARYEN_VERSION}")))
+    {
         let dir = tools_dir().join(format!("binaryen-{BINARYEN_VERSION}"));
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        crate::run(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--prefix"]).arg(&dir).arg(format!("binaryen@{BINARYEN_VERSION}")))?;
+        crate::run(
+            Command::new("npm")
+                .args(["install", "--no-audit", "--no-fund", "--prefix"])
+                .arg(&dir)
+                .arg(format!("binaryen@{BINARYEN_VERSION}")),
+        )?;
     }
     debian_packages()?;
-    println!("xtask: setup complete in {:.1}s", started.elapsed().as_secs_f64());
+    println!(
+        "xtask: setup complete in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -87,15 +127,28 @@ fn debian_packages() -> Result<()> {
     let missing: Vec<&str> = DEBIAN_PACKAGES
         .iter()
         .copied()
-        .filter(|p| !probe("dpkg-query", &["-W", "-f=${Status}", p]).is_some_and(|s| s.contains("install ok installed")))
+        .filter(|p| {
+            !probe("dpkg-query", &["-W", "-f=${Status}", p])
+                .is_some_and(|s| s.contains("install ok installed"))
+        })
         .collect();
     if missing.is_empty() {
         return Ok(());
     }
-    let command = format!("apt-get update && apt-get install -y --no-install-recommends {}", missing.join(" "));
+    let command = format!(
+        "apt-get update && apt-get install -y --no-install-recommends {}",
+        missing.join(" ")
+    );
     let is_root = probe("id", &["-u"]).is_some_and(|u| u.trim() == "0");
     if !is_root {
-        bail!("missing Debian packages: {}; run as root:\n    sudo sh -c '{command}'", missing.join(", "));
+        bail!(
+            "missing Debian packages: {}; run as root:\n    sudo sh -c '{command}'",
+            missing.join(", ")
+        );
     }
-    crate::run(Command::new("sh").args(["-c", &command]).env("DEBIAN_FRONTEND", "noninteractive"))
+    crate::run(
+        Command::new("sh")
+            .args(["-c", &command])
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )
 }

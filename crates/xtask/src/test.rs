@@ -19,9 +19,16 @@ struct Counts {
 impl Counts {
     /// Adds the figures of a libtest summary line: `test result: ok. 3 passed; 0 failed; 1 ignored; …`.
     fn add_summary(&mut self, line: &str) {
-        let Some(rest) = line.split("test result:").nth(1) else { return };
+        let Some(rest) = line.split("test result:").nth(1) else {
+            return;
+        };
         for part in rest.split(';') {
-            let mut words = part.split_whitespace().filter(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()) || w.ends_with("passed") || w.ends_with("failed") || w.ends_with("ignored"));
+            let mut words = part.split_whitespace().filter(|w| {
+                w.chars().next().is_some_and(|c| c.is_ascii_digit())
+                    || w.ends_with("passed")
+                    || w.ends_with("failed")
+                    || w.ends_with("ignored")
+            });
             if let (Some(n), Some(kind)) = (words.next(), words.next()) {
                 let n: u64 = n.parse().unwrap_or(0);
                 match kind {
@@ -65,19 +72,52 @@ pub fn run() -> Result<()> {
     let started = std::time::Instant::now();
     setup::run()?;
     crate::run(Command::new("cargo").args(["fmt", "--all", "--check"]))?;
-    crate::run(Command::new("cargo").args(["clippy", "--workspace", "--exclude", "tlscope-web", "--all-targets", "--", "-D", "warnings"]))?;
-    crate::run(Command::new("cargo").args(["clippy", "--package", "tlscope-web", "--target", "wasm32-unknown-unknown", "--all-targets", "--", "-D", "warnings"]))?;
+    crate::run(Command::new("cargo").args([
+        "clippy",
+        "--workspace",
+        "--exclude",
+        "tlscope-web",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    crate::run(Command::new("cargo").args([
+        "clippy",
+        "--package",
+        "tlscope-web",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
 
     // The end-to-end tests drive the real binary against the real, release-built dashboard.
     crate::build_dashboard(None)?;
-    crate::run(Command::new("cargo").args(["build", "--package", "tlscope-agent", "--bin", "tlscope"]))?;
+    crate::run(Command::new("cargo").args([
+        "build",
+        "--package",
+        "tlscope-agent",
+        "--bin",
+        "tlscope",
+    ]))?;
 
     let mut counts = Counts::default();
     let bin = root().join("target").join("debug").join("tlscope");
     run_counted(
         "native tests (core, agent, end-to-end in Chromium)",
         Command::new("cargo")
-            .args(["test", "--workspace", "--exclude", "tlscope-web", "--", "--color", "never"])
+            .args([
+                "test",
+                "--workspace",
+                "--exclude",
+                "tlscope-web",
+                "--",
+                "--color",
+                "never",
+            ])
             .env("TLSCOPE_BIN", &bin)
             .env("TLSCOPE_DIST", root().join("dist")),
         &mut counts,
@@ -85,14 +125,29 @@ pub fn run() -> Result<()> {
     run_counted(
         "wasm component tests in headless Chromium",
         Command::new("cargo")
-            .args(["test", "--package", "tlscope-web", "--target", "wasm32-unknown-unknown"])
-            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
+            .args([
+                "test",
+                "--package",
+                "tlscope-web",
+                "--target",
+                "wasm32-unknown-unknown",
+            ])
+            .env(
+                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                "wasm-bindgen-test-runner",
+            )
             .env("CHROMEDRIVER", "/usr/bin/chromedriver")
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
         &mut counts,
     )?;
-    println!("\nxtask: all tests finished in {:.0}s", started.elapsed().as_secs_f64());
-    println!("{} passed, {} failed, {} skipped", counts.passed, counts.failed, counts.ignored);
+    println!(
+        "\nxtask: all tests finished in {:.0}s",
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "{} passed, {} failed, {} skipped",
+        counts.passed, counts.failed, counts.ignored
+    );
     if counts.failed > 0 || counts.passed == 0 {
         bail!("test run did not pass");
     }
@@ -107,7 +162,9 @@ mod tests {
     fn adds_up_libtest_summaries() {
         let mut c = Counts::default();
         c.add_summary("test result: ok. 23 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.00s");
-        c.add_summary("test result: FAILED. 2 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out");
+        c.add_summary(
+            "test result: FAILED. 2 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out",
+        );
         assert_eq!((c.passed, c.failed, c.ignored), (25, 3, 1));
     }
 }

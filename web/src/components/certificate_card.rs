@@ -33,7 +33,15 @@ pub fn CertificateCard(props: &CertificateCardProps) -> Html {
         Some(curve) => format!("{} {curve}", c.public_key.algorithm),
         None => format!("{} {} bits", c.public_key.algorithm, c.public_key.bits),
     };
-    let kind = if c.is_ca { if c.self_issued { "Root CA" } else { "Intermediate CA" } } else { "Leaf" };
+    let kind = if c.is_ca {
+        if c.self_issued {
+            "Root CA"
+        } else {
+            "Intermediate CA"
+        }
+    } else {
+        "Leaf"
+    };
     html! {
         <section class="card certificate" aria-label={format!("Certificate {}", c.display_name())}>
             <header class="card-header">
@@ -94,7 +102,15 @@ fn san_parts(name: &SubjectAltName) -> (&'static str, String) {
 }
 
 fn extension_text(value: &ExtensionValue) -> String {
-    let names = |v: &[SubjectAltName]| v.iter().map(|n| { let (k, v) = san_parts(n); format!("{k}:{v}") }).collect::<Vec<_>>().join(", ");
+    let names = |v: &[SubjectAltName]| {
+        v.iter()
+            .map(|n| {
+                let (k, v) = san_parts(n);
+                format!("{k}:{v}")
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     match value {
         ExtensionValue::SubjectAltName { names: n } => names(n),
         ExtensionValue::KeyUsage { usages } => usages.join(", "),
@@ -104,20 +120,30 @@ fn extension_text(value: &ExtensionValue) -> String {
             None => format!("CA: {ca}"),
         },
         ExtensionValue::SubjectKeyIdentifier { key_id } => key_id.clone(),
-        ExtensionValue::AuthorityKeyIdentifier { key_id, serial } => {
-            [key_id.clone().map(|k| format!("key id {k}")), serial.clone().map(|s| format!("serial {s}"))]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(", ")
-        }
-        ExtensionValue::AuthorityInfoAccess { entries } => {
-            entries.iter().map(|(m, l)| format!("{m}: {l}")).collect::<Vec<_>>().join(", ")
-        }
+        ExtensionValue::AuthorityKeyIdentifier { key_id, serial } => [
+            key_id.clone().map(|k| format!("key id {k}")),
+            serial.clone().map(|s| format!("serial {s}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", "),
+        ExtensionValue::AuthorityInfoAccess { entries } => entries
+            .iter()
+            .map(|(m, l)| format!("{m}: {l}"))
+            .collect::<Vec<_>>()
+            .join(", "),
         ExtensionValue::CrlDistributionPoints { points } => points.join(", "),
         ExtensionValue::CertificatePolicies { policies } => policies.join(", "),
-        ExtensionValue::NameConstraints { permitted, excluded } => {
-            format!("permitted: [{}]; excluded: [{}]", names(permitted), names(excluded))
+        ExtensionValue::NameConstraints {
+            permitted,
+            excluded,
+        } => {
+            format!(
+                "permitted: [{}]; excluded: [{}]",
+                names(permitted),
+                names(excluded)
+            )
         }
         ExtensionValue::SignedCertificateTimestamps { count, .. } => format!("{count} SCTs"),
         ExtensionValue::Raw { hex } => hex.clone(),

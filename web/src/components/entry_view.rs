@@ -23,7 +23,9 @@ pub fn EntryView(props: &EntryViewProps) -> Html {
     let entry = &props.entry;
     let id = entry.id;
     let body = match &entry.outcome {
-        Err(message) => html! { <ErrorCard source={entry.name.clone()} message={message.clone()} /> },
+        Err(message) => {
+            html! { <ErrorCard source={entry.name.clone()} message={message.clone()} /> }
+        }
         Ok(decoded) => html! {
             <>
                 { for decoded.items.iter().map(|item| match item {

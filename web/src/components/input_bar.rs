@@ -53,11 +53,20 @@ pub fn InputBar(props: &InputBarProps) -> Html {
         Callback::from(move |e: Event| {
             if let Some(input) = e.target_dyn_into::<HtmlInputElement>() {
                 let value = input.value();
-                on_now.emit(if value.is_empty() { None } else { Timestamp::parse_rfc3339(&format!("{value}T00:00:00Z")).ok() });
+                on_now.emit(if value.is_empty() {
+                    None
+                } else {
+                    Timestamp::parse_rfc3339(&format!("{value}T00:00:00Z")).ok()
+                });
             }
         })
     };
-    let date = props.now.to_rfc3339().get(..10).unwrap_or_default().to_owned();
+    let date = props
+        .now
+        .to_rfc3339()
+        .get(..10)
+        .unwrap_or_default()
+        .to_owned();
     html! {
         <section class="input-bar" aria-label="Add certificates">
             <label class="button file-button">

@@ -124,9 +124,9 @@ impl Extension {
     pub(crate) fn from_x509(ext: &X509Extension<'_>) -> Self {
         let oid = ext.oid.to_id_string();
         let value = match ext.parsed_extension() {
-            ParsedExtension::SubjectAlternativeName(san) => {
-                ExtensionValue::SubjectAltName { names: san.general_names.iter().map(general_name).collect() }
-            }
+            ParsedExtension::SubjectAlternativeName(san) => ExtensionValue::SubjectAltName {
+                names: san.general_names.iter().map(general_name).collect(),
+            },
             ParsedExtension::KeyUsage(ku) => {
                 let bits = [
                     (ku.digital_signature(), "digitalSignature"),
@@ -139,7 +139,13 @@ impl Extension {
                     (ku.encipher_only(), "encipherOnly"),
                     (ku.decipher_only(), "decipherOnly"),
                 ];
-                ExtensionValue::KeyUsage { usages: bits.iter().filter(|(on, _)| *on).map(|(_, n)| (*n).to_owned()).collect() }
+                ExtensionValue::KeyUsage {
+                    usages: bits
+                        .iter()
+                        .filter(|(on, _)| *on)
+                        .map(|(_, n)| (*n).to_owned())
+                        .collect(),
+                }
             }
             ParsedExtension::ExtendedKeyUsage(eku) => {
                 let mut purposes: Vec<String> = [
@@ -158,14 +164,19 @@ impl Extension {
                 purposes.extend(eku.other.iter().map(|o| o.to_id_string()));
                 ExtensionValue::ExtendedKeyUsage { purposes }
             }
-            ParsedExtension::BasicConstraints(bc) => {
-                ExtensionValue::BasicConstraints { ca: bc.ca, path_len: bc.path_len_constraint }
-            }
-            ParsedExtension::SubjectKeyIdentifier(id) => ExtensionValue::SubjectKeyIdentifier { key_id: hex::colon(id.0) },
-            ParsedExtension::AuthorityKeyIdentifier(aki) => ExtensionValue::AuthorityKeyIdentifier {
-                key_id: aki.key_identifier.as_ref().map(|k| hex::colon(k.0)),
-                serial: aki.authority_cert_serial.map(hex::upper),
+            ParsedExtension::BasicConstraints(bc) => ExtensionValue::BasicConstraints {
+                ca: bc.ca,
+                path_len: bc.path_len_constraint,
             },
+            ParsedExtension::SubjectKeyIdentifier(id) => ExtensionValue::SubjectKeyIdentifier {
+                key_id: hex::colon(id.0),
+            },
+            ParsedExtension::AuthorityKeyIdentifier(aki) => {
+                ExtensionValue::AuthorityKeyIdentifier {
+                    key_id: aki.key_identifier.as_ref().map(|k| hex::colon(k.0)),
+                    serial: aki.authority_cert_serial.map(hex::upper),
+                }
+            }
             ParsedExtension::AuthorityInfoAccess(aia) => ExtensionValue::AuthorityInfoAccess {
                 entries: aia
                     .accessdescs
@@ -180,32 +191,63 @@ impl Extension {
                     })
                     .collect(),
             },
-            ParsedExtension::CRLDistributionPoints(points) => ExtensionValue::CrlDistributionPoints {
-                points: points
-                    .points
+            ParsedExtension::CRLDistributionPoints(points) => {
+                ExtensionValue::CrlDistributionPoints {
+                    points: points
+                        .points
+                        .iter()
+                        .flat_map(|p| match &p.distribution_point {
+                            Some(DistributionPointName::FullName(names)) => {
+                                names.iter().map(general_name_text).collect()
+                            }
+                            Some(DistributionPointName::NameRelativeToCRLIssuer(_)) => {
+                                vec!["(relative to CRL issuer)".to_owned()]
+                            }
+                            None => Vec::new(),
+                        })
+                        .collect(),
+                }
+            }
+            ParsedExtension::CertificatePolicies(policies) => ExtensionValue::CertificatePolicies {
+                policies: policies
                     .iter()
-                    .flat_map(|p| match &p.distribution_point {
-                        Some(DistributionPointName::FullName(names)) => names.iter().map(general_name_text).collect(),
-                        Some(DistributionPointName::NameRelativeToCRLIssuer(_)) => vec!["(relative to CRL issuer)".to_owned()],
-                        None => Vec::new(),
-                    })
+                    .map(|p| policy_name(&p.policy_id.to_id_string()))
                     .collect(),
             },
-            ParsedExtension::CertificatePolicies(policies) => ExtensionValue::CertificatePolicies {
-                policies: policies.iter().map(|p| policy_name(&p.policy_id.to_id_string())).collect(),
-            },
             ParsedExtension::NameConstraints(nc) => ExtensionValue::NameConstraints {
-                permitted: nc.permitted_subtrees.iter().flatten().map(|s| subtree(&s.base)).collect(),
-                excluded: nc.excluded_subtrees.iter().flatten().map(|s| subtree(&s.base)).collect(),
+                permitted: nc
+                    .permitted_subtrees
+                    .iter()
+                    .flatten()
+                    .map(|s| subtree(&s.base))
+                    .collect(),
+                excluded: nc
+                    .excluded_subtrees
+                    .iter()
+                    .flatten()
+                    .map(|s| subtree(&s.base))
+                    .collect(),
             },
             ParsedExtension::SCT(scts) => ExtensionValue::SignedCertificateTimestamps {
                 count: scts.len(),
-                logs: scts.iter().map(|s| hex::colon(s.id.key_id.get(..8).unwrap_or(&s.id.key_id[..]))).collect(),
+                logs: scts
+                    .iter()
+                    .map(|s| hex::colon(s.id.key_id.get(..8).unwrap_or(&s.id.key_id[..])))
+                    .collect(),
             },
-            ParsedExtension::ParseError { error } => ExtensionValue::Malformed { error: error.to_string() },
-            _ => ExtensionValue::Raw { hex: hex::upper(ext.value) },
+            ParsedExtension::ParseError { error } => ExtensionValue::Malformed {
+                error: error.to_string(),
+            },
+            _ => ExtensionValue::Raw {
+                hex: hex::upper(ext.value),
+            },
         };
-        Self { name: extension_name(&oid).unwrap_or(&oid).to_owned(), oid, critical: ext.critical, value }
+        Self {
+            name: extension_name(&oid).unwrap_or(&oid).to_owned(),
+            oid,
+            critical: ext.critical,
+            value,
+        }
     }
 }
 
@@ -250,12 +292,20 @@ pub(crate) fn general_name(name: &GeneralName<'_>) -> SubjectAltName {
         GeneralName::RFC822Name(e) => SubjectAltName::Email((*e).to_owned()),
         GeneralName::URI(u) => SubjectAltName::Uri((*u).to_owned()),
         GeneralName::IPAddress(bytes) => SubjectAltName::Ip(ip_text(bytes)),
-        GeneralName::DirectoryName(n) => SubjectAltName::DirectoryName(super::DistinguishedName::from_x509(n).rfc4514),
-        GeneralName::RegisteredID(oid) => SubjectAltName::Other(format!("registeredID {}", oid.to_id_string())),
-        GeneralName::OtherName(oid, _) => SubjectAltName::Other(format!("otherName {}", oid.to_id_string())),
+        GeneralName::DirectoryName(n) => {
+            SubjectAltName::DirectoryName(super::DistinguishedName::from_x509(n).rfc4514)
+        }
+        GeneralName::RegisteredID(oid) => {
+            SubjectAltName::Other(format!("registeredID {}", oid.to_id_string()))
+        }
+        GeneralName::OtherName(oid, _) => {
+            SubjectAltName::Other(format!("otherName {}", oid.to_id_string()))
+        }
         GeneralName::X400Address(_) => SubjectAltName::Other("x400Address".to_owned()),
         GeneralName::EDIPartyName(_) => SubjectAltName::Other("ediPartyName".to_owned()),
-        GeneralName::Invalid(tag, bytes) => SubjectAltName::Other(format!("invalid [{}] {}", tag.0, hex::upper(bytes))),
+        GeneralName::Invalid(tag, bytes) => {
+            SubjectAltName::Other(format!("invalid [{}] {}", tag.0, hex::upper(bytes)))
+        }
     }
 }
 

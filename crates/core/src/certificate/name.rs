@@ -34,7 +34,10 @@ impl DistinguishedName {
                 rdn.iter()
                     .map(|attr| NameAttribute {
                         key: attribute_key(&attr.attr_type().to_id_string()),
-                        value: attr.as_str().map_or_else(|_| format!("#{}", hex::upper(attr.as_slice())), str::to_owned),
+                        value: attr.as_str().map_or_else(
+                            |_| format!("#{}", hex::upper(attr.as_slice())),
+                            str::to_owned,
+                        ),
                     })
                     .collect(),
             );
@@ -42,15 +45,27 @@ impl DistinguishedName {
         let rfc4514 = rdns
             .iter()
             .rev()
-            .map(|rdn| rdn.iter().map(|a| format!("{}={}", a.key, escape(&a.value))).collect::<Vec<_>>().join("+"))
+            .map(|rdn| {
+                rdn.iter()
+                    .map(|a| format!("{}={}", a.key, escape(&a.value)))
+                    .collect::<Vec<_>>()
+                    .join("+")
+            })
             .collect::<Vec<_>>()
             .join(",");
-        Self { rfc4514, attributes: rdns.into_iter().flatten().collect(), raw_der: name.as_raw().to_vec() }
+        Self {
+            rfc4514,
+            attributes: rdns.into_iter().flatten().collect(),
+            raw_der: name.as_raw().to_vec(),
+        }
     }
 
     /// The first common name, if any.
     pub fn common_name(&self) -> Option<&str> {
-        self.attributes.iter().find(|a| a.key == "CN").map(|a| a.value.as_str())
+        self.attributes
+            .iter()
+            .find(|a| a.key == "CN")
+            .map(|a| a.value.as_str())
     }
 }
 

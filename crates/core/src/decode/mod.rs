@@ -66,13 +66,17 @@ pub enum DecodeError {
     #[error("empty input: expected a PEM or DER certificate")]
     Empty,
     /// Text without any PEM block.
-    #[error("no PEM block found in {bytes} bytes of text: expected a line like -----BEGIN CERTIFICATE-----")]
+    #[error(
+        "no PEM block found in {bytes} bytes of text: expected a line like -----BEGIN CERTIFICATE-----"
+    )]
     NoPemBlock {
         /// Size of the text.
         bytes: usize,
     },
     /// A BEGIN line without its END line.
-    #[error("PEM block {label:?} starting at line {line} (byte offset {offset}) has no -----END {label}----- line")]
+    #[error(
+        "PEM block {label:?} starting at line {line} (byte offset {offset}) has no -----END {label}----- line"
+    )]
     PemUnterminated {
         /// The block's label.
         label: String,
@@ -82,7 +86,9 @@ pub enum DecodeError {
         offset: usize,
     },
     /// END label differs from BEGIN label.
-    #[error("PEM block {begin:?} ends with -----END {end}----- at line {line} (byte offset {offset}): expected -----END {begin}-----")]
+    #[error(
+        "PEM block {begin:?} ends with -----END {end}----- at line {line} (byte offset {offset}): expected -----END {begin}-----"
+    )]
     PemMismatchedEnd {
         /// BEGIN label.
         begin: String,
@@ -94,7 +100,9 @@ pub enum DecodeError {
         offset: usize,
     },
     /// The body is not base64.
-    #[error("PEM block {label:?} at line {line} (byte offset {offset}) is not valid base64: {detail}")]
+    #[error(
+        "PEM block {label:?} at line {line} (byte offset {offset}) is not valid base64: {detail}"
+    )]
     PemBase64 {
         /// The block's label.
         label: String,
@@ -122,7 +130,9 @@ pub enum DecodeError {
         source: Asn1Error,
     },
     /// Well-formed DER that is not a certificate.
-    #[error("{context}: expected an X.509 certificate (SEQUENCE of tbsCertificate, signatureAlgorithm, signature): {detail}")]
+    #[error(
+        "{context}: expected an X.509 certificate (SEQUENCE of tbsCertificate, signatureAlgorithm, signature): {detail}"
+    )]
     NotACertificate {
         /// Which input or block.
         context: String,
@@ -130,16 +140,22 @@ pub enum DecodeError {
         detail: String,
     },
     /// A file of some other well-known type.
-    #[error("this is {format}, not a certificate: expected PEM text (-----BEGIN CERTIFICATE-----) or DER")]
+    #[error(
+        "this is {format}, not a certificate: expected PEM text (-----BEGIN CERTIFICATE-----) or DER"
+    )]
     ForeignFormat {
         /// What it looks like, e.g. "a JPEG image".
         format: &'static str,
     },
     /// A PKCS#12 / PFX archive.
-    #[error("this is a PKCS#12 (.p12/.pfx) archive, which is password-protected and holds a private key; extract the certificates with `openssl pkcs12 -in FILE -nokeys -out certs.pem` and drop certs.pem")]
+    #[error(
+        "this is a PKCS#12 (.p12/.pfx) archive, which is password-protected and holds a private key; extract the certificates with `openssl pkcs12 -in FILE -nokeys -out certs.pem` and drop certs.pem"
+    )]
     Pkcs12,
     /// Binary that is neither DER nor anything recognised.
-    #[error("not a certificate: expected PEM text or DER starting with a SEQUENCE (0x30) at byte offset 0, found 0x{first:02x}")]
+    #[error(
+        "not a certificate: expected PEM text or DER starting with a SEQUENCE (0x30) at byte offset 0, found 0x{first:02x}"
+    )]
     NotDer {
         /// The first byte.
         first: u8,
@@ -156,7 +172,10 @@ pub fn decode(input: &[u8]) -> Result<Decoded, DecodeError> {
         return Err(DecodeError::ForeignFormat { format });
     }
     if looks_like_pem(input) {
-        let mut decoded = Decoded { items: Vec::new(), errors: Vec::new() };
+        let mut decoded = Decoded {
+            items: Vec::new(),
+            errors: Vec::new(),
+        };
         for block in scan_pem(input) {
             match block.and_then(item_from_pem) {
                 Ok(item) => decoded.items.push(item),
@@ -178,36 +197,65 @@ pub fn decode(input: &[u8]) -> Result<Decoded, DecodeError> {
     if sniff::is_pkcs12(input) {
         return Err(DecodeError::Pkcs12);
     }
-    let source = Source { offset: 0, line: None, label: "DER".into() };
+    let source = Source {
+        offset: 0,
+        line: None,
+        label: "DER".into(),
+    };
     let item = certificate_item(input, source, "DER input")?;
-    Ok(Decoded { items: vec![item], errors: Vec::new() })
+    Ok(Decoded {
+        items: vec![item],
+        errors: Vec::new(),
+    })
 }
 
 fn item_from_pem(block: PemBlock) -> Result<Item, DecodeError> {
-    let source = Source { offset: block.offset, line: Some(block.line), label: block.label.clone() };
+    let source = Source {
+        offset: block.offset,
+        line: Some(block.line),
+        label: block.label.clone(),
+    };
     let context = format!("PEM block {:?} at line {}", block.label, block.line);
     match block.label.as_str() {
-        "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => certificate_item(&block.der, source, &context),
+        "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => {
+            certificate_item(&block.der, source, &context)
+        }
         "PRIVATE KEY" => Ok(private_key(source, "PKCS#8", false)),
         "ENCRYPTED PRIVATE KEY" => Ok(private_key(source, "PKCS#8", true)),
         "RSA PRIVATE KEY" => Ok(private_key(source, "PKCS#1 RSA", block.has_headers)),
         "EC PRIVATE KEY" => Ok(private_key(source, "SEC1 EC", block.has_headers)),
         "OPENSSH PRIVATE KEY" => Ok(private_key(source, "OpenSSH", false)),
-        _ => Err(DecodeError::UnsupportedLabel { label: block.label, line: block.line }),
+        _ => Err(DecodeError::UnsupportedLabel {
+            label: block.label,
+            line: block.line,
+        }),
     }
 }
 
 fn private_key(source: Source, format: &str, encrypted: bool) -> Item {
-    Item::PrivateKey { source, format: format.to_owned(), encrypted }
+    Item::PrivateKey {
+        source,
+        format: format.to_owned(),
+        encrypted,
+    }
 }
 
 fn certificate_item(der: &[u8], source: Source, context: &str) -> Result<Item, DecodeError> {
-    let header = asn1::read_header(der, 0).map_err(|source| DecodeError::Der { context: context.to_owned(), source })?;
+    let header = asn1::read_header(der, 0).map_err(|source| DecodeError::Der {
+        context: context.to_owned(),
+        source,
+    })?;
     // `TRUSTED CERTIFICATE` appends auxiliary trust data after the certificate itself.
     let der = der.get(..header.total_len()).unwrap_or(der);
-    let certificate = Certificate::from_der(der)
-        .map_err(|detail| DecodeError::NotACertificate { context: context.to_owned(), detail })?;
-    Ok(Item::Certificate { source, certificate: Box::new(certificate) })
+    let certificate =
+        Certificate::from_der(der).map_err(|detail| DecodeError::NotACertificate {
+            context: context.to_owned(),
+            detail,
+        })?;
+    Ok(Item::Certificate {
+        source,
+        certificate: Box::new(certificate),
+    })
 }
 
 #[cfg(test)]
@@ -228,22 +276,34 @@ mod tests {
 
     #[test]
     fn binary_names_the_first_byte() {
-        assert_eq!(decode(&[0x01, 0xff, 0xfe]).unwrap_err(), DecodeError::NotDer { first: 0x01 });
+        assert_eq!(
+            decode(&[0x01, 0xff, 0xfe]).unwrap_err(),
+            DecodeError::NotDer { first: 0x01 }
+        );
     }
 
     #[test]
     fn truncated_der_reports_the_offset() {
         let e = decode(&[0x30, 0x82, 0x04, 0xb0, 0x30, 0x01]).unwrap_err();
-        assert!(e.to_string().contains("byte offset 0 declares 1200 content bytes"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("byte offset 0 declares 1200 content bytes"),
+            "{e}"
+        );
     }
 
     #[test]
     fn private_keys_are_reported_by_type_only() {
-        let pem = b"-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIBs=\n-----END PRIVATE KEY-----\n";
+        let pem =
+            b"-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIBs=\n-----END PRIVATE KEY-----\n";
         let d = decode(pem).unwrap();
         let json = serde_json::to_string(&d).unwrap();
-        assert!(matches!(&d.items[0], Item::PrivateKey { format, encrypted: false, .. } if format == "PKCS#8"));
-        assert!(!json.contains("MC4C"), "key material must never be serialised");
+        assert!(
+            matches!(&d.items[0], Item::PrivateKey { format, encrypted: false, .. } if format == "PKCS#8")
+        );
+        assert!(
+            !json.contains("MC4C"),
+            "key material must never be serialised"
+        );
     }
-
 }

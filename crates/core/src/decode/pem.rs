@@ -77,7 +77,8 @@ pub fn scan(input: &[u8]) -> Vec<Result<PemBlock, DecodeError>> {
                         line: *begin_line,
                         offset: *begin_offset,
                     }));
-                    current = marker(line, "BEGIN").map(|l| (l, line_offset, line_no, String::new(), false));
+                    current = marker(line, "BEGIN")
+                        .map(|l| (l, line_offset, line_no, String::new(), false));
                 } else if line.contains(':') {
                     *headers = true;
                 } else {
@@ -87,13 +88,20 @@ pub fn scan(input: &[u8]) -> Vec<Result<PemBlock, DecodeError>> {
         }
     }
     if let Some((label, begin_offset, begin_line, _, _)) = current {
-        out.push(Err(DecodeError::PemUnterminated { label, line: begin_line, offset: begin_offset }));
+        out.push(Err(DecodeError::PemUnterminated {
+            label,
+            line: begin_line,
+            offset: begin_offset,
+        }));
     }
     out
 }
 
 fn marker(line: &str, kind: &str) -> Option<String> {
-    let rest = line.strip_prefix("-----")?.strip_prefix(kind)?.strip_prefix(' ')?;
+    let rest = line
+        .strip_prefix("-----")?
+        .strip_prefix(kind)?
+        .strip_prefix(' ')?;
     let label = rest.strip_suffix("-----")?;
     Some(label.trim().to_owned())
 }
@@ -107,7 +115,15 @@ mod tests {
         let input = b"subject=CN=x\r\n-----BEGIN CERTIFICATE-----\r\nAQID\r\n-----END CERTIFICATE-----\r\nnoise\n-----BEGIN X509 CRL-----\nBAU=\n-----END X509 CRL-----\n";
         let blocks: Vec<_> = scan(input).into_iter().map(Result::unwrap).collect();
         assert_eq!(blocks.len(), 2);
-        assert_eq!((blocks[0].label.as_str(), blocks[0].der.as_slice(), blocks[0].line, blocks[0].offset), ("CERTIFICATE", &[1u8, 2, 3][..], 2, 14));
+        assert_eq!(
+            (
+                blocks[0].label.as_str(),
+                blocks[0].der.as_slice(),
+                blocks[0].line,
+                blocks[0].offset
+            ),
+            ("CERTIFICATE", &[1u8, 2, 3][..], 2, 14)
+        );
         assert_eq!(blocks[1].label, "X509 CRL");
         assert_eq!(blocks[1].line, 6);
     }
@@ -115,13 +131,23 @@ mod tests {
     #[test]
     fn unterminated_block_reports_its_begin_line() {
         let r = scan(b"\n\n-----BEGIN CERTIFICATE-----\nAQID\n");
-        assert_eq!(r, vec![Err(DecodeError::PemUnterminated { label: "CERTIFICATE".into(), line: 3, offset: 2 })]);
+        assert_eq!(
+            r,
+            vec![Err(DecodeError::PemUnterminated {
+                label: "CERTIFICATE".into(),
+                line: 3,
+                offset: 2
+            })]
+        );
     }
 
     #[test]
     fn mismatched_end_is_an_error_and_later_blocks_still_decode() {
         let r = scan(b"-----BEGIN CERTIFICATE-----\nAQID\n-----END PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\nAQID\n-----END CERTIFICATE-----\n");
-        assert!(matches!(&r[0], Err(DecodeError::PemMismatchedEnd { line: 3, .. })));
+        assert!(matches!(
+            &r[0],
+            Err(DecodeError::PemMismatchedEnd { line: 3, .. })
+        ));
         assert!(r[1].is_ok());
     }
 

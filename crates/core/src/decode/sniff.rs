@@ -14,19 +14,28 @@ pub fn foreign_format(input: &[u8]) -> Option<&'static str> {
         (b"<!DOCTYPE html", "an HTML page"),
         (b"<html", "an HTML page"),
     ];
-    MAGIC.iter().find(|(magic, _)| input.starts_with(magic)).map(|(_, name)| *name)
+    MAGIC
+        .iter()
+        .find(|(magic, _)| input.starts_with(magic))
+        .map(|(_, name)| *name)
 }
 
 /// PFX ::= SEQUENCE { version INTEGER (3), authSafe ContentInfo { OID pkcs7-data | signedData, … } }
 pub fn is_pkcs12(input: &[u8]) -> bool {
-    let Ok(outer) = crate::asn1::read_header(input, 0) else { return false };
+    let Ok(outer) = crate::asn1::read_header(input, 0) else {
+        return false;
+    };
     let rest = input.get(outer.header_len..).unwrap_or_default();
     // INTEGER 3, then a SEQUENCE whose first element is the PKCS#7 data/signedData OID.
     if !rest.starts_with(&[0x02, 0x01, 0x03, 0x30]) {
         return false;
     }
-    let Some(after) = rest.get(3..) else { return false };
-    let Ok(info) = crate::asn1::read_header(after, 0) else { return false };
+    let Some(after) = rest.get(3..) else {
+        return false;
+    };
+    let Ok(info) = crate::asn1::read_header(after, 0) else {
+        return false;
+    };
     let body = after.get(info.header_len..).unwrap_or_default();
     body.starts_with(&[0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07])
 }
@@ -37,7 +46,10 @@ mod tests {
 
     #[test]
     fn recognises_images() {
-        assert_eq!(foreign_format(b"\xff\xd8\xff\xe0\x00\x10JFIF"), Some("a JPEG image"));
+        assert_eq!(
+            foreign_format(b"\xff\xd8\xff\xe0\x00\x10JFIF"),
+            Some("a JPEG image")
+        );
         assert_eq!(foreign_format(b"0\x82"), None);
     }
 }
