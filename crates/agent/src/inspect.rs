@@ -5,7 +5,10 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 use tlscope_core::certificate::ValidityStatus;
-use tlscope_core::{Certificate, DecodeError, Decoded, Item, SubjectAltName, Timestamp, decode};
+use tlscope_core::{
+    Certificate, DecodeError, Decoded, Finding, Item, Policy, Severity, SubjectAltName, Timestamp,
+    decode, judge,
+};
 
 /// What one file held.
 #[derive(Debug, Serialize)]
@@ -15,6 +18,8 @@ pub struct FileReport {
     /// The decoded items and per-block errors, or the error that stopped decoding.
     #[serde(flatten)]
     pub outcome: Outcome,
+    /// What the policy says about them, most severe first.
+    pub findings: Vec<Finding>,
 }
 
 /// The result of decoding one file.
@@ -33,18 +38,25 @@ pub enum Outcome {
 }
 
 impl FileReport {
-    /// Decodes `bytes` read from `file`.
-    pub fn new(file: &str, bytes: &[u8]) -> Self {
-        let outcome = match decode(bytes) {
-            Ok(d) => Outcome::Decoded(d),
-            Err(error) => Outcome::Failed {
-                message: error.to_string(),
-                error,
-            },
+    /// Decodes `bytes` read from `file` and judges them under `policy` at `now`.
+    pub fn new(file: &str, bytes: &[u8], policy: &Policy, now: Timestamp) -> Self {
+        let (outcome, findings) = match decode(bytes) {
+            Ok(d) => {
+                let findings = judge::decoded(&d, policy, now);
+                (Outcome::Decoded(d), findings)
+            }
+            Err(error) => (
+                Outcome::Failed {
+                    message: error.to_string(),
+                    error,
+                },
+                Vec::new(),
+            ),
         };
         Self {
             file: file.to_owned(),
             outcome,
+            findings,
         }
     }
 
@@ -107,10 +119,36 @@ pub fn render_text(reports: &[FileReport], now: Timestamp) -> String {
                 for e in &d.errors {
                     let _ = writeln!(out, "{}: error: {e}", report.file);
                 }
+                render_findings(&mut out, &report.findings);
             }
         }
     }
     out
+}
+
+fn render_findings(out: &mut String, findings: &[Finding]) {
+    if findings.is_empty() {
+        let _ = writeln!(out, "  ✔ no findings under the policy\n");
+        return;
+    }
+    let _ = writeln!(out, "  Findings:");
+    for f in findings {
+        let symbol = match f.severity {
+            Severity::Critical => "✖",
+            Severity::Warning => "⚠",
+            Severity::Info => "ℹ",
+        };
+        let _ = writeln!(
+            out,
+            "  {symbol} {:<8} {}  {} — {}",
+            f.severity.label(),
+            f.rule,
+            f.title,
+            f.evidence
+        );
+        let _ = writeln!(out, "             fix: {}", f.remediation);
+    }
+    out.push('\n');
 }
 
 fn render_certificate(out: &mut String, c: &Certificate, now: Timestamp) {

@@ -9,7 +9,7 @@ use tlscope_agent::AgentError;
 use tlscope_agent::clock::{Clock, SystemClock};
 use tlscope_agent::inspect::{FileReport, InspectReport, render_text};
 use tlscope_agent::server::{ServerConfig, bind};
-use tlscope_core::Timestamp;
+use tlscope_core::{Policy, Timestamp};
 
 /// tlscope — inspect certificates, TLS handshakes and TLS configuration against a policy.
 #[derive(Debug, Parser)]
@@ -84,7 +84,7 @@ fn inspect(files: &[PathBuf], json: bool, at: Option<&str>) -> Result<ExitCode, 
             path: shown.clone(),
             source,
         })?;
-        reports.push(FileReport::new(&shown, &bytes));
+        reports.push(FileReport::new(&shown, &bytes, &Policy::default(), now));
     }
     if json {
         let doc = InspectReport {

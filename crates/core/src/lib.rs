@@ -12,6 +12,10 @@
 //! | [`asn1`] | DER tag-length-value walking with byte offsets, and the raw ASN.1 tree |
 //! | [`decode`] | turning arbitrary bytes into items (certificates, keys, …) or a located error |
 //! | [`certificate`] | the details of one X.509 certificate: names, validity, keys, fingerprints |
+//! | [`policy`] | the policy judgements are made under; `Policy::default()` is the specification |
+//! | [`rules`] | the one rules table: ids, severities, remediation, compliance references |
+//! | [`judge`] | pure judgements of observations under a policy at a given `now` |
+//! | [`report`] | findings and summaries, the data every view renders |
 //! | [`timestamp`] | the `now` every judgement is made at |
 //!
 //! The core never panics on input: every parser returns `Result`, and the fuzz targets
@@ -27,8 +31,15 @@
 pub mod asn1;
 pub mod certificate;
 pub mod decode;
+pub mod judge;
+pub mod policy;
+pub mod report;
+pub mod rules;
 pub mod timestamp;
 
 pub use certificate::{Certificate, DistinguishedName, PublicKeyInfo, SubjectAltName, Validity};
 pub use decode::{DecodeError, Decoded, Item, decode};
+pub use policy::Policy;
+pub use report::{Finding, Location, Summary};
+pub use rules::{RULES, Rule, Severity};
 pub use timestamp::Timestamp;

@@ -1,0 +1,103 @@
+//! `tlscope inspect` as a user runs it: text and JSON, `--at`, findings, and clear failures.
+
+use std::process::Command;
+
+fn tlscope(args: &[&str], dir: &std::path::Path) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tlscope"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run tlscope");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn workdir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("tlscope-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn leaf_pem(days: u64) -> String {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["cli.example.test".to_owned()]).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "cli.example.test");
+    params.not_before = rcgen::date_time_ymd(2026, 1, 1);
+    params.not_after = params.not_before + std::time::Duration::from_secs(days * 86_400);
+    params.self_signed(&key).unwrap().pem()
+}
+
+#[test]
+fn text_output_shows_details_and_expiry_findings_as_of_at() {
+    let dir = workdir("text");
+    std::fs::write(dir.join("leaf.pem"), leaf_pem(90)).unwrap();
+    let (code, out, _) = tlscope(
+        &["inspect", "leaf.pem", "--at", "2026-03-28T00:00:00Z"],
+        &dir,
+    );
+    assert_eq!(code, 0);
+    assert!(out.contains("Subject     CN=cli.example.test"), "{out}");
+    assert!(out.contains("(4 days left)"), "{out}");
+    assert!(out.contains("CERT-EXPIRY-CRITICAL"), "{out}");
+    let (_, out, _) = tlscope(
+        &["inspect", "leaf.pem", "--at", "2026-02-01T00:00:00Z"],
+        &dir,
+    );
+    assert!(out.contains("no findings"), "{out}");
+}
+
+#[test]
+fn json_output_is_machine_readable() {
+    let dir = workdir("json");
+    std::fs::write(dir.join("leaf.pem"), leaf_pem(90)).unwrap();
+    let (code, out, _) = tlscope(
+        &[
+            "inspect",
+            "--json",
+            "leaf.pem",
+            "--at",
+            "2026-06-01T00:00:00Z",
+        ],
+        &dir,
+    );
+    assert_eq!(code, 0);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["now"], "2026-06-01T00:00:00Z");
+    let file = &doc["files"][0];
+    assert_eq!(file["items"][0]["kind"], "certificate");
+    assert_eq!(
+        file["items"][0]["certificate"]["subject"]["rfc4514"],
+        "CN=cli.example.test"
+    );
+    assert_eq!(file["findings"][0]["rule"], "CERT-EXPIRED");
+}
+
+#[test]
+fn undecodable_file_exits_non_zero_with_the_dashboards_message() {
+    let dir = workdir("bad");
+    std::fs::write(dir.join("photo.jpg"), b"\xff\xd8\xff\xe0\x00\x10JFIF").unwrap();
+    let (code, out, err) = tlscope(&["inspect", "photo.jpg"], &dir);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("photo.jpg: error: this is a JPEG image, not a certificate"),
+        "{out}"
+    );
+    assert!(err.contains("photo.jpg"), "{err}");
+}
+
+#[test]
+fn missing_file_and_bad_at_are_clear_errors() {
+    let dir = workdir("missing");
+    let (code, _, err) = tlscope(&["inspect", "nope.pem"], &dir);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read nope.pem"), "{err}");
+    std::fs::write(dir.join("leaf.pem"), leaf_pem(90)).unwrap();
+    let (code, _, err) = tlscope(&["inspect", "leaf.pem", "--at", "soon"], &dir);
+    assert_eq!(code, 2);
+    assert!(err.contains("expected an RFC 3339 time"), "{err}");
+}

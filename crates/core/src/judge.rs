@@ -1,0 +1,318 @@
+//! Judging decoded certificates against a policy: expiry bands, lifetime, key and signature
+//! hygiene, SAN presence. A pure function of (observation, policy, `now`).
+
+use crate::certificate::{Certificate, ValidityStatus};
+use crate::decode::{Decoded, Item};
+use crate::policy::Policy;
+use crate::report::{Finding, Location};
+use crate::timestamp::Timestamp;
+
+/// Every finding for one certificate, the `index`-th of its input.
+pub fn certificate(c: &Certificate, index: usize, policy: &Policy, now: Timestamp) -> Vec<Finding> {
+    let at = || Location::Certificate {
+        index,
+        name: c.display_name(),
+    };
+    let mut out = Vec::new();
+    let days = c.validity.days_left(now);
+    match c.validity.status(now) {
+        ValidityStatus::Expired => out.push(Finding::new(
+            "CERT-EXPIRED",
+            format!(
+                "notAfter {} is {} days before {now}",
+                c.validity.not_after, -days
+            ),
+            at(),
+        )),
+        ValidityStatus::NotYetValid => out.push(Finding::new(
+            "CERT-NOT-YET-VALID",
+            format!("notBefore {} is after {now}", c.validity.not_before),
+            at(),
+        )),
+        ValidityStatus::Valid if days <= policy.alerts.critical_days => out.push(Finding::new(
+            "CERT-EXPIRY-CRITICAL",
+            format!(
+                "{days} days left (critical at ≤ {} days); notAfter {}",
+                policy.alerts.critical_days, c.validity.not_after
+            ),
+            at(),
+        )),
+        ValidityStatus::Valid if days <= policy.alerts.warning_days => out.push(Finding::new(
+            "CERT-EXPIRY-WARNING",
+            format!(
+                "{days} days left (warning at ≤ {} days); notAfter {}",
+                policy.alerts.warning_days, c.validity.not_after
+            ),
+            at(),
+        )),
+        ValidityStatus::Valid => {}
+    }
+    if !c.is_ca && c.validity.lifetime_days() > policy.rotation.leaf_days {
+        out.push(Finding::new(
+            "CERT-LIFETIME-LONG",
+            format!(
+                "lifetime {} days; the policy rotates leaf certificates every {} days",
+                c.validity.lifetime_days(),
+                policy.rotation.leaf_days
+            ),
+            at(),
+        ));
+    }
+    let sig = c.signature_algorithm.to_ascii_lowercase();
+    if sig.contains("md5") || sig.contains("sha1") {
+        out.push(Finding::new(
+            "CERT-SIG-WEAK-HASH",
+            format!("signature algorithm {}", c.signature_algorithm),
+            at(),
+        ));
+    }
+    let key = &c.public_key;
+    match key.algorithm.as_str() {
+        "RSA" if key.bits < policy.keys.rsa_min_bits => out.push(Finding::new(
+            "CERT-KEY-WEAK",
+            format!(
+                "RSA {} bits; the policy requires at least {}",
+                key.bits, policy.keys.rsa_min_bits
+            ),
+            at(),
+        )),
+        "RSA" => {}
+        "EC" => {
+            let curve = key.curve.clone().unwrap_or_else(|| "unnamed curve".into());
+            if !policy.keys.ec_curves.contains(&curve) {
+                out.push(Finding::new(
+                    "CERT-KEY-UNAPPROVED",
+                    format!(
+                        "EC key on {curve}; the policy allows {}",
+                        policy.keys.ec_curves.join(", ")
+                    ),
+                    at(),
+                ));
+            }
+        }
+        "Ed25519" if policy.keys.ed25519 => {}
+        "DSA" => out.push(Finding::new(
+            "CERT-KEY-WEAK",
+            format!("DSA {} bits", key.bits),
+            at(),
+        )),
+        other => out.push(Finding::new(
+            "CERT-KEY-UNAPPROVED",
+            format!("{other} key"),
+            at(),
+        )),
+    }
+    if c.version < 3 {
+        out.push(Finding::new(
+            "CERT-V1",
+            format!("X.509 version {}", c.version),
+            at(),
+        ));
+    }
+    if !c.is_ca && c.subject_alt_names.is_empty() {
+        let cn = c
+            .subject
+            .common_name()
+            .map(|cn| format!(" (subject CN is {cn:?})"))
+            .unwrap_or_default();
+        out.push(Finding::new(
+            "CERT-SAN-MISSING",
+            format!("no subjectAltName extension{cn}"),
+            at(),
+        ));
+    }
+    out
+}
+
+/// Every finding for everything one input held.
+pub fn decoded(d: &Decoded, policy: &Policy, now: Timestamp) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut index = 0;
+    for item in &d.items {
+        match item {
+            Item::Certificate { certificate: c, .. } => {
+                out.extend(certificate(c, index, policy, now));
+                index += 1;
+            }
+            Item::PrivateKey { source, format, .. } => out.push(Finding::new(
+                "KEY-MATERIAL-SUPPLIED",
+                format!("{format} private key; its contents were discarded"),
+                Location::Line {
+                    line: source.line.unwrap_or(1),
+                },
+            )),
+        }
+    }
+    out.sort_by(|a, b| b.severity.cmp(&a.severity));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::decode;
+
+    const DAY: i64 = Timestamp::DAY;
+
+    /// A leaf valid from `start` for `lifetime` days, with SANs unless `sans` is empty.
+    fn leaf(lifetime: i64, sans: &[&str]) -> Certificate {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut params =
+            rcgen::CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+                .unwrap();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "judge.example.test");
+        params.not_before = rcgen::date_time_ymd(2026, 1, 1);
+        params.not_after =
+            params.not_before + std::time::Duration::from_secs((lifetime * DAY) as u64);
+        Certificate::from_der(params.self_signed(&key).unwrap().der()).unwrap()
+    }
+
+    fn ids(findings: &[Finding]) -> Vec<&'static str> {
+        findings.iter().map(|f| f.rule).collect()
+    }
+
+    fn days_before_expiry(c: &Certificate, days: i64) -> Timestamp {
+        Timestamp::from_unix(c.validity.not_after.unix() - days * DAY)
+    }
+
+    #[test]
+    fn healthy_leaf_has_no_findings() {
+        let c = leaf(90, &["a.test"]);
+        assert_eq!(
+            ids(&certificate(
+                &c,
+                0,
+                &Policy::default(),
+                days_before_expiry(&c, 45)
+            )),
+            Vec::<&str>::new()
+        );
+    }
+
+    #[test]
+    fn expiry_bands_follow_the_policy() {
+        let c = leaf(90, &["a.test"]);
+        let p = Policy::default();
+        assert_eq!(
+            ids(&certificate(&c, 0, &p, days_before_expiry(&c, 31))),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            ids(&certificate(&c, 0, &p, days_before_expiry(&c, 30))),
+            ["CERT-EXPIRY-WARNING"]
+        );
+        assert_eq!(
+            ids(&certificate(&c, 0, &p, days_before_expiry(&c, 8))),
+            ["CERT-EXPIRY-WARNING"]
+        );
+        assert_eq!(
+            ids(&certificate(&c, 0, &p, days_before_expiry(&c, 7))),
+            ["CERT-EXPIRY-CRITICAL"]
+        );
+        assert_eq!(
+            ids(&certificate(&c, 0, &p, days_before_expiry(&c, -1))),
+            ["CERT-EXPIRED"]
+        );
+        let before = Timestamp::from_unix(c.validity.not_before.unix() - DAY);
+        assert_eq!(ids(&certificate(&c, 0, &p, before)), ["CERT-NOT-YET-VALID"]);
+        let mut wide = p.clone();
+        wide.alerts.warning_days = 45;
+        assert_eq!(
+            ids(&certificate(&c, 0, &wide, days_before_expiry(&c, 40))),
+            ["CERT-EXPIRY-WARNING"]
+        );
+    }
+
+    #[test]
+    fn long_leaf_lifetime_is_flagged_and_cas_are_not() {
+        let c = leaf(365, &["a.test"]);
+        let now = days_before_expiry(&c, 100);
+        assert_eq!(
+            ids(&certificate(&c, 0, &Policy::default(), now)),
+            ["CERT-LIFETIME-LONG"]
+        );
+        let mut ca = c.clone();
+        ca.is_ca = true;
+        assert_eq!(
+            ids(&certificate(&ca, 0, &Policy::default(), now)),
+            Vec::<&str>::new()
+        );
+    }
+
+    #[test]
+    fn weak_signatures_and_keys_are_flagged() {
+        let base = leaf(90, &["a.test"]);
+        let now = days_before_expiry(&base, 45);
+        let p = Policy::default();
+        let mut sha1 = base.clone();
+        sha1.signature_algorithm = "sha1WithRSAEncryption".into();
+        assert_eq!(ids(&certificate(&sha1, 0, &p, now)), ["CERT-SIG-WEAK-HASH"]);
+        let mut md5 = base.clone();
+        md5.signature_algorithm = "md5WithRSAEncryption".into();
+        assert_eq!(ids(&certificate(&md5, 0, &p, now)), ["CERT-SIG-WEAK-HASH"]);
+        let mut rsa1024 = base.clone();
+        rsa1024.public_key = crate::PublicKeyInfo {
+            algorithm: "RSA".into(),
+            bits: 1024,
+            curve: None,
+        };
+        assert_eq!(ids(&certificate(&rsa1024, 0, &p, now)), ["CERT-KEY-WEAK"]);
+        let mut rsa2048 = rsa1024.clone();
+        rsa2048.public_key.bits = 2048;
+        assert_eq!(ids(&certificate(&rsa2048, 0, &p, now)), Vec::<&str>::new());
+        let mut k1 = base.clone();
+        k1.public_key.curve = Some("secp256k1".into());
+        assert_eq!(ids(&certificate(&k1, 0, &p, now)), ["CERT-KEY-UNAPPROVED"]);
+    }
+
+    #[test]
+    fn missing_san_and_v1_are_flagged() {
+        let c = leaf(90, &[]);
+        let now = days_before_expiry(&c, 45);
+        let f = certificate(&c, 3, &Policy::default(), now);
+        assert_eq!(ids(&f), ["CERT-SAN-MISSING"]);
+        assert!(f[0].evidence.contains("judge.example.test"));
+        assert_eq!(
+            f[0].location,
+            Location::Certificate {
+                index: 3,
+                name: "judge.example.test".into()
+            }
+        );
+        let mut v1 = leaf(90, &["a.test"]);
+        v1.version = 1;
+        assert_eq!(
+            ids(&certificate(&v1, 0, &Policy::default(), now)),
+            ["CERT-V1"]
+        );
+    }
+
+    #[test]
+    fn supplied_private_keys_are_a_finding_sorted_after_critical_ones() {
+        let pem =
+            "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIBs=\n-----END PRIVATE KEY-----\n";
+        let d = decode(pem.as_bytes()).unwrap();
+        assert_eq!(
+            ids(&decoded(&d, &Policy::default(), Timestamp::from_unix(0))),
+            ["KEY-MATERIAL-SUPPLIED"]
+        );
+    }
+
+    #[test]
+    fn every_rule_id_used_by_the_judge_is_in_the_table() {
+        let source = include_str!("judge.rs");
+        let is_id = |s: &&str| {
+            s.len() > 5
+                && !s.ends_with('-')
+                && s.chars().all(|c| c.is_ascii_uppercase() || c == '-')
+        };
+        for id in source.split('"').filter(is_id) {
+            assert!(
+                crate::rules::rule(id).is_some(),
+                "{id} is not in the rules table"
+            );
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! Findings: a rule, the evidence, and where. Plain data that serialises to the page, the CLI's
+//! JSON and (later) SARIF; a finding is never an `Err`.
+
+use serde::Serialize;
+
+use crate::rules::{Severity, rule};
+
+/// Where a finding applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Location {
+    /// The n-th certificate of an input (0-based) and its name.
+    Certificate {
+        /// Position among the input's certificates.
+        index: usize,
+        /// The certificate's display name.
+        name: String,
+    },
+    /// A line of the input.
+    Line {
+        /// 1-based line.
+        line: usize,
+    },
+}
+
+/// One problem found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The rule's stable id.
+    pub rule: &'static str,
+    /// Severity.
+    pub severity: Severity,
+    /// The rule's title.
+    pub title: &'static str,
+    /// What was observed, specifically.
+    pub evidence: String,
+    /// What to do.
+    pub remediation: &'static str,
+    /// Compliance references.
+    pub references: &'static [&'static str],
+    /// Where.
+    pub location: Location,
+}
+
+impl Finding {
+    /// A finding of rule `id`. Unknown ids are a programming error caught by the rules-table test;
+    /// at run time they degrade to an info finding rather than panicking.
+    pub fn new(id: &'static str, evidence: String, location: Location) -> Self {
+        match rule(id) {
+            Some(r) => Self {
+                rule: r.id,
+                severity: r.severity,
+                title: r.title,
+                evidence,
+                remediation: r.remediation,
+                references: r.references,
+                location,
+            },
+            None => Self {
+                rule: id,
+                severity: Severity::Info,
+                title: "unknown rule",
+                evidence,
+                remediation: "",
+                references: &[],
+                location,
+            },
+        }
+    }
+}
+
+/// Counts by severity, for summaries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Critical findings.
+    pub critical: usize,
+    /// Warnings.
+    pub warning: usize,
+    /// Informational findings.
+    pub info: usize,
+}
+
+impl Summary {
+    /// Counts `findings`.
+    pub fn of(findings: &[Finding]) -> Self {
+        let mut s = Self::default();
+        for f in findings {
+            match f.severity {
+                Severity::Critical => s.critical += 1,
+                Severity::Warning => s.warning += 1,
+                Severity::Info => s.info += 1,
+            }
+        }
+        s
+    }
+}

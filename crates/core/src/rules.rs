@@ -1,0 +1,174 @@
+//! The one rules table: every rule's stable id, severity, title, remediation and compliance
+//! references. Findings name rules by id; tests name rules by id. No rule is defined twice.
+
+use serde::Serialize;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    /// Worth knowing; nothing to fix.
+    Info,
+    /// Fix soon.
+    Warning,
+    /// Fix now: connections fail or are not protected.
+    Critical,
+}
+
+impl Severity {
+    /// The word shown next to the symbol, so severity is never carried by colour alone.
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// One rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rule {
+    /// Stable identifier, e.g. `CERT-EXPIRY-CRITICAL`.
+    pub id: &'static str,
+    /// Default severity.
+    pub severity: Severity,
+    /// One line saying what is wrong.
+    pub title: &'static str,
+    /// What to do about it.
+    pub remediation: &'static str,
+    /// Compliance references a finding of this rule supports.
+    pub references: &'static [&'static str],
+}
+
+const TRANSPORT: &[&str] = &[
+    "NIST 800-53 SC-8",
+    "PCI-DSS 4.1",
+    "HIPAA 164.312(e)",
+    "GDPR art. 32",
+    "SOC 2 CC6.1",
+    "ISO 27001 A.13.1",
+];
+const CRYPTO: &[&str] = &["NIST 800-53 SC-13", "PCI-DSS 4.1", "SOC 2 CC6.1"];
+const ROTATION: &[&str] = &[
+    "NIST 800-53 SC-12",
+    "FedRAMP (rotation < 90 d)",
+    "SOC 2 CC6.1",
+];
+
+/// Every rule tlscope knows.
+pub const RULES: &[Rule] = &[
+    Rule {
+        id: "CERT-EXPIRED",
+        severity: Severity::Critical,
+        title: "certificate has expired",
+        remediation: "Issue and deploy a new certificate now; clients refuse expired certificates.",
+        references: TRANSPORT,
+    },
+    Rule {
+        id: "CERT-NOT-YET-VALID",
+        severity: Severity::Critical,
+        title: "certificate is not yet valid",
+        remediation: "Check the issuing system's clock, or wait until notBefore; clients refuse it until then.",
+        references: TRANSPORT,
+    },
+    Rule {
+        id: "CERT-EXPIRY-CRITICAL",
+        severity: Severity::Critical,
+        title: "certificate expires within the critical window",
+        remediation: "Renew now (the agent renews certificates it owns automatically at this point).",
+        references: ROTATION,
+    },
+    Rule {
+        id: "CERT-EXPIRY-WARNING",
+        severity: Severity::Warning,
+        title: "certificate expires within the warning window",
+        remediation: "Schedule renewal; with ACME or cert-manager, check that automatic renewal is running.",
+        references: ROTATION,
+    },
+    Rule {
+        id: "CERT-LIFETIME-LONG",
+        severity: Severity::Warning,
+        title: "leaf certificate lifetime exceeds the rotation policy",
+        remediation: "Issue leaf certificates for at most the policy's rotation period (90 days by default) and automate renewal.",
+        references: ROTATION,
+    },
+    Rule {
+        id: "CERT-SIG-WEAK-HASH",
+        severity: Severity::Critical,
+        title: "certificate is signed with MD5 or SHA-1",
+        remediation: "Reissue with a SHA-256 (or stronger) signature; MD5 and SHA-1 signatures are forgeable and refused by modern clients.",
+        references: CRYPTO,
+    },
+    Rule {
+        id: "CERT-KEY-WEAK",
+        severity: Severity::Critical,
+        title: "public key is too weak",
+        remediation: "Use RSA of at least 2048 bits, ECDSA P-256 or P-384, or Ed25519.",
+        references: CRYPTO,
+    },
+    Rule {
+        id: "CERT-KEY-UNAPPROVED",
+        severity: Severity::Warning,
+        title: "public key algorithm or curve is outside the policy",
+        remediation: "Use RSA (at least 2048 bits), ECDSA P-256 or P-384, or Ed25519.",
+        references: CRYPTO,
+    },
+    Rule {
+        id: "CERT-SAN-MISSING",
+        severity: Severity::Critical,
+        title: "leaf certificate has no subject alternative name",
+        remediation: "Reissue with the host names in the subjectAltName extension; clients ignore the subject CN (RFC 6125).",
+        references: TRANSPORT,
+    },
+    Rule {
+        id: "CERT-V1",
+        severity: Severity::Warning,
+        title: "certificate is X.509 version 1 (no extensions)",
+        remediation: "Reissue as a version 3 certificate with basic constraints, key usage and subjectAltName.",
+        references: TRANSPORT,
+    },
+    Rule {
+        id: "KEY-MATERIAL-SUPPLIED",
+        severity: Severity::Warning,
+        title: "private key material was supplied",
+        remediation: "Private keys need not and should not leave the machine that uses them; tlscope discarded it. Rotate the key if it was shared.",
+        references: &["NIST 800-53 SC-12", "SOC 2 CC6.1"],
+    },
+];
+
+/// The rule with `id`. Every id used in the code is in the table (a test checks it).
+pub fn rule(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_shaped_alike() {
+        let mut ids: Vec<_> = RULES.iter().map(|r| r.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), RULES.len());
+        for r in RULES {
+            assert!(
+                r.id.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-'),
+                "{}",
+                r.id
+            );
+            assert!(
+                r.title.chars().next().is_some_and(char::is_lowercase),
+                "{}: titles are lowercase",
+                r.id
+            );
+            assert!(
+                !r.remediation.is_empty() && !r.references.is_empty(),
+                "{}",
+                r.id
+            );
+        }
+    }
+}
