@@ -85,3 +85,36 @@ async fn error_card_names_the_file_and_the_expectation() {
     assert!(text_of(&root, ".error-message").contains("JPEG image"));
     assert!(root.query_selector("[role=alert]").unwrap().is_some());
 }
+
+#[wasm_bindgen_test]
+async fn findings_are_judged_in_the_browser_and_say_severity_in_words() {
+    use tlscope_core::{Policy, judge};
+    use tlscope_web::components::{FindingList, FindingListProps};
+
+    let decoded = decode(LEAF.as_bytes()).expect("fixture decodes");
+    let Item::Certificate { certificate, .. } = &decoded.items[0] else {
+        panic!("not a certificate")
+    };
+    let now = Timestamp::from_unix(certificate.validity.not_after.unix() - 3 * Timestamp::DAY);
+    let findings = judge::decoded(&decoded, &Policy::default(), now);
+    let root = mount();
+    yew::Renderer::<FindingList>::with_root_and_props(root.clone(), FindingListProps { findings })
+        .render();
+    settle().await;
+    let critical = root
+        .query_selector("[data-rule=CERT-EXPIRY-CRITICAL]")
+        .unwrap()
+        .expect("expiry finding rendered");
+    let text = critical.text_content().unwrap_or_default();
+    assert!(
+        text.contains("✖ critical") && text.contains("3 days left"),
+        "{text}"
+    );
+    // openssl req -x509 marks the fixture CA:TRUE, so the leaf-lifetime rule does not apply.
+    assert!(
+        root.query_selector("[data-rule=CERT-LIFETIME-LONG]")
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(text_of(&root, ".summary"), "✖ 1 critical");
+}

@@ -143,7 +143,7 @@ pub fn decoded(d: &Decoded, policy: &Policy, now: Timestamp) -> Vec<Finding> {
             )),
         }
     }
-    out.sort_by(|a, b| b.severity.cmp(&a.severity));
+    out.sort_by_key(|f| std::cmp::Reverse(f.severity));
     out
 }
 

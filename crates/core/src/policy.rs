@@ -80,9 +80,14 @@ impl Default for Policy {
 impl Policy {
     /// The cert-manager profile: leaf 90 days renewed 30 days before expiry, intermediate 1 year.
     pub fn cert_manager() -> Self {
-        let mut p = Self::default();
-        p.profile = "cert-manager".into();
-        p.rotation.leaf_grace_days = 30;
-        p
+        let default = Self::default();
+        Self {
+            profile: "cert-manager".into(),
+            rotation: Rotation {
+                leaf_grace_days: 30,
+                ..default.rotation
+            },
+            ..default
+        }
     }
 }

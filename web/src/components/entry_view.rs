@@ -1,9 +1,9 @@
 //! Everything one input produced: certificates, key notices and errors, in input order.
 
-use tlscope_core::{Item, Timestamp};
+use tlscope_core::{Item, Policy, Timestamp, judge};
 use yew::prelude::*;
 
-use super::{CertificateCard, ErrorCard};
+use super::{CertificateCard, ErrorCard, FindingList};
 use crate::state::Entry;
 
 /// Properties of [`EntryView`].
@@ -28,6 +28,7 @@ pub fn EntryView(props: &EntryViewProps) -> Html {
         }
         Ok(decoded) => html! {
             <>
+                <FindingList findings={judge::decoded(decoded, &Policy::default(), props.now)} />
                 { for decoded.items.iter().map(|item| match item {
                     Item::Certificate { certificate, source } => html! {
                         <CertificateCard certificate={(**certificate).clone()} now={props.now} line={source.line} />
