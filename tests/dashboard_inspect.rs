@@ -2,10 +2,10 @@
 //! certificate file is dropped on the page; the subject and fingerprint computed in the browser
 //! are checked against openssl's; bad input gives a clear error and the page keeps working.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use fantoccini::Locator;
-use harness::{Chromedriver, Demo, drop_file, openssl_sha256, screenshot};
+use harness::{Dashboard, drop_file, openssl_sha256, screenshot};
 
 fn certificate_pem(cn: &str) -> String {
     let key = rcgen::KeyPair::generate().expect("key");
@@ -21,75 +21,39 @@ fn certificate_pem(cn: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropped_certificate_shows_subject_and_openssl_fingerprint() {
-    let demo = Demo::start();
-    let driver = Chromedriver::start();
-    let client = driver.session().await;
-    client.goto(&demo.url).await.expect("open dashboard");
-    client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css(".drop-target"))
-        .await
-        .expect("dashboard rendered");
-
+    let page = Dashboard::open().await;
     let pem = certificate_pem("e2e.example.test");
-    drop_file(&client, "e2e-leaf.pem", pem.as_bytes()).await;
-    let fingerprint = client
-        .wait()
-        .at_most(Duration::from_secs(15))
-        .for_element(Locator::Css(".cert-fingerprint-sha256"))
-        .await
-        .expect("certificate card rendered")
-        .text()
-        .await
-        .expect("fingerprint text");
-    assert_eq!(fingerprint, openssl_sha256(&pem));
-    let subject = client
-        .find(Locator::Css(".cert-subject"))
-        .await
-        .expect("subject")
-        .text()
-        .await
-        .expect("subject text");
-    assert_eq!(subject, "O=tlscope e2e,CN=e2e.example.test");
-    let name = client
-        .find(Locator::Css(".entry-name"))
-        .await
-        .expect("entry name")
-        .text()
-        .await
-        .expect("name text");
-    assert_eq!(name, "e2e-leaf.pem");
-    screenshot(&client, "dashboard-inspect").await;
-    client.close().await.expect("close session");
+    drop_file(&page.client, "e2e-leaf.pem", pem.as_bytes()).await;
+
+    assert_eq!(
+        page.text_of(".cert-fingerprint-sha256").await,
+        openssl_sha256(&pem)
+    );
+    assert_eq!(
+        page.text_of(".cert-subject").await,
+        "O=tlscope e2e,CN=e2e.example.test"
+    );
+    assert_eq!(page.text_of(".entry-name").await, "e2e-leaf.pem");
+    // rcgen's default validity runs to 4096: far past the 90-day rotation policy.
+    let findings = page.text_of(".findings").await;
+    assert!(
+        findings.contains("CERT-LIFETIME-LONG") && findings.contains("⚠ warning"),
+        "{findings}"
+    );
+    screenshot(&page.client, "dashboard-inspect").await;
+    page.client.clone().close().await.expect("close session");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_names_the_file_and_the_page_keeps_working() {
-    let demo = Demo::start();
-    let driver = Chromedriver::start();
-    let client = driver.session().await;
-    client.goto(&demo.url).await.expect("open dashboard");
-    client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css(".drop-target"))
-        .await
-        .expect("dashboard rendered");
-
+    let page = Dashboard::open().await;
     drop_file(
-        &client,
+        &page.client,
         "holiday.jpg",
         b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01",
     )
     .await;
-    let error = client
-        .wait()
-        .at_most(Duration::from_secs(15))
-        .for_element(Locator::Css(".decode-error"))
-        .await
-        .expect("error shown");
-    let text = error.text().await.expect("error text");
+    let text = page.text_of(".decode-error").await;
     assert!(
         text.contains("holiday.jpg")
             && text.contains("JPEG image")
@@ -97,15 +61,16 @@ async fn bad_input_names_the_file_and_the_page_keeps_working() {
         "{text}"
     );
 
-    drop_file(&client, "empty.pem", b"").await;
+    drop_file(&page.client, "empty.pem", b"").await;
     drop_file(
-        &client,
+        &page.client,
         "truncated.der",
         &[0x30, 0x82, 0x04, 0xb0, 0x30, 0x82],
     )
     .await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    while client
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while page
+        .client
         .find_all(Locator::Css(".decode-error"))
         .await
         .expect("query errors")
@@ -113,18 +78,12 @@ async fn bad_input_names_the_file_and_the_page_keeps_working() {
         < 3
     {
         assert!(
-            std::time::Instant::now() < deadline,
+            Instant::now() < deadline,
             "three errors not shown within 15 s"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let all = client
-        .find(Locator::Css(".results"))
-        .await
-        .expect("results")
-        .text()
-        .await
-        .expect("results text");
+    let all = page.text_of(".results").await;
     assert!(all.contains("empty input"), "{all}");
     assert!(
         all.contains("byte offset 0 declares 1200 content bytes"),
@@ -133,17 +92,11 @@ async fn bad_input_names_the_file_and_the_page_keeps_working() {
 
     // The page still works: a good certificate after the bad ones decodes.
     let pem = certificate_pem("after-errors.example.test");
-    drop_file(&client, "good.pem", pem.as_bytes()).await;
-    let fingerprint = client
-        .wait()
-        .at_most(Duration::from_secs(15))
-        .for_element(Locator::Css(".cert-fingerprint-sha256"))
-        .await
-        .expect("card after errors");
+    drop_file(&page.client, "good.pem", pem.as_bytes()).await;
     assert_eq!(
-        fingerprint.text().await.expect("text"),
+        page.text_of(".cert-fingerprint-sha256").await,
         openssl_sha256(&pem)
     );
-    screenshot(&client, "dashboard-bad-input").await;
-    client.close().await.expect("close session");
+    screenshot(&page.client, "dashboard-bad-input").await;
+    page.client.clone().close().await.expect("close session");
 }

@@ -152,17 +152,37 @@ impl Chromedriver {
             "--no-first-run",
             "--window-size=1280,800",
         ];
+        // Each session gets its own profile: two Chromiums starting at once must not share one.
+        static SESSIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = SESSIONS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let profile =
+            std::env::temp_dir().join(format!("tlscope-chromium-{}-{n}", std::process::id()));
+        let mut args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        args.push(format!("--user-data-dir={}", profile.display()));
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
             serde_json::json!({ "binary": "/usr/bin/chromium", "args": args }),
         );
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        ClientBuilder::new(connector)
-            .capabilities(caps)
-            .connect(&self.url)
-            .await
-            .expect("WebDriver session in Chromium")
+        // Chromium occasionally fails to start on a loaded 2-core machine; a new session is the
+        // documented remedy, and every failure is reported.
+        let mut last_error = String::new();
+        for attempt in 1..=3 {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(caps.clone())
+                .connect(&self.url)
+                .await
+            {
+                Ok(client) => return client,
+                Err(e) => {
+                    eprintln!("harness: WebDriver session attempt {attempt} failed: {e}");
+                    last_error = e.to_string();
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+        }
+        panic!("no WebDriver session in Chromium after 3 attempts: {last_error}");
     }
 }
 
@@ -192,21 +212,70 @@ pub async fn screenshot(client: &Client, name: &str) -> PathBuf {
     path
 }
 
-/// openssl's SHA-256 fingerprint of a PEM certificate: the independent oracle.
+/// openssl's SHA-256 fingerprint of a PEM certificate: the independent oracle. The PEM goes
+/// through stdin, so parallel tests never share a file.
 pub fn openssl_sha256(pem: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("tlscope-e2e-{}", std::process::id()));
-    let _ = std::fs::create_dir_all(&dir);
-    let path = dir.join("cert.pem");
-    std::fs::write(&path, pem).expect("write pem");
-    let out = Command::new("openssl")
-        .args(["x509", "-noout", "-fingerprint", "-sha256", "-in"])
-        .arg(&path)
-        .output()
-        .expect("run openssl");
+    use std::io::Write as _;
+    let mut child = Command::new("openssl")
+        .args(["x509", "-noout", "-fingerprint", "-sha256"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run openssl (installed by `cargo xtask setup`)");
+    child
+        .stdin
+        .take()
+        .expect("openssl stdin")
+        .write_all(pem.as_bytes())
+        .expect("write pem");
+    let out = child.wait_with_output().expect("openssl output");
     let text = String::from_utf8_lossy(&out.stdout);
     text.trim()
         .split('=')
         .nth(1)
         .expect("openssl fingerprint line")
         .to_owned()
+}
+
+/// A dashboard open in Chromium, served by a real `tlscope demo`; everything stops on drop.
+#[derive(Debug)]
+pub struct Dashboard {
+    /// The WebDriver session.
+    pub client: Client,
+    _driver: Chromedriver,
+    _demo: Demo,
+}
+
+impl Dashboard {
+    /// Starts the agent and chromedriver, opens the page and waits until it has rendered.
+    pub async fn open() -> Dashboard {
+        let demo = Demo::start();
+        let driver = Chromedriver::start();
+        let client = driver.session().await;
+        client.goto(&demo.url).await.expect("open dashboard");
+        client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(fantoccini::Locator::Css(".drop-target"))
+            .await
+            .expect("dashboard rendered");
+        Dashboard {
+            client,
+            _driver: driver,
+            _demo: demo,
+        }
+    }
+
+    /// Text of the first element matching `css`, waiting up to 15 s for it to appear.
+    pub async fn text_of(&self, css: &str) -> String {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(fantoccini::Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} not shown: {e}"))
+            .text()
+            .await
+            .expect("element text")
+    }
 }
