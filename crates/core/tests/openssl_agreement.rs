@@ -133,42 +133,23 @@ fn agrees_with_openssl_for_every_key_type() {
 fn showcerts_output_with_surrounding_text_decodes_every_block() {
     let dir = std::env::temp_dir().join(format!("tlscope-showcerts-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    openssl(
-        &[
+    for cn in ["one", "two"] {
+        let (subject, out) = (format!("/CN={cn}"), format!("{cn}.pem"));
+        let key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"];
+        let mut args = vec![
             "req",
             "-x509",
             "-nodes",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
             "-keyout",
             "/dev/null",
             "-subj",
-            "/CN=one",
+            &subject,
             "-out",
-            "one.pem",
-        ],
-        &dir,
-    );
-    openssl(
-        &[
-            "req",
-            "-x509",
-            "-nodes",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-keyout",
-            "/dev/null",
-            "-subj",
-            "/CN=two",
-            "-out",
-            "two.pem",
-        ],
-        &dir,
-    );
+            &out,
+        ];
+        args.extend(key);
+        openssl(&args, &dir);
+    }
     let text_one = openssl(&["x509", "-in", "one.pem", "-text"], &dir);
     let two = std::fs::read_to_string(dir.join("two.pem")).unwrap();
     let transcript = format!(
