@@ -401,6 +401,25 @@ fn hex_preview(content: &[u8]) -> String {
     }
 }
 
+/// `contents` wrapped in a DER SEQUENCE header (tag 0x30 and a definite length).
+pub fn wrap_sequence(contents: &[u8]) -> Vec<u8> {
+    let len = contents.len();
+    let mut out = vec![0x30];
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
+    }
+    out.extend_from_slice(contents);
+    out
+}
+
 /// Hexadecimal renderings used across reports.
 pub mod hex {
     /// `AB:CD:EF` — the form openssl prints fingerprints in.

@@ -215,6 +215,19 @@ fn public_key_info(spki: &SubjectPublicKeyInfo<'_>) -> PublicKeyInfo {
     }
 }
 
+/// The name of a public-key algorithm OID (`RSA`, `EC`, `Ed25519`, …), or the OID itself.
+pub fn key_algorithm_name(oid: &str) -> String {
+    match oid {
+        "1.2.840.113549.1.1.1" | "1.2.840.113549.1.1.10" => "RSA",
+        "1.2.840.10045.2.1" => "EC",
+        "1.3.101.112" => "Ed25519",
+        "1.3.101.113" => "Ed448",
+        "1.2.840.10040.4.1" => "DSA",
+        other => other,
+    }
+    .to_owned()
+}
+
 fn curve_name(oid: &str) -> String {
     match oid {
         "1.2.840.10045.3.1.7" => "P-256",

@@ -12,7 +12,9 @@
 //! | [`asn1`] | DER tag-length-value walking with byte offsets, and the raw ASN.1 tree |
 //! | [`decode`] | turning arbitrary bytes into items (certificates, keys, …) or a located error |
 //! | [`certificate`] | the details of one X.509 certificate: names, validity, keys, fingerprints |
+//! | [`chain`] | building every path to a trust anchor and validating it (RFC 5280, host names, CRLs) |
 //! | [`policy`] | the policy judgements are made under; `Policy::default()` is the specification |
+//! | [`signature`] | verifying RSA, ECDSA and Ed25519 signatures in pure Rust; refusing MD5 and SHA-1 |
 //! | [`rules`] | the one rules table: ids, severities, remediation, compliance references |
 //! | [`judge`] | pure judgements of observations under a policy at a given `now` |
 //! | [`report`] | findings and summaries, the data every view renders |
@@ -30,11 +32,13 @@
 
 pub mod asn1;
 pub mod certificate;
+pub mod chain;
 pub mod decode;
 pub mod judge;
 pub mod policy;
 pub mod report;
 pub mod rules;
+pub mod signature;
 pub mod timestamp;
 
 pub use certificate::{Certificate, DistinguishedName, PublicKeyInfo, SubjectAltName, Validity};

@@ -17,6 +17,11 @@ pub enum Location {
         /// The certificate's display name.
         name: String,
     },
+    /// A trust anchor that is not part of the input.
+    TrustAnchor {
+        /// The anchor's name.
+        name: String,
+    },
     /// A line of the input.
     Line {
         /// 1-based line.

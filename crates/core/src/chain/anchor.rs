@@ -1,0 +1,116 @@
+//! Trust anchors: roots a user supplies, a tenant CA, or the Mozilla set (webpki-roots).
+//! An anchor is a subject name and a public key; when it came from a certificate, the
+//! certificate is kept so its own constraints (validity, basic constraints, name constraints)
+//! are checked too.
+
+use serde::Serialize;
+use x509_parser::prelude::*;
+
+use crate::asn1;
+
+/// Where a trust anchor came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnchorOrigin {
+    /// Supplied by the user (`--roots`, dropped in the dashboard).
+    Supplied,
+    /// The Mozilla root program, from the webpki-roots crate.
+    Mozilla,
+}
+
+/// One trust anchor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustAnchor {
+    /// How people name it (the subject CN, else the RFC 4514 subject).
+    pub name: String,
+    /// The subject Name, DER (SEQUENCE included).
+    pub subject: Vec<u8>,
+    /// The SubjectPublicKeyInfo, DER.
+    pub spki: Vec<u8>,
+    /// The certificate, when the anchor came from one.
+    pub certificate: Option<Vec<u8>>,
+    /// Where it came from.
+    pub origin: AnchorOrigin,
+}
+
+impl TrustAnchor {
+    /// An anchor from a DER certificate. The error says why the certificate does not parse.
+    pub fn from_certificate(der: &[u8]) -> Result<Self, String> {
+        let (_, cert) = X509Certificate::from_der(der).map_err(|e| e.to_string())?;
+        Ok(Self {
+            name: readable_name(cert.subject()),
+            subject: cert.subject().as_raw().to_vec(),
+            spki: cert.public_key().raw.to_vec(),
+            certificate: Some(der.to_vec()),
+            origin: AnchorOrigin::Supplied,
+        })
+    }
+
+    /// The Mozilla root program's anchors (about 150), as shipped in webpki-roots.
+    pub fn mozilla() -> Vec<Self> {
+        webpki_roots::TLS_SERVER_ROOTS
+            .iter()
+            .map(|root| {
+                // webpki-roots stores the *contents* of the Name and SPKI SEQUENCEs.
+                let subject = asn1::wrap_sequence(root.subject.as_ref());
+                let name = X509Name::from_der(&subject)
+                    .map(|(_, n)| readable_name(&n))
+                    .unwrap_or_else(|_| "Mozilla root".to_owned());
+                Self {
+                    name,
+                    subject,
+                    spki: asn1::wrap_sequence(root.subject_public_key_info.as_ref()),
+                    certificate: None,
+                    origin: AnchorOrigin::Mozilla,
+                }
+            })
+            .collect()
+    }
+}
+
+/// The subject CN, else the whole subject in RFC 4514 form.
+pub(crate) fn readable_name(name: &X509Name<'_>) -> String {
+    name.iter_common_name()
+        .next()
+        .and_then(|cn| cn.as_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_else(|| name.to_string())
+}
+
+/// How people name a certificate: subject CN, else first DNS SAN, else the subject.
+pub(crate) fn certificate_name(cert: &X509Certificate<'_>) -> String {
+    let name = readable_name(cert.subject());
+    if !name.is_empty() {
+        return name;
+    }
+    cert.subject_alternative_name()
+        .ok()
+        .flatten()
+        .and_then(|san| {
+            san.value.general_names.iter().find_map(|n| match n {
+                x509_parser::extensions::GeneralName::DNSName(d) => Some((*d).to_owned()),
+                _ => None,
+            })
+        })
+        .unwrap_or_else(|| "(empty subject)".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mozilla_anchors_parse() {
+        let anchors = TrustAnchor::mozilla();
+        assert!(anchors.len() > 100, "{}", anchors.len());
+        for a in &anchors {
+            assert!(X509Name::from_der(&a.subject).is_ok(), "{}", a.name);
+            assert!(
+                SubjectPublicKeyInfo::from_der(&a.spki).is_ok(),
+                "{}",
+                a.name
+            );
+        }
+        assert!(anchors.iter().any(|a| a.name.contains("ISRG Root X1")));
+    }
+}

@@ -1,0 +1,877 @@
+//! Chains: building every candidate path from an unordered bag of certificates to the trust
+//! anchors, and validating each path at `now` (RFC 5280 6.1, with the stricter CA/Browser
+//! Forum rules that browsers enforce). The result keeps every path tried and **every**
+//! problem found on each, as findings with a rule id, the certificate concerned and a plain
+//! explanation — not only the first error.
+//!
+//! Path building is bounded (see [`Limits`]) so hostile input cannot stall the caller.
+
+mod anchor;
+mod constraints;
+mod names;
+mod profile;
+mod revocation;
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use x509_parser::extensions::{GeneralName, ParsedExtension};
+use x509_parser::prelude::*;
+use x509_parser::revocation_list::CertificateRevocationList;
+
+use crate::report::{Finding, Location};
+use crate::rules::Severity;
+use crate::signature::{self, SignatureError};
+use crate::timestamp::Timestamp;
+
+pub use anchor::{AnchorOrigin, TrustAnchor};
+pub use names::{PeerName, check_dns_name, dns_matches};
+use profile::Role;
+
+/// What the leaf certificate must be good for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Purpose {
+    /// TLS server authentication (id-kp-serverAuth).
+    #[default]
+    ServerAuth,
+    /// TLS client authentication (id-kp-clientAuth), e.g. mTLS edges.
+    ClientAuth,
+    /// No particular purpose.
+    Any,
+}
+
+impl Purpose {
+    fn label(self) -> &'static str {
+        match self {
+            Purpose::ServerAuth => "serverAuth (TLS server)",
+            Purpose::ClientAuth => "clientAuth (TLS client)",
+            Purpose::Any => "any purpose",
+        }
+    }
+}
+
+/// How to validate.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The moment of validation.
+    pub now: Timestamp,
+    /// What the leaf is for.
+    pub purpose: Purpose,
+    /// Names the leaf must match (host name, IP, e-mail); empty: no name check.
+    pub peer_names: Vec<PeerName>,
+    /// At most this many (non-self-issued) intermediates, when set.
+    pub max_intermediates: Option<usize>,
+    /// Key usages the leaf must allow when it has a keyUsage extension, e.g. `digitalSignature`.
+    pub leaf_key_usage: Vec<String>,
+    /// CRLs (DER) to check revocation against.
+    pub crls: Vec<Vec<u8>>,
+}
+
+/// The bounds on path building. Each figure is rustls-webpki's, which it chose to stop
+/// pathological inputs (see webpki `verify_cert.rs`, `Budget`), except the intermediate count,
+/// which is deliberately above any public chain (rarely more than 3) yet small enough to keep
+/// path search cheap.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits;
+
+impl Limits {
+    /// Intermediates on one path.
+    pub const MAX_INTERMEDIATES: usize = 8;
+    /// Signature verifications per validation.
+    pub const MAX_SIGNATURES: usize = 100;
+    /// Path-building steps per validation.
+    pub const MAX_STEPS: usize = 200_000;
+    /// Paths reported (the search stops after this many).
+    pub const MAX_PATHS: usize = 32;
+}
+
+/// One certificate on a path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Link {
+    /// How people name it.
+    pub name: String,
+    /// Its position among the input certificates, when it came from the input.
+    pub input_index: Option<usize>,
+    /// Set when this link is a trust anchor.
+    pub anchor: Option<AnchorOrigin>,
+}
+
+/// One path tried, leaf first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PathReport {
+    /// The certificates, leaf first; the last is the anchor when `anchored`.
+    pub links: Vec<Link>,
+    /// Whether the path ends at a trust anchor.
+    pub anchored: bool,
+    /// Whether the path is valid: anchored and without critical problems (warnings such as a CN
+    /// missing from the SANs are reported but do not invalidate it).
+    pub valid: bool,
+    /// Every problem on this path.
+    pub problems: Vec<Finding>,
+}
+
+/// The verdict on a chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChainReport {
+    /// Whether some path is valid.
+    pub valid: bool,
+    /// Every path tried, in the order tried; the valid one (if any) last.
+    pub paths: Vec<PathReport>,
+    /// The problems of the best path (the valid one, else the one with the fewest problems).
+    pub problems: Vec<Finding>,
+    /// Set when a search limit stopped path building early.
+    pub exhausted: bool,
+}
+
+impl ChainReport {
+    /// The best path: the valid one, else an anchored one with the fewest problems, else the
+    /// one with the fewest problems.
+    pub fn best_path(&self) -> Option<&PathReport> {
+        self.paths.iter().find(|p| p.valid).or_else(|| {
+            self.paths
+                .iter()
+                .min_by_key(|p| (!p.anchored, p.problems.len()))
+        })
+    }
+}
+
+/// One certificate or anchor the builder can use.
+struct Entry<'a> {
+    cert: Option<X509Certificate<'a>>,
+    subject: &'a [u8],
+    subject_norm: Vec<Vec<(String, String)>>,
+    issuer: &'a [u8],
+    issuer_norm: Vec<Vec<(String, String)>>,
+    spki: SubjectPublicKeyInfo<'a>,
+    ski: Option<&'a [u8]>,
+    aki: Option<&'a [u8]>,
+    input: Option<usize>,
+    anchor: Option<&'a TrustAnchor>,
+    name: String,
+    self_issued: bool,
+}
+
+impl<'a> Entry<'a> {
+    fn from_certificate(der: &'a [u8]) -> Option<Self> {
+        let (_, cert) = X509Certificate::from_der(der).ok()?;
+        let mut ski = None;
+        let mut aki = None;
+        for ext in cert.extensions() {
+            match ext.parsed_extension() {
+                ParsedExtension::SubjectKeyIdentifier(k) => ski = Some(k.0),
+                ParsedExtension::AuthorityKeyIdentifier(a) => {
+                    aki = a.key_identifier.as_ref().map(|k| k.0);
+                }
+                _ => {}
+            }
+        }
+        let tbs = &cert.tbs_certificate;
+        Some(Self {
+            subject: tbs.subject.as_raw(),
+            subject_norm: constraints::normalised_rdns(&tbs.subject),
+            issuer: tbs.issuer.as_raw(),
+            issuer_norm: constraints::normalised_rdns(&tbs.issuer),
+            spki: tbs.subject_pki.clone(),
+            ski,
+            aki,
+            input: None,
+            anchor: None,
+            name: anchor::certificate_name(&cert),
+            self_issued: tbs.subject.as_raw() == tbs.issuer.as_raw(),
+            cert: Some(cert),
+        })
+    }
+
+    fn from_anchor(anchor: &'a TrustAnchor) -> Option<Self> {
+        let mut entry = match &anchor.certificate {
+            Some(der) => Self::from_certificate(der)?,
+            None => {
+                let (_, subject) = X509Name::from_der(&anchor.subject).ok()?;
+                let (_, spki) = SubjectPublicKeyInfo::from_der(&anchor.spki).ok()?;
+                Self {
+                    cert: None,
+                    subject: &anchor.subject,
+                    subject_norm: constraints::normalised_rdns(&subject),
+                    issuer: &anchor.subject,
+                    issuer_norm: Vec::new(),
+                    spki,
+                    ski: None,
+                    aki: None,
+                    input: None,
+                    anchor: None,
+                    name: anchor.name.clone(),
+                    self_issued: true,
+                }
+            }
+        };
+        entry.anchor = Some(anchor);
+        Some(entry)
+    }
+
+    fn location(&self) -> Location {
+        match (self.input, self.anchor) {
+            (Some(index), _) => Location::Certificate {
+                index,
+                name: self.name.clone(),
+            },
+            (None, _) => Location::TrustAnchor {
+                name: self.name.clone(),
+            },
+        }
+    }
+
+    fn link(&self) -> Link {
+        Link {
+            name: self.name.clone(),
+            input_index: self.input,
+            anchor: self.anchor.map(|a| a.origin),
+        }
+    }
+
+    /// Whether `issuer` could have issued this entry: names match (exactly or after RFC 5280
+    /// 7.1 normalisation) and key identifiers, when both are present, agree.
+    fn issued_by(&self, issuer: &Entry<'_>) -> bool {
+        let names = self.issuer == issuer.subject || self.issuer_norm == issuer.subject_norm;
+        let ids = match (self.aki, issuer.ski) {
+            (Some(a), Some(s)) => a == s,
+            _ => true,
+        };
+        names && ids
+    }
+}
+
+/// Validates `certificates` — the leaf first, then intermediates in any order, duplicates
+/// allowed — against `anchors`.
+pub fn validate(
+    certificates: &[Vec<u8>],
+    anchors: &[TrustAnchor],
+    options: &Options,
+) -> ChainReport {
+    let mut pool: Vec<Entry<'_>> = Vec::new();
+    let mut leaf_problem = None;
+    for a in anchors {
+        if let Some(e) = Entry::from_anchor(a) {
+            pool.push(e);
+        }
+    }
+    let anchor_count = pool.len();
+    let mut leaf = None;
+    for (index, der) in certificates.iter().enumerate() {
+        // A certificate that is also an anchor is used as the anchor.
+        if let Some(pos) = pool[..anchor_count]
+            .iter()
+            .position(|e| e.anchor.and_then(|a| a.certificate.as_deref()) == Some(der.as_slice()))
+        {
+            if index == 0 {
+                pool[pos].input = Some(0);
+                leaf = Some(pos);
+            }
+            continue;
+        }
+        if pool[anchor_count..].iter().any(|e| {
+            e.cert
+                .as_ref()
+                .is_some_and(|c| c.as_raw() == der.as_slice())
+        }) {
+            continue; // duplicate
+        }
+        match Entry::from_certificate(der) {
+            Some(mut e) => {
+                e.input = Some(index);
+                if index == 0 {
+                    leaf = Some(pool.len());
+                }
+                pool.push(e);
+            }
+            None if index == 0 => {
+                leaf_problem = Some("the leaf certificate does not parse as X.509".to_owned());
+            }
+            None => {}
+        }
+    }
+    let Some(leaf) = leaf else {
+        let problems = vec![Finding::new(
+            "CHAIN-PROFILE",
+            leaf_problem.unwrap_or_else(|| "no certificate was supplied".into()),
+            Location::Certificate {
+                index: 0,
+                name: "leaf".into(),
+            },
+        )];
+        return ChainReport {
+            valid: false,
+            paths: Vec::new(),
+            problems,
+            exhausted: false,
+        };
+    };
+    let crls: Vec<CertificateRevocationList<'_>> = options
+        .crls
+        .iter()
+        .filter_map(|der| {
+            CertificateRevocationList::from_der(der)
+                .ok()
+                .map(|(_, c)| c)
+        })
+        .collect();
+    let mut builder = Builder {
+        pool: &pool,
+        options,
+        crls: &crls,
+        paths: Vec::new(),
+        signatures: HashMap::new(),
+        steps: 0,
+        exhausted: false,
+    };
+    let mut path = vec![leaf];
+    let valid = builder.walk(&mut path);
+    let exhausted = builder.exhausted;
+    let mut paths = builder.paths;
+    if exhausted && !valid {
+        let note = Finding::new(
+            "CHAIN-TOO-COMPLEX",
+            format!(
+                "path building stopped at its limits ({} signatures, {} steps, {} intermediates per path, {} name-constraint comparisons) before finding a valid path",
+                Limits::MAX_SIGNATURES,
+                Limits::MAX_STEPS,
+                Limits::MAX_INTERMEDIATES,
+                constraints::MAX_COMPARISONS
+            ),
+            pool[leaf].location(),
+        );
+        match paths.last_mut() {
+            Some(p) => p.problems.push(note),
+            None => paths.push(PathReport {
+                links: vec![pool[leaf].link()],
+                anchored: false,
+                valid: false,
+                problems: vec![note],
+            }),
+        }
+    }
+    let mut report = ChainReport {
+        valid,
+        paths,
+        problems: Vec::new(),
+        exhausted,
+    };
+    report.problems = report
+        .best_path()
+        .map(|p| p.problems.clone())
+        .unwrap_or_default();
+    report
+}
+
+struct Builder<'p, 'a> {
+    pool: &'p [Entry<'a>],
+    options: &'p Options,
+    crls: &'p [CertificateRevocationList<'a>],
+    paths: Vec<PathReport>,
+    signatures: HashMap<(usize, usize), Result<(), SignatureError>>,
+    steps: usize,
+    exhausted: bool,
+}
+
+impl Builder<'_, '_> {
+    /// Depth-first search from the last entry of `path`; true once a valid path is found.
+    fn walk(&mut self, path: &mut Vec<usize>) -> bool {
+        let Some(&current) = path.last() else {
+            return false;
+        };
+        if self.pool[current].anchor.is_some() {
+            return self.finish(path, true);
+        }
+        self.steps += 1;
+        if self.steps > Limits::MAX_STEPS {
+            self.exhausted = true;
+            return false;
+        }
+        if path.len() > Limits::MAX_INTERMEDIATES + 1 {
+            self.exhausted = true;
+            return self.finish(path, false);
+        }
+        let candidates: Vec<usize> = (0..self.pool.len())
+            .filter(|&i| !path.contains(&i))
+            .filter(|&i| {
+                let c = &self.pool[i];
+                self.pool[current].issued_by(c)
+                    && !path.iter().any(|&p| {
+                        self.pool[p].subject == c.subject && self.pool[p].spki.raw == c.spki.raw
+                    })
+            })
+            .collect();
+        // Anchors first (they end the path soonest), then intermediates in input order.
+        let (mut ordered, rest): (Vec<usize>, Vec<usize>) = candidates
+            .into_iter()
+            .partition(|&i| self.pool[i].anchor.is_some());
+        ordered.extend(rest);
+        if ordered.is_empty() {
+            return self.finish(path, false);
+        }
+        for next in ordered {
+            if self.exhausted || self.paths.len() >= Limits::MAX_PATHS {
+                return false;
+            }
+            path.push(next);
+            let found = self.walk(path);
+            path.pop();
+            if found {
+                return true;
+            }
+        }
+        false
+    }
+
+    fn finish(&mut self, path: &[usize], anchored: bool) -> bool {
+        let mut problems = self.check_path(path, anchored);
+        if !anchored {
+            if let Some(&last) = path.last() {
+                let e = &self.pool[last];
+                let (rule, text) = if e.self_issued && e.issued_by(e) {
+                    (
+                        "CHAIN-UNTRUSTED-ROOT",
+                        format!(
+                            "the path ends at the self-signed certificate {:?}, which is not a trusted root",
+                            e.name
+                        ),
+                    )
+                } else {
+                    let issuer = X509Name::from_der(e.issuer)
+                        .map(|(_, n)| n.to_string())
+                        .unwrap_or_else(|_| "?".into());
+                    (
+                        "CHAIN-ISSUER-NOT-FOUND",
+                        format!(
+                            "the issuer of {:?} ({issuer}) is neither among the supplied certificates nor a trusted root",
+                            e.name
+                        ),
+                    )
+                };
+                problems.push(Finding::new(rule, text, e.location()));
+            }
+        }
+        let valid = anchored && !problems.iter().any(|f| f.severity == Severity::Critical);
+        self.paths.push(PathReport {
+            links: path.iter().map(|&i| self.pool[i].link()).collect(),
+            anchored,
+            valid,
+            problems,
+        });
+        valid
+    }
+
+    fn verify_link(&mut self, child: usize, issuer: usize) -> Result<(), SignatureError> {
+        if let Some(r) = self.signatures.get(&(child, issuer)) {
+            return r.clone();
+        }
+        let result = match &self.pool[child].cert {
+            _ if self.signatures.len() >= Limits::MAX_SIGNATURES => {
+                self.exhausted = true;
+                Err(SignatureError::UnsupportedAlgorithm {
+                    algorithm: "(not checked: signature budget exhausted)".into(),
+                })
+            }
+            Some(cert) => signature::verify(
+                &cert.signature_algorithm,
+                &self.pool[issuer].spki,
+                cert.tbs_certificate.as_ref(),
+                cert.signature_value.data.as_ref(),
+            ),
+            None => Ok(()),
+        };
+        self.signatures.insert((child, issuer), result.clone());
+        result
+    }
+
+    /// Every problem on `path` (leaf first).
+    fn check_path(&mut self, path: &[usize], anchored: bool) -> Vec<Finding> {
+        let options = self.options;
+        let n = path.len();
+        let mut out: Vec<Finding> = Vec::new();
+        for (pos, &i) in path.iter().enumerate() {
+            let e = &self.pool[i];
+            let role = if pos == 0 {
+                Role::Leaf
+            } else if anchored && pos == n - 1 {
+                Role::Anchor
+            } else {
+                Role::Intermediate
+            };
+            let mut push = |rule: &'static str, text: String| {
+                out.push(Finding::new(rule, text, e.location()));
+            };
+            for (rule, text) in key_problems(&e.spki, role) {
+                push(rule, text);
+            }
+            if let Some(cert) = &e.cert {
+                for (rule, text) in profile::check(cert, role, options.purpose) {
+                    push(rule, text);
+                }
+                validity(cert, options.now, &mut push);
+                if pos > 0 {
+                    ca_checks(cert, pos, path, self.pool, &mut push);
+                }
+                eku_checks(cert, role, options.purpose, &mut push);
+                if pos == 0 {
+                    leaf_checks(cert, options, &mut push);
+                }
+            }
+            if pos + 1 < n {
+                let issuer = path[pos + 1];
+                match self.verify_link(i, issuer) {
+                    Ok(()) => {}
+                    Err(err) => {
+                        let rule = match err {
+                            SignatureError::WeakHash { .. } => "CHAIN-SIGNATURE-WEAK",
+                            SignatureError::Invalid { .. } => "CHAIN-SIGNATURE-INVALID",
+                            _ => "CHAIN-SIGNATURE-UNSUPPORTED",
+                        };
+                        out.push(Finding::new(
+                            rule,
+                            format!("signature by {:?}: {err}", self.pool[issuer].name),
+                            e.location(),
+                        ));
+                    }
+                }
+                if let Some(cert) = &e.cert {
+                    let issuer_entry = &self.pool[issuer];
+                    for (rule, text) in revocation::check(
+                        cert,
+                        &issuer_entry.spki,
+                        issuer_entry.cert.as_ref(),
+                        self.crls,
+                        options.now,
+                    ) {
+                        out.push(Finding::new(rule, text, e.location()));
+                    }
+                }
+            }
+        }
+        if let Some(max) = options.max_intermediates {
+            let count = path
+                .iter()
+                .take(if anchored { n - 1 } else { n })
+                .skip(1)
+                .filter(|&&i| !self.pool[i].self_issued)
+                .count();
+            if count > max {
+                out.push(Finding::new(
+                    "CHAIN-PATH-LEN",
+                    format!("the path has {count} intermediates; at most {max} are allowed"),
+                    self.pool[path[0]].location(),
+                ));
+            }
+        }
+        if self.name_constraints(path, &mut out).is_err() {
+            self.exhausted = true;
+            out.push(Finding::new(
+                "CHAIN-TOO-COMPLEX",
+                format!(
+                    "checking name constraints needed more than {} comparisons; refused as a denial-of-service risk",
+                    constraints::MAX_COMPARISONS
+                ),
+                self.pool[path[0]].location(),
+            ));
+        }
+        out
+    }
+
+    fn name_constraints(
+        &self,
+        path: &[usize],
+        out: &mut Vec<Finding>,
+    ) -> Result<(), constraints::Exhausted> {
+        let mut budget = constraints::MAX_COMPARISONS;
+        for (k, &ci) in path.iter().enumerate().skip(1) {
+            let Some(ca) = &self.pool[ci].cert else {
+                continue;
+            };
+            let Ok(Some(nc)) = ca.name_constraints() else {
+                continue;
+            };
+            let malformed = constraints::malformed(nc.value);
+            let has_malformed = !malformed.is_empty();
+            for text in malformed {
+                out.push(Finding::new(
+                    "CHAIN-NAME-CONSTRAINTS",
+                    text,
+                    self.pool[ci].location(),
+                ));
+            }
+            if has_malformed {
+                continue;
+            }
+            for (j, &below) in path.iter().enumerate().take(k) {
+                let entry = &self.pool[below];
+                if j > 0 && entry.self_issued {
+                    continue;
+                }
+                let Some(cert) = &entry.cert else {
+                    continue;
+                };
+                let sans: Vec<GeneralName<'_>> = cert
+                    .subject_alternative_name()
+                    .ok()
+                    .flatten()
+                    .map(|s| s.value.general_names.clone())
+                    .unwrap_or_default();
+                let names = constraints::Names {
+                    subject: cert.subject(),
+                    sans: &sans,
+                };
+                for text in constraints::violations(nc.value, &names, &mut budget)? {
+                    out.push(Finding::new(
+                        "CHAIN-NAME-CONSTRAINTS",
+                        format!("{text}, which {:?} forbids", self.pool[ci].name),
+                        entry.location(),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn validity(
+    cert: &X509Certificate<'_>,
+    now: Timestamp,
+    push: &mut impl FnMut(&'static str, String),
+) {
+    let not_before = Timestamp::from_unix(cert.validity().not_before.timestamp());
+    let not_after = Timestamp::from_unix(cert.validity().not_after.timestamp());
+    if now < not_before {
+        push(
+            "CERT-NOT-YET-VALID",
+            format!("valid only from {not_before}; the validation time is {now}"),
+        );
+    }
+    if now > not_after {
+        push(
+            "CERT-EXPIRED",
+            format!("expired at {not_after}; the validation time is {now}"),
+        );
+    }
+}
+
+/// What a certificate acting as a CA (position `pos` ≥ 1) must satisfy.
+fn ca_checks(
+    cert: &X509Certificate<'_>,
+    pos: usize,
+    path: &[usize],
+    pool: &[Entry<'_>],
+    push: &mut impl FnMut(&'static str, String),
+) {
+    match cert.basic_constraints() {
+        Ok(Some(bc)) => {
+            if !bc.value.ca {
+                push("CHAIN-NOT-A-CA", "it signs another certificate but basicConstraints says cA=FALSE (RFC 5280 6.1.4(k))".into());
+            }
+            if !bc.critical {
+                push("CHAIN-NOT-A-CA", "basicConstraints is not critical in a CA certificate (RFC 5280 4.2.1.9: MUST be critical)".into());
+            }
+            if let (true, Some(max)) = (bc.value.ca, bc.value.path_len_constraint) {
+                let below = path
+                    .iter()
+                    .take(pos)
+                    .skip(1)
+                    .filter(|&&i| !pool[i].self_issued)
+                    .count();
+                if below > max as usize {
+                    push(
+                        "CHAIN-PATH-LEN",
+                        format!("pathLenConstraint {max} allows {max} intermediate(s) below it, but the path has {below}"),
+                    );
+                }
+            }
+        }
+        Ok(None) => push("CHAIN-NOT-A-CA", "it signs another certificate but has no basicConstraints extension (RFC 5280 6.1.4(k))".into()),
+        Err(e) => push("CHAIN-NOT-A-CA", format!("basicConstraints is unreadable: {e}")),
+    }
+    if let Ok(Some(ku)) = cert.key_usage() {
+        if !ku.value.key_cert_sign() {
+            push(
+                "CHAIN-KEY-USAGE",
+                "it signs another certificate but keyUsage lacks keyCertSign (RFC 5280 6.1.4(n))"
+                    .into(),
+            );
+        }
+    }
+}
+
+fn eku_checks(
+    cert: &X509Certificate<'_>,
+    role: Role,
+    purpose: Purpose,
+    push: &mut impl FnMut(&'static str, String),
+) {
+    let Ok(Some(eku)) = cert.extended_key_usage() else {
+        return;
+    };
+    let e = &eku.value;
+    let allowed = match purpose {
+        Purpose::ServerAuth => e.server_auth,
+        Purpose::ClientAuth => e.client_auth,
+        Purpose::Any => true,
+    };
+    // anyExtendedKeyUsage satisfies a CA's EKU; in a leaf it is not a TLS purpose (CABF).
+    let any_ok = e.any && role != Role::Leaf;
+    if !allowed && !any_ok && role != Role::Anchor {
+        let what = if role == Role::Leaf {
+            "the certificate's extKeyUsage does not include"
+        } else {
+            "this CA's extKeyUsage restricts what it may issue and does not include"
+        };
+        push("CHAIN-EKU", format!("{what} {}", purpose.label()));
+    }
+}
+
+fn leaf_checks(
+    cert: &X509Certificate<'_>,
+    options: &Options,
+    push: &mut impl FnMut(&'static str, String),
+) {
+    if let Ok(Some(ku)) = cert.key_usage() {
+        for wanted in &options.leaf_key_usage {
+            let ok = match wanted.as_str() {
+                "digitalSignature" => ku.value.digital_signature(),
+                "keyEncipherment" => ku.value.key_encipherment(),
+                "keyAgreement" => ku.value.key_agreement(),
+                _ => true,
+            };
+            if !ok {
+                push(
+                    "CHAIN-KEY-USAGE",
+                    format!("keyUsage lacks {wanted}, which this use requires"),
+                );
+            }
+        }
+    }
+    if options.peer_names.is_empty() {
+        return;
+    }
+    let sans: Vec<GeneralName<'_>> = cert
+        .subject_alternative_name()
+        .ok()
+        .flatten()
+        .map(|s| s.value.general_names.clone())
+        .unwrap_or_default();
+    for wanted in &options.peer_names {
+        let matched = sans.iter().any(|san| match (san, wanted) {
+            (GeneralName::DNSName(d), PeerName::Dns(h)) => dns_matches(d, h),
+            (GeneralName::IPAddress(b), PeerName::Ip(ip)) => names::ip_from_san(b) == Some(*ip),
+            (GeneralName::RFC822Name(m), PeerName::Email(e)) => names::email_matches(m, e),
+            _ => false,
+        });
+        if !matched {
+            let listed: Vec<String> = sans
+                .iter()
+                .filter_map(|s| match s {
+                    GeneralName::DNSName(d) => Some(format!("DNS:{d}")),
+                    GeneralName::IPAddress(b) => names::ip_from_san(b).map(|ip| format!("IP:{ip}")),
+                    GeneralName::RFC822Name(m) => Some(format!("email:{m}")),
+                    _ => None,
+                })
+                .collect();
+            let text = if sans.is_empty() {
+                format!(
+                    "{wanted} cannot match: the certificate has no subjectAltName, and clients ignore the subject CN (RFC 6125 6.4.4)"
+                )
+            } else {
+                format!(
+                    "{wanted} matches none of the certificate's names: {}",
+                    listed.join(", ")
+                )
+            };
+            push("HOST-MISMATCH", text);
+        }
+    }
+}
+
+/// Keys a verifier refuses: too small, odd sizes, curves outside P-256/384/521, DSA.
+fn key_problems(spki: &SubjectPublicKeyInfo<'_>, role: Role) -> Vec<(&'static str, String)> {
+    let whose = if role == Role::Leaf {
+        "its"
+    } else {
+        "the issuing"
+    };
+    let mut out = Vec::new();
+    match spki.algorithm.algorithm.to_id_string().as_str() {
+        "1.2.840.113549.1.1.1" => {
+            if let Ok(x509_parser::public_key::PublicKey::RSA(rsa)) = spki.parsed() {
+                let modulus = rsa
+                    .modulus
+                    .iter()
+                    .skip_while(|b| **b == 0)
+                    .copied()
+                    .collect::<Vec<u8>>();
+                let bits = modulus.first().map_or(0, |b| {
+                    (modulus.len() - 1) * 8 + (8 - b.leading_zeros() as usize)
+                });
+                if bits < 2048 {
+                    out.push((
+                        "CHAIN-KEY-REJECTED",
+                        format!("{whose} RSA key is {bits} bits; at least 2048 are required"),
+                    ));
+                } else if bits % 8 != 0 {
+                    out.push((
+                        "CHAIN-KEY-REJECTED",
+                        format!("{whose} RSA key is {bits} bits, not a whole number of bytes"),
+                    ));
+                }
+            }
+        }
+        "1.2.840.10045.2.1" => {
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.as_oid().ok())
+                .map(|o| o.to_id_string());
+            match curve.as_deref() {
+                Some("1.2.840.10045.3.1.7" | "1.3.132.0.34" | "1.3.132.0.35") => {}
+                Some(other) => out.push(("CHAIN-KEY-REJECTED", format!("{whose} EC key is on curve {other}; only P-256, P-384 and P-521 are accepted"))),
+                None => out.push(("CHAIN-KEY-REJECTED", format!("{whose} EC key uses explicit curve parameters, which RFC 5480 forbids"))),
+            }
+        }
+        "1.3.101.112" => {}
+        "1.2.840.10040.4.1" => out.push((
+            "CHAIN-KEY-REJECTED",
+            format!("{whose} key is DSA, which is not accepted"),
+        )),
+        other => out.push((
+            "CHAIN-KEY-REJECTED",
+            format!("{whose} key algorithm {other} is not accepted"),
+        )),
+    }
+    out
+}
+
+/// The certificate in `bag` (DER) most likely to be the leaf: one that issued none of the
+/// others, preferring a non-CA; else the first.
+pub fn leaf_index(bag: &[Vec<u8>]) -> usize {
+    let entries: Vec<Option<Entry<'_>>> = bag.iter().map(|d| Entry::from_certificate(d)).collect();
+    let issues_another = |i: usize| {
+        entries.iter().enumerate().any(|(j, other)| {
+            j != i
+                && match (other, &entries[i]) {
+                    (Some(o), Some(me)) => !o.self_issued && o.issued_by(me),
+                    _ => false,
+                }
+        })
+    };
+    let candidates: Vec<usize> = (0..bag.len())
+        .filter(|&i| entries[i].is_some() && !issues_another(i))
+        .collect();
+    candidates
+        .iter()
+        .copied()
+        .find(|&i| {
+            entries[i]
+                .as_ref()
+                .and_then(|e| e.cert.as_ref())
+                .is_some_and(|c| !c.is_ca())
+        })
+        .or_else(|| candidates.first().copied())
+        .unwrap_or(0)
+}
