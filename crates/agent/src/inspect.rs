@@ -1,10 +1,13 @@
-//! `tlscope inspect FILE...`: decode each file with the core and render what it holds, as text for
-//! people or JSON for pipelines. Exit status is non-zero when any file fails to decode.
+//! `tlscope inspect FILE...`: decode each file with the core, validate its chain and render what
+//! it holds, as text for people or JSON for pipelines. Exit status is non-zero when any file
+//! fails to decode or a chain is invalid.
 
 use std::fmt::Write as _;
 
 use serde::Serialize;
 use tlscope_core::certificate::ValidityStatus;
+use tlscope_core::chain::ChainReport;
+use tlscope_core::judge::ChainRequest;
 use tlscope_core::{
     Certificate, DecodeError, Decoded, Finding, Item, Policy, Severity, SubjectAltName, Timestamp,
     decode, judge,
@@ -18,8 +21,10 @@ pub struct FileReport {
     /// The decoded items and per-block errors, or the error that stopped decoding.
     #[serde(flatten)]
     pub outcome: Outcome,
-    /// What the policy says about them, most severe first.
+    /// What the policy and chain validation say about them, most severe first.
     pub findings: Vec<Finding>,
+    /// The chain verdict, when the file held certificates.
+    pub chain: Option<ChainReport>,
 }
 
 /// The result of decoding one file.
@@ -38,12 +43,19 @@ pub enum Outcome {
 }
 
 impl FileReport {
-    /// Decodes `bytes` read from `file` and judges them under `policy` at `now`.
-    pub fn new(file: &str, bytes: &[u8], policy: &Policy, now: Timestamp) -> Self {
-        let (outcome, findings) = match decode(bytes) {
+    /// Decodes `bytes` read from `file`, judges them under `policy` at `now` and validates the
+    /// chain as `request` asks.
+    pub fn new(
+        file: &str,
+        bytes: &[u8],
+        request: &ChainRequest,
+        policy: &Policy,
+        now: Timestamp,
+    ) -> Self {
+        let (outcome, findings, chain) = match decode(bytes) {
             Ok(d) => {
-                let findings = judge::decoded(&d, policy, now);
-                (Outcome::Decoded(d), findings)
+                let inspection = judge::inspect(&d, request, policy, now);
+                (Outcome::Decoded(d), inspection.findings, inspection.chain)
             }
             Err(error) => (
                 Outcome::Failed {
@@ -51,13 +63,20 @@ impl FileReport {
                     error,
                 },
                 Vec::new(),
+                None,
             ),
         };
         Self {
             file: file.to_owned(),
             outcome,
             findings,
+            chain,
         }
+    }
+
+    /// Whether the file held a chain that did not validate.
+    pub fn chain_invalid(&self) -> bool {
+        self.chain.as_ref().is_some_and(|c| !c.valid)
     }
 
     /// Whether anything in the file failed to decode.
@@ -103,14 +122,90 @@ pub fn render_text(reports: &[FileReport], now: Timestamp) -> String {
                             source,
                             format,
                             encrypted,
+                            algorithm,
+                            bits,
                         } => {
                             let line = source.line.unwrap_or(1);
                             let enc = if *encrypted { "encrypted " } else { "" };
+                            let kind = match (algorithm, bits) {
+                                (Some(a), Some(b)) => format!("{a} {b}-bit "),
+                                (Some(a), None) => format!("{a} "),
+                                _ => String::new(),
+                            };
                             let _ = writeln!(
                                 out,
-                                "{} (line {line}): warning: {enc}{format} private key supplied; key material is not shown or kept",
+                                "{} (line {line}): warning: {enc}{kind}{format} private key supplied; key material is not shown or kept",
                                 report.file
                             );
+                        }
+                        Item::Request { source, request } => {
+                            let at = source
+                                .line
+                                .map_or_else(|| "DER".to_owned(), |l| format!("line {l}"));
+                            let _ = writeln!(
+                                out,
+                                "{} ({at}): certificate signing request",
+                                report.file
+                            );
+                            let key = match &request.public_key.curve {
+                                Some(curve) => format!("{} {curve}", request.public_key.algorithm),
+                                None => format!(
+                                    "{} {} bits",
+                                    request.public_key.algorithm, request.public_key.bits
+                                ),
+                            };
+                            let sig = match &request.signature_problem {
+                                None => "valid (proof of possession)".to_owned(),
+                                Some(p) => format!("INVALID: {p}"),
+                            };
+                            for (k, v) in [
+                                ("Subject", request.subject.rfc4514.clone()),
+                                ("SANs", render_sans(&request.subject_alt_names)),
+                                ("Public key", key),
+                                (
+                                    "Signature",
+                                    format!("{} — {sig}", request.signature_algorithm),
+                                ),
+                            ] {
+                                let _ = writeln!(out, "  {k:<11} {v}");
+                            }
+                        }
+                        Item::RevocationList { source, crl } => {
+                            let at = source
+                                .line
+                                .map_or_else(|| "DER".to_owned(), |l| format!("line {l}"));
+                            let _ = writeln!(
+                                out,
+                                "{} ({at}): certificate revocation list",
+                                report.file
+                            );
+                            for (k, v) in [
+                                ("Issuer", crl.issuer.rfc4514.clone()),
+                                ("This update", crl.this_update.to_string()),
+                                (
+                                    "Next update",
+                                    crl.next_update.map_or("(none)".into(), |t| t.to_string()),
+                                ),
+                                (
+                                    "CRL number",
+                                    crl.number.clone().unwrap_or_else(|| "(none)".into()),
+                                ),
+                                ("Revoked", format!("{} certificate(s)", crl.revoked_count)),
+                            ] {
+                                let _ = writeln!(out, "  {k:<11} {v}");
+                            }
+                            for e in crl.revoked.iter().take(20) {
+                                let reason = e
+                                    .reason
+                                    .as_deref()
+                                    .map(|r| format!(" ({r})"))
+                                    .unwrap_or_default();
+                                let _ = writeln!(
+                                    out,
+                                    "    {} revoked {}{reason}",
+                                    e.serial, e.revoked_at
+                                );
+                            }
                         }
                         _ => {}
                     }
@@ -119,11 +214,75 @@ pub fn render_text(reports: &[FileReport], now: Timestamp) -> String {
                 for e in &d.errors {
                     let _ = writeln!(out, "{}: error: {e}", report.file);
                 }
+                if let Some(chain) = &report.chain {
+                    render_chain(&mut out, chain);
+                }
                 render_findings(&mut out, &report.findings);
             }
         }
     }
     out
+}
+
+fn render_chain(out: &mut String, chain: &ChainReport) {
+    let verdict = if chain.valid {
+        "✔ valid"
+    } else {
+        "✖ INVALID"
+    };
+    let _ = writeln!(
+        out,
+        "  Chain: {verdict} ({} path(s) tried)",
+        chain.paths.len()
+    );
+    for (n, path) in chain.paths.iter().enumerate() {
+        let mark = if path.valid {
+            "✔"
+        } else if path.anchored {
+            "✖"
+        } else {
+            "…"
+        };
+        let links: Vec<String> = path
+            .links
+            .iter()
+            .map(|l| match (l.anchor, l.input_index) {
+                (Some(origin), _) => format!("{} [trusted root, {origin:?}]", l.name),
+                (None, Some(i)) => format!("{} [#{i}]", l.name),
+                (None, None) => l.name.clone(),
+            })
+            .collect();
+        let _ = writeln!(out, "    {mark} path {}: {}", n + 1, links.join(" → "));
+        let critical = path
+            .problems
+            .iter()
+            .filter(|p| p.severity == Severity::Critical)
+            .count();
+        if critical > 0 {
+            let _ = writeln!(out, "      {critical} problem(s); see the findings below");
+        }
+    }
+    out.push('\n');
+}
+
+fn render_sans(names: &[SubjectAltName]) -> String {
+    let sans = names
+        .iter()
+        .map(|n| match n {
+            SubjectAltName::Dns(v) => format!("DNS:{v}"),
+            SubjectAltName::Ip(v) => format!("IP:{v}"),
+            SubjectAltName::Email(v) => format!("email:{v}"),
+            SubjectAltName::Uri(v) => format!("URI:{v}"),
+            SubjectAltName::DirectoryName(v) => format!("DirName:{v}"),
+            SubjectAltName::Other(v) => v.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    if sans.is_empty() {
+        "(none)".to_owned()
+    } else {
+        sans
+    }
 }
 
 fn render_findings(out: &mut String, findings: &[Finding]) {
@@ -158,19 +317,7 @@ fn render_certificate(out: &mut String, c: &Certificate, now: Timestamp) {
         ValidityStatus::Expired => format!("EXPIRED {} days ago", -days),
         ValidityStatus::NotYetValid => "NOT YET VALID".to_owned(),
     };
-    let sans = c
-        .subject_alt_names
-        .iter()
-        .map(|n| match n {
-            SubjectAltName::Dns(v) => format!("DNS:{v}"),
-            SubjectAltName::Ip(v) => format!("IP:{v}"),
-            SubjectAltName::Email(v) => format!("email:{v}"),
-            SubjectAltName::Uri(v) => format!("URI:{v}"),
-            SubjectAltName::DirectoryName(v) => format!("DirName:{v}"),
-            SubjectAltName::Other(v) => v.clone(),
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
+    let sans = render_sans(&c.subject_alt_names);
     let key = match &c.public_key.curve {
         Some(curve) => format!("{} {curve}", c.public_key.algorithm),
         None => format!("{} {} bits", c.public_key.algorithm, c.public_key.bits),
@@ -181,14 +328,7 @@ fn render_certificate(out: &mut String, c: &Certificate, now: Timestamp) {
         ("Serial", c.serial.clone()),
         ("Not before", c.validity.not_before.to_string()),
         ("Not after", format!("{} ({status})", c.validity.not_after)),
-        (
-            "SANs",
-            if sans.is_empty() {
-                "(none)".to_owned()
-            } else {
-                sans
-            },
-        ),
+        ("SANs", sans),
         ("Public key", key),
         ("Signature", c.signature_algorithm.clone()),
         ("CA", if c.is_ca { "yes" } else { "no" }.to_owned()),

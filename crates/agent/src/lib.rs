@@ -44,6 +44,14 @@ pub enum AgentError {
         /// The address asked for.
         addr: std::net::SocketAddr,
     },
+    /// `--roots` did not yield any trust anchor.
+    #[error("--roots {path}: {reason}")]
+    Roots {
+        /// The path given.
+        path: String,
+        /// Why no anchor came out of it.
+        reason: String,
+    },
     /// `--at` was not an RFC 3339 time.
     #[error("--at: {0}")]
     At(#[from] tlscope_core::timestamp::TimestampError),

@@ -1,7 +1,7 @@
 //! The `tlscope` command line.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -9,6 +9,8 @@ use tlscope_agent::AgentError;
 use tlscope_agent::clock::{Clock, SystemClock};
 use tlscope_agent::inspect::{FileReport, InspectReport, render_text};
 use tlscope_agent::server::{ServerConfig, bind};
+use tlscope_core::chain::{PeerName, Purpose, TrustAnchor};
+use tlscope_core::judge::ChainRequest;
 use tlscope_core::{Policy, Timestamp};
 
 /// tlscope — inspect certificates, TLS handshakes and TLS configuration against a policy.
@@ -21,7 +23,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Decode certificates (PEM with any number of blocks, or DER) and print their details.
+    /// Decode certificates, chains, CSRs, CRLs (PEM, DER, PKCS#7), validate the chain and print
+    /// every detail and problem. Exits 1 when a file does not decode or a chain is invalid.
     Inspect {
         /// Files to read; `-` reads standard input.
         #[arg(required = true)]
@@ -32,6 +35,15 @@ enum Command {
         /// Judge validity as of this RFC 3339 time instead of now.
         #[arg(long)]
         at: Option<String>,
+        /// Trust these roots (PEM/DER file) instead of the Mozilla set.
+        #[arg(long, value_name = "FILE")]
+        roots: Option<PathBuf>,
+        /// Check that the leaf is valid for this host name or IP address.
+        #[arg(long, value_name = "NAME")]
+        host: Option<String>,
+        /// What the leaf must be good for.
+        #[arg(long, value_enum, default_value = "server")]
+        purpose: PurposeArg,
     },
     /// Serve the dashboard and the API on loopback, with the embedded demo.
     Demo {
@@ -47,10 +59,29 @@ enum Command {
     },
 }
 
+/// `--purpose` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum PurposeArg {
+    /// TLS server authentication.
+    Server,
+    /// TLS client authentication (mTLS).
+    Client,
+    /// Any purpose.
+    Any,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Inspect { files, json, at } => inspect(&files, json, at.as_deref()),
+        Command::Inspect {
+            files,
+            json,
+            at,
+            roots,
+            host,
+            purpose,
+        } => chain_request(roots.as_deref(), host.as_deref(), purpose)
+            .and_then(|request| inspect(&files, json, at.as_deref(), &request)),
         Command::Demo {
             listen,
             dist,
@@ -66,7 +97,63 @@ fn main() -> ExitCode {
     }
 }
 
-fn inspect(files: &[PathBuf], json: bool, at: Option<&str>) -> Result<ExitCode, AgentError> {
+fn read_input(path: &Path) -> Result<Vec<u8>, AgentError> {
+    let shown = path.display().to_string();
+    if shown == "-" {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map(|_| buf)
+    } else {
+        std::fs::read(path)
+    }
+    .map_err(|source| AgentError::Read {
+        path: shown,
+        source,
+    })
+}
+
+fn chain_request(
+    roots: Option<&Path>,
+    host: Option<&str>,
+    purpose: PurposeArg,
+) -> Result<ChainRequest, AgentError> {
+    let anchors = match roots {
+        None => TrustAnchor::mozilla(),
+        Some(path) => {
+            let bytes = read_input(path)?;
+            let decoded = tlscope_core::decode(&bytes).map_err(|e| AgentError::Roots {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })?;
+            let anchors: Vec<TrustAnchor> = decoded
+                .certificates()
+                .filter_map(|c| TrustAnchor::from_certificate(&c.der).ok())
+                .collect();
+            if anchors.is_empty() {
+                return Err(AgentError::Roots {
+                    path: path.display().to_string(),
+                    reason: "it holds no certificates".into(),
+                });
+            }
+            anchors
+        }
+    };
+    Ok(ChainRequest {
+        anchors,
+        purpose: match purpose {
+            PurposeArg::Server => Purpose::ServerAuth,
+            PurposeArg::Client => Purpose::ClientAuth,
+            PurposeArg::Any => Purpose::Any,
+        },
+        host: host.map(PeerName::host),
+    })
+}
+
+fn inspect(
+    files: &[PathBuf],
+    json: bool,
+    at: Option<&str>,
+    request: &ChainRequest,
+) -> Result<ExitCode, AgentError> {
     let now = match at {
         Some(at) => Timestamp::parse_rfc3339(at)?,
         None => SystemClock.now(),
@@ -74,17 +161,14 @@ fn inspect(files: &[PathBuf], json: bool, at: Option<&str>) -> Result<ExitCode, 
     let mut reports = Vec::new();
     for path in files {
         let shown = path.display().to_string();
-        let bytes = if shown == "-" {
-            let mut buf = Vec::new();
-            std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map(|_| buf)
-        } else {
-            std::fs::read(path)
-        }
-        .map_err(|source| AgentError::Read {
-            path: shown.clone(),
-            source,
-        })?;
-        reports.push(FileReport::new(&shown, &bytes, &Policy::default(), now));
+        let bytes = read_input(path)?;
+        reports.push(FileReport::new(
+            &shown,
+            &bytes,
+            request,
+            &Policy::default(),
+            now,
+        ));
     }
     if json {
         let doc = InspectReport {
@@ -95,12 +179,17 @@ fn inspect(files: &[PathBuf], json: bool, at: Option<&str>) -> Result<ExitCode, 
     } else {
         print!("{}", render_text(&reports, now));
     }
-    let failed = reports.iter().any(FileReport::has_errors);
-    if failed && !json {
+    let undecoded = reports.iter().any(FileReport::has_errors);
+    let invalid = reports.iter().any(FileReport::chain_invalid);
+    if !json {
         for r in reports.iter().filter(|r| r.has_errors()) {
             eprintln!("tlscope: {} could not be fully decoded", r.file);
         }
+        for r in reports.iter().filter(|r| r.chain_invalid()) {
+            eprintln!("tlscope: {}: the chain is not valid", r.file);
+        }
     }
+    let failed = undecoded || invalid;
     Ok(if failed {
         ExitCode::FAILURE
     } else {

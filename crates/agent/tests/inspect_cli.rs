@@ -37,17 +37,32 @@ fn text_output_shows_details_and_expiry_findings_as_of_at() {
     let dir = workdir("text");
     std::fs::write(dir.join("leaf.pem"), leaf_pem(90)).unwrap();
     let (code, out, _) = tlscope(
-        &["inspect", "leaf.pem", "--at", "2026-03-28T00:00:00Z"],
+        &[
+            "inspect",
+            "leaf.pem",
+            "--roots",
+            "leaf.pem",
+            "--at",
+            "2026-03-28T00:00:00Z",
+        ],
         &dir,
     );
-    assert_eq!(code, 0);
+    assert_eq!(code, 0, "{out}");
     assert!(out.contains("Subject     CN=cli.example.test"), "{out}");
     assert!(out.contains("(4 days left)"), "{out}");
     assert!(out.contains("CERT-EXPIRY-CRITICAL"), "{out}");
     let (_, out, _) = tlscope(
-        &["inspect", "leaf.pem", "--at", "2026-02-01T00:00:00Z"],
+        &[
+            "inspect",
+            "leaf.pem",
+            "--roots",
+            "leaf.pem",
+            "--at",
+            "2026-02-01T00:00:00Z",
+        ],
         &dir,
     );
+    assert!(out.contains("Chain: ✔ valid"), "{out}");
     assert!(out.contains("no findings"), "{out}");
 }
 
@@ -65,7 +80,7 @@ fn json_output_is_machine_readable() {
         ],
         &dir,
     );
-    assert_eq!(code, 0);
+    assert_eq!(code, 1, "an expired certificate is an invalid chain");
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(doc["now"], "2026-06-01T00:00:00Z");
     let file = &doc["files"][0];
@@ -75,6 +90,61 @@ fn json_output_is_machine_readable() {
         "CN=cli.example.test"
     );
     assert_eq!(file["findings"][0]["rule"], "CERT-EXPIRED");
+    assert_eq!(file["chain"]["valid"], false);
+    assert!(file["chain"]["paths"][0]["links"][0]["name"] == "cli.example.test");
+}
+
+/// A root and a leaf for `api.example.test` signed by it.
+fn root_and_leaf() -> (String, String) {
+    let root_key = rcgen::KeyPair::generate().unwrap();
+    let mut root = rcgen::CertificateParams::default();
+    root.distinguished_name
+        .push(rcgen::DnType::CommonName, "CLI Test Root");
+    root.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    root.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign];
+    let root_pem = root.self_signed(&root_key).unwrap().pem();
+    let issuer = rcgen::Issuer::new(root, root_key);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut leaf = rcgen::CertificateParams::new(vec!["api.example.test".to_owned()]).unwrap();
+    leaf.distinguished_name
+        .push(rcgen::DnType::CommonName, "api.example.test");
+    leaf.use_authority_key_identifier_extension = true;
+    leaf.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+    let leaf_pem = leaf.signed_by(&key, &issuer).unwrap().pem();
+    (root_pem, leaf_pem)
+}
+
+#[test]
+fn roots_host_and_purpose_decide_the_exit_code() {
+    let dir = workdir("chain");
+    let (root, leaf) = root_and_leaf();
+    std::fs::write(dir.join("root.pem"), root).unwrap();
+    std::fs::write(dir.join("leaf.pem"), leaf).unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["inspect", "leaf.pem", "--roots", "root.pem"];
+        args.extend_from_slice(extra);
+        tlscope(&args, &dir)
+    };
+    let (code, out, _) = run(&["--host", "api.example.test"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("api.example.test [#0] → CLI Test Root [trusted root"),
+        "{out}"
+    );
+
+    let (code, out, err) = run(&["--host", "www.example.test"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("HOST-MISMATCH"), "{out}");
+    assert!(err.contains("the chain is not valid"), "{err}");
+
+    let (code, out, _) = run(&["--purpose", "client"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("CHAIN-EKU"), "{out}");
+
+    // Without --roots the Mozilla set is used, which does not know this private root.
+    let (code, out, _) = tlscope(&["inspect", "leaf.pem"], &dir);
+    assert_eq!(code, 1);
+    assert!(out.contains("CHAIN-ISSUER-NOT-FOUND"), "{out}");
 }
 
 #[test]

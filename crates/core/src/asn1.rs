@@ -401,6 +401,32 @@ fn hex_preview(content: &[u8]) -> String {
     }
 }
 
+/// The elements inside `content` (the content octets of a constructed value at `base`), each as
+/// its header and its own content octets. Stops at the first malformed element with its error.
+pub fn elements(content: &[u8], base: usize) -> Result<Vec<(Header, &[u8])>, Asn1Error> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos < content.len() {
+        let rest = content.get(pos..).unwrap_or_default();
+        let header = read_header(rest, base + pos)?;
+        let body = rest
+            .get(header.header_len..header.total_len())
+            .unwrap_or_default();
+        pos += header.total_len();
+        out.push((header, body));
+    }
+    Ok(out)
+}
+
+/// The content of the single element at the start of `input` (e.g. a SEQUENCE's members).
+pub fn content_of(input: &[u8]) -> Result<(Header, &[u8]), Asn1Error> {
+    let header = read_header(input, 0)?;
+    let body = input
+        .get(header.header_len..header.total_len())
+        .unwrap_or_default();
+    Ok((header, body))
+}
+
 /// `contents` wrapped in a DER SEQUENCE header (tag 0x30 and a definite length).
 pub fn wrap_sequence(contents: &[u8]) -> Vec<u8> {
     let len = contents.len();

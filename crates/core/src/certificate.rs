@@ -13,6 +13,7 @@ use crate::timestamp::Timestamp;
 mod extension;
 mod name;
 
+pub(crate) use extension::general_name as san_from_general_name;
 pub use extension::{Extension, ExtensionValue, SubjectAltName};
 pub use name::DistinguishedName;
 
@@ -49,6 +50,9 @@ pub struct Certificate {
     pub spki_sha256_base64: String,
     /// Size of the DER encoding.
     pub der_len: usize,
+    /// The DER itself, for chain validation and the raw ASN.1 view; not serialised.
+    #[serde(skip)]
+    pub der: Vec<u8>,
 }
 
 /// The validity window.
@@ -150,6 +154,7 @@ impl Certificate {
             spki_sha256_base64: base64::engine::general_purpose::STANDARD
                 .encode(Sha256::digest(spki_raw)),
             der_len: der.len(),
+            der: der.to_vec(),
         })
     }
 
@@ -180,7 +185,8 @@ fn describe_parse_error(e: &x509_parser::nom::Err<X509Error>) -> String {
     }
 }
 
-fn public_key_info(spki: &SubjectPublicKeyInfo<'_>) -> PublicKeyInfo {
+/// Describes a SubjectPublicKeyInfo: algorithm, size, curve.
+pub fn public_key_info(spki: &SubjectPublicKeyInfo<'_>) -> PublicKeyInfo {
     let oid = spki.algorithm.algorithm.to_id_string();
     let parsed = spki.parsed().ok();
     let bits = parsed

@@ -1,7 +1,10 @@
 //! Judging decoded certificates against a policy: expiry bands, lifetime, key and signature
 //! hygiene, SAN presence. A pure function of (observation, policy, `now`).
 
+use serde::Serialize;
+
 use crate::certificate::{Certificate, ValidityStatus};
+use crate::chain::{self, ChainReport, PeerName, Purpose, TrustAnchor};
 use crate::decode::{Decoded, Item};
 use crate::policy::Policy;
 use crate::report::{Finding, Location};
@@ -134,17 +137,105 @@ pub fn decoded(d: &Decoded, policy: &Policy, now: Timestamp) -> Vec<Finding> {
                 out.extend(certificate(c, index, policy, now));
                 index += 1;
             }
-            Item::PrivateKey { source, format, .. } => out.push(Finding::new(
-                "KEY-MATERIAL-SUPPLIED",
-                format!("{format} private key; its contents were discarded"),
-                Location::Line {
-                    line: source.line.unwrap_or(1),
-                },
-            )),
+            Item::PrivateKey {
+                source,
+                format,
+                algorithm,
+                bits,
+                ..
+            } => {
+                let kind = match (algorithm, bits) {
+                    (Some(a), Some(b)) => format!("{a} {b}-bit "),
+                    (Some(a), None) => format!("{a} "),
+                    _ => String::new(),
+                };
+                out.push(Finding::new(
+                    "KEY-MATERIAL-SUPPLIED",
+                    format!("{kind}{format} private key; its contents were discarded"),
+                    Location::Line {
+                        line: source.line.unwrap_or(1),
+                    },
+                ));
+            }
+            Item::Request { source, request } => {
+                if let Some(problem) = &request.signature_problem {
+                    out.push(Finding::new(
+                        "CSR-SIGNATURE-INVALID",
+                        format!("the request is not signed by its own key: {problem}"),
+                        Location::Line {
+                            line: source.line.unwrap_or(1),
+                        },
+                    ));
+                }
+            }
+            Item::RevocationList { source, crl } => {
+                if let Some(next) = crl.next_update.filter(|n| *n < now) {
+                    out.push(Finding::new(
+                        "CRL-STALE",
+                        format!(
+                            "nextUpdate {next} has passed; a newer CRL from {} exists",
+                            crl.issuer.rfc4514
+                        ),
+                        Location::Line {
+                            line: source.line.unwrap_or(1),
+                        },
+                    ));
+                }
+            }
         }
     }
     out.sort_by_key(|f| std::cmp::Reverse(f.severity));
     out
+}
+
+/// What to validate a decoded input's chain for.
+#[derive(Debug, Clone, Default)]
+pub struct ChainRequest {
+    /// Trust anchors (user roots, a tenant CA, or [`TrustAnchor::mozilla`]).
+    pub anchors: Vec<TrustAnchor>,
+    /// What the leaf is for.
+    pub purpose: Purpose,
+    /// The host the leaf must be valid for.
+    pub host: Option<PeerName>,
+}
+
+/// The whole judgement of one input: findings (policy and chain, merged, most severe first)
+/// and the chain report when the input held certificates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Inspection {
+    /// Every finding, most severe first, without duplicates.
+    pub findings: Vec<Finding>,
+    /// The chain verdict, when the input held a certificate.
+    pub chain: Option<ChainReport>,
+}
+
+/// Judges `d` under `policy` at `now` and validates its chain as `request` asks; CRLs in the
+/// input are used for revocation.
+pub fn inspect(d: &Decoded, request: &ChainRequest, policy: &Policy, now: Timestamp) -> Inspection {
+    let mut findings = decoded(d, policy, now);
+    let ders: Vec<Vec<u8>> = d.certificates().map(|c| c.der.clone()).collect();
+    let chain = (!ders.is_empty()).then(|| {
+        let options = chain::Options {
+            now,
+            purpose: request.purpose,
+            peer_names: request.host.iter().cloned().collect(),
+            crls: d.revocation_lists().map(|c| c.der.clone()).collect(),
+            ..chain::Options::default()
+        };
+        chain::validate(&ders, chain::leaf_index(&ders), &request.anchors, &options)
+    });
+    if let Some(report) = &chain {
+        for f in &report.problems {
+            let duplicate = findings
+                .iter()
+                .any(|g| g.rule == f.rule && g.location == f.location);
+            if !duplicate {
+                findings.push(f.clone());
+            }
+        }
+    }
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    Inspection { findings, chain }
 }
 
 #[cfg(test)]

@@ -13,6 +13,8 @@
 //! | [`decode`] | turning arbitrary bytes into items (certificates, keys, …) or a located error |
 //! | [`certificate`] | the details of one X.509 certificate: names, validity, keys, fingerprints |
 //! | [`chain`] | building every path to a trust anchor and validating it (RFC 5280, host names, CRLs) |
+//! | [`request`] | PKCS#10 certificate signing requests |
+//! | [`revocation_list`] | certificate revocation lists |
 //! | [`policy`] | the policy judgements are made under; `Policy::default()` is the specification |
 //! | [`signature`] | verifying RSA, ECDSA and Ed25519 signatures in pure Rust; refusing MD5 and SHA-1 |
 //! | [`rules`] | the one rules table: ids, severities, remediation, compliance references |
@@ -37,6 +39,8 @@ pub mod decode;
 pub mod judge;
 pub mod policy;
 pub mod report;
+pub mod request;
+pub mod revocation_list;
 pub mod rules;
 pub mod signature;
 pub mod timestamp;

@@ -255,6 +255,20 @@ pub const RULES: &[Rule] = &[
         references: TRANSPORT,
     },
     Rule {
+        id: "CSR-SIGNATURE-INVALID",
+        severity: Severity::Critical,
+        title: "certificate request is not signed by its own key",
+        remediation: "Regenerate the CSR with the private key it names (openssl req -new -key KEY); a CA must refuse a request without proof of possession.",
+        references: CRYPTO,
+    },
+    Rule {
+        id: "CRL-STALE",
+        severity: Severity::Warning,
+        title: "certificate revocation list is past its nextUpdate",
+        remediation: "Fetch the current CRL from the issuer's CRL distribution point; stale CRLs miss recent revocations.",
+        references: TRANSPORT,
+    },
+    Rule {
         id: "HOST-MISMATCH",
         severity: Severity::Critical,
         title: "certificate is not valid for the host name",

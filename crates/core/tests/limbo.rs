@@ -77,7 +77,7 @@ fn tlscope_verdict(t: &Value, now: Timestamp) -> (bool, String) {
             .collect(),
         crls: ders(&t["crls"]),
     };
-    let report = chain::validate(&certificates, &anchors, &options);
+    let report = chain::validate(&certificates, 0, &anchors, &options);
     if std::env::var("TLSCOPE_LIMBO_CASE").is_ok_and(|c| t["id"] == c.as_str()) {
         println!(
             "{}",

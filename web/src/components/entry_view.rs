@@ -33,11 +33,17 @@ pub fn EntryView(props: &EntryViewProps) -> Html {
                     Item::Certificate { certificate, source } => html! {
                         <CertificateCard certificate={(**certificate).clone()} now={props.now} line={source.line} />
                     },
-                    Item::PrivateKey { format, encrypted, source } => html! {
+                    Item::PrivateKey { format, encrypted, source, algorithm, bits } => html! {
                         <div class="card warning key-notice" role="status">
                             <span class="badge warning">{ "⚠ Private key" }</span>
-                            <p>{ format!("{}{format} private key at line {} — recognised and discarded. Key material is never shown, stored or sent.",
-                                if *encrypted { "Encrypted " } else { "" }, source.line.unwrap_or(1)) }</p>
+                            <p>{ format!("{}{}{format} private key at line {} — recognised and discarded. Key material is never shown, stored or sent.",
+                                if *encrypted { "Encrypted " } else { "" },
+                                match (algorithm, bits) {
+                                    (Some(a), Some(b)) => format!("{a} {b}-bit "),
+                                    (Some(a), None) => format!("{a} "),
+                                    _ => String::new(),
+                                },
+                                source.line.unwrap_or(1)) }</p>
                         </div>
                     },
                     _ => html! {},

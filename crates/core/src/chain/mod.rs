@@ -241,13 +241,16 @@ impl<'a> Entry<'a> {
     }
 }
 
-/// Validates `certificates` — the leaf first, then intermediates in any order, duplicates
-/// allowed — against `anchors`.
+/// Validates the chain of `certificates[leaf]` — the others are candidate intermediates in any
+/// order, duplicates allowed — against `anchors`. Findings locate certificates by their index
+/// in `certificates`.
 pub fn validate(
     certificates: &[Vec<u8>],
+    leaf: usize,
     anchors: &[TrustAnchor],
     options: &Options,
 ) -> ChainReport {
+    let leaf_index = leaf;
     let mut pool: Vec<Entry<'_>> = Vec::new();
     let mut leaf_problem = None;
     for a in anchors {
@@ -257,14 +260,19 @@ pub fn validate(
     }
     let anchor_count = pool.len();
     let mut leaf = None;
-    for (index, der) in certificates.iter().enumerate() {
+    let order =
+        std::iter::once(leaf_index).chain((0..certificates.len()).filter(|&i| i != leaf_index));
+    for index in order {
+        let Some(der) = certificates.get(index) else {
+            continue;
+        };
         // A certificate that is also an anchor is used as the anchor.
         if let Some(pos) = pool[..anchor_count]
             .iter()
             .position(|e| e.anchor.and_then(|a| a.certificate.as_deref()) == Some(der.as_slice()))
         {
-            if index == 0 {
-                pool[pos].input = Some(0);
+            if index == leaf_index {
+                pool[pos].input = Some(index);
                 leaf = Some(pos);
             }
             continue;
@@ -279,12 +287,12 @@ pub fn validate(
         match Entry::from_certificate(der) {
             Some(mut e) => {
                 e.input = Some(index);
-                if index == 0 {
+                if index == leaf_index {
                     leaf = Some(pool.len());
                 }
                 pool.push(e);
             }
-            None if index == 0 => {
+            None if index == leaf_index => {
                 leaf_problem = Some("the leaf certificate does not parse as X.509".to_owned());
             }
             None => {}
@@ -295,7 +303,7 @@ pub fn validate(
             "CHAIN-PROFILE",
             leaf_problem.unwrap_or_else(|| "no certificate was supplied".into()),
             Location::Certificate {
-                index: 0,
+                index: leaf_index,
                 name: "leaf".into(),
             },
         )];
@@ -875,3 +883,6 @@ pub fn leaf_index(bag: &[Vec<u8>]) -> usize {
         .or_else(|| candidates.first().copied())
         .unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests;

@@ -4,13 +4,17 @@
 //! Input may be PEM with any number of blocks and surrounding text, or raw DER. A damaged block
 //! in a bundle does not hide the good ones: [`Decoded`] carries the items *and* the errors.
 
+mod key;
 mod pem;
+mod pkcs7;
 mod sniff;
 
 use serde::Serialize;
 
 use crate::asn1::{self, Asn1Error};
 use crate::certificate::Certificate;
+use crate::request::CertificateRequest;
+use crate::revocation_list::RevocationList;
 
 pub use pem::{PemBlock, looks_like_pem, scan as scan_pem};
 
@@ -46,7 +50,21 @@ pub enum Item {
         /// Its details.
         certificate: Box<Certificate>,
     },
-    /// Private key material: reported by type only, never kept or shown.
+    /// A PKCS#10 certificate signing request.
+    Request {
+        /// Where it was.
+        source: Source,
+        /// Its details.
+        request: Box<CertificateRequest>,
+    },
+    /// A certificate revocation list.
+    RevocationList {
+        /// Where it was.
+        source: Source,
+        /// Its details.
+        crl: Box<RevocationList>,
+    },
+    /// Private key material: reported by type and size only, never kept or shown.
     PrivateKey {
         /// Where it was.
         source: Source,
@@ -54,7 +72,29 @@ pub enum Item {
         format: String,
         /// Whether the key is encrypted at rest.
         encrypted: bool,
+        /// `RSA`, `EC`, `Ed25519`, … when readable without decrypting.
+        algorithm: Option<String>,
+        /// Key size in bits, when readable without decrypting.
+        bits: Option<u32>,
     },
+}
+
+impl Decoded {
+    /// The certificates, in input order.
+    pub fn certificates(&self) -> impl Iterator<Item = &Certificate> {
+        self.items.iter().filter_map(|i| match i {
+            Item::Certificate { certificate, .. } => Some(certificate.as_ref()),
+            _ => None,
+        })
+    }
+
+    /// The CRLs, in input order.
+    pub fn revocation_lists(&self) -> impl Iterator<Item = &RevocationList> {
+        self.items.iter().filter_map(|i| match i {
+            Item::RevocationList { crl, .. } => Some(crl.as_ref()),
+            _ => None,
+        })
+    }
 }
 
 /// Why input, or one block of it, could not be decoded.
@@ -114,7 +154,9 @@ pub enum DecodeError {
         detail: String,
     },
     /// A PEM label tlscope does not handle.
-    #[error("PEM block {label:?} at line {line} is not a certificate or key: expected CERTIFICATE")]
+    #[error(
+        "PEM block {label:?} at line {line} is not something tlscope reads: expected CERTIFICATE, PKCS7, CERTIFICATE REQUEST, X509 CRL or a private key"
+    )]
     UnsupportedLabel {
         /// The block's label.
         label: String,
@@ -139,9 +181,19 @@ pub enum DecodeError {
         /// What the certificate parser said.
         detail: String,
     },
+    /// Well-formed DER of another kind that does not decode as what it claims to be.
+    #[error("{context}: expected {expected}: {detail}")]
+    NotA {
+        /// Which input or block.
+        context: String,
+        /// What it was expected to be.
+        expected: &'static str,
+        /// What the parser said.
+        detail: String,
+    },
     /// A file of some other well-known type.
     #[error(
-        "this is {format}, not a certificate: expected PEM text (-----BEGIN CERTIFICATE-----) or DER"
+        "this is {format}, not a certificate: expected PEM text (-----BEGIN CERTIFICATE-----) or DER (certificate, PKCS#7, CSR, CRL)"
     )]
     ForeignFormat {
         /// What it looks like, e.g. "a JPEG image".
@@ -177,8 +229,8 @@ pub fn decode(input: &[u8]) -> Result<Decoded, DecodeError> {
             errors: Vec::new(),
         };
         for block in scan_pem(input) {
-            match block.and_then(item_from_pem) {
-                Ok(item) => decoded.items.push(item),
+            match block.and_then(items_from_pem) {
+                Ok(items) => decoded.items.extend(items),
                 Err(e) => decoded.errors.push(e),
             }
         }
@@ -202,29 +254,75 @@ pub fn decode(input: &[u8]) -> Result<Decoded, DecodeError> {
         line: None,
         label: "DER".into(),
     };
-    let item = certificate_item(input, source, "DER input")?;
     Ok(Decoded {
-        items: vec![item],
+        items: der_items(input, &source, "DER input")?,
         errors: Vec::new(),
     })
 }
 
-fn item_from_pem(block: PemBlock) -> Result<Item, DecodeError> {
+fn items_from_pem(block: PemBlock) -> Result<Vec<Item>, DecodeError> {
     let source = Source {
         offset: block.offset,
         line: Some(block.line),
         label: block.label.clone(),
     };
     let context = format!("PEM block {:?} at line {}", block.label, block.line);
+    let der = block.der.as_slice();
+    let one = |item: Item| Ok(vec![item]);
     match block.label.as_str() {
         "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => {
-            certificate_item(&block.der, source, &context)
+            one(certificate_item(der, source, &context)?)
         }
-        "PRIVATE KEY" => Ok(private_key(source, "PKCS#8", false)),
-        "ENCRYPTED PRIVATE KEY" => Ok(private_key(source, "PKCS#8", true)),
-        "RSA PRIVATE KEY" => Ok(private_key(source, "PKCS#1 RSA", block.has_headers)),
-        "EC PRIVATE KEY" => Ok(private_key(source, "SEC1 EC", block.has_headers)),
-        "OPENSSH PRIVATE KEY" => Ok(private_key(source, "OpenSSH", false)),
+        "PKCS7" | "PKCS #7 SIGNED DATA" | "CMS" => pkcs7_items(der, &source, &context),
+        "CERTIFICATE REQUEST" | "NEW CERTIFICATE REQUEST" => {
+            let request =
+                CertificateRequest::from_der(der).map_err(|detail| DecodeError::NotA {
+                    context,
+                    expected: "a PKCS#10 certificate request",
+                    detail,
+                })?;
+            one(Item::Request {
+                source,
+                request: Box::new(request),
+            })
+        }
+        "X509 CRL" => {
+            let crl = RevocationList::from_der(der).map_err(|detail| DecodeError::NotA {
+                context,
+                expected: "an X.509 CRL",
+                detail,
+            })?;
+            one(Item::RevocationList {
+                source,
+                crl: Box::new(crl),
+            })
+        }
+        "PRIVATE KEY" => one(private_key(source, "PKCS#8", false, key::pkcs8(der))),
+        "ENCRYPTED PRIVATE KEY" => one(private_key(source, "PKCS#8", true, Default::default())),
+        "RSA PRIVATE KEY" if block.has_headers => one(private_key(
+            source,
+            "PKCS#1 RSA",
+            true,
+            key::KeySummary {
+                algorithm: Some("RSA".into()),
+                bits: None,
+            },
+        )),
+        "RSA PRIVATE KEY" => one(private_key(source, "PKCS#1 RSA", false, key::pkcs1(der))),
+        "EC PRIVATE KEY" if block.has_headers => one(private_key(
+            source,
+            "SEC1 EC",
+            true,
+            key::KeySummary {
+                algorithm: Some("EC".into()),
+                bits: None,
+            },
+        )),
+        "EC PRIVATE KEY" => one(private_key(source, "SEC1 EC", false, key::sec1(der))),
+        "OPENSSH PRIVATE KEY" => {
+            let (summary, encrypted) = key::openssh(der);
+            one(private_key(source, "OpenSSH", encrypted, summary))
+        }
         _ => Err(DecodeError::UnsupportedLabel {
             label: block.label,
             line: block.line,
@@ -232,11 +330,82 @@ fn item_from_pem(block: PemBlock) -> Result<Item, DecodeError> {
     }
 }
 
-fn private_key(source: Source, format: &str, encrypted: bool) -> Item {
+/// Whatever a DER blob is: a certificate, PKCS#7 bundle, CRL, CSR or private key.
+fn der_items(der: &[u8], source: &Source, context: &str) -> Result<Vec<Item>, DecodeError> {
+    if pkcs7::is_signed_data(der) {
+        return pkcs7_items(der, source, context);
+    }
+    let cert_error = match certificate_item(der, source.clone(), context) {
+        Ok(item) => return Ok(vec![item]),
+        Err(e) => e,
+    };
+    if let Ok(crl) = RevocationList::from_der(der) {
+        return Ok(vec![Item::RevocationList {
+            source: source.clone(),
+            crl: Box::new(crl),
+        }]);
+    }
+    if let Ok(request) = CertificateRequest::from_der(der) {
+        return Ok(vec![Item::Request {
+            source: source.clone(),
+            request: Box::new(request),
+        }]);
+    }
+    if let Some(item) = der_private_key(der, source) {
+        return Ok(vec![item]);
+    }
+    Err(cert_error)
+}
+
+/// PKCS#8, PKCS#1 or SEC1 keys in DER, told apart by their second element.
+fn der_private_key(der: &[u8], source: &Source) -> Option<Item> {
+    let (_, body) = asn1::content_of(der).ok()?;
+    let items = asn1::elements(body, 0).ok()?;
+    let (first, _) = items.first()?;
+    let (second, _) = items.get(1)?;
+    if first.number != 2 {
+        return None; // keys start with a version INTEGER
+    }
+    let mut source = source.clone();
+    source.label = "DER private key".into();
+    match (second.number, items.len()) {
+        (16, 3..=5) => Some(private_key(source, "PKCS#8", false, key::pkcs8(der))),
+        (2, 9) => Some(private_key(source, "PKCS#1 RSA", false, key::pkcs1(der))),
+        (4, 2..=4) => Some(private_key(source, "SEC1 EC", false, key::sec1(der))),
+        _ => None,
+    }
+}
+
+fn pkcs7_items(der: &[u8], source: &Source, context: &str) -> Result<Vec<Item>, DecodeError> {
+    let certs = pkcs7::certificates(der).map_err(|source| DecodeError::Der {
+        context: format!("{context} (PKCS#7)"),
+        source,
+    })?;
+    if certs.is_empty() {
+        return Err(DecodeError::NotA {
+            context: context.to_owned(),
+            expected: "a PKCS#7 bundle with certificates",
+            detail: "the bundle holds no certificates".into(),
+        });
+    }
+    certs
+        .into_iter()
+        .enumerate()
+        .map(|(i, cert)| {
+            let mut s = source.clone();
+            s.label = format!("PKCS7 certificate {}", i + 1);
+            certificate_item(cert, s, &format!("{context}, certificate {}", i + 1))
+        })
+        .collect()
+}
+
+fn private_key(source: Source, format: &str, encrypted: bool, summary: key::KeySummary) -> Item {
     Item::PrivateKey {
         source,
         format: format.to_owned(),
         encrypted,
+        algorithm: summary.algorithm,
+        bits: summary.bits,
     }
 }
 

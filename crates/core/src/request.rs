@@ -1,0 +1,69 @@
+//! PKCS#10 certificate signing requests: the subject, key and extensions a CA is asked to
+//! certify, and whether the request's self-signature holds.
+
+use serde::Serialize;
+use x509_parser::certification_request::X509CertificationRequest;
+use x509_parser::extensions::ParsedExtension;
+use x509_parser::prelude::FromDer;
+
+use crate::certificate::{
+    DistinguishedName, PublicKeyInfo, SubjectAltName, public_key_info, signature_algorithm_name,
+};
+
+/// One decoded CSR.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CertificateRequest {
+    /// The requested subject.
+    pub subject: DistinguishedName,
+    /// The key to be certified.
+    pub public_key: PublicKeyInfo,
+    /// Subject alternative names requested through the extensionRequest attribute.
+    pub subject_alt_names: Vec<SubjectAltName>,
+    /// Signature algorithm of the proof of possession.
+    pub signature_algorithm: String,
+    /// Whether the request's signature verifies with its own key (proof of possession).
+    pub signature_valid: bool,
+    /// Why the signature does not verify, when it does not.
+    pub signature_problem: Option<String>,
+}
+
+impl CertificateRequest {
+    /// Decodes one DER CSR. The error is the parser's explanation.
+    pub fn from_der(der: &[u8]) -> Result<Self, String> {
+        let (rest, csr) = X509CertificationRequest::from_der(der).map_err(|e| e.to_string())?;
+        if !rest.is_empty() {
+            return Err(format!("{} unexpected bytes after the request", rest.len()));
+        }
+        let info = &csr.certification_request_info;
+        let subject_alt_names = csr
+            .requested_extensions()
+            .into_iter()
+            .flatten()
+            .find_map(|e| match e {
+                ParsedExtension::SubjectAlternativeName(san) => Some(
+                    san.general_names
+                        .iter()
+                        .map(crate::certificate::san_from_general_name)
+                        .collect(),
+                ),
+                _ => None,
+            })
+            .unwrap_or_default();
+        let verified = crate::signature::verify(
+            &csr.signature_algorithm,
+            &info.subject_pki,
+            info.raw,
+            csr.signature_value.data.as_ref(),
+        );
+        Ok(Self {
+            subject: DistinguishedName::from_x509(&info.subject),
+            public_key: public_key_info(&info.subject_pki),
+            subject_alt_names,
+            signature_algorithm: signature_algorithm_name(
+                &csr.signature_algorithm.algorithm.to_id_string(),
+            ),
+            signature_valid: verified.is_ok(),
+            signature_problem: verified.err().map(|e| e.to_string()),
+        })
+    }
+}

@@ -1,0 +1,272 @@
+//! The other formats people drop, made by the `openssl` command line: PKCS#7 bundles (PEM and
+//! DER), CSRs, CRLs, and private keys in every container, which must be reported by type and
+//! size only. Also an openssl-built chain validated end to end.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use tlscope_core::chain::{self, Options, PeerName, TrustAnchor};
+use tlscope_core::{Item, Timestamp, decode};
+
+fn openssl(args: &[&str], dir: &Path) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl is installed by `cargo xtask setup`");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn sh(script: &str, dir: &Path) {
+    let out = Command::new("sh")
+        .args(["-ec", script])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{script}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn workdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tlscope-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// root → intermediate → leaf for `api.example.test`, as a platform team would make it.
+fn make_chain(dir: &Path) {
+    sh(
+        r#"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout root.key -out root.pem \
+  -subj "/CN=Test Root" -days 3650 -addext "basicConstraints=critical,CA:TRUE" \
+  -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout int.key -out int.csr -subj "/CN=Test Intermediate" 2>/dev/null
+printf "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n" > int.ext
+openssl x509 -req -in int.csr -CA root.pem -CAkey root.key -CAcreateserial -out int.pem -days 1000 -extfile int.ext 2>/dev/null
+openssl req -newkey rsa:3072 -nodes -keyout leaf.key -out leaf.csr -subj "/CN=api.example.test" -addext "subjectAltName=DNS:api.example.test" 2>/dev/null
+printf "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:api.example.test\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n" > leaf.ext
+openssl x509 -req -in leaf.csr -CA int.pem -CAkey int.key -set_serial 4660 -out leaf.pem -days 80 -extfile leaf.ext 2>/dev/null
+cat leaf.pem int.pem > bundle.pem
+"#,
+        dir,
+    );
+}
+
+fn certificates(bytes: &[u8]) -> Vec<Vec<u8>> {
+    decode(bytes)
+        .unwrap()
+        .certificates()
+        .map(|c| c.der.clone())
+        .collect()
+}
+
+#[test]
+fn pkcs7_bundles_yield_their_certificates_in_pem_and_der() {
+    let dir = workdir("p7b");
+    make_chain(&dir);
+    openssl(
+        &[
+            "crl2pkcs7",
+            "-nocrl",
+            "-certfile",
+            "bundle.pem",
+            "-out",
+            "b.p7b",
+        ],
+        &dir,
+    );
+    openssl(
+        &[
+            "crl2pkcs7",
+            "-nocrl",
+            "-certfile",
+            "bundle.pem",
+            "-outform",
+            "DER",
+            "-out",
+            "b.p7b.der",
+        ],
+        &dir,
+    );
+    let expected = certificates(&std::fs::read(dir.join("bundle.pem")).unwrap());
+    for file in ["b.p7b", "b.p7b.der"] {
+        let got = certificates(&std::fs::read(dir.join(file)).unwrap());
+        assert_eq!(got.len(), 2, "{file}");
+        for der in &expected {
+            assert!(got.contains(der), "{file} lost a certificate");
+        }
+    }
+}
+
+#[test]
+fn an_openssl_chain_validates_and_a_wrong_host_does_not() {
+    let dir = workdir("chain");
+    make_chain(&dir);
+    let bag = certificates(&std::fs::read(dir.join("bundle.pem")).unwrap());
+    let root = certificates(&std::fs::read(dir.join("root.pem")).unwrap());
+    let anchors = vec![TrustAnchor::from_certificate(&root[0]).unwrap()];
+    let mut options = Options {
+        now: Timestamp::from_unix(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs() as i64,
+        ),
+        peer_names: vec![PeerName::host("api.example.test")],
+        ..Options::default()
+    };
+    let report = chain::validate(&bag, chain::leaf_index(&bag), &anchors, &options);
+    assert!(report.valid, "{:#?}", report.problems);
+    options.peer_names = vec![PeerName::host("db.example.test")];
+    let report = chain::validate(&bag, chain::leaf_index(&bag), &anchors, &options);
+    assert_eq!(
+        report.problems.iter().map(|f| f.rule).collect::<Vec<_>>(),
+        ["HOST-MISMATCH"]
+    );
+}
+
+#[test]
+fn csrs_are_decoded_with_proof_of_possession() {
+    let dir = workdir("csr");
+    make_chain(&dir);
+    let d = decode(&std::fs::read(dir.join("leaf.csr")).unwrap()).unwrap();
+    let Item::Request { request, .. } = &d.items[0] else {
+        panic!("expected a CSR: {:?}", d.items);
+    };
+    assert_eq!(request.subject.rfc4514, "CN=api.example.test");
+    assert_eq!(request.public_key.bits, 3072);
+    assert!(request.signature_valid, "{:?}", request.signature_problem);
+    assert_eq!(request.subject_alt_names.len(), 1);
+}
+
+#[test]
+fn crls_are_decoded_and_used_for_revocation() {
+    let dir = workdir("crl");
+    make_chain(&dir);
+    sh(
+        r#"
+mkdir -p ca/newcerts && : > ca/index.txt && echo 1000 > ca/crlnumber
+cat > ca.cnf <<EOF
+[ ca ]
+default_ca = CA
+[ CA ]
+dir = ./ca
+database = ./ca/index.txt
+new_certs_dir = ./ca/newcerts
+certificate = int.pem
+private_key = int.key
+crlnumber = ./ca/crlnumber
+default_md = sha256
+default_crl_days = 7
+EOF
+openssl ca -config ca.cnf -revoke leaf.pem -crl_reason keyCompromise 2>/dev/null
+openssl ca -config ca.cnf -gencrl -out int.crl 2>/dev/null
+"#,
+        &dir,
+    );
+    let crl_bytes = std::fs::read(dir.join("int.crl")).unwrap();
+    let d = decode(&crl_bytes).unwrap();
+    let Item::RevocationList { crl, .. } = &d.items[0] else {
+        panic!("expected a CRL: {:?}", d.items);
+    };
+    assert_eq!(crl.issuer.rfc4514, "CN=Test Intermediate");
+    assert_eq!(crl.revoked_count, 1);
+    assert_eq!(crl.revoked[0].serial, "1234");
+    assert_eq!(crl.number.as_deref(), Some("1000"));
+
+    let mut input = std::fs::read(dir.join("bundle.pem")).unwrap();
+    input.extend_from_slice(&crl_bytes);
+    let decoded = decode(&input).unwrap();
+    let root = certificates(&std::fs::read(dir.join("root.pem")).unwrap());
+    let request = tlscope_core::judge::ChainRequest {
+        anchors: vec![TrustAnchor::from_certificate(&root[0]).unwrap()],
+        ..Default::default()
+    };
+    let now = crl.this_update;
+    let inspection =
+        tlscope_core::judge::inspect(&decoded, &request, &tlscope_core::Policy::default(), now);
+    let chain = inspection.chain.unwrap();
+    assert!(!chain.valid);
+    assert!(
+        chain
+            .problems
+            .iter()
+            .any(|f| f.rule == "CHAIN-REVOKED" && f.evidence.contains("1234")),
+        "{:#?}",
+        chain.problems
+    );
+}
+
+#[test]
+fn private_keys_are_reported_by_type_and_size_only() {
+    let dir = workdir("keys");
+    sh(
+        r#"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out rsa8.pem 2>/dev/null
+openssl rsa -in rsa8.pem -traditional -out rsa1.pem 2>/dev/null
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out ec8.pem 2>/dev/null
+openssl ec -in ec8.pem -out sec1.pem 2>/dev/null
+openssl genpkey -algorithm ED25519 -out ed.pem 2>/dev/null
+openssl pkcs8 -topk8 -in ec8.pem -passout pass:secret -out enc.pem 2>/dev/null
+openssl pkey -in ec8.pem -outform DER -out sec1.der 2>/dev/null
+openssl pkcs8 -topk8 -nocrypt -in ec8.pem -outform DER -out ec8.der 2>/dev/null
+"#,
+        &dir,
+    );
+    // file, container, algorithm, bits, encrypted
+    type KeyCase = (
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+        Option<u32>,
+        bool,
+    );
+    let cases: &[KeyCase] = &[
+        ("rsa8.pem", "PKCS#8", Some("RSA"), Some(3072), false),
+        ("rsa1.pem", "PKCS#1 RSA", Some("RSA"), Some(3072), false),
+        ("ec8.pem", "PKCS#8", Some("EC"), Some(384), false),
+        ("sec1.pem", "SEC1 EC", Some("EC"), Some(384), false),
+        ("ed.pem", "PKCS#8", Some("Ed25519"), Some(256), false),
+        ("enc.pem", "PKCS#8", None, None, true),
+        ("ec8.der", "PKCS#8", Some("EC"), Some(384), false),
+        // `openssl pkey -outform DER` writes EC keys as SEC1, not PKCS#8.
+        ("sec1.der", "SEC1 EC", Some("EC"), Some(384), false),
+    ];
+    for (file, want_format, want_alg, want_bits, want_encrypted) in cases {
+        let bytes = std::fs::read(dir.join(file)).unwrap();
+        let d = decode(&bytes).unwrap();
+        let Item::PrivateKey {
+            format,
+            algorithm,
+            bits,
+            encrypted,
+            ..
+        } = &d.items[0]
+        else {
+            panic!("{file}: {:?}", d.items);
+        };
+        assert_eq!(format, want_format, "{file}");
+        assert_eq!(algorithm.as_deref(), *want_alg, "{file}");
+        assert_eq!(bits, want_bits, "{file}");
+        assert_eq!(encrypted, want_encrypted, "{file}");
+        let json = serde_json::to_string(&d).unwrap();
+        if !file.ends_with(".pem") {
+            continue;
+        }
+        let body: String = String::from_utf8_lossy(&bytes)
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
+        assert!(
+            body.len() < 16 || !json.contains(&body[..16]),
+            "{file}: key material leaked into the output"
+        );
+    }
+}
