@@ -5,6 +5,8 @@ use tlscope_core::certificate::{ExtensionValue, ValidityStatus};
 use tlscope_core::{Certificate, SubjectAltName, Timestamp};
 use yew::prelude::*;
 
+use super::{Asn1View, CopyButton};
+
 /// Properties of [`CertificateCard`].
 #[derive(Properties, PartialEq)]
 pub struct CertificateCardProps {
@@ -66,9 +68,15 @@ pub fn CertificateCard(props: &CertificateCardProps) -> Html {
                 <dt>{ "Serial" }</dt><dd class="cert-serial mono">{ &c.serial }</dd>
                 <dt>{ "Public key" }</dt><dd class="cert-key">{ key }</dd>
                 <dt>{ "Signature" }</dt><dd class="cert-signature">{ &c.signature_algorithm }</dd>
-                <dt>{ "SHA-256 fingerprint" }</dt><dd class="cert-fingerprint-sha256 mono wrap">{ &c.fingerprint_sha256 }</dd>
-                <dt>{ "SHA-1 fingerprint" }</dt><dd class="cert-fingerprint-sha1 mono wrap">{ &c.fingerprint_sha1 }</dd>
-                <dt>{ "SPKI pin (sha256)" }</dt><dd class="cert-spki-pin mono wrap">{ &c.spki_sha256_base64 }</dd>
+                <dt>{ "SHA-256 fingerprint" }</dt>
+                <dd><span class="cert-fingerprint-sha256 mono wrap">{ &c.fingerprint_sha256 }</span>
+                    <CopyButton value={c.fingerprint_sha256.clone()} what="SHA-256 fingerprint" /></dd>
+                <dt>{ "SHA-1 fingerprint" }</dt>
+                <dd><span class="cert-fingerprint-sha1 mono wrap">{ &c.fingerprint_sha1 }</span>
+                    <CopyButton value={c.fingerprint_sha1.clone()} what="SHA-1 fingerprint" /></dd>
+                <dt>{ "SPKI pin (sha256)" }</dt>
+                <dd><span class="cert-spki-pin mono wrap">{ &c.spki_sha256_base64 }</span>
+                    <CopyButton value={c.spki_sha256_base64.clone()} what="SPKI pin" /></dd>
             </dl>
             <details class="extensions">
                 <summary>{ format!("{} extensions", c.extensions.len()) }</summary>
@@ -81,6 +89,7 @@ pub fn CertificateCard(props: &CertificateCardProps) -> Html {
                     }) }
                 </dl>
             </details>
+            <Asn1View der={c.der.clone()} />
         </section>
     }
 }
@@ -90,7 +99,7 @@ fn san_chip(name: &SubjectAltName) -> Html {
     html! { <li class="chip"><span class="chip-kind">{ kind }</span>{ value }</li> }
 }
 
-fn san_parts(name: &SubjectAltName) -> (&'static str, String) {
+pub(crate) fn san_parts(name: &SubjectAltName) -> (&'static str, String) {
     match name {
         SubjectAltName::Dns(v) => ("DNS", v.clone()),
         SubjectAltName::Ip(v) => ("IP", v.clone()),

@@ -1,9 +1,13 @@
 //! Everything one input produced: certificates, key notices and errors, in input order.
 
-use tlscope_core::{Item, Policy, Timestamp, judge};
+use std::sync::OnceLock;
+
+use tlscope_core::chain::TrustAnchor;
+use tlscope_core::judge::{self, ChainRequest};
+use tlscope_core::{Item, Policy, Timestamp};
 use yew::prelude::*;
 
-use super::{CertificateCard, ErrorCard, FindingList};
+use super::{Asn1View, CertificateCard, ChainView, ErrorCard, FindingList};
 use crate::state::Entry;
 
 /// Properties of [`EntryView`].
@@ -26,9 +30,14 @@ pub fn EntryView(props: &EntryViewProps) -> Html {
         Err(message) => {
             html! { <ErrorCard source={entry.name.clone()} message={message.clone()} /> }
         }
-        Ok(decoded) => html! {
+        Ok(decoded) => {
+            let inspection = judge::inspect(decoded, request(), &Policy::default(), props.now);
+            html! {
             <>
-                <FindingList findings={judge::decoded(decoded, &Policy::default(), props.now)} />
+                <FindingList findings={inspection.findings} />
+                if let Some(report) = inspection.chain {
+                    <ChainView {report} />
+                }
                 { for decoded.items.iter().map(|item| match item {
                     Item::Certificate { certificate, source } => html! {
                         <CertificateCard certificate={(**certificate).clone()} now={props.now} line={source.line} />
@@ -46,11 +55,50 @@ pub fn EntryView(props: &EntryViewProps) -> Html {
                                 source.line.unwrap_or(1)) }</p>
                         </div>
                     },
+                    Item::Request { request, source } => html! {
+                        <section class="card request" aria-label="Certificate signing request">
+                            <header class="card-header">
+                                <h3>{ request.subject.rfc4514.clone() }</h3>
+                                <span class="badge kind">{ "CSR" }</span>
+                                if request.signature_valid {
+                                    <span class="badge ok">{ "✔ Signed by its own key" }</span>
+                                } else {
+                                    <span class="badge critical">{ "✖ Signature invalid" }</span>
+                                }
+                            </header>
+                            <dl class="fields">
+                                <dt>{ "Public key" }</dt><dd>{ format!("{} {}", request.public_key.algorithm,
+                                    request.public_key.curve.clone().unwrap_or_else(|| format!("{} bits", request.public_key.bits))) }</dd>
+                                <dt>{ "Requested names" }</dt><dd class="mono">{ request.subject_alt_names.iter().map(|n| {
+                                    let (k, v) = super::certificate_card::san_parts(n);
+                                    format!("{k}:{v}")
+                                }).collect::<Vec<_>>().join(", ") }</dd>
+                                <dt>{ "Signature" }</dt><dd>{ &request.signature_algorithm }</dd>
+                                <dt>{ "Line" }</dt><dd>{ source.line.unwrap_or(1) }</dd>
+                            </dl>
+                        </section>
+                    },
+                    Item::RevocationList { crl, .. } => html! {
+                        <section class="card crl" aria-label="Certificate revocation list">
+                            <header class="card-header">
+                                <h3>{ crl.issuer.rfc4514.clone() }</h3>
+                                <span class="badge kind">{ "CRL" }</span>
+                                <span class="badge">{ format!("{} revoked", crl.revoked_count) }</span>
+                            </header>
+                            <dl class="fields">
+                                <dt>{ "This update" }</dt><dd class="mono">{ crl.this_update.to_rfc3339() }</dd>
+                                <dt>{ "Next update" }</dt><dd class="mono">{ crl.next_update.map(|t| t.to_rfc3339()).unwrap_or_else(|| "none".into()) }</dd>
+                                <dt>{ "CRL number" }</dt><dd class="mono">{ crl.number.clone().unwrap_or_else(|| "none".into()) }</dd>
+                            </dl>
+                            <Asn1View der={crl.der.clone()} />
+                        </section>
+                    },
                     _ => html! {},
                 }) }
                 { for decoded.errors.iter().map(|e| html! { <ErrorCard source={entry.name.clone()} message={e.to_string()} /> }) }
             </>
-        },
+            }
+        }
     };
     html! {
         <article class="entry" aria-label={entry.name.clone()}>
@@ -62,4 +110,13 @@ pub fn EntryView(props: &EntryViewProps) -> Html {
             { body }
         </article>
     }
+}
+
+/// Chains dropped in the dashboard are validated against the Mozilla root set, built once.
+fn request() -> &'static ChainRequest {
+    static REQUEST: OnceLock<ChainRequest> = OnceLock::new();
+    REQUEST.get_or_init(|| ChainRequest {
+        anchors: TrustAnchor::mozilla(),
+        ..ChainRequest::default()
+    })
 }

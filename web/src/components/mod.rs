@@ -1,13 +1,19 @@
 //! The dashboard's components, one per file.
 
+mod asn1_view;
 mod certificate_card;
+mod chain_view;
+mod copy_button;
 mod drop_target;
 mod entry_view;
 mod error_card;
 mod finding_list;
 mod input_bar;
 
+pub use asn1_view::{Asn1View, Asn1ViewProps};
 pub use certificate_card::{CertificateCard, CertificateCardProps};
+pub use chain_view::{ChainView, ChainViewProps};
+pub use copy_button::{CopyButton, CopyButtonProps};
 pub use drop_target::{DropTarget, DropTargetProps};
 pub use entry_view::{EntryView, EntryViewProps};
 pub use error_card::{ErrorCard, ErrorCardProps};
