@@ -1,6 +1,7 @@
 //! `cargo xtask setup|demo|test|bench` — the two commands a new user needs, and the pieces
 //! behind them. Everything `setup` installs is checked first, so a second run takes seconds.
 
+mod fuzz;
 mod setup;
 mod test;
 
@@ -9,13 +10,14 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-const USAGE: &str = "usage: cargo xtask <setup|demo|test|bench>
+const USAGE: &str = "usage: cargo xtask <setup|demo|test|bench|fuzz>
 
   setup   install what is missing: wasm32 target, trunk, wasm-bindgen-cli, wasm-opt (npm binaryen),
           Debian packages (chromium, chromium-driver, openssl)
   demo    setup, build the dashboard, start `tlscope demo`, print the URL
   test    setup, then run every test: lint, native, wasm in headless Chromium, browser end-to-end
-  bench   build the dashboard and report what the first page load transfers (gzip)";
+  bench   build the dashboard and report what the first page load transfers (gzip)
+  fuzz    [RUNS] run every cargo-fuzz target RUNS times (default 1000000; needs nightly)";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -24,6 +26,7 @@ fn main() {
         Some("demo") => demo(&args[1..]),
         Some("test") => test::run(),
         Some("bench") => bench(),
+        Some("fuzz") => fuzz::fuzz(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             std::process::exit(2);

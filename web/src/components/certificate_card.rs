@@ -56,7 +56,9 @@ pub fn CertificateCard(props: &CertificateCardProps) -> Html {
                 <dt>{ "Issuer" }</dt><dd class="cert-issuer mono">{ &c.issuer.rfc4514 }</dd>
                 <dt>{ "Subject alt names" }</dt>
                 <dd class="cert-sans">
-                    if c.subject_alt_names.is_empty() {
+                    if c.subject_alt_names.is_empty() && c.is_ca {
+                        <span class="muted">{ "none (a CA does not need any)" }</span>
+                    } else if c.subject_alt_names.is_empty() {
                         <span class="muted">{ "none — clients that follow RFC 6125 will reject this for any host name" }</span>
                     } else {
                         <ul class="chips">{ for c.subject_alt_names.iter().map(san_chip) }</ul>

@@ -55,8 +55,8 @@ fn path(index: usize, p: &PathReport) -> Html {
             </div>
             <ol class="links">
                 { for p.links.iter().map(|l| html! {
-                    <li class={classes!("link", l.anchor.map(|_| "anchor"))}>
-                        <span class="link-name">{ &l.name }</span>
+                    <li class={classes!("hop", l.anchor.map(|_| "anchor"))}>
+                        <span class="hop-name">{ &l.name }</span>
                         if l.anchor.is_some() { <span class="badge small ok">{ "trusted root" }</span> }
                         else if let Some(i) = l.input_index { <span class="muted">{ format!(" #{i}") }</span> }
                     </li>

@@ -1,0 +1,86 @@
+//! `cargo xtask fuzz [RUNS]`: seeds the cargo-fuzz corpora from the x509-limbo certificates and
+//! runs every target in fuzz/ for RUNS executions each (default 1 000 000). Needs the nightly
+//! toolchain (libFuzzer instrumentation); installs cargo-fuzz through cargo when missing.
+
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::{root, run};
+
+const TARGETS: &[&str] = &["decode", "chain", "asn1_tree"];
+
+pub fn fuzz(args: &[String]) -> Result<()> {
+    let runs: u64 = match args.first() {
+        Some(n) => n.parse().context("RUNS must be a number of executions")?,
+        None => 1_000_000,
+    };
+    let toolchains = Command::new("rustup")
+        .args(["toolchain", "list"])
+        .output()
+        .context("rustup is needed to find the nightly toolchain")?;
+    if !String::from_utf8_lossy(&toolchains.stdout).contains("nightly") {
+        bail!("cargo-fuzz needs the nightly toolchain: run `rustup toolchain install nightly`");
+    }
+    let has_fuzz = Command::new("cargo")
+        .args(["fuzz", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_fuzz {
+        run(Command::new("cargo").args(["install", "cargo-fuzz", "--locked"]))?;
+    }
+    seed()?;
+    for target in TARGETS {
+        run(Command::new("cargo")
+            .current_dir(root().join("fuzz"))
+            .args(["+nightly", "fuzz", "run", target, "--"])
+            .arg(format!("-runs={runs}"))
+            .arg("-max_len=16384")
+            .arg(format!("corpus/{target}")))?;
+    }
+    println!(
+        "xtask: fuzzed {} targets for {runs} executions each without a crash",
+        TARGETS.len()
+    );
+    Ok(())
+}
+
+/// Certificates from ../shared/conformance/limbo.json as starting points: single DER files
+/// for `decode` and `asn1_tree`, length-prefixed bags (leaf, intermediates, root) for `chain`.
+fn seed() -> Result<()> {
+    let limbo = root().join("../shared/conformance/limbo.json");
+    let text = std::fs::read_to_string(&limbo)
+        .with_context(|| format!("cannot read {} for the seed corpus", limbo.display()))?;
+    let doc: serde_json::Value = serde_json::from_str(&text)?;
+    let corpus = root().join("fuzz/corpus");
+    for target in TARGETS {
+        std::fs::create_dir_all(corpus.join(target))?;
+    }
+    let cases = doc["testcases"].as_array().cloned().unwrap_or_default();
+    for (n, case) in cases.iter().enumerate().take(64) {
+        let mut bag = Vec::new();
+        let pems = std::iter::once(&case["peer_certificate"])
+            .chain(
+                case["untrusted_intermediates"]
+                    .as_array()
+                    .into_iter()
+                    .flatten(),
+            )
+            .chain(case["trusted_certs"].as_array().into_iter().flatten());
+        for (m, pem) in pems.filter_map(|p| p.as_str()).enumerate() {
+            let Ok(decoded) = tlscope_core::decode(pem.as_bytes()) else {
+                continue;
+            };
+            for cert in decoded.certificates() {
+                let name = format!("limbo-{n}-{m}.der");
+                std::fs::write(corpus.join("decode").join(&name), &cert.der)?;
+                std::fs::write(corpus.join("asn1_tree").join(&name), &cert.der)?;
+                let len = u16::try_from(cert.der.len()).unwrap_or(u16::MAX);
+                bag.extend_from_slice(&len.to_be_bytes());
+                bag.extend_from_slice(&cert.der);
+            }
+        }
+        std::fs::write(corpus.join("chain").join(format!("limbo-{n}.bag")), bag)?;
+    }
+    Ok(())
+}
