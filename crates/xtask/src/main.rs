@@ -93,8 +93,52 @@ fn demo(extra: &[String]) -> Result<()> {
     run(&mut cmd)
 }
 
+/// Criterion groups whose members are compared side by side: (group directory, ours, peer).
+const PEER_PAIRS: &[(&str, &str, &str)] = &[
+    (
+        "decode one certificate",
+        "tlscope decode + details",
+        "x509-parser parse only (peer)",
+    ),
+    (
+        "validate 3-certificate chain",
+        "tlscope (every problem, RustCrypto)",
+        "rustls-webpki (first error, ring) (peer)",
+    ),
+];
+
+/// Mean time in nanoseconds criterion measured for `group`/`function`.
+fn criterion_mean(group: &str, function: &str) -> Option<f64> {
+    let sanitize = |s: &str| {
+        s.chars()
+            .map(|c| if "?\"/\\*<>:|^".contains(c) { '_' } else { c })
+            .collect::<String>()
+    };
+    let path = root()
+        .join("target/criterion")
+        .join(sanitize(group))
+        .join(sanitize(function))
+        .join("new/estimates.json");
+    let text = std::fs::read_to_string(path).ok()?;
+    let doc: serde_json::Value = serde_json::from_str(&text).ok()?;
+    doc["mean"]["point_estimate"].as_f64()
+}
+
 fn bench() -> Result<()> {
     setup::run()?;
+    run(Command::new("cargo").args(["bench", "-p", "tlscope-core", "--bench", "core"]))?;
+    println!("\nside by side (same run):");
+    for (group, ours, peer) in PEER_PAIRS {
+        match (criterion_mean(group, ours), criterion_mean(group, peer)) {
+            (Some(a), Some(b)) => println!(
+                "  {group:<32} tlscope {:>10.1} µs   peer {:>10.1} µs   ratio {:.2}x",
+                a / 1000.0,
+                b / 1000.0,
+                a / b
+            ),
+            _ => println!("  {group:<32} (no criterion estimates found)"),
+        }
+    }
     build_dashboard(None)?;
     let dist = root().join("dist");
     let mut total_raw = 0u64;

@@ -2,7 +2,11 @@
 //! specification (DESIGN.md): alerts at 30 and 7 days, 90-day leaf rotation, RSA ≥ 2048,
 //! ECDSA P-256/P-384, Ed25519, no MD5 or SHA-1 signatures.
 
+mod language;
+
 use serde::{Deserialize, Serialize};
+
+pub use language::PolicyError;
 
 /// Everything the rules read from configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
