@@ -52,6 +52,20 @@ pub enum AgentError {
         /// Why no anchor came out of it.
         reason: String,
     },
+    /// `--policy` did not parse.
+    #[error("--policy {path}: {source}")]
+    Policy {
+        /// The path given.
+        path: String,
+        /// Where and why.
+        source: tlscope_core::policy::PolicyError,
+    },
+    /// `--profile` names no built-in profile.
+    #[error("--profile {name:?}: expected one of {}", tlscope_core::Policy::PROFILES.join(", "))]
+    Profile {
+        /// The name given.
+        name: String,
+    },
     /// `--at` was not an RFC 3339 time.
     #[error("--at: {0}")]
     At(#[from] tlscope_core::timestamp::TimestampError),

@@ -44,6 +44,12 @@ enum Command {
         /// What the leaf must be good for.
         #[arg(long, value_enum, default_value = "server")]
         purpose: PurposeArg,
+        /// Judge under this TOML policy file (see docs/policy.md).
+        #[arg(long, value_name = "FILE", conflicts_with = "profile")]
+        policy: Option<PathBuf>,
+        /// Judge under a built-in profile: default or cert-manager.
+        #[arg(long, value_name = "NAME")]
+        profile: Option<String>,
     },
     /// Serve the dashboard and the API on loopback, with the embedded demo.
     Demo {
@@ -80,8 +86,12 @@ fn main() -> ExitCode {
             roots,
             host,
             purpose,
-        } => chain_request(roots.as_deref(), host.as_deref(), purpose)
-            .and_then(|request| inspect(&files, json, at.as_deref(), &request)),
+            policy,
+            profile,
+        } => load_policy(policy.as_deref(), profile.as_deref()).and_then(|policy| {
+            chain_request(roots.as_deref(), host.as_deref(), purpose)
+                .and_then(|request| inspect(&files, json, at.as_deref(), &request, &policy))
+        }),
         Command::Demo {
             listen,
             dist,
@@ -109,6 +119,23 @@ fn read_input(path: &Path) -> Result<Vec<u8>, AgentError> {
         path: shown,
         source,
     })
+}
+
+fn load_policy(file: Option<&Path>, profile: Option<&str>) -> Result<Policy, AgentError> {
+    match (file, profile) {
+        (Some(path), _) => {
+            let bytes = read_input(path)?;
+            let text = String::from_utf8_lossy(&bytes);
+            Policy::from_toml(&text).map_err(|source| AgentError::Policy {
+                path: path.display().to_string(),
+                source,
+            })
+        }
+        (None, Some(name)) => Policy::profile(name).ok_or_else(|| AgentError::Profile {
+            name: name.to_owned(),
+        }),
+        (None, None) => Ok(Policy::default()),
+    }
 }
 
 fn chain_request(
@@ -153,6 +180,7 @@ fn inspect(
     json: bool,
     at: Option<&str>,
     request: &ChainRequest,
+    policy: &Policy,
 ) -> Result<ExitCode, AgentError> {
     let now = match at {
         Some(at) => Timestamp::parse_rfc3339(at)?,
@@ -162,13 +190,7 @@ fn inspect(
     for path in files {
         let shown = path.display().to_string();
         let bytes = read_input(path)?;
-        reports.push(FileReport::new(
-            &shown,
-            &bytes,
-            request,
-            &Policy::default(),
-            now,
-        ));
+        reports.push(FileReport::new(&shown, &bytes, request, policy, now));
     }
     if json {
         let doc = InspectReport {

@@ -171,3 +171,41 @@ fn missing_file_and_bad_at_are_clear_errors() {
     assert_eq!(code, 2);
     assert!(err.contains("expected an RFC 3339 time"), "{err}");
 }
+
+#[test]
+fn policy_files_and_profiles_change_the_judgement() {
+    let dir = workdir("policy");
+    std::fs::write(dir.join("leaf.pem"), leaf_pem(90)).unwrap();
+    let at = "2026-03-02T00:00:00Z"; // 30 days left
+    let base = ["inspect", "leaf.pem", "--roots", "leaf.pem", "--at", at];
+    let (_, out, _) = tlscope(&base, &dir);
+    assert!(out.contains("CERT-EXPIRY-WARNING"), "{out}");
+
+    std::fs::write(
+        dir.join("relaxed.toml"),
+        "version = 1\n[alerts]\nwarning_days = 14\n",
+    )
+    .unwrap();
+    let mut args = base.to_vec();
+    args.extend(["--policy", "relaxed.toml"]);
+    let (code, out, _) = tlscope(&args, &dir);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("CERT-EXPIRY-WARNING"), "{out}");
+
+    std::fs::write(
+        dir.join("typo.toml"),
+        "version = 1\n[alerts]\nwarnin_days = 14\n",
+    )
+    .unwrap();
+    let mut args = base.to_vec();
+    args.extend(["--policy", "typo.toml"]);
+    let (code, _, err) = tlscope(&args, &dir);
+    assert_eq!(code, 2);
+    assert!(err.contains("typo.toml: policy line 3, column 1"), "{err}");
+
+    let mut args = base.to_vec();
+    args.extend(["--profile", "strict"]);
+    let (code, _, err) = tlscope(&args, &dir);
+    assert_eq!(code, 2);
+    assert!(err.contains("default, cert-manager"), "{err}");
+}
