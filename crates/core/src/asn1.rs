@@ -427,6 +427,15 @@ pub fn content_of(input: &[u8]) -> Result<(Header, &[u8]), Asn1Error> {
     Ok((header, body))
 }
 
+/// The bit length of a big-endian unsigned integer (leading zero octets ignored), e.g. an RSA
+/// modulus; `None` for zero.
+pub fn bit_length(be: &[u8]) -> Option<u32> {
+    let significant = be.iter().position(|b| *b != 0)?;
+    let rest = be.get(significant..)?;
+    let first = rest.first()?;
+    u32::try_from((rest.len() - 1) * 8 + (8 - first.leading_zeros() as usize)).ok()
+}
+
 /// `contents` wrapped in a DER SEQUENCE header (tag 0x30 and a definite length).
 pub fn wrap_sequence(contents: &[u8]) -> Vec<u8> {
     let len = contents.len();

@@ -195,12 +195,7 @@ pub fn public_key_info(spki: &SubjectPublicKeyInfo<'_>) -> PublicKeyInfo {
     let (algorithm, curve, bits) = match oid.as_str() {
         "1.2.840.113549.1.1.1" | "1.2.840.113549.1.1.10" => ("RSA".to_owned(), None, bits),
         "1.2.840.10045.2.1" => {
-            let curve = spki
-                .algorithm
-                .parameters
-                .as_ref()
-                .and_then(|p| p.as_oid().ok())
-                .map(|o| curve_name(&o.to_id_string()));
+            let curve = named_curve_oid(spki).map(|o| curve_name(&o));
             let bits = match curve.as_deref() {
                 Some("P-256") => 256,
                 Some("P-384") => 384,
@@ -219,6 +214,15 @@ pub fn public_key_info(spki: &SubjectPublicKeyInfo<'_>) -> PublicKeyInfo {
         bits,
         curve,
     }
+}
+
+/// The named-curve OID of an EC key (`None` for explicit parameters or a non-EC key).
+pub(crate) fn named_curve_oid(spki: &SubjectPublicKeyInfo<'_>) -> Option<String> {
+    spki.algorithm
+        .parameters
+        .as_ref()
+        .and_then(|p| p.as_oid().ok())
+        .map(|o| o.to_id_string())
 }
 
 /// The name of a public-key algorithm OID (`RSA`, `EC`, `Ed25519`, …), or the OID itself.

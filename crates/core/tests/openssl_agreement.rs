@@ -1,24 +1,10 @@
 //! The core's fingerprints, serials, names and validity agree with the `openssl` command line
 //! for certificates openssl itself made: RSA, ECDSA P-256/P-384 and Ed25519, PEM and DER.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
+use common::openssl;
 use tlscope_core::{Item, decode};
-
-fn openssl(args: &[&str], dir: &Path) -> String {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("openssl is installed by `cargo xtask setup`");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
 
 fn value(line: String) -> String {
     line.split_once('=')

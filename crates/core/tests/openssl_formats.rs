@@ -2,24 +2,15 @@
 //! DER), CSRs, CRLs, and private keys in every container, which must be reported by type and
 //! size only. Also an openssl-built chain validated end to end.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::Command;
+
+use common::{openssl, workdir};
 
 use tlscope_core::chain::{self, Options, PeerName, TrustAnchor};
 use tlscope_core::{Item, Timestamp, decode};
-
-fn openssl(args: &[&str], dir: &Path) {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("openssl is installed by `cargo xtask setup`");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 fn sh(script: &str, dir: &Path) {
     let out = Command::new("sh")
@@ -32,12 +23,6 @@ fn sh(script: &str, dir: &Path) {
         "{script}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-fn workdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tlscope-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// root → intermediate → leaf for `api.example.test`, as a platform team would make it.

@@ -26,16 +26,30 @@ pub struct EntryViewProps {
 pub fn EntryView(props: &EntryViewProps) -> Html {
     let entry = &props.entry;
     let id = entry.id;
+    // Chain validation against ~150 anchors is the costly part of a render: redo it only when
+    // the input or the judgement time changes, not on every re-render of the list.
+    let inspection = use_memo((entry.clone(), props.now), |(entry, now)| {
+        entry
+            .outcome
+            .as_ref()
+            .ok()
+            .map(|decoded| judge::inspect(decoded, request(), &Policy::default(), *now))
+    });
     let body = match &entry.outcome {
         Err(message) => {
             html! { <ErrorCard source={entry.name.clone()} message={message.clone()} /> }
         }
         Ok(decoded) => {
-            let inspection = judge::inspect(decoded, request(), &Policy::default(), props.now);
+            let findings = inspection
+                .as_ref()
+                .as_ref()
+                .map(|i| i.findings.clone())
+                .unwrap_or_default();
+            let chain = inspection.as_ref().as_ref().and_then(|i| i.chain.clone());
             html! {
             <>
-                <FindingList findings={inspection.findings} />
-                if let Some(report) = inspection.chain {
+                <FindingList {findings} />
+                if let Some(report) = chain {
                     <ChainView {report} />
                 }
                 { for decoded.items.iter().map(|item| match item {

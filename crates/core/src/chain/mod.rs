@@ -618,12 +618,7 @@ impl Builder<'_, '_> {
                 let Some(cert) = &entry.cert else {
                     continue;
                 };
-                let sans: Vec<GeneralName<'_>> = cert
-                    .subject_alternative_name()
-                    .ok()
-                    .flatten()
-                    .map(|s| s.value.general_names.clone())
-                    .unwrap_or_default();
+                let sans = subject_alt_names(cert);
                 let names = constraints::Names {
                     subject: cert.subject(),
                     sans: &sans,
@@ -639,6 +634,15 @@ impl Builder<'_, '_> {
         }
         Ok(())
     }
+}
+
+/// The certificate's SAN entries (empty when the extension is absent or unreadable).
+fn subject_alt_names<'a>(cert: &X509Certificate<'a>) -> Vec<GeneralName<'a>> {
+    cert.subject_alternative_name()
+        .ok()
+        .flatten()
+        .map(|s| s.value.general_names.clone())
+        .unwrap_or_default()
 }
 
 fn validity(
@@ -758,12 +762,7 @@ fn leaf_checks(
     if options.peer_names.is_empty() {
         return;
     }
-    let sans: Vec<GeneralName<'_>> = cert
-        .subject_alternative_name()
-        .ok()
-        .flatten()
-        .map(|s| s.value.general_names.clone())
-        .unwrap_or_default();
+    let sans = subject_alt_names(cert);
     for wanted in &options.peer_names {
         let matched = sans.iter().any(|san| match (san, wanted) {
             (GeneralName::DNSName(d), PeerName::Dns(h)) => dns_matches(d, h),
@@ -807,15 +806,7 @@ fn key_problems(spki: &SubjectPublicKeyInfo<'_>, role: Role) -> Vec<(&'static st
     match spki.algorithm.algorithm.to_id_string().as_str() {
         "1.2.840.113549.1.1.1" => {
             if let Ok(x509_parser::public_key::PublicKey::RSA(rsa)) = spki.parsed() {
-                let modulus = rsa
-                    .modulus
-                    .iter()
-                    .skip_while(|b| **b == 0)
-                    .copied()
-                    .collect::<Vec<u8>>();
-                let bits = modulus.first().map_or(0, |b| {
-                    (modulus.len() - 1) * 8 + (8 - b.leading_zeros() as usize)
-                });
+                let bits = crate::asn1::bit_length(rsa.modulus).unwrap_or(0);
                 if bits < 2048 {
                     out.push((
                         "CHAIN-KEY-REJECTED",
@@ -829,19 +820,19 @@ fn key_problems(spki: &SubjectPublicKeyInfo<'_>, role: Role) -> Vec<(&'static st
                 }
             }
         }
-        "1.2.840.10045.2.1" => {
-            let curve = spki
-                .algorithm
-                .parameters
-                .as_ref()
-                .and_then(|p| p.as_oid().ok())
-                .map(|o| o.to_id_string());
-            match curve.as_deref() {
-                Some("1.2.840.10045.3.1.7" | "1.3.132.0.34" | "1.3.132.0.35") => {}
-                Some(other) => out.push(("CHAIN-KEY-REJECTED", format!("{whose} EC key is on curve {other}; only P-256, P-384 and P-521 are accepted"))),
-                None => out.push(("CHAIN-KEY-REJECTED", format!("{whose} EC key uses explicit curve parameters, which RFC 5480 forbids"))),
-            }
-        }
+        "1.2.840.10045.2.1" => match crate::certificate::named_curve_oid(spki).as_deref() {
+            Some("1.2.840.10045.3.1.7" | "1.3.132.0.34" | "1.3.132.0.35") => {}
+            Some(other) => out.push((
+                "CHAIN-KEY-REJECTED",
+                format!(
+                    "{whose} EC key is on curve {other}; only P-256, P-384 and P-521 are accepted"
+                ),
+            )),
+            None => out.push((
+                "CHAIN-KEY-REJECTED",
+                format!("{whose} EC key uses explicit curve parameters, which RFC 5480 forbids"),
+            )),
+        },
         "1.3.101.112" => {}
         "1.2.840.10040.4.1" => out.push((
             "CHAIN-KEY-REJECTED",

@@ -79,9 +79,7 @@ fn rsa_bits(der: &[u8]) -> Option<u32> {
     let (_, body) = asn1::content_of(der).ok()?;
     let items = asn1::elements(body, 0).ok()?;
     let (_, modulus) = items.get(1)?;
-    let significant: Vec<u8> = modulus.iter().skip_while(|b| **b == 0).copied().collect();
-    let first = significant.first()?;
-    u32::try_from((significant.len() - 1) * 8 + (8 - first.leading_zeros() as usize)).ok()
+    asn1::bit_length(modulus)
 }
 
 fn curve_bits(oid: &str) -> Option<u32> {
@@ -126,13 +124,9 @@ pub fn openssh(body: &[u8]) -> (KeySummary, bool) {
         b"ssh-rsa" => {
             let _e = string(&public, &mut p);
             let n = string(&public, &mut p).unwrap_or_default();
-            let significant: Vec<u8> = n.iter().skip_while(|b| **b == 0).copied().collect();
             KeySummary {
                 algorithm: Some("RSA".into()),
-                bits: significant.first().and_then(|f| {
-                    u32::try_from((significant.len() - 1) * 8 + (8 - f.leading_zeros() as usize))
-                        .ok()
-                }),
+                bits: asn1::bit_length(&n),
             }
         }
         k if k.starts_with(b"ecdsa-sha2-nistp") => KeySummary {
