@@ -16,6 +16,10 @@
 //! | [`request`] | PKCS#10 certificate signing requests |
 //! | [`revocation_list`] | certificate revocation lists |
 //! | [`policy`] | the policy judgements are made under; `Policy::default()` is the specification |
+//! | [`protocol`] | TLS versions and cipher suites as every piece of software spells them |
+//! | [`connection`] | database and broker connection strings, parsed with secrets masked |
+//! | [`handshake`] | the record of one observed TLS handshake |
+//! | [`rotation`] | renewal dates, grace windows, rotation status and the timeline |
 //! | [`signature`] | verifying RSA, ECDSA and Ed25519 signatures in pure Rust; refusing MD5 and SHA-1 |
 //! | [`rules`] | the one rules table: ids, severities, remediation, compliance references |
 //! | [`judge`] | pure judgements of observations under a policy at a given `now` |
@@ -35,12 +39,16 @@
 pub mod asn1;
 pub mod certificate;
 pub mod chain;
+pub mod connection;
 pub mod decode;
+pub mod handshake;
 pub mod judge;
 pub mod policy;
+pub mod protocol;
 pub mod report;
 pub mod request;
 pub mod revocation_list;
+pub mod rotation;
 pub mod rules;
 pub mod signature;
 pub mod timestamp;

@@ -27,6 +27,50 @@ pub enum Location {
         /// 1-based line.
         line: usize,
     },
+    /// A directive or key of a configuration file.
+    Directive {
+        /// 1-based line.
+        line: usize,
+        /// The directive or key (`ssl_protocols`, `spec.mtls.mode`).
+        name: String,
+    },
+    /// A parameter of a connection string.
+    Parameter {
+        /// 1-based line of the string in its input.
+        line: usize,
+        /// The parameter (`sslmode`, `Encrypt`), or the scheme.
+        name: String,
+    },
+    /// A network endpoint (`host:port`).
+    Endpoint {
+        /// Where the handshake or probe went.
+        endpoint: String,
+    },
+}
+
+impl Location {
+    /// The 1-based line this location points at, when it has one.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            Self::Line { line } | Self::Directive { line, .. } | Self::Parameter { line, .. } => {
+                Some(*line)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Certificate { index, name } => write!(f, "certificate #{index} ({name})"),
+            Self::TrustAnchor { name } => write!(f, "trust anchor {name}"),
+            Self::Line { line } => write!(f, "line {line}"),
+            Self::Directive { line, name } => write!(f, "line {line}, {name}"),
+            Self::Parameter { line, name } => write!(f, "line {line}, {name}"),
+            Self::Endpoint { endpoint } => write!(f, "{endpoint}"),
+        }
+    }
 }
 
 /// One problem found.

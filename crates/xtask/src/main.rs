@@ -1,6 +1,7 @@
 //! `cargo xtask setup|demo|test|bench` — the two commands a new user needs, and the pieces
 //! behind them. Everything `setup` installs is checked first, so a second run takes seconds.
 
+mod bench;
 mod fuzz;
 mod setup;
 mod test;
@@ -25,7 +26,7 @@ fn main() {
         Some("setup") => setup::run().map(|_| ()),
         Some("demo") => demo(&args[1..]),
         Some("test") => test::run(),
-        Some("bench") => bench(),
+        Some("bench") => bench::all(),
         Some("fuzz") => fuzz::fuzz(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
@@ -91,84 +92,4 @@ fn demo(extra: &[String]) -> Result<()> {
     .arg(&dist)
     .args(extra);
     run(&mut cmd)
-}
-
-/// Criterion groups whose members are compared side by side: (group directory, ours, peer).
-const PEER_PAIRS: &[(&str, &str, &str)] = &[
-    (
-        "decode one certificate",
-        "tlscope decode + details",
-        "x509-parser parse only (peer)",
-    ),
-    (
-        "validate 3-certificate chain",
-        "tlscope (every problem, RustCrypto)",
-        "rustls-webpki (first error, ring) (peer)",
-    ),
-];
-
-/// Mean time in nanoseconds criterion measured for `group`/`function`.
-fn criterion_mean(group: &str, function: &str) -> Option<f64> {
-    let sanitize = |s: &str| {
-        s.chars()
-            .map(|c| if "?\"/\\*<>:|^".contains(c) { '_' } else { c })
-            .collect::<String>()
-    };
-    let path = root()
-        .join("target/criterion")
-        .join(sanitize(group))
-        .join(sanitize(function))
-        .join("new/estimates.json");
-    let text = std::fs::read_to_string(path).ok()?;
-    let doc: serde_json::Value = serde_json::from_str(&text).ok()?;
-    doc["mean"]["point_estimate"].as_f64()
-}
-
-fn bench() -> Result<()> {
-    setup::run()?;
-    run(Command::new("cargo").args(["bench", "-p", "tlscope-core", "--bench", "core"]))?;
-    println!("\nside by side (same run):");
-    for (group, ours, peer) in PEER_PAIRS {
-        match (criterion_mean(group, ours), criterion_mean(group, peer)) {
-            (Some(a), Some(b)) => println!(
-                "  {group:<32} tlscope {:>10.1} µs   peer {:>10.1} µs   ratio {:.2}x",
-                a / 1000.0,
-                b / 1000.0,
-                a / b
-            ),
-            _ => println!("  {group:<32} (no criterion estimates found)"),
-        }
-    }
-    build_dashboard(None)?;
-    let dist = root().join("dist");
-    let mut total_raw = 0u64;
-    let mut total_gz = 0u64;
-    println!("\nfirst page load (everything in dist/ the page fetches):");
-    let mut entries: Vec<_> = std::fs::read_dir(&dist)?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for path in entries.iter().filter(|p| p.is_file()) {
-        let raw = std::fs::metadata(path)?.len();
-        let out = Command::new("gzip")
-            .args(["-9", "-c"])
-            .arg(path)
-            .output()
-            .context("gzip is needed to measure compressed size")?;
-        let gz = out.stdout.len() as u64;
-        total_raw += raw;
-        total_gz += gz;
-        println!(
-            "  {:<48} {:>9} bytes  {:>8} gzip",
-            path.file_name().unwrap_or_default().to_string_lossy(),
-            raw,
-            gz
-        );
-    }
-    println!(
-        "  {:<48} {:>9} bytes  {:>8} gzip (aim: under 409600)",
-        "total", total_raw, total_gz
-    );
-    Ok(())
 }

@@ -45,8 +45,7 @@ fn finding(f: &Finding) -> Html {
     };
     let place = match &f.location {
         Location::Certificate { name, .. } => name.clone(),
-        Location::Line { line } => format!("line {line}"),
-        _ => String::new(),
+        other => other.to_string(),
     };
     html! {
         <li class={classes!("finding", class)} data-rule={f.rule}>

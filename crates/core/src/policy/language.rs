@@ -2,9 +2,12 @@
 //! (`extends = "default"` or `"cert-manager"`) and overriding any value. Unknown keys and wrong
 //! types are errors with the line and column where they occur.
 
-use serde::Deserialize;
+use std::collections::BTreeMap;
 
-use super::{Alerts, Keys, Policy, Rotation};
+use serde::{Deserialize, Serialize};
+
+use super::{Alerts, Keys, Policy, Rotation, Tls, Web};
+use crate::protocol::{TLS13_SUITES, TlsVersion};
 
 /// Why a policy file was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -45,6 +48,42 @@ struct File {
     alerts: Option<AlertsPatch>,
     rotation: Option<RotationPatch>,
     keys: Option<KeysPatch>,
+    tls: Option<TlsPatch>,
+    web: Option<WebPatch>,
+    pins: Option<BTreeMap<String, Vec<String>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TlsPatch {
+    client_min_version: Option<TlsVersion>,
+    mtls_min_version: Option<TlsVersion>,
+    database_min_version: Option<TlsVersion>,
+    suites: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WebPatch {
+    hsts: Option<bool>,
+    hsts_min_max_age: Option<i64>,
+    hsts_include_subdomains: Option<bool>,
+    hsts_preload: Option<bool>,
+    ocsp_stapling: Option<bool>,
+    session_tickets: Option<bool>,
+}
+
+/// A whole policy written out as a version 1 file (every value explicit).
+#[derive(Serialize)]
+struct Export<'a> {
+    version: i64,
+    extends: &'a str,
+    alerts: &'a Alerts,
+    rotation: &'a Rotation,
+    keys: &'a Keys,
+    tls: &'a Tls,
+    web: &'a Web,
+    pins: &'a BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -61,6 +100,7 @@ struct RotationPatch {
     leaf_grace_days: Option<i64>,
     ca_days: Option<i64>,
     ca_grace_days: Option<i64>,
+    root_days: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -125,6 +165,7 @@ impl Policy {
                 leaf_grace_days: r.leaf_grace_days.unwrap_or(policy.rotation.leaf_grace_days),
                 ca_days: r.ca_days.unwrap_or(policy.rotation.ca_days),
                 ca_grace_days: r.ca_grace_days.unwrap_or(policy.rotation.ca_grace_days),
+                root_days: r.root_days.unwrap_or(policy.rotation.root_days),
             };
         }
         if let Some(k) = file.keys {
@@ -133,6 +174,74 @@ impl Policy {
                 ec_curves: k.ec_curves.unwrap_or(policy.keys.ec_curves),
                 ed25519: k.ed25519.unwrap_or(policy.keys.ed25519),
             };
+        }
+        if let Some(t) = file.tls {
+            policy.tls = Tls {
+                client_min_version: t
+                    .client_min_version
+                    .unwrap_or(policy.tls.client_min_version),
+                mtls_min_version: t.mtls_min_version.unwrap_or(policy.tls.mtls_min_version),
+                database_min_version: t
+                    .database_min_version
+                    .unwrap_or(policy.tls.database_min_version),
+                suites: t.suites.unwrap_or(policy.tls.suites),
+            };
+        }
+        if let Some(w) = file.web {
+            let d = policy.web;
+            policy.web = Web {
+                hsts: w.hsts.unwrap_or(d.hsts),
+                hsts_min_max_age: w.hsts_min_max_age.unwrap_or(d.hsts_min_max_age),
+                hsts_include_subdomains: w
+                    .hsts_include_subdomains
+                    .unwrap_or(d.hsts_include_subdomains),
+                hsts_preload: w.hsts_preload.unwrap_or(d.hsts_preload),
+                ocsp_stapling: w.ocsp_stapling.unwrap_or(d.ocsp_stapling),
+                session_tickets: w.session_tickets.unwrap_or(d.session_tickets),
+            };
+        }
+        if let Some(pins) = file.pins {
+            policy.pins.extend(pins);
+        }
+        policy.check()?;
+        Ok(policy)
+    }
+
+    /// The policy as a complete version 1 file that [`Policy::from_toml`] reads back unchanged.
+    pub fn to_toml(&self) -> String {
+        let export = Export {
+            version: 1,
+            extends: &self.profile,
+            alerts: &self.alerts,
+            rotation: &self.rotation,
+            keys: &self.keys,
+            tls: &self.tls,
+            web: &self.web,
+            pins: &self.pins,
+        };
+        toml::to_string(&export).unwrap_or_default()
+    }
+
+    /// Values that contradict each other.
+    fn check(&self) -> Result<(), PolicyError> {
+        let policy = self;
+        if let Some(bad) = policy
+            .tls
+            .suites
+            .iter()
+            .find(|s| !TLS13_SUITES.contains(&s.as_str()))
+        {
+            return Err(PolicyError::Inconsistent(format!(
+                "tls.suites names {bad:?}, which is not a TLS 1.3 suite: expected one of {}",
+                TLS13_SUITES.join(", ")
+            )));
+        }
+        for (host, pins) in &policy.pins {
+            if let Some(bad) = pins.iter().find(|p| !crate::judge::pin::is_well_formed(p)) {
+                return Err(PolicyError::Inconsistent(format!(
+                    "pins.{host:?} has {bad:?}: expected \"sha256/<base64 of 32 bytes>\" or a SHA-256 fingerprint in hex"
+                )));
+            }
         }
         if policy.alerts.critical_days > policy.alerts.warning_days {
             return Err(PolicyError::Inconsistent(format!(
@@ -146,7 +255,7 @@ impl Policy {
                 policy.rotation.leaf_grace_days, policy.rotation.leaf_days
             )));
         }
-        Ok(policy)
+        Ok(())
     }
 }
 
@@ -198,6 +307,35 @@ mod tests {
             e.to_string().starts_with("policy line 3, column 13:"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn every_profile_round_trips_through_its_export() {
+        for name in Policy::PROFILES {
+            let p = Policy::profile(name).unwrap();
+            let text = p.to_toml();
+            assert_eq!(Policy::from_toml(&text).unwrap(), p, "{text}");
+        }
+    }
+
+    #[test]
+    fn tls_web_and_pins_can_be_overridden() {
+        let p = Policy::from_toml(
+            "version = 1\n[tls]\nclient_min_version = \"1.2\"\n[web]\nsession_tickets = true\n[pins]\n\"api.example.com\" = [\"sha256/47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\"]\n",
+        )
+        .unwrap();
+        assert_eq!(p.tls.client_min_version, TlsVersion::Tls12);
+        assert_eq!(p.tls.mtls_min_version, TlsVersion::Tls13);
+        assert!(p.web.session_tickets);
+        assert_eq!(p.pins["api.example.com"].len(), 1);
+        let e =
+            Policy::from_toml("version = 1\n[tls]\nclient_min_version = \"1.4\"\n").unwrap_err();
+        assert!(matches!(e, PolicyError::Syntax { line: 3, .. }), "{e}");
+        let e = Policy::from_toml("version = 1\n[tls]\nsuites = [\"TLS_RSA_WITH_RC4_128_SHA\"]\n")
+            .unwrap_err();
+        assert!(matches!(e, PolicyError::Inconsistent(_)), "{e}");
+        let e = Policy::from_toml("version = 1\n[pins]\nh = [\"nope\"]\n").unwrap_err();
+        assert!(matches!(e, PolicyError::Inconsistent(_)), "{e}");
     }
 
     #[test]

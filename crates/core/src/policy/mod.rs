@@ -1,10 +1,15 @@
 //! The policy a judgement is made under. `Policy::default()` encodes the transport-security
 //! specification (DESIGN.md): alerts at 30 and 7 days, 90-day leaf rotation, RSA ≥ 2048,
-//! ECDSA P-256/P-384, Ed25519, no MD5 or SHA-1 signatures.
+//! ECDSA P-256/P-384, Ed25519, no MD5 or SHA-1 signatures, TLS 1.3 only for clients and mTLS
+//! with its three suites, database TLS ≥ 1.2, HSTS, OCSP stapling, no session tickets.
 
 mod language;
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
+
+use crate::protocol::TlsVersion;
 
 pub use language::PolicyError;
 
@@ -20,6 +25,45 @@ pub struct Policy {
     pub rotation: Rotation,
     /// Key and signature hygiene.
     pub keys: Keys,
+    /// Protocol versions and suites per segment.
+    pub tls: Tls,
+    /// Web front ends: HSTS, OCSP stapling, session tickets.
+    pub web: Web,
+    /// Pin sets: host name → SHA-256 pins (`sha256/<base64 SPKI hash>` or a certificate
+    /// fingerprint in hex). A host with pins must present a chain that matches one of them.
+    pub pins: BTreeMap<String, Vec<String>>,
+}
+
+/// Protocol versions and suites for each segment of the specification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tls {
+    /// Lowest version a client-facing listener may accept.
+    pub client_min_version: TlsVersion,
+    /// Lowest version between coordinator and edges (mTLS).
+    pub mtls_min_version: TlsVersion,
+    /// Lowest version between an edge and a database.
+    pub database_min_version: TlsVersion,
+    /// TLS 1.3 suites allowed, by IANA name.
+    pub suites: Vec<String>,
+}
+
+/// Settings a web front end must have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Web {
+    /// Whether an HSTS header is required.
+    pub hsts: bool,
+    /// Smallest acceptable HSTS max-age, in seconds.
+    pub hsts_min_max_age: i64,
+    /// Whether HSTS must carry includeSubDomains.
+    pub hsts_include_subdomains: bool,
+    /// Whether HSTS must carry preload.
+    pub hsts_preload: bool,
+    /// Whether OCSP stapling must be on.
+    pub ocsp_stapling: bool,
+    /// Whether session tickets are allowed (the specification turns them off).
+    pub session_tickets: bool,
 }
 
 /// Expiry alert bands, in days before notAfter.
@@ -44,6 +88,8 @@ pub struct Rotation {
     pub ca_days: i64,
     /// CA overlap during rotation.
     pub ca_grace_days: i64,
+    /// Root lifetime (an offline root above the issuing CA).
+    pub root_days: i64,
 }
 
 /// Key and signature hygiene.
@@ -71,27 +117,61 @@ impl Default for Policy {
                 leaf_grace_days: 14,
                 ca_days: 365,
                 ca_grace_days: 30,
+                root_days: 3650,
             },
             keys: Keys {
                 rsa_min_bits: 2048,
                 ec_curves: vec!["P-256".into(), "P-384".into()],
                 ed25519: true,
             },
+            tls: Tls {
+                client_min_version: TlsVersion::Tls13,
+                mtls_min_version: TlsVersion::Tls13,
+                database_min_version: TlsVersion::Tls12,
+                suites: vec![
+                    "TLS_AES_256_GCM_SHA384".into(),
+                    "TLS_AES_128_GCM_SHA256".into(),
+                    "TLS_CHACHA20_POLY1305_SHA256".into(),
+                ],
+            },
+            web: Web {
+                hsts: true,
+                hsts_min_max_age: 31_536_000,
+                hsts_include_subdomains: true,
+                hsts_preload: true,
+                ocsp_stapling: true,
+                session_tickets: false,
+            },
+            pins: BTreeMap::new(),
         }
     }
 }
 
 impl Policy {
-    /// The cert-manager profile: leaf 90 days renewed 30 days before expiry, intermediate 1 year.
+    /// The cert-manager profile: leaf 90 days renewed 30 days before expiry, intermediate 1 year,
+    /// root 10 years.
     pub fn cert_manager() -> Self {
         let default = Self::default();
         Self {
             profile: "cert-manager".into(),
             rotation: Rotation {
                 leaf_grace_days: 30,
+                root_days: 3650,
                 ..default.rotation
             },
             ..default
+        }
+    }
+
+    /// Lifetime and renewal window for a certificate of `role`, in days.
+    pub fn lifetime(&self, role: crate::rotation::Role) -> (i64, i64) {
+        use crate::rotation::Role;
+        match role {
+            Role::Edge | Role::Coordinator | Role::Leaf => {
+                (self.rotation.leaf_days, self.rotation.leaf_grace_days)
+            }
+            Role::Ca | Role::Intermediate => (self.rotation.ca_days, self.rotation.ca_grace_days),
+            Role::Root => (self.rotation.root_days, self.rotation.ca_grace_days),
         }
     }
 }

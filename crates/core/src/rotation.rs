@@ -1,0 +1,375 @@
+//! The rotation planner: for each certificate and its role, when it must be renewed, the grace
+//! window in which old and new are both accepted, when the old one is revoked, its status at
+//! `now`, the alerts that status raises, and a timeline structure the dashboard draws.
+//!
+//! The specification: a new certificate is issued `grace` days before the current one expires,
+//! both are accepted during the grace period, and the old one is revoked when it ends.
+
+use serde::{Deserialize, Serialize};
+
+use crate::certificate::{Certificate, SubjectAltName};
+use crate::policy::Policy;
+use crate::report::{Finding, Location};
+use crate::timestamp::Timestamp;
+
+const DAY: i64 = Timestamp::DAY;
+
+/// What a certificate is for; decides its lifetime and grace in the policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// An edge's mTLS client certificate.
+    Edge,
+    /// The coordinator's server certificate.
+    Coordinator,
+    /// A tenant's issuing CA.
+    Ca,
+    /// Any other end-entity certificate.
+    Leaf,
+    /// An intermediate CA.
+    Intermediate,
+    /// A self-signed root.
+    Root,
+}
+
+impl Role {
+    /// The role a certificate shows: tlscope's SPIFFE-style URI SAN
+    /// (`spiffe://tlscope/tenant/T/edge/N`), else CA/root/leaf from its basic constraints.
+    pub fn of(c: &Certificate) -> Self {
+        let uri_role = c.subject_alt_names.iter().find_map(|n| match n {
+            SubjectAltName::Uri(u) if u.starts_with("spiffe://tlscope/tenant/") => {
+                u.split('/').nth(5).map(str::to_owned)
+            }
+            _ => None,
+        });
+        match uri_role.as_deref() {
+            Some("edge") => Self::Edge,
+            Some("coordinator") => Self::Coordinator,
+            Some("ca") => Self::Ca,
+            _ if c.is_ca && c.self_issued => Self::Root,
+            _ if c.is_ca => Self::Intermediate,
+            _ => Self::Leaf,
+        }
+    }
+}
+
+/// Where a certificate stands in its rotation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RotationStatus {
+    /// Before its renewal date.
+    Ok,
+    /// In its renewal window, not yet replaced.
+    RenewDue,
+    /// Replaced; old and new both accepted until the grace period ends.
+    InGrace,
+    /// In the critical band and still not replaced.
+    Overdue,
+    /// Past notAfter.
+    Expired,
+}
+
+/// One certificate to plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subject {
+    /// The name people use for it.
+    pub name: String,
+    /// Its role.
+    pub role: Role,
+    /// notBefore.
+    pub not_before: Timestamp,
+    /// notAfter.
+    pub not_after: Timestamp,
+    /// When its successor was issued, if it has been.
+    pub replaced_at: Option<Timestamp>,
+}
+
+impl Subject {
+    /// A decoded certificate with the role it shows.
+    pub fn from_certificate(c: &Certificate) -> Self {
+        Self {
+            name: c.display_name(),
+            role: Role::of(c),
+            not_before: c.validity.not_before,
+            not_after: c.validity.not_after,
+            replaced_at: None,
+        }
+    }
+}
+
+/// The plan for one certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RotationPlan {
+    /// The certificate.
+    pub subject: Subject,
+    /// When to issue its successor (notAfter − grace).
+    pub renew_at: Timestamp,
+    /// The grace window: old and new both accepted from `renew_at` until this moment.
+    pub grace_end: Timestamp,
+    /// When the old certificate is revoked (the end of the grace window).
+    pub revoke_at: Timestamp,
+    /// The policy's lifetime for this role, in days.
+    pub policy_lifetime_days: i64,
+    /// Status at `now`.
+    pub status: RotationStatus,
+    /// Whole days until notAfter (negative once expired).
+    pub days_left: i64,
+    /// Alerts this status raises.
+    pub alerts: Vec<Finding>,
+}
+
+/// Plans each certificate under `policy` at `now`; `index` in alerts is the position in `subjects`.
+pub fn plan(subjects: &[Subject], policy: &Policy, now: Timestamp) -> Vec<RotationPlan> {
+    subjects
+        .iter()
+        .enumerate()
+        .map(|(index, s)| plan_one(s, index, policy, now))
+        .collect()
+}
+
+fn plan_one(s: &Subject, index: usize, policy: &Policy, now: Timestamp) -> RotationPlan {
+    let (lifetime, grace) = policy.lifetime(s.role);
+    let renew_at =
+        Timestamp::from_unix(s.not_after.unix().saturating_sub(grace.saturating_mul(DAY)));
+    let grace_end = s.not_after;
+    let seconds_left = s.not_after.unix().saturating_sub(now.unix());
+    let days_left = seconds_left.div_euclid(DAY);
+    let status = if now >= s.not_after {
+        RotationStatus::Expired
+    } else if s.replaced_at.is_some_and(|r| r <= now) {
+        RotationStatus::InGrace
+    } else if now >= renew_at && days_left <= policy.alerts.critical_days {
+        RotationStatus::Overdue
+    } else if now >= renew_at {
+        RotationStatus::RenewDue
+    } else {
+        RotationStatus::Ok
+    };
+    let at = || Location::Certificate {
+        index,
+        name: s.name.clone(),
+    };
+    let role = format!("{:?}", s.role).to_lowercase();
+    let alerts = match status {
+        RotationStatus::Ok => Vec::new(),
+        RotationStatus::RenewDue => vec![Finding::new(
+            "ROTATION-RENEW-DUE",
+            format!(
+                "{role} certificate entered its renewal window on {renew_at} ({grace} days before notAfter {}); {days_left} days left",
+                s.not_after
+            ),
+            at(),
+        )],
+        RotationStatus::InGrace => vec![Finding::new(
+            "ROTATION-IN-GRACE",
+            format!(
+                "{role} certificate replaced; both accepted until {grace_end}, then the old one is revoked"
+            ),
+            at(),
+        )],
+        RotationStatus::Overdue => vec![Finding::new(
+            "ROTATION-OVERDUE",
+            format!(
+                "{role} certificate should have been renewed on {renew_at}; {days_left} days left (critical at ≤ {} days)",
+                policy.alerts.critical_days
+            ),
+            at(),
+        )],
+        RotationStatus::Expired => vec![Finding::new(
+            "CERT-EXPIRED",
+            format!("{role} certificate expired at {}", s.not_after),
+            at(),
+        )],
+    };
+    RotationPlan {
+        subject: s.clone(),
+        renew_at,
+        grace_end,
+        revoke_at: grace_end,
+        policy_lifetime_days: lifetime,
+        status,
+        days_left,
+        alerts,
+    }
+}
+
+/// A span of time on the timeline, in Unix seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Span {
+    /// Start.
+    pub from: i64,
+    /// End.
+    pub to: i64,
+}
+
+/// One row of the timeline: a certificate's life and its windows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TimelineRow {
+    /// The certificate's name.
+    pub name: String,
+    /// Its role.
+    pub role: Role,
+    /// Its status.
+    pub status: RotationStatus,
+    /// notBefore → notAfter.
+    pub life: Span,
+    /// Renewal and grace window (renew_at → revoke_at).
+    pub grace: Span,
+    /// Warning band (notAfter − warning days → notAfter).
+    pub warning: Span,
+    /// Critical band (notAfter − critical days → notAfter).
+    pub critical: Span,
+}
+
+/// What the dashboard draws: rows on a common time axis, and `now`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Timeline {
+    /// The axis start (earliest notBefore, or `now`).
+    pub start: i64,
+    /// The axis end (latest notAfter, or `now`).
+    pub end: i64,
+    /// The moment of judgement.
+    pub now: i64,
+    /// One row per plan.
+    pub rows: Vec<TimelineRow>,
+}
+
+/// The timeline of `plans` under `policy`'s alert bands.
+pub fn timeline(plans: &[RotationPlan], policy: &Policy, now: Timestamp) -> Timeline {
+    let band = |end: i64, days: i64| Span {
+        from: end.saturating_sub(days.saturating_mul(DAY)),
+        to: end,
+    };
+    let rows: Vec<TimelineRow> = plans
+        .iter()
+        .map(|p| {
+            let end = p.subject.not_after.unix();
+            TimelineRow {
+                name: p.subject.name.clone(),
+                role: p.subject.role,
+                status: p.status,
+                life: Span {
+                    from: p.subject.not_before.unix(),
+                    to: end,
+                },
+                grace: Span {
+                    from: p.renew_at.unix(),
+                    to: p.revoke_at.unix(),
+                },
+                warning: band(end, policy.alerts.warning_days),
+                critical: band(end, policy.alerts.critical_days),
+            }
+        })
+        .collect();
+    let start = rows
+        .iter()
+        .map(|r| r.life.from)
+        .chain([now.unix()])
+        .min()
+        .unwrap_or_default();
+    let end = rows
+        .iter()
+        .map(|r| r.life.to)
+        .chain([now.unix()])
+        .max()
+        .unwrap_or_default();
+    Timeline {
+        start,
+        end,
+        now: now.unix(),
+        rows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_800_000_000;
+
+    fn subject(role: Role, issued_days_ago: i64, lifetime_days: i64) -> Subject {
+        let nb = NOW - issued_days_ago * DAY;
+        Subject {
+            name: "svc".into(),
+            role,
+            not_before: Timestamp::from_unix(nb),
+            not_after: Timestamp::from_unix(nb + lifetime_days * DAY),
+            replaced_at: None,
+        }
+    }
+
+    fn status(s: Subject, policy: &Policy) -> (RotationStatus, Vec<&'static str>) {
+        let p = plan(&[s], policy, Timestamp::from_unix(NOW)).remove(0);
+        (p.status, p.alerts.iter().map(|f| f.rule).collect())
+    }
+
+    #[test]
+    fn edge_certificate_moves_through_every_status() {
+        let policy = Policy::default();
+        assert_eq!(
+            status(subject(Role::Edge, 10, 90), &policy),
+            (RotationStatus::Ok, vec![])
+        );
+        // 80 days in: 10 left, inside the 14-day window, above the 7-day critical band.
+        assert_eq!(
+            status(subject(Role::Edge, 80, 90), &policy),
+            (RotationStatus::RenewDue, vec!["ROTATION-RENEW-DUE"])
+        );
+        assert_eq!(
+            status(subject(Role::Edge, 85, 90), &policy),
+            (RotationStatus::Overdue, vec!["ROTATION-OVERDUE"])
+        );
+        let mut replaced = subject(Role::Edge, 80, 90);
+        replaced.replaced_at = Some(Timestamp::from_unix(NOW - DAY));
+        assert_eq!(
+            status(replaced, &policy),
+            (RotationStatus::InGrace, vec!["ROTATION-IN-GRACE"])
+        );
+        assert_eq!(
+            status(subject(Role::Edge, 91, 90), &policy),
+            (RotationStatus::Expired, vec!["CERT-EXPIRED"])
+        );
+    }
+
+    #[test]
+    fn ca_uses_the_yearly_lifetime_and_thirty_day_grace() {
+        let policy = Policy::default();
+        let p = plan(
+            &[subject(Role::Ca, 0, 365)],
+            &policy,
+            Timestamp::from_unix(NOW),
+        )
+        .remove(0);
+        assert_eq!(p.policy_lifetime_days, 365);
+        assert_eq!(p.subject.not_after.unix() - p.renew_at.unix(), 30 * DAY);
+        assert_eq!(p.revoke_at, p.subject.not_after);
+        // The cert-manager profile renews leaves 30 days ahead instead of 14.
+        let cm = plan(
+            &[subject(Role::Leaf, 65, 90)],
+            &Policy::cert_manager(),
+            Timestamp::from_unix(NOW),
+        );
+        assert_eq!(cm[0].status, RotationStatus::RenewDue);
+        let def = plan(
+            &[subject(Role::Leaf, 65, 90)],
+            &policy,
+            Timestamp::from_unix(NOW),
+        );
+        assert_eq!(def[0].status, RotationStatus::Ok);
+    }
+
+    #[test]
+    fn timeline_spans_every_row_and_now() {
+        let policy = Policy::default();
+        let plans = plan(
+            &[subject(Role::Edge, 10, 90), subject(Role::Ca, 100, 365)],
+            &policy,
+            Timestamp::from_unix(NOW),
+        );
+        let t = timeline(&plans, &policy, Timestamp::from_unix(NOW));
+        assert_eq!(t.start, NOW - 100 * DAY);
+        assert_eq!(t.end, NOW + 265 * DAY);
+        assert_eq!(t.rows[0].critical.to - t.rows[0].critical.from, 7 * DAY);
+        assert_eq!(t.rows[1].grace.to - t.rows[1].grace.from, 30 * DAY);
+    }
+}

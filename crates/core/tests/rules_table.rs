@@ -1,0 +1,77 @@
+//! The one rules table, checked against the code: every rule id a source file names is in the
+//! table, and every rule in the table is used by some judgement and named by some test (a test
+//! that triggers it; the clean-input tests beside it show it does not fire without cause).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn rust_files(dir: &Path, out: &mut Vec<(String, String)>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push((
+                path.display().to_string(),
+                std::fs::read_to_string(&path).unwrap(),
+            ));
+        }
+    }
+}
+
+fn looks_like_rule_id(s: &str) -> bool {
+    s.len() > 5
+        && s.contains('-')
+        && !s.ends_with('-')
+        && !s.starts_with('-')
+        && s.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+        && tlscope_core::RULES
+            .iter()
+            .any(|r| r.id.split('-').next() == s.split('-').next())
+}
+
+#[test]
+fn every_rule_is_defined_once_used_and_tested() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    rust_files(&root.join("tests"), &mut files);
+    let mut uses: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for (path, text) in &files {
+        let (code, tests) = match text.find("#[cfg(test)]") {
+            _ if path.contains("/tests/") || path.ends_with("tests.rs") => ("", text.as_str()),
+            Some(at) => text.split_at(at),
+            None => (text.as_str(), ""),
+        };
+        for id in code.split('"').filter(|s| looks_like_rule_id(s)) {
+            assert!(
+                tlscope_core::rules::rule(id).is_some(),
+                "{path} names {id}, which is not in the rules table"
+            );
+        }
+        for rule in tlscope_core::RULES {
+            let quoted = format!("\"{}\"", rule.id);
+            let entry = uses.entry(rule.id).or_default();
+            entry.0 += code.matches(&quoted).count();
+            entry.1 += tests.matches(&quoted).count();
+        }
+    }
+    // Rules only the corpus triggers are named in tests/corpus/*.expected.
+    let corpus = root.join("tests/corpus");
+    if let Ok(dir) = std::fs::read_dir(&corpus) {
+        for entry in dir.flatten() {
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            for rule in tlscope_core::RULES {
+                if text.lines().any(|l| l.trim() == rule.id) {
+                    uses.entry(rule.id).or_default().1 += 1;
+                }
+            }
+        }
+    }
+    for (id, (in_code, in_tests)) in uses {
+        // The table itself is one use in code.
+        assert!(in_code >= 2, "{id} is defined but no judgement raises it");
+        assert!(in_tests >= 1, "{id} has no test that triggers it");
+    }
+}

@@ -1,0 +1,346 @@
+//! `cargo xtask bench`: every benchmark in one run, each beside its peer, written to
+//! bench/RESULTS.md. Ratios matter, not absolute times (these machines are noisy): both sides
+//! run back to back in the same process or the same criterion run, and medians are reported.
+//!
+//! 1. criterion (native): decode + details, a CA bundle, 3-certificate chain validation, beside
+//!    x509-parser and rustls-webpki;
+//! 2. tlscope-core as wasm32 under node beside @peculiar/x509 (npm), same corpus;
+//! 3. the dashboard's first page load, gzip-compressed.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
+
+use crate::{build_dashboard, root, run, setup};
+
+/// Debian's ca-certificates bundle (the Mozilla set), installed by `cargo xtask setup`.
+const BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+
+/// Criterion groups whose members are compared side by side: (group directory, ours, peer).
+const PEER_PAIRS: &[(&str, &str, &str)] = &[
+    (
+        "decode one certificate",
+        "tlscope decode + details",
+        "x509-parser parse only (peer)",
+    ),
+    (
+        "validate 3-certificate chain",
+        "tlscope (every problem, RustCrypto)",
+        "rustls-webpki (first error, ring) (peer)",
+    ),
+];
+
+pub fn all() -> Result<()> {
+    setup::run()?;
+    let mut results = String::from("# Benchmark results\n\nWritten by `cargo xtask bench`. ");
+    results.push_str(
+        "Ratios matter more than absolute times: both sides of each comparison ran back to \
+         back in the same run on this machine.\n\n",
+    );
+    machine(&mut results)?;
+    criterion(&mut results)?;
+    wasm_under_node(&mut results)?;
+    page_load(&mut results)?;
+    let out = root().join("bench/RESULTS.md");
+    std::fs::write(&out, &results).with_context(|| format!("cannot write {}", out.display()))?;
+    println!("\nxtask: wrote {}", out.display());
+    Ok(())
+}
+
+fn machine(out: &mut String) -> Result<()> {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|s| s.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    writeln!(out, "## Machine\n")?;
+    writeln!(out, "- CPU: {cpu}, {cores} cores available")?;
+    writeln!(out, "- rustc: {}", version("rustc", &["--version"]))?;
+    writeln!(out, "- node: {}", version("node", &["--version"]))?;
+    writeln!(out, "- @peculiar/x509: {}\n", peculiar_version())?;
+    Ok(())
+}
+
+fn version(tool: &str, args: &[&str]) -> String {
+    Command::new(tool)
+        .args(args)
+        .env("PATH", setup::tool_path())
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_else(|| "not found".into())
+}
+
+fn peculiar_version() -> String {
+    let manifest = root().join("bench/node/node_modules/@peculiar/x509/package.json");
+    std::fs::read_to_string(manifest)
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| v["version"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| "not installed".into())
+}
+
+fn criterion(out: &mut String) -> Result<()> {
+    run(Command::new("cargo").args(["bench", "-p", "tlscope-core", "--bench", "core"]))?;
+    writeln!(out, "## Native (criterion, mean)\n")?;
+    writeln!(
+        out,
+        "| comparison | tlscope | peer | ratio (tlscope / peer) |"
+    )?;
+    writeln!(out, "|---|---:|---:|---:|")?;
+    println!("\nside by side (same run):");
+    for (group, ours, peer) in PEER_PAIRS {
+        match (criterion_mean(group, ours), criterion_mean(group, peer)) {
+            (Some(a), Some(b)) => {
+                println!(
+                    "  {group:<32} tlscope {:>10.1} µs   peer {:>10.1} µs   ratio {:.2}x",
+                    a / 1000.0,
+                    b / 1000.0,
+                    a / b
+                );
+                writeln!(
+                    out,
+                    "| {group}: {ours} vs {peer} | {:.1} µs | {:.1} µs | {:.2}x |",
+                    a / 1000.0,
+                    b / 1000.0,
+                    a / b
+                )?;
+            }
+            _ => println!("  {group:<32} (no criterion estimates found)"),
+        }
+    }
+    if let Some((group, per_cert)) = native_bundle_per_certificate() {
+        println!(
+            "  {group:<32} tlscope {:>10.1} µs per certificate",
+            per_cert / 1000.0
+        );
+        writeln!(
+            out,
+            "| {group}: tlscope decode + details, per certificate | {:.1} µs | | |",
+            per_cert / 1000.0
+        )?;
+    }
+    writeln!(out)?;
+    Ok(())
+}
+
+/// Mean time in nanoseconds criterion measured for `group`/`function`.
+fn criterion_mean(group: &str, function: &str) -> Option<f64> {
+    let sanitize = |s: &str| {
+        s.chars()
+            .map(|c| if "?\"/\\*<>:|^".contains(c) { '_' } else { c })
+            .collect::<String>()
+    };
+    let path = root()
+        .join("target/criterion")
+        .join(sanitize(group))
+        .join(sanitize(function))
+        .join("new/estimates.json");
+    let text = std::fs::read_to_string(path).ok()?;
+    let doc: serde_json::Value = serde_json::from_str(&text).ok()?;
+    doc["mean"]["point_estimate"].as_f64()
+}
+
+/// The CA-bundle group's name ("decode CA bundle (N certificates)") and its mean per certificate.
+fn native_bundle_per_certificate() -> Option<(String, f64)> {
+    let dir = std::fs::read_dir(root().join("target/criterion")).ok()?;
+    let group = dir
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| n.starts_with("decode CA bundle ("))?;
+    let count: f64 = group
+        .trim_start_matches("decode CA bundle (")
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    let mean = criterion_mean(&group, "tlscope decode + details")?;
+    Some((group, mean / count))
+}
+
+fn wasm_under_node(out: &mut String) -> Result<()> {
+    let work = root().join("target/bench-wasm");
+    std::fs::create_dir_all(work.join("chain"))?;
+    write_chain(&work.join("chain"))?;
+    run(Command::new("cargo").args([
+        "build",
+        "-p",
+        "tlscope-bench-wasm",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        "wasm-bench",
+    ]))?;
+    run(Command::new("wasm-bindgen")
+        .args(["--target", "nodejs", "--out-dir"])
+        .arg(work.join("pkg"))
+        .arg(root().join("target/wasm32-unknown-unknown/wasm-bench/tlscope_bench_wasm.wasm")))?;
+    if !root()
+        .join("bench/node/node_modules/@peculiar/x509")
+        .exists()
+    {
+        run(Command::new("npm").args([
+            "install",
+            "--prefix",
+            "bench/node",
+            "--no-audit",
+            "--no-fund",
+        ]))?;
+    }
+    let output = Command::new("node")
+        .current_dir(root())
+        .arg("bench/node/certificates.cjs")
+        .arg(work.join("pkg"))
+        .arg(BUNDLE)
+        .arg(work.join("chain"))
+        .arg("7")
+        .output()
+        .context("node is needed for the wasm benchmark")?;
+    if !output.status.success() {
+        bail!(
+            "the node benchmark failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .context("the node benchmark printed no JSON result")?;
+    let figure = |k: &str| doc[k].as_f64().unwrap_or(f64::NAN);
+    let (wd, pd, wv, pv) = (
+        figure("wasmDecode"),
+        figure("peculiarDecode"),
+        figure("wasmValidate"),
+        figure("peculiarValidate"),
+    );
+    let certs = doc["certificates"].as_u64().unwrap_or(0);
+    let native_decode = native_bundle_per_certificate().map(|(_, ns)| ns / 1000.0);
+    let native_validate = criterion_mean(PEER_PAIRS[1].0, PEER_PAIRS[1].1).map(|ns| ns / 1000.0);
+    println!(
+        "\nwasm32 under node {} (median of {} rounds):",
+        doc["node"], doc["rounds"]
+    );
+    println!(
+        "  decode + details per certificate ({certs} CA certificates): tlscope wasm {wd:.1} µs, @peculiar/x509 {pd:.1} µs → wasm is {:.1}x faster",
+        pd / wd
+    );
+    println!(
+        "  validate 3-certificate chain: tlscope wasm {wv:.1} µs, @peculiar/x509 {pv:.1} µs → wasm is {:.1}x faster",
+        pv / wv
+    );
+    writeln!(
+        out,
+        "## WebAssembly under node (median of {} rounds)\n",
+        doc["rounds"]
+    )?;
+    writeln!(
+        out,
+        "Corpus: {certs} certificates of {BUNDLE}; a generated ECDSA P-256 root → intermediate → \
+         leaf chain. The wasm is built with opt-level 3 (the dashboard ships opt-level z).\n"
+    )?;
+    writeln!(
+        out,
+        "| operation | tlscope wasm | @peculiar/x509 | peer / wasm | native | wasm / native |"
+    )?;
+    writeln!(out, "|---|---:|---:|---:|---:|---:|")?;
+    for (name, w, p, n) in [
+        ("decode + details, per certificate", wd, pd, native_decode),
+        ("validate 3-certificate chain", wv, pv, native_validate),
+    ] {
+        let (native, ratio) = match n {
+            Some(n) => {
+                println!("  {name}: wasm / native = {:.2}x", w / n);
+                (format!("{n:.1} µs"), format!("{:.2}x", w / n))
+            }
+            None => ("—".into(), "—".into()),
+        };
+        writeln!(
+            out,
+            "| {name} | {w:.1} µs | {p:.1} µs | {:.1}x | {native} | {ratio} |",
+            p / w
+        )?;
+    }
+    writeln!(out)?;
+    Ok(())
+}
+
+/// root → intermediate → leaf (ECDSA P-256, host bench.example.com) as DER files in `dir`.
+fn write_chain(dir: &Path) -> Result<()> {
+    let ca = |name: &str| {
+        let mut p = CertificateParams::default();
+        p.distinguished_name.push(DnType::CommonName, name);
+        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        p.use_authority_key_identifier_extension = true;
+        p
+    };
+    let root_key = KeyPair::generate()?;
+    let root_params = ca("Bench Root");
+    let root_cert = root_params.self_signed(&root_key)?;
+    let root_issuer = Issuer::new(root_params, root_key);
+    let int_key = KeyPair::generate()?;
+    let int_params = ca("Bench Intermediate");
+    let int_cert = int_params.signed_by(&int_key, &root_issuer)?;
+    let int_issuer = Issuer::new(int_params, int_key);
+    let leaf_key = KeyPair::generate()?;
+    let mut leaf_params = CertificateParams::new(vec!["bench.example.com".into()])?;
+    leaf_params
+        .distinguished_name
+        .push(DnType::CommonName, "bench.example.com");
+    leaf_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    leaf_params.use_authority_key_identifier_extension = true;
+    let leaf_cert = leaf_params.signed_by(&leaf_key, &int_issuer)?;
+    std::fs::write(dir.join("root.der"), root_cert.der())?;
+    std::fs::write(dir.join("intermediate.der"), int_cert.der())?;
+    std::fs::write(dir.join("leaf.der"), leaf_cert.der())?;
+    Ok(())
+}
+
+fn page_load(out: &mut String) -> Result<()> {
+    build_dashboard(None)?;
+    let dist = root().join("dist");
+    let mut total_raw = 0u64;
+    let mut total_gz = 0u64;
+    println!("\nfirst page load (everything in dist/ the page fetches):");
+    let mut entries: Vec<_> = std::fs::read_dir(&dist)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for path in entries.iter().filter(|p| p.is_file()) {
+        let raw = std::fs::metadata(path)?.len();
+        let out = Command::new("gzip")
+            .args(["-9", "-c"])
+            .arg(path)
+            .output()
+            .context("gzip is needed to measure compressed size")?;
+        let gz = out.stdout.len() as u64;
+        total_raw += raw;
+        total_gz += gz;
+        println!(
+            "  {:<48} {:>9} bytes  {:>8} gzip",
+            path.file_name().unwrap_or_default().to_string_lossy(),
+            raw,
+            gz
+        );
+    }
+    println!(
+        "  {:<48} {:>9} bytes  {:>8} gzip (aim: under 409600)",
+        "total", total_raw, total_gz
+    );
+    writeln!(out, "## Dashboard first page load\n")?;
+    writeln!(
+        out,
+        "{total_raw} bytes, **{total_gz} bytes gzip** (gzip -9) for everything in dist/ (aim: under 400 KB).\n"
+    )?;
+    Ok(())
+}
