@@ -17,12 +17,14 @@
 //! | [`revocation_list`] | certificate revocation lists |
 //! | [`policy`] | the policy judgements are made under; `Policy::default()` is the specification |
 //! | [`protocol`] | TLS versions and cipher suites as every piece of software spells them |
+//! | [`config`] | nginx, PostgreSQL, MySQL, Redis and Kubernetes configuration, judged line by line |
 //! | [`connection`] | database and broker connection strings, parsed with secrets masked |
 //! | [`handshake`] | the record of one observed TLS handshake |
 //! | [`rotation`] | renewal dates, grace windows, rotation status and the timeline |
 //! | [`signature`] | verifying RSA, ECDSA and Ed25519 signatures in pure Rust; refusing MD5 and SHA-1 |
 //! | [`rules`] | the one rules table: ids, severities, remediation, compliance references |
 //! | [`judge`] | pure judgements of observations under a policy at a given `now` |
+//! | [`lint`] | recognising any input by content and judging it: PKI, configs, connection strings |
 //! | [`report`] | findings and summaries, the data every view renders |
 //! | [`timestamp`] | the `now` every judgement is made at |
 //!
@@ -39,10 +41,12 @@
 pub mod asn1;
 pub mod certificate;
 pub mod chain;
+pub mod config;
 pub mod connection;
 pub mod decode;
 pub mod handshake;
 pub mod judge;
+pub mod lint;
 pub mod policy;
 pub mod protocol;
 pub mod report;

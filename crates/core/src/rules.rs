@@ -528,6 +528,13 @@ pub const RULES: &[Rule] = &[
         references: ROTATION,
     },
     Rule {
+        id: "CERTMANAGER-SKIP-TLS-VERIFY",
+        severity: Severity::Critical,
+        title: "cert-manager issuer skips TLS verification of its CA server",
+        remediation: "Remove `skipTLSVerify: true` and give the issuer the server's CA (`caBundle`).",
+        references: TRANSPORT,
+    },
+    Rule {
         id: "ROTATION-RENEW-DUE",
         severity: Severity::Warning,
         title: "certificate is due for renewal",

@@ -7,7 +7,7 @@
 //! `TLSCOPE_UPDATE_LIMBO_BASELINE=1 cargo test -p tlscope-core --test limbo`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
@@ -48,7 +48,7 @@ struct Case {
 }
 
 /// The validator's verdict and, on rejection, its first finding.
-fn tlscope_verdict(t: &Value, now: Timestamp) -> (bool, String) {
+fn tlscope_verdict(t: &Value, now: Timestamp) -> (bool, String, BTreeSet<&'static str>) {
     let peer = ders(&Value::Array(vec![t["peer_certificate"].clone()]));
     let mut certificates = peer;
     certificates.extend(ders(&t["untrusted_intermediates"]));
@@ -89,7 +89,13 @@ fn tlscope_verdict(t: &Value, now: Timestamp) -> (bool, String) {
         .first()
         .map(|f| format!("{}: {}", f.rule, f.evidence))
         .unwrap_or_default();
-    (report.valid, why)
+    let rules = report
+        .paths
+        .iter()
+        .flat_map(|p| p.problems.iter().map(|f| f.rule))
+        .chain(report.problems.iter().map(|f| f.rule))
+        .collect();
+    (report.valid, why, rules)
 }
 
 fn purpose(t: &Value) -> Purpose {
@@ -214,6 +220,8 @@ fn x509_limbo_conformance() {
     let mut disagreements = Vec::new();
     let mut by_namespace: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut by_feature: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut first_case_of_rule: BTreeMap<&'static str, String> = BTreeMap::new();
+    let mut rules_of_case: BTreeMap<String, BTreeSet<&'static str>> = BTreeMap::new();
     let cases = limbo["testcases"].as_array().expect("testcases");
     for t in cases {
         let features: Vec<String> = t["features"]
@@ -240,7 +248,13 @@ fn x509_limbo_conformance() {
             .as_str()
             .map(|s| Timestamp::parse_rfc3339(s).expect("validation_time"))
             .unwrap_or(default_now);
-        let (ours, why) = tlscope_verdict(t, now);
+        let (ours, why, rules) = tlscope_verdict(t, now);
+        for rule in &rules {
+            first_case_of_rule
+                .entry(*rule)
+                .or_insert_with(|| case.id.clone());
+        }
+        rules_of_case.insert(case.id.clone(), rules);
         let theirs = webpki_verdict(t, now);
         let ok = ours == case.expected_success;
         if theirs == case.expected_success {
@@ -288,6 +302,23 @@ fn x509_limbo_conformance() {
         }
     }
 
+    // Each chain rule is pinned to a testcase that triggers it (tests/limbo/rules.txt).
+    let rules_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/limbo/rules.txt");
+    if std::env::var_os("TLSCOPE_UPDATE_LIMBO_BASELINE").is_some() {
+        let text: String = first_case_of_rule
+            .iter()
+            .map(|(rule, case)| format!("{rule} {case}\n"))
+            .collect();
+        std::fs::write(&rules_path, text).unwrap();
+    }
+    let pinned = std::fs::read_to_string(&rules_path).unwrap_or_default();
+    for line in pinned.lines().filter(|l| !l.trim().is_empty()) {
+        let (rule, case) = line.split_once(' ').unwrap_or((line, ""));
+        assert!(
+            rules_of_case.get(case).is_some_and(|r| r.contains(rule)),
+            "limbo testcase {case} no longer triggers {rule}"
+        );
+    }
     println!("x509-limbo: {} testcases", cases.len());
     println!(
         "tlscope: {} pass, {} fail, 0 skip | rustls-webpki: {} pass",

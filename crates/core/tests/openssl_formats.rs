@@ -255,3 +255,120 @@ openssl pkcs8 -topk8 -nocrypt -in ec8.pem -outform DER -out ec8.der 2>/dev/null
         );
     }
 }
+
+fn rule_ids(findings: &[tlscope_core::Finding]) -> Vec<&'static str> {
+    findings.iter().map(|f| f.rule).collect()
+}
+
+#[test]
+fn sha1_signatures_tampered_requests_and_stale_crls_are_findings() {
+    let dir = workdir("weak");
+    make_chain(&dir);
+    sh(
+        r#"
+openssl x509 -req -sha1 -in leaf.csr -CA int.pem -CAkey int.key -set_serial 77 -out sha1.pem -days 80 -extfile leaf.ext 2>/dev/null
+openssl req -in leaf.csr -outform DER -out leaf.csr.der
+mkdir -p ca/newcerts && : > ca/index.txt && echo 1000 > ca/crlnumber
+printf "[ca]\ndefault_ca=CA\n[CA]\ndatabase=./ca/index.txt\nnew_certs_dir=./ca/newcerts\ncertificate=int.pem\nprivate_key=int.key\ncrlnumber=./ca/crlnumber\ndefault_md=sha256\ndefault_crl_days=1\n" > ca.cnf
+openssl ca -config ca.cnf -gencrl -out int.crl 2>/dev/null
+"#,
+        &dir,
+    );
+    let policy = tlscope_core::Policy::default();
+    let root = certificates(&std::fs::read(dir.join("root.pem")).unwrap());
+    let anchors = vec![TrustAnchor::from_certificate(&root[0]).unwrap()];
+    let mut bag = certificates(&std::fs::read(dir.join("sha1.pem")).unwrap());
+    bag.extend(certificates(&std::fs::read(dir.join("int.pem")).unwrap()));
+    let now = decode(&std::fs::read(dir.join("sha1.pem")).unwrap())
+        .unwrap()
+        .certificates()
+        .next()
+        .unwrap()
+        .validity
+        .not_before;
+    let report = chain::validate(
+        &bag,
+        0,
+        &anchors,
+        &Options {
+            now,
+            ..Options::default()
+        },
+    );
+    assert!(!report.valid);
+    assert!(
+        rule_ids(&report.problems).contains(&"CHAIN-SIGNATURE-WEAK"),
+        "{:#?}",
+        report.problems
+    );
+
+    // A CSR whose signature no longer matches its content.
+    let mut csr = std::fs::read(dir.join("leaf.csr.der")).unwrap();
+    let last = csr.len() - 1;
+    csr[last] ^= 0x55;
+    let d = decode(&csr).unwrap();
+    let ids = rule_ids(&tlscope_core::judge::decoded(&d, &policy, now));
+    assert!(ids.contains(&"CSR-SIGNATURE-INVALID"), "{ids:?}");
+    let clean = decode(&std::fs::read(dir.join("leaf.csr")).unwrap()).unwrap();
+    assert!(
+        !rule_ids(&tlscope_core::judge::decoded(&clean, &policy, now))
+            .contains(&"CSR-SIGNATURE-INVALID")
+    );
+
+    // A CRL judged after its nextUpdate.
+    let d = decode(&std::fs::read(dir.join("int.crl")).unwrap()).unwrap();
+    let next = d.revocation_lists().next().unwrap().next_update.unwrap();
+    let before = rule_ids(&tlscope_core::judge::decoded(&d, &policy, next));
+    assert!(!before.contains(&"CRL-STALE"), "{before:?}");
+    let after = Timestamp::from_unix(next.unix() + 3600);
+    assert!(rule_ids(&tlscope_core::judge::decoded(&d, &policy, after)).contains(&"CRL-STALE"));
+}
+
+#[test]
+fn pinned_hosts_must_present_a_pinned_key() {
+    use tlscope_core::handshake::{HandshakeRecord, Outcome, Segment};
+    let dir = workdir("pins");
+    make_chain(&dir);
+    let bundle = std::fs::read(dir.join("bundle.pem")).unwrap();
+    let decoded = decode(&bundle).unwrap();
+    let leaf = decoded.certificates().next().unwrap().clone();
+    let root = certificates(&std::fs::read(dir.join("root.pem")).unwrap());
+    let anchors = vec![TrustAnchor::from_certificate(&root[0]).unwrap()];
+    let record = HandshakeRecord {
+        endpoint: "127.0.0.1:443".into(),
+        server_name: Some("api.example.test".into()),
+        segment: Segment::Client,
+        at: leaf.validity.not_before,
+        version: Some(tlscope_core::protocol::TlsVersion::Tls13),
+        suite: Some("TLS_AES_128_GCM_SHA256".into()),
+        group: Some("X25519".into()),
+        alpn: None,
+        client_certificate: false,
+        peer_identity: None,
+        peer_chain: certificates(&bundle),
+        resumed: false,
+        latency_micros: 1000,
+        outcome: Outcome::Accepted,
+    };
+    let judge = |pin: &str| {
+        let mut policy = tlscope_core::Policy::default();
+        policy
+            .pins
+            .insert("api.example.test".into(), vec![pin.to_owned()]);
+        rule_ids(&tlscope_core::judge::handshake(
+            &record,
+            &anchors,
+            &policy,
+            leaf.validity.not_before,
+        ))
+    };
+    assert_eq!(
+        judge(&format!("sha256/{}", leaf.spki_sha256_base64)),
+        Vec::<&str>::new()
+    );
+    assert_eq!(judge(&leaf.fingerprint_sha256), Vec::<&str>::new());
+    assert_eq!(
+        judge("sha256/47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="),
+        ["PIN-MISMATCH"]
+    );
+}

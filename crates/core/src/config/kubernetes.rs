@@ -1,0 +1,400 @@
+//! Kubernetes manifests (YAML, any number of documents): Istio `PeerAuthentication` (mTLS
+//! mode STRICT) and `DestinationRule` (tls.mode ISTIO_MUTUAL or MUTUAL, including port-level
+//! and subset policies), cert-manager `Certificate` (duration, renewBefore, private key) and
+//! `Issuer`/`ClusterIssuer` (no skipped TLS verification). The YAML is read by yaml-rust2's
+//! event parser into a tree that keeps every node's line.
+
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::Marker;
+
+use super::{ConfigError, Kind, at};
+use crate::policy::Policy;
+use crate::report::Finding;
+
+/// A YAML node and the line it starts on.
+#[derive(Debug, Clone, PartialEq)]
+enum Node {
+    Scalar(String, usize),
+    Map(Vec<(String, Node)>, usize),
+    Seq(Vec<Node>, usize),
+}
+
+impl Node {
+    fn line(&self) -> usize {
+        match self {
+            Node::Scalar(_, l) | Node::Map(_, l) | Node::Seq(_, l) => *l,
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&Node> {
+        match self {
+            Node::Map(entries, _) => entries.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The node at a dotted path (`spec.mtls.mode`).
+    fn path(&self, path: &str) -> Option<&Node> {
+        path.split('.').try_fold(self, |n, k| n.get(k))
+    }
+
+    fn text(&self) -> Option<&str> {
+        match self {
+            Node::Scalar(s, _) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn items(&self) -> &[Node] {
+        match self {
+            Node::Seq(items, _) => items,
+            _ => &[],
+        }
+    }
+}
+
+/// Deepest nesting accepted (a manifest is rarely deeper than 20).
+const MAX_DEPTH: usize = 128;
+
+/// Builds trees from parser events with an explicit stack (no recursion on input depth).
+#[derive(Default)]
+struct Builder {
+    documents: Vec<Node>,
+    stack: Vec<(Node, Option<String>)>,
+    too_deep: Option<usize>,
+}
+
+impl Builder {
+    fn push_value(&mut self, node: Node) {
+        match self.stack.last_mut() {
+            None => self.documents.push(node),
+            Some((Node::Seq(items, _), _)) => items.push(node),
+            Some((Node::Map(entries, _), pending)) => match pending.take() {
+                Some(key) => entries.push((key, node)),
+                None => {
+                    // A key. Complex (non-scalar) keys are kept as their first line's text.
+                    let key = match node {
+                        Node::Scalar(s, _) => s,
+                        other => format!("<complex key at line {}>", other.line()),
+                    };
+                    *pending = Some(key);
+                }
+            },
+            Some((Node::Scalar(..), _)) => {}
+        }
+    }
+}
+
+impl MarkedEventReceiver for Builder {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        if self.too_deep.is_some() {
+            return;
+        }
+        let line = mark.line();
+        match ev {
+            Event::Scalar(value, ..) => self.push_value(Node::Scalar(value, line)),
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                if self.stack.len() >= MAX_DEPTH {
+                    self.too_deep = Some(line);
+                    return;
+                }
+                let node = if matches!(ev, Event::SequenceStart(..)) {
+                    Node::Seq(Vec::new(), line)
+                } else {
+                    Node::Map(Vec::new(), line)
+                };
+                self.stack.push((node, None));
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some((node, _)) = self.stack.pop() {
+                    self.push_value(node);
+                }
+            }
+            Event::Alias(_) => self.push_value(Node::Scalar(String::new(), line)),
+            _ => {}
+        }
+    }
+}
+
+fn parse(text: &str) -> Result<Vec<Node>, ConfigError> {
+    let mut builder = Builder::default();
+    Parser::new_from_str(text)
+        .load(&mut builder, true)
+        .map_err(|e| ConfigError {
+            kind: Kind::Kubernetes,
+            line: e.marker().line(),
+            column: e.marker().col() + 1,
+            expected: format!("valid YAML: {}", e.info()),
+        })?;
+    if let Some(line) = builder.too_deep {
+        return Err(ConfigError {
+            kind: Kind::Kubernetes,
+            line,
+            column: 1,
+            expected: format!("nesting at most {MAX_DEPTH} levels deep"),
+        });
+    }
+    Ok(builder.documents)
+}
+
+/// Judges every document of a manifest.
+pub(super) fn lint(text: &str, policy: &Policy) -> Result<Vec<Finding>, ConfigError> {
+    let mut out = Vec::new();
+    for doc in parse(text)? {
+        // A `List` (kubectl get -o yaml) holds documents in `items`.
+        let docs: Vec<&Node> = if doc.get("kind").and_then(Node::text) == Some("List") {
+            doc.get("items")
+                .map(Node::items)
+                .unwrap_or_default()
+                .iter()
+                .collect()
+        } else {
+            vec![&doc]
+        };
+        for d in docs {
+            let kind = d.get("kind").and_then(Node::text).unwrap_or_default();
+            let name = d
+                .path("metadata.name")
+                .and_then(Node::text)
+                .unwrap_or("(unnamed)");
+            let what = format!("{kind} {name}");
+            match kind {
+                "PeerAuthentication" => peer_authentication(d, &what, &mut out),
+                "DestinationRule" => destination_rule(d, &what, &mut out),
+                "Certificate" => certificate(d, &what, policy, &mut out),
+                "Issuer" | "ClusterIssuer" => issuer(d, &what, &mut out),
+                _ => {}
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn peer_authentication(d: &Node, what: &str, out: &mut Vec<Finding>) {
+    let mode = d.path("spec.mtls.mode");
+    match mode.and_then(Node::text) {
+        Some("STRICT") => {}
+        Some(other) => out.push(at(
+            "MESH-PEER-AUTH-NOT-STRICT",
+            format!("{what}: spec.mtls.mode {other} accepts plaintext"),
+            mode.map_or(d.line(), Node::line),
+            "spec.mtls.mode",
+        )),
+        None => out.push(at(
+            "MESH-PEER-AUTH-NOT-STRICT",
+            format!("{what}: no spec.mtls.mode (inherits the mesh default, PERMISSIVE unless set)"),
+            d.get("spec").map_or(d.line(), Node::line),
+            "spec.mtls.mode",
+        )),
+    }
+    if let Some(Node::Map(ports, _)) = d.path("spec.portLevelMtls") {
+        for (port, setting) in ports {
+            if let Some(m) = setting.get("mode").filter(|m| m.text() != Some("STRICT")) {
+                out.push(at(
+                    "MESH-PEER-AUTH-NOT-STRICT",
+                    format!("{what}: port {port} mode {}", m.text().unwrap_or("?")),
+                    m.line(),
+                    "spec.portLevelMtls.mode",
+                ));
+            }
+        }
+    }
+}
+
+fn destination_rule(d: &Node, what: &str, out: &mut Vec<Finding>) {
+    let mut policies: Vec<(String, &Node)> = Vec::new();
+    if let Some(p) = d.path("spec.trafficPolicy") {
+        policies.push(("spec.trafficPolicy".into(), p));
+    }
+    for subset in d.path("spec.subsets").map(Node::items).unwrap_or_default() {
+        if let Some(p) = subset.get("trafficPolicy") {
+            let name = subset.get("name").and_then(Node::text).unwrap_or("?");
+            policies.push((format!("subset {name}"), p));
+        }
+    }
+    let mut with_ports = Vec::new();
+    for (label, p) in &policies {
+        for port in p
+            .get("portLevelSettings")
+            .map(Node::items)
+            .unwrap_or_default()
+        {
+            let number = port.path("port.number").and_then(Node::text).unwrap_or("?");
+            with_ports.push((format!("{label} port {number}"), port));
+        }
+    }
+    for (label, p) in policies
+        .iter()
+        .map(|(l, p)| (l.clone(), *p))
+        .chain(with_ports)
+    {
+        let Some(mode) = p.path("tls.mode") else {
+            continue;
+        };
+        let m = mode.text().unwrap_or_default();
+        if m != "ISTIO_MUTUAL" && m != "MUTUAL" {
+            let meaning = match m {
+                "DISABLE" => "turns TLS off",
+                "SIMPLE" => "uses TLS without a client certificate",
+                _ => "is not mutual TLS",
+            };
+            out.push(at(
+                "MESH-DESTINATION-RULE-TLS",
+                format!("{what}: {label} tls.mode {m} {meaning}"),
+                mode.line(),
+                "tls.mode",
+            ));
+        }
+    }
+}
+
+/// Hours in a Go duration as cert-manager writes them (`2160h`, `1h30m`, `720h0m0s`).
+fn duration_hours(text: &str) -> Option<f64> {
+    let mut total = 0.0;
+    let mut number = String::new();
+    for c in text.trim().chars() {
+        if c.is_ascii_digit() || c == '.' {
+            number.push(c);
+            continue;
+        }
+        let n: f64 = number.parse().ok()?;
+        number.clear();
+        total += match c {
+            'h' => n,
+            'm' => n / 60.0,
+            's' => n / 3600.0,
+            _ => return None,
+        };
+    }
+    number.is_empty().then_some(total)
+}
+
+fn certificate(d: &Node, what: &str, policy: &Policy, out: &mut Vec<Finding>) {
+    let is_ca = d.path("spec.isCA").and_then(Node::text) == Some("true");
+    let (max_days, grace_days) = if is_ca {
+        (policy.rotation.ca_days, policy.rotation.ca_grace_days)
+    } else {
+        (policy.rotation.leaf_days, policy.rotation.leaf_grace_days)
+    };
+    // cert-manager's defaults: 90 days, renewed when a third of the lifetime is left.
+    let duration = d.path("spec.duration");
+    let duration_days = duration
+        .and_then(Node::text)
+        .and_then(duration_hours)
+        .map_or(90.0, |h| h / 24.0);
+    if duration_days > max_days as f64 {
+        let line = duration.map_or(d.line(), Node::line);
+        out.push(at(
+            "CERT-LIFETIME-LONG",
+            format!(
+                "{what}: duration {} is {duration_days:.0} days; the policy allows {max_days} days for {}",
+                duration.and_then(Node::text).unwrap_or("(default)"),
+                if is_ca { "a CA" } else { "a leaf" }
+            ),
+            line,
+            "spec.duration",
+        ));
+    }
+    let renew = d.path("spec.renewBefore");
+    let renew_days = match renew.and_then(Node::text).and_then(duration_hours) {
+        Some(h) => h / 24.0,
+        None => match d
+            .path("spec.renewBeforePercentage")
+            .and_then(Node::text)
+            .and_then(|p| p.parse::<f64>().ok())
+        {
+            Some(pct) => duration_days * pct / 100.0,
+            None => duration_days / 3.0,
+        },
+    };
+    if renew_days < grace_days as f64 {
+        out.push(at(
+            "CERTMANAGER-RENEW-BEFORE",
+            format!("{what}: renews {renew_days:.0} days before expiry; the policy's grace is {grace_days} days"),
+            renew.map_or(d.line(), Node::line),
+            "spec.renewBefore",
+        ));
+    }
+    let algorithm = d.path("spec.privateKey.algorithm");
+    let size = d.path("spec.privateKey.size");
+    let alg = algorithm.and_then(Node::text).unwrap_or("RSA");
+    let bits: u32 = size
+        .and_then(Node::text)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(match alg {
+            "ECDSA" => 256,
+            _ => 2048,
+        });
+    let line = size.or(algorithm).map_or(d.line(), Node::line);
+    match alg {
+        "RSA" if bits < policy.keys.rsa_min_bits => out.push(at(
+            "CERT-KEY-WEAK",
+            format!(
+                "{what}: RSA {bits} bits (the policy requires {})",
+                policy.keys.rsa_min_bits
+            ),
+            line,
+            "spec.privateKey.size",
+        )),
+        "ECDSA" => {
+            let curve = format!("P-{bits}");
+            if !policy.keys.ec_curves.contains(&curve) {
+                out.push(at(
+                    "CERT-KEY-UNAPPROVED",
+                    format!(
+                        "{what}: ECDSA {curve} is not one of {}",
+                        policy.keys.ec_curves.join(", ")
+                    ),
+                    line,
+                    "spec.privateKey.size",
+                ));
+            }
+        }
+        "Ed25519" if !policy.keys.ed25519 => out.push(at(
+            "CERT-KEY-UNAPPROVED",
+            format!("{what}: Ed25519 keys are not allowed by the policy"),
+            line,
+            "spec.privateKey.algorithm",
+        )),
+        _ => {}
+    }
+}
+
+fn issuer(d: &Node, what: &str, out: &mut Vec<Finding>) {
+    for path in ["spec.acme.skipTLSVerify", "spec.vault.skipTLSVerify"] {
+        if let Some(n) = d.path(path).filter(|n| n.text() == Some("true")) {
+            out.push(at(
+                "CERTMANAGER-SKIP-TLS-VERIFY",
+                format!("{what}: {path}: true"),
+                n.line(),
+                path,
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_follow_the_yaml() {
+        let docs = parse("a: 1\n---\nkind: X\nspec:\n  mtls:\n    mode: PERMISSIVE\n").unwrap();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[1].path("spec.mtls.mode").map(Node::line), Some(6));
+    }
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(duration_hours("2160h"), Some(2160.0));
+        assert_eq!(duration_hours("720h0m0s"), Some(720.0));
+        assert_eq!(duration_hours("90m"), Some(1.5));
+        assert_eq!(duration_hours("90d"), None);
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let text = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(parse(&text).is_err());
+    }
+}

@@ -1,0 +1,253 @@
+//! Server and platform configuration files, each read by a parser of its own syntax and judged
+//! with file lines in every finding: nginx, postgresql.conf, pg_hba.conf, my.cnf, redis.conf, and
+//! Kubernetes YAML (Istio PeerAuthentication and DestinationRule, cert-manager Certificate and
+//! issuers). Files are recognised by content, the file name only breaking ties.
+
+mod kubernetes;
+mod mysql;
+mod nginx;
+mod postgres;
+mod redis;
+
+use serde::Serialize;
+
+use crate::policy::Policy;
+use crate::report::{Finding, Location};
+
+/// The kinds of configuration tlscope reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// nginx.conf and its site files.
+    Nginx,
+    /// postgresql.conf.
+    PostgresqlConf,
+    /// pg_hba.conf.
+    PgHba,
+    /// my.cnf / mariadb.cnf.
+    MyCnf,
+    /// redis.conf.
+    RedisConf,
+    /// Kubernetes manifests (YAML, one or more documents).
+    Kubernetes,
+}
+
+impl Kind {
+    /// What people call it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Nginx => "nginx configuration",
+            Self::PostgresqlConf => "postgresql.conf",
+            Self::PgHba => "pg_hba.conf",
+            Self::MyCnf => "MySQL/MariaDB option file",
+            Self::RedisConf => "redis.conf",
+            Self::Kubernetes => "Kubernetes manifest",
+        }
+    }
+}
+
+/// A configuration file that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind} line {line}, column {column}: expected {expected}", kind = kind.label())]
+pub struct ConfigError {
+    /// What it was read as.
+    pub kind: Kind,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What the parser expected there.
+    pub expected: String,
+}
+
+/// Recognises a configuration by its content; `name` (a file name) decides only between kinds
+/// whose syntax is alike.
+pub fn recognise(name: Option<&str>, text: &str) -> Option<Kind> {
+    let name = name.unwrap_or_default().to_ascii_lowercase();
+    let lines = || {
+        text.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with(';'))
+    };
+    if lines().any(|l| l.starts_with("apiVersion:") || l.starts_with("kind:")) {
+        return Some(Kind::Kubernetes);
+    }
+    if name.ends_with("pg_hba.conf")
+        || lines().any(|l| {
+            let first = l.split_whitespace().next().unwrap_or_default();
+            matches!(
+                first,
+                "hostssl" | "hostnossl" | "hostgssenc" | "hostnogssenc"
+            ) || (first == "host" && l.split_whitespace().count() >= 4)
+                || (first == "local" && l.split_whitespace().count() >= 3)
+        })
+    {
+        return Some(Kind::PgHba);
+    }
+    if lines().any(|l| {
+        l.starts_with("server {")
+            || l.starts_with("http {")
+            || l.starts_with("ssl_protocols ")
+            || l.starts_with("server{")
+    }) || name.contains("nginx")
+    {
+        return Some(Kind::Nginx);
+    }
+    if lines().any(|l| {
+        let l = l.to_ascii_lowercase();
+        l.starts_with("[mysqld]")
+            || l.starts_with("[client]")
+            || l.starts_with("[mariadb")
+            || l.starts_with("[mysql]")
+            || l.starts_with("!include")
+    }) || name.ends_with(".cnf")
+    {
+        return Some(Kind::MyCnf);
+    }
+    let key = |l: &str| {
+        l.split(['=', ' ', '\t'])
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    if lines().any(|l| {
+        matches!(
+            key(l).as_str(),
+            "shared_buffers"
+                | "listen_addresses"
+                | "ssl_cert_file"
+                | "ssl_min_protocol_version"
+                | "max_connections"
+                | "hba_file"
+        )
+    }) || name.ends_with("postgresql.conf")
+    {
+        return Some(Kind::PostgresqlConf);
+    }
+    if lines().any(|l| {
+        matches!(
+            key(l).as_str(),
+            "tls-port"
+                | "tls-cert-file"
+                | "requirepass"
+                | "appendonly"
+                | "maxmemory"
+                | "bind"
+                | "protected-mode"
+        )
+    }) || name.ends_with("redis.conf")
+    {
+        return Some(Kind::RedisConf);
+    }
+    None
+}
+
+/// Judges `text` as a `kind` configuration under `policy`.
+pub fn lint(kind: Kind, text: &str, policy: &Policy) -> Result<Vec<Finding>, ConfigError> {
+    match kind {
+        Kind::Nginx => nginx::lint(text, policy),
+        Kind::PostgresqlConf => postgres::lint_conf(text, policy),
+        Kind::PgHba => postgres::lint_hba(text),
+        Kind::MyCnf => mysql::lint(text, policy),
+        Kind::RedisConf => redis::lint(text, policy),
+        Kind::Kubernetes => kubernetes::lint(text, policy),
+    }
+}
+
+/// A finding at `line` on directive `name`.
+fn at(id: &'static str, evidence: String, line: usize, name: &str) -> Finding {
+    Finding::new(
+        id,
+        evidence,
+        Location::Directive {
+            line,
+            name: name.to_owned(),
+        },
+    )
+}
+
+/// TLS-VERSION-MIN when the versions in `list` (any spelling) go below `min`.
+fn version_list(
+    list: &str,
+    min: crate::protocol::TlsVersion,
+    line: usize,
+    name: &str,
+    segment: &str,
+) -> Option<Finding> {
+    let lowest = list
+        .split([',', ':', ' ', '\t'])
+        .filter_map(crate::protocol::TlsVersion::parse)
+        .min()?;
+    (lowest < min).then(|| {
+        at(
+            "TLS-VERSION-MIN",
+            format!("{name} {list} allows {lowest}; {segment} connections need at least {min}"),
+            line,
+            name,
+        )
+    })
+}
+
+/// Simple `key value` / `key = value` files (postgresql.conf, redis.conf, my.cnf bodies):
+/// one setting per line, `#` comments, values optionally quoted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Setting {
+    key: String,
+    value: String,
+    line: usize,
+}
+
+/// Reads `key = value` or `key value` lines. Values may be quoted with `'` or `"` (a doubled
+/// quote inside is one quote); `#` starts a comment outside quotes.
+fn settings(text: &str, kind: Kind) -> Result<Vec<Setting>, ConfigError> {
+    let mut out = Vec::new();
+    for (n, raw) in text.lines().enumerate() {
+        let line = n + 1;
+        let mut value = String::new();
+        let mut quote: Option<(char, usize)> = None;
+        let mut chars = raw.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            match quote {
+                Some((q, _)) if c == q => {
+                    if chars.peek().is_some_and(|(_, n)| *n == q) {
+                        chars.next();
+                        value.push(q);
+                    } else {
+                        quote = None;
+                    }
+                }
+                Some(_) => value.push(c),
+                None if c == '#' => break,
+                None if c == '\'' || c == '"' => quote = Some((c, i)),
+                None => value.push(c),
+            }
+        }
+        if let Some((q, column)) = quote {
+            return Err(ConfigError {
+                kind,
+                line,
+                column: column + 1,
+                expected: format!("a closing {q}"),
+            });
+        }
+        let body = value.trim();
+        if body.is_empty() {
+            continue;
+        }
+        let split = body
+            .find(|c: char| c == '=' || c.is_whitespace())
+            .unwrap_or(body.len());
+        let key = body[..split].trim().to_owned();
+        let rest = body[split..].trim_start();
+        let rest = rest.strip_prefix('=').unwrap_or(rest).trim();
+        out.push(Setting {
+            key,
+            value: rest.to_owned(),
+            line,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,140 @@
+//! MySQL/MariaDB option files (my.cnf): INI sections; the server groups ([mysqld], [server],
+//! [mariadb], [mysqld-8.0]…) must require secure transport and allow only modern versions, the
+//! client groups ([client], [mysql]) must verify the server. `!include` is reported.
+
+use super::{ConfigError, Kind, Setting, at, version_list};
+use crate::policy::Policy;
+use crate::report::Finding;
+
+fn is_server(group: &str) -> bool {
+    let g = group.to_ascii_lowercase();
+    g.starts_with("mysqld") || g.starts_with("mariadb") || g == "server"
+}
+
+fn is_client(group: &str) -> bool {
+    matches!(
+        group.to_ascii_lowercase().as_str(),
+        "client" | "mysql" | "client-server" | "mariadb-client"
+    )
+}
+
+fn normal(key: &str) -> String {
+    key.to_ascii_lowercase().replace('-', "_")
+}
+
+/// Judges a my.cnf.
+pub(super) fn lint(text: &str, policy: &Policy) -> Result<Vec<Finding>, ConfigError> {
+    let mut out = Vec::new();
+    let mut group = String::new();
+    let mut server: Vec<Setting> = Vec::new();
+    let mut client: Vec<Setting> = Vec::new();
+    let mut server_line = None;
+    for (n, raw) in text.lines().enumerate() {
+        let line = n + 1;
+        let body = raw.trim();
+        if body.is_empty() || body.starts_with('#') || body.starts_with(';') {
+            continue;
+        }
+        if let Some(directive) = body.strip_prefix('!') {
+            out.push(at(
+                "CONFIG-INCLUDE-NOT-FOLLOWED",
+                format!("!{directive} was not read"),
+                line,
+                directive.split_whitespace().next().unwrap_or("include"),
+            ));
+            continue;
+        }
+        if let Some(name) = body.strip_prefix('[') {
+            let Some(name) = name.strip_suffix(']') else {
+                return Err(ConfigError {
+                    kind: Kind::MyCnf,
+                    line,
+                    column: body.len() + 1,
+                    expected: "`]` to close the group name".into(),
+                });
+            };
+            group = name.trim().to_owned();
+            if is_server(&group) && server_line.is_none() {
+                server_line = Some(line);
+            }
+            continue;
+        }
+        if group.is_empty() {
+            return Err(ConfigError {
+                kind: Kind::MyCnf,
+                line,
+                column: 1,
+                expected: "a [group] header before the first option".into(),
+            });
+        }
+        let body = body.split(" #").next().unwrap_or(body);
+        let (key, value) = match body.split_once('=') {
+            Some((k, v)) => (k.trim(), v.trim().trim_matches(['"', '\''])),
+            None => (body.trim(), "ON"),
+        };
+        let setting = Setting {
+            key: normal(key),
+            value: value.to_owned(),
+            line,
+        };
+        if is_server(&group) {
+            server.push(setting);
+        } else if is_client(&group) {
+            client.push(setting);
+        }
+    }
+    let last = |list: &[Setting], key: &str| list.iter().rev().find(|s| s.key == key).cloned();
+    if let Some(group_line) = server_line {
+        match last(&server, "require_secure_transport") {
+            Some(s) if matches!(s.value.to_ascii_uppercase().as_str(), "ON" | "1" | "TRUE") => {}
+            Some(s) => out.push(at(
+                "DB-MYSQL-INSECURE-TRANSPORT",
+                format!("require_secure_transport = {}", s.value),
+                s.line,
+                "require_secure_transport",
+            )),
+            None => out.push(at(
+                "DB-MYSQL-INSECURE-TRANSPORT",
+                "require_secure_transport is not set (default OFF)".into(),
+                group_line,
+                "require_secure_transport",
+            )),
+        }
+        if let Some(s) = last(&server, "tls_version") {
+            out.extend(version_list(
+                &s.value,
+                policy.tls.database_min_version,
+                s.line,
+                "tls_version",
+                "database",
+            ));
+        }
+    }
+    if let Some(s) = last(&client, "ssl_mode") {
+        match s.value.to_ascii_uppercase().as_str() {
+            "VERIFY_IDENTITY" => {}
+            "VERIFY_CA" => out.push(at(
+                "DB-MYSQL-SSL-MODE-VERIFY-CA",
+                "ssl-mode = VERIFY_CA".into(),
+                s.line,
+                "ssl-mode",
+            )),
+            other => out.push(at(
+                "DB-MYSQL-SSL-MODE",
+                format!("ssl-mode = {other} does not verify the server"),
+                s.line,
+                "ssl-mode",
+            )),
+        }
+    }
+    if let Some(s) = last(&client, "tls_version") {
+        out.extend(version_list(
+            &s.value,
+            policy.tls.database_min_version,
+            s.line,
+            "tls-version",
+            "database",
+        ));
+    }
+    Ok(out)
+}

@@ -1,0 +1,126 @@
+//! postgresql.conf (`ssl`, `ssl_min_protocol_version`, includes) and pg_hba.conf (which
+//! connection types are accepted without TLS).
+
+use super::{ConfigError, Kind, at, settings, version_list};
+use crate::policy::Policy;
+use crate::report::Finding;
+
+/// Judges postgresql.conf. Defaults are PostgreSQL's: `ssl = off`, minimum TLSv1.2 (PG 12+).
+pub(super) fn lint_conf(text: &str, policy: &Policy) -> Result<Vec<Finding>, ConfigError> {
+    let settings = settings(text, Kind::PostgresqlConf)?;
+    let mut out = Vec::new();
+    let last = |key: &str| {
+        settings
+            .iter()
+            .rev()
+            .find(|s| s.key.eq_ignore_ascii_case(key))
+    };
+    match last("ssl") {
+        Some(s)
+            if matches!(
+                s.value.to_ascii_lowercase().as_str(),
+                "on" | "true" | "yes" | "1"
+            ) => {}
+        Some(s) => out.push(at(
+            "DB-PG-SSL-OFF",
+            format!("ssl = {}", s.value),
+            s.line,
+            "ssl",
+        )),
+        None => out.push(at(
+            "DB-PG-SSL-OFF",
+            "ssl is not set (default off)".into(),
+            1,
+            "ssl",
+        )),
+    }
+    if let Some(s) = last("ssl_min_protocol_version") {
+        out.extend(version_list(
+            &s.value,
+            policy.tls.database_min_version,
+            s.line,
+            "ssl_min_protocol_version",
+            "database",
+        ));
+    }
+    for s in &settings {
+        if matches!(
+            s.key.as_str(),
+            "include" | "include_dir" | "include_if_exists"
+        ) {
+            out.push(at(
+                "CONFIG-INCLUDE-NOT-FOLLOWED",
+                format!("{} '{}' was not read", s.key, s.value),
+                s.line,
+                &s.key,
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Judges pg_hba.conf: `host` accepts TCP connections with or without TLS and `hostnossl` only
+/// without; `hostssl` requires TLS.
+pub(super) fn lint_hba(text: &str) -> Result<Vec<Finding>, ConfigError> {
+    let mut out = Vec::new();
+    for (n, raw) in text.lines().enumerate() {
+        let line = n + 1;
+        let body = raw.split('#').next().unwrap_or_default().trim();
+        let fields: Vec<&str> = body.split_whitespace().collect();
+        let Some(&kind) = fields.first() else {
+            continue;
+        };
+        match kind {
+            "local" | "hostssl" | "hostgssenc" => {
+                if fields.len() < 3 + usize::from(kind != "local") {
+                    return Err(short(line, kind));
+                }
+            }
+            "host" | "hostnossl" | "hostnogssenc" => {
+                if fields.len() < 4 {
+                    return Err(short(line, kind));
+                }
+                let how = if kind == "hostnossl" {
+                    "only without TLS"
+                } else {
+                    "with or without TLS"
+                };
+                out.push(at(
+                    "DB-PG-HBA-HOST",
+                    format!("`{body}` accepts connections {how}"),
+                    line,
+                    kind,
+                ));
+            }
+            "include" | "include_dir" | "include_if_exists" => out.push(at(
+                "CONFIG-INCLUDE-NOT-FOLLOWED",
+                format!("{body} was not read"),
+                line,
+                kind,
+            )),
+            other => {
+                return Err(ConfigError {
+                    kind: Kind::PgHba,
+                    line,
+                    column: raw.find(other).map_or(1, |c| c + 1),
+                    expected: format!(
+                        "a connection type (local, host, hostssl, hostnossl, hostgssenc, hostnogssenc), found {other:?}"
+                    ),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn short(line: usize, kind: &str) -> ConfigError {
+    ConfigError {
+        kind: Kind::PgHba,
+        line,
+        column: 1,
+        expected: format!(
+            "database, user{} and method after {kind}",
+            if kind == "local" { "" } else { ", address" }
+        ),
+    }
+}
