@@ -74,6 +74,27 @@ impl FileReport {
         }
     }
 
+    /// The file as an input of a findings report (SARIF, Markdown).
+    pub fn to_input(&self) -> tlscope_core::export::InputReport {
+        let (recognised, error, problems) = match &self.outcome {
+            Outcome::Decoded(d) => (
+                Some(tlscope_core::lint::Recognised::Pki {
+                    items: d.items.len(),
+                }),
+                None,
+                d.errors.iter().map(ToString::to_string).collect(),
+            ),
+            Outcome::Failed { message, .. } => (None, Some(message.clone()), Vec::new()),
+        };
+        tlscope_core::export::InputReport {
+            path: self.file.clone(),
+            recognised,
+            error,
+            findings: self.findings.clone(),
+            problems,
+        }
+    }
+
     /// Whether the file held a chain that did not validate.
     pub fn chain_invalid(&self) -> bool {
         self.chain.as_ref().is_some_and(|c| !c.valid)

@@ -7,6 +7,7 @@
 //! | module | owns |
 //! |---|---|
 //! | [`inspect`] | `tlscope inspect FILE...`: read files, decode with the core, render text or JSON |
+//! | [`lint`] | `tlscope lint PATH...`: walk, recognise, judge; text, JSON, SARIF, Markdown; CI exit codes |
 //! | [`server`] | the axum app: the built dashboard, `/api/v1/*`, token checks |
 //! | [`clock`] | the replaceable clock the agent judges and schedules with |
 
@@ -14,6 +15,7 @@
 
 pub mod clock;
 pub mod inspect;
+pub mod lint;
 pub mod server;
 
 /// Errors at the agent's boundary: what the command line reports before exiting non-zero.

@@ -8,10 +8,11 @@ use clap::{Parser, Subcommand};
 use tlscope_agent::AgentError;
 use tlscope_agent::clock::{Clock, SystemClock};
 use tlscope_agent::inspect::{FileReport, InspectReport, render_text};
+use tlscope_agent::lint::{self, Format};
 use tlscope_agent::server::{ServerConfig, bind};
 use tlscope_core::chain::{PeerName, Purpose, TrustAnchor};
 use tlscope_core::judge::ChainRequest;
-use tlscope_core::{Policy, Timestamp};
+use tlscope_core::{Policy, Severity, Timestamp};
 
 /// tlscope — inspect certificates, TLS handshakes and TLS configuration against a policy.
 #[derive(Debug, Parser)]
@@ -29,9 +30,15 @@ enum Command {
         /// Files to read; `-` reads standard input.
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// Print JSON instead of text.
+        /// Print JSON instead of text (the same as --format json).
         #[arg(long)]
         json: bool,
+        /// Output: text, json (certificate details and chains), sarif or md (findings).
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Also exit 1 when a finding is at least this severe.
+        #[arg(long, value_enum)]
+        fail_on: Option<FailOn>,
         /// Judge validity as of this RFC 3339 time instead of now.
         #[arg(long)]
         at: Option<String>,
@@ -44,6 +51,32 @@ enum Command {
         /// What the leaf must be good for.
         #[arg(long, value_enum, default_value = "server")]
         purpose: PurposeArg,
+        /// Judge under this TOML policy file (see docs/policy.md).
+        #[arg(long, value_name = "FILE", conflicts_with = "profile")]
+        policy: Option<PathBuf>,
+        /// Judge under a built-in profile: default or cert-manager.
+        #[arg(long, value_name = "NAME")]
+        profile: Option<String>,
+    },
+    /// Judge configuration files, connection strings and certificates under the policy. Files
+    /// are recognised by content; directories are walked. Exit codes: 0 clean, 1 a finding
+    /// reached --fail-on or a named file could not be judged, 2 usage or I/O error.
+    Lint {
+        /// Files or directories; `-` reads standard input.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Exit 1 when a finding is at least this severe.
+        #[arg(long, value_enum, default_value = "critical")]
+        fail_on: FailOn,
+        /// Judge as of this RFC 3339 time instead of now.
+        #[arg(long)]
+        at: Option<String>,
+        /// Trust these roots (PEM/DER file) for certificate chains instead of the Mozilla set.
+        #[arg(long, value_name = "FILE")]
+        roots: Option<PathBuf>,
         /// Judge under this TOML policy file (see docs/policy.md).
         #[arg(long, value_name = "FILE", conflicts_with = "profile")]
         policy: Option<PathBuf>,
@@ -65,6 +98,24 @@ enum Command {
     },
 }
 
+/// `--fail-on` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum FailOn {
+    /// Warnings and criticals fail the gate.
+    Warning,
+    /// Only criticals fail the gate.
+    Critical,
+}
+
+impl FailOn {
+    fn severity(self) -> Severity {
+        match self {
+            FailOn::Warning => Severity::Warning,
+            FailOn::Critical => Severity::Critical,
+        }
+    }
+}
+
 /// `--purpose` values.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum PurposeArg {
@@ -82,6 +133,8 @@ fn main() -> ExitCode {
         Command::Inspect {
             files,
             json,
+            format,
+            fail_on,
             at,
             roots,
             host,
@@ -89,8 +142,31 @@ fn main() -> ExitCode {
             policy,
             profile,
         } => load_policy(policy.as_deref(), profile.as_deref()).and_then(|policy| {
-            chain_request(roots.as_deref(), host.as_deref(), purpose)
-                .and_then(|request| inspect(&files, json, at.as_deref(), &request, &policy))
+            chain_request(roots.as_deref(), host.as_deref(), purpose).and_then(|request| {
+                let format = if json { Format::Json } else { format };
+                inspect(&files, format, fail_on, at.as_deref(), &request, &policy)
+            })
+        }),
+        Command::Lint {
+            paths,
+            format,
+            fail_on,
+            at,
+            roots,
+            policy,
+            profile,
+        } => load_policy(policy.as_deref(), profile.as_deref()).and_then(|policy| {
+            chain_request(roots.as_deref(), None, PurposeArg::Server).and_then(|request| {
+                let now = judgement_time(at.as_deref())?;
+                let files = lint::collect(&paths)?;
+                let doc = lint::run(&files, read_input, &request, &policy, now)?;
+                print!("{}", lint::render(&doc, format));
+                Ok(if lint::gate_fails(&doc, fail_on.severity()) {
+                    ExitCode::FAILURE
+                } else {
+                    ExitCode::SUCCESS
+                })
+            })
         }),
         Command::Demo {
             listen,
@@ -175,35 +251,47 @@ fn chain_request(
     })
 }
 
+fn judgement_time(at: Option<&str>) -> Result<Timestamp, AgentError> {
+    Ok(match at {
+        Some(at) => Timestamp::parse_rfc3339(at)?,
+        None => SystemClock.now(),
+    })
+}
+
 fn inspect(
     files: &[PathBuf],
-    json: bool,
+    format: Format,
+    fail_on: Option<FailOn>,
     at: Option<&str>,
     request: &ChainRequest,
     policy: &Policy,
 ) -> Result<ExitCode, AgentError> {
-    let now = match at {
-        Some(at) => Timestamp::parse_rfc3339(at)?,
-        None => SystemClock.now(),
-    };
+    let now = judgement_time(at)?;
     let mut reports = Vec::new();
     for path in files {
         let shown = path.display().to_string();
         let bytes = read_input(path)?;
         reports.push(FileReport::new(&shown, &bytes, request, policy, now));
     }
-    if json {
-        let doc = InspectReport {
-            now,
-            files: &reports,
-        };
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
-    } else {
-        print!("{}", render_text(&reports, now));
+    let document = tlscope_core::export::Document::new(
+        reports.iter().map(FileReport::to_input).collect(),
+        &policy.profile,
+        now,
+    );
+    match format {
+        Format::Json => {
+            let doc = InspectReport {
+                now,
+                files: &reports,
+            };
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        }
+        Format::Text => print!("{}", render_text(&reports, now)),
+        other => print!("{}", lint::render(&document, other)),
     }
     let undecoded = reports.iter().any(FileReport::has_errors);
     let invalid = reports.iter().any(FileReport::chain_invalid);
-    if !json {
+    if format == Format::Text {
         for r in reports.iter().filter(|r| r.has_errors()) {
             eprintln!("tlscope: {} could not be fully decoded", r.file);
         }
@@ -211,7 +299,8 @@ fn inspect(
             eprintln!("tlscope: {}: the chain is not valid", r.file);
         }
     }
-    let failed = undecoded || invalid;
+    let gate = fail_on.is_some_and(|f| document.worst().is_some_and(|w| w >= f.severity()));
+    let failed = undecoded || invalid || gate;
     Ok(if failed {
         ExitCode::FAILURE
     } else {

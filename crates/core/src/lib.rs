@@ -25,6 +25,7 @@
 //! | [`rules`] | the one rules table: ids, severities, remediation, compliance references |
 //! | [`judge`] | pure judgements of observations under a policy at a given `now` |
 //! | [`lint`] | recognising any input by content and judging it: PKI, configs, connection strings |
+//! | [`export`] | the JSON report document, SARIF 2.1.0 and Markdown renderings |
 //! | [`report`] | findings and summaries, the data every view renders |
 //! | [`timestamp`] | the `now` every judgement is made at |
 //!
@@ -44,6 +45,7 @@ pub mod chain;
 pub mod config;
 pub mod connection;
 pub mod decode;
+pub mod export;
 pub mod handshake;
 pub mod judge;
 pub mod lint;

@@ -89,7 +89,7 @@ pub fn recognise(name: Option<&str>, text: &str) -> Option<Kind> {
             || l.starts_with("http {")
             || l.starts_with("ssl_protocols ")
             || l.starts_with("server{")
-    }) || name.contains("nginx")
+    }) || (name.contains("nginx") && name.ends_with(".conf"))
     {
         return Some(Kind::Nginx);
     }

@@ -1,0 +1,175 @@
+//! `tlscope lint PATH...`: walks files and directories, lets the core recognise each file by
+//! content (PKI objects, server configs, connection strings), judges it under the policy and
+//! renders the report as text, JSON (`tlscope-report/1`), SARIF 2.1.0 or Markdown. The exit
+//! code is the CI gate: 1 when a finding reaches `--fail-on` or a named file cannot be judged.
+
+use std::path::{Path, PathBuf};
+
+use tlscope_core::export::{Document, InputReport, markdown, sarif};
+use tlscope_core::judge::ChainRequest;
+use tlscope_core::lint::{LintError, lint};
+use tlscope_core::{Policy, Severity, Timestamp};
+
+use crate::AgentError;
+
+/// Output formats shared by `lint` and `inspect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// For people at a terminal.
+    Text,
+    /// The `tlscope-report/1` JSON document (docs/report-schema.md).
+    Json,
+    /// SARIF 2.1.0, for code-scanning UIs.
+    Sarif,
+    /// Markdown, for pull requests and tickets.
+    Md,
+}
+
+/// Files larger than this are not configuration or certificates; they are skipped in walks.
+const MAX_FILE: u64 = 16 * 1024 * 1024;
+
+/// Directories a walk never enters.
+const SKIP_DIRS: &[&str] = &["target", "node_modules", ".git", "dist"];
+
+/// Every file to lint: named files as given, directories walked (sorted, hidden entries and
+/// build output skipped). The flag says whether the file was named explicitly.
+pub fn collect(paths: &[PathBuf]) -> Result<Vec<(PathBuf, bool)>, AgentError> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            walk(path, &mut out)?;
+        } else {
+            out.push((path.clone(), true));
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<(PathBuf, bool)>) -> Result<(), AgentError> {
+    let read = std::fs::read_dir(dir).map_err(|source| AgentError::Read {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    let mut entries: Vec<PathBuf> = read.filter_map(Result::ok).map(|e| e.path()).collect();
+    entries.sort();
+    for path in entries {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if name.starts_with('.') {
+            continue;
+        }
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if meta.is_dir() {
+            if !SKIP_DIRS.contains(&name.as_str()) {
+                walk(&path, out)?;
+            }
+        } else if meta.is_file() && meta.len() <= MAX_FILE {
+            out.push((path, false));
+        }
+    }
+    Ok(())
+}
+
+/// Lints `files` and returns the document; files found by walking that are not recognised
+/// are left out rather than reported as errors.
+pub fn run(
+    files: &[(PathBuf, bool)],
+    read: impl Fn(&Path) -> Result<Vec<u8>, AgentError>,
+    request: &ChainRequest,
+    policy: &Policy,
+    now: Timestamp,
+) -> Result<Document, AgentError> {
+    let mut inputs = Vec::new();
+    for (path, named) in files {
+        let shown = path.display().to_string();
+        let bytes = read(path)?;
+        let name = path.file_name().and_then(|n| n.to_str());
+        match lint(name, &bytes, request, policy, now) {
+            Ok(report) => inputs.push(InputReport {
+                path: shown,
+                recognised: Some(report.recognised),
+                error: None,
+                findings: report.findings,
+                problems: report.problems,
+            }),
+            Err(LintError::Unrecognised | LintError::Empty | LintError::Decode(_)) if !named => {}
+            Err(e) => inputs.push(InputReport {
+                path: shown,
+                recognised: None,
+                error: Some(e.to_string()),
+                findings: Vec::new(),
+                problems: Vec::new(),
+            }),
+        }
+    }
+    Ok(Document::new(inputs, &policy.profile, now))
+}
+
+/// The document in `format`.
+pub fn render(doc: &Document, format: Format) -> String {
+    match format {
+        Format::Text => text(doc),
+        Format::Json => serde_json::to_string_pretty(doc).unwrap_or_default() + "\n",
+        Format::Sarif => serde_json::to_string_pretty(&sarif(doc)).unwrap_or_default() + "\n",
+        Format::Md => markdown(doc),
+    }
+}
+
+/// Whether the run fails the gate: a finding at or above `fail_on`, or an input that could not
+/// be judged.
+pub fn gate_fails(doc: &Document, fail_on: Severity) -> bool {
+    doc.worst().is_some_and(|w| w >= fail_on) || doc.inputs.iter().any(|i| i.error.is_some())
+}
+
+fn symbol(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "✖ critical",
+        Severity::Warning => "⚠ warning ",
+        Severity::Info => "ℹ info    ",
+    }
+}
+
+fn text(doc: &Document) -> String {
+    let mut out = String::new();
+    for input in &doc.inputs {
+        let what = input
+            .recognised
+            .as_ref()
+            .map_or_else(|| "unreadable".to_owned(), |r| r.label());
+        out.push_str(&format!("{} — {what}\n", input.path));
+        if let Some(e) = &input.error {
+            out.push_str(&format!("  error: {e}\n"));
+        }
+        for p in &input.problems {
+            out.push_str(&format!("  not read: {p}\n"));
+        }
+        if input.error.is_none() && input.findings.is_empty() {
+            out.push_str("  ✔ no findings\n");
+        }
+        for f in &input.findings {
+            out.push_str(&format!(
+                "  {}  {:<34} {}: {}\n      {}\n      fix: {}\n",
+                symbol(f.severity),
+                f.rule,
+                f.location,
+                f.title,
+                f.evidence,
+                f.remediation
+            ));
+        }
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "{} input(s) under the {} policy: {} critical, {} warning, {} info\n",
+        doc.inputs.len(),
+        doc.policy,
+        doc.summary.critical,
+        doc.summary.warning,
+        doc.summary.info
+    ));
+    out
+}

@@ -1,0 +1,184 @@
+//! `tlscope lint` as CI runs it: the corpus walked as a directory, every output format checked
+//! against its schema (ours for JSON, the official SARIF 2.1.0 schema shipped in the serde-sarif
+//! crate), exit codes for `--fail-on`, and passwords masked in every format.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn tlscope(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tlscope"))
+        .args(args)
+        .current_dir(workspace())
+        .output()
+        .expect("run tlscope");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+const CORPUS: &str = "crates/core/tests/corpus";
+
+/// The SARIF 2.1.0 schema from the serde-sarif package cargo downloaded.
+fn sarif_schema() -> Value {
+    let out = Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--offline"])
+        .current_dir(workspace())
+        .output()
+        .expect("cargo metadata");
+    let meta: Value = serde_json::from_slice(&out.stdout).expect("metadata JSON");
+    let manifest = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "serde-sarif")
+        .and_then(|p| p["manifest_path"].as_str())
+        .expect("serde-sarif is a dev-dependency");
+    let schema = Path::new(manifest).with_file_name("src/schema.json");
+    serde_json::from_str(&std::fs::read_to_string(schema).unwrap()).unwrap()
+}
+
+fn assert_valid(schema: &Value, instance: &Value, what: &str) {
+    let validator = jsonschema::validator_for(schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(instance)
+        .take(5)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{what} does not validate: {errors:#?}");
+}
+
+#[test]
+fn json_report_of_the_corpus_validates_against_the_documented_schema() {
+    let (code, out, err) = tlscope(&["lint", CORPUS, "--format", "json"]);
+    assert_eq!(
+        code, 1,
+        "criticals in the corpus fail the default gate: {err}"
+    );
+    let doc: Value = serde_json::from_str(&out).expect("JSON");
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace().join("docs/report.schema.json")).unwrap(),
+    )
+    .unwrap();
+    assert_valid(&schema, &doc, "the JSON report");
+    // 16 corpus files are recognised; the empty .expected files are skipped by the walk.
+    assert_eq!(doc["inputs"].as_array().unwrap().len(), 16);
+    assert!(doc["summary"]["critical"].as_u64().unwrap() >= 20);
+    let legacy = doc["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["path"].as_str().unwrap().ends_with("nginx-legacy.conf"))
+        .unwrap();
+    assert_eq!(legacy["recognised"]["kind"], "nginx");
+    assert!(
+        legacy["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| { f["rule"] == "TLS-VERSION-MIN" && f["location"]["line"] == 4 })
+    );
+}
+
+#[test]
+fn sarif_validates_against_the_official_schema() {
+    let (code, out, _) = tlscope(&["lint", CORPUS, "--format", "sarif"]);
+    assert_eq!(code, 1);
+    let sarif: Value = serde_json::from_str(&out).expect("JSON");
+    assert_valid(&sarif_schema(), &sarif, "the SARIF log");
+    assert_eq!(sarif["version"], "2.1.0");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(results.iter().any(|r| {
+        r["ruleId"] == "MESH-DESTINATION-RULE-TLS"
+            && r["locations"][0]["physicalLocation"]["region"]["startLine"] == 18
+    }));
+    // The typed model of the same schema reads it back.
+    let _: serde_sarif::sarif::Sarif = serde_json::from_str(&out).expect("serde-sarif reads it");
+}
+
+#[test]
+fn fail_on_sets_the_exit_code() {
+    let dir = std::env::temp_dir().join(format!("tlscope-lint-gate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let warn_only = dir.join("replica.txt");
+    std::fs::write(&warn_only, "host=replica sslmode=verify-ca\n").unwrap();
+    let path = warn_only.to_str().unwrap();
+    assert_eq!(
+        tlscope(&["lint", path]).0,
+        0,
+        "a warning passes the default gate"
+    );
+    let (code, out, _) = tlscope(&["lint", path, "--fail-on", "warning"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("DB-PG-SSLMODE-VERIFY-CA"));
+    let good = format!("{CORPUS}/nginx-specification.conf");
+    assert_eq!(tlscope(&["lint", &good, "--fail-on", "warning"]).0, 0);
+    let (code, _, err) = tlscope(&["lint", "no/such/file.conf"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read no/such/file.conf"), "{err}");
+    let broken = dir.join("broken.conf");
+    std::fs::write(&broken, "server {\n  listen 443 ssl\n}\n").unwrap();
+    let (code, out, _) = tlscope(&["lint", broken.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains(
+            "nginx configuration line 3, column 1: expected `;` after the `listen` directive"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn passwords_never_appear_in_any_format() {
+    let file = format!("{CORPUS}/connections-weak.env");
+    for format in ["text", "json", "sarif", "md"] {
+        let (_, out, err) = tlscope(&["lint", &file, "--format", format]);
+        for secret in ["hunter2", "s3cret"] {
+            assert!(
+                !out.contains(secret) && !err.contains(secret),
+                "{format} shows {secret}"
+            );
+        }
+        assert!(out.contains("****"), "{format} shows the masked string");
+    }
+}
+
+#[test]
+fn policy_files_change_the_verdict() {
+    let dir = std::env::temp_dir().join(format!("tlscope-lint-policy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = dir.join("policy.toml");
+    std::fs::write(
+        &policy,
+        "version = 1\n[tls]\nclient_min_version = \"1.2\"\n",
+    )
+    .unwrap();
+    let legacy = format!("{CORPUS}/nginx-legacy.conf");
+    let (_, strict, _) = tlscope(&["lint", &legacy, "--format", "json"]);
+    let (_, relaxed, _) = tlscope(&[
+        "lint",
+        &legacy,
+        "--format",
+        "json",
+        "--policy",
+        policy.to_str().unwrap(),
+    ]);
+    let count = |text: &str| {
+        let doc: Value = serde_json::from_str(text).unwrap();
+        doc["inputs"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "TLS-VERSION-MIN")
+            .count()
+    };
+    assert_eq!(count(&strict), 2);
+    assert_eq!(count(&relaxed), 1, "only the TLSv1/TLSv1.1 server remains");
+}
