@@ -5,13 +5,13 @@ use web_sys::File;
 use yew::prelude::*;
 
 use crate::browser;
-use crate::components::{DropTarget, EntryView, InputBar};
-use crate::state::{Action, State};
+use crate::components::{DropTarget, EntryView, InputBar, PolicyView};
+use crate::state::{Action, State, View};
 
 /// The dashboard.
 #[component]
 pub fn App() -> Html {
-    let state = use_reducer(|| State::new(browser::now()));
+    let state = use_reducer(|| State::new(browser::now(), browser::load_policy()));
 
     {
         let dispatch = state.dispatcher();
@@ -55,6 +55,43 @@ pub fn App() -> Html {
         let dispatch = state.dispatcher();
         Callback::from(move |id| dispatch.dispatch(Action::Remove(id)))
     };
+    let on_edit_policy = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |text: String| {
+            browser::save_policy(&text);
+            dispatch.dispatch(Action::EditPolicy(text))
+        })
+    };
+    let tab = |view: View, label: &'static str| {
+        let dispatch = state.dispatcher();
+        let count = state
+            .entries
+            .iter()
+            .filter(|e| match view {
+                View::Inspect => !e.is_lint(),
+                View::Lint => e.is_lint(),
+                View::Policy => false,
+            })
+            .count();
+        let current = state.view == view;
+        html! {
+            <button type="button" role="tab" class={classes!("tab", current.then_some("current"))}
+                aria-selected={current.to_string()} id={format!("tab-{}", label.to_lowercase())}
+                onclick={Callback::from(move |_| dispatch.dispatch(Action::Show(view)))}>
+                { label }
+                if count > 0 { <span class="tab-count">{ format!(" ({count})") }</span> }
+            </button>
+        }
+    };
+    let shown: Vec<_> = state
+        .entries
+        .iter()
+        .filter(|e| match state.view {
+            View::Inspect => !e.is_lint(),
+            View::Lint => e.is_lint(),
+            View::Policy => false,
+        })
+        .collect();
     let on_clear = {
         let dispatch = state.dispatcher();
         Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::Clear))
@@ -64,24 +101,38 @@ pub fn App() -> Html {
         <DropTarget on_files={on_files.clone()}>
             <header class="topbar">
                 <h1 class="brand">{ "tlscope" }</h1>
-                <p class="tagline">{ "Drop certificates anywhere on this page. They are decoded in your browser; nothing is uploaded." }</p>
+                <p class="tagline">{ "Drop certificates, configs or connection strings anywhere on this page. They are judged in your browser; nothing is uploaded." }</p>
+                <nav class="tabs" role="tablist" aria-label="Views">
+                    { tab(View::Inspect, "Inspect") }
+                    { tab(View::Lint, "Lint") }
+                    { tab(View::Policy, "Policy") }
+                </nav>
             </header>
             <main id="main">
-                <InputBar {on_files} {on_text} now={state.now} now_pinned={state.now_pinned} {on_now} />
-                if state.entries.is_empty() {
-                    <section class="empty">
-                        <p>{ "Drop a PEM or DER certificate, a chain, or a bundle — or paste one above." }</p>
-                    </section>
+                if state.view == View::Policy {
+                    <PolicyView text={state.policy_text.clone()} error={state.policy_error.clone().map(AttrValue::from)}
+                        policy={state.policy.clone()} on_edit={on_edit_policy} />
                 } else {
-                    <div class="toolbar">
-                        <span class="count">{ format!("{} inputs", state.entries.len()) }</span>
-                        <button type="button" class="link" onclick={on_clear}>{ "Clear all" }</button>
-                    </div>
-                    <div class="results" aria-live="polite">
-                        { for state.entries.iter().map(|entry| html! {
-                            <EntryView key={entry.id} entry={entry.clone()} now={state.now} on_remove={on_remove.clone()} />
-                        }) }
-                    </div>
+                    <InputBar {on_files} {on_text} now={state.now} now_pinned={state.now_pinned} {on_now} />
+                    if shown.is_empty() {
+                        <section class="empty">
+                            if state.view == View::Lint {
+                                <p>{ "Drop or paste an nginx config, postgresql.conf, pg_hba.conf, my.cnf, redis.conf, a Kubernetes manifest (Istio, cert-manager) or connection strings — one per line, .env style works too." }</p>
+                            } else {
+                                <p>{ "Drop a PEM or DER certificate, a chain, or a bundle — or paste one above." }</p>
+                            }
+                        </section>
+                    } else {
+                        <div class="toolbar">
+                            <span class="count">{ format!("{} inputs · policy: {}", shown.len(), state.policy.profile) }</span>
+                            <button type="button" class="link" onclick={on_clear}>{ "Clear all" }</button>
+                        </div>
+                        <div class="results" aria-live="polite">
+                            { for shown.iter().map(|entry| html! {
+                                <EntryView key={entry.id} entry={(*entry).clone()} now={state.now} policy={state.policy.clone()} on_remove={on_remove.clone()} />
+                            }) }
+                        </div>
+                    }
                 }
             </main>
         </DropTarget>

@@ -20,3 +20,22 @@ pub fn files_of(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
     let Some(list) = list else { return Vec::new() };
     (0..list.length()).filter_map(|i| list.get(i)).collect()
 }
+
+/// Where the policy text is kept in the browser (localStorage; never sent anywhere).
+const POLICY_KEY: &str = "tlscope.policy.v1";
+
+/// The policy text saved by an earlier visit, if any.
+pub fn load_policy() -> Option<String> {
+    web_sys::window()?
+        .local_storage()
+        .ok()??
+        .get_item(POLICY_KEY)
+        .ok()?
+}
+
+/// Keeps `text` for the next visit; storage being unavailable (private mode) is not an error.
+pub fn save_policy(text: &str) {
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.set_item(POLICY_KEY, text);
+    }
+}

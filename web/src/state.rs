@@ -1,9 +1,34 @@
-//! The page's state: what was dropped, what the core made of it, and the moment it is judged at.
+//! The page's state: what was dropped, what the core made of it, the policy everything is
+//! judged under (edited in the Policy view, kept in the browser), the moment it is judged at,
+//! and which view is showing.
 
 use std::rc::Rc;
 
-use tlscope_core::{Decoded, Timestamp, decode};
+use tlscope_core::decode::DecodeError;
+use tlscope_core::{Decoded, Policy, Timestamp, decode};
 use yew::Reducible;
+
+/// The dashboard's views.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// Certificates, chains, CSRs, CRLs.
+    Inspect,
+    /// Configurations and connection strings.
+    Lint,
+    /// The policy editor.
+    Policy,
+}
+
+/// What the core made of an input.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// PKI objects (PEM or DER).
+    Pki(Decoded),
+    /// Text that is not PKI: a configuration or connection strings, linted under the policy.
+    Text(String),
+    /// Nothing could be read; why.
+    Failed(String),
+}
 
 /// One input the person gave: a file or a paste.
 #[derive(Debug, Clone, PartialEq)]
@@ -12,8 +37,15 @@ pub struct Entry {
     pub id: usize,
     /// File name, or "pasted text".
     pub name: String,
-    /// What the core decoded, or why nothing could be.
-    pub outcome: Result<Decoded, String>,
+    /// What the core made of it.
+    pub outcome: Outcome,
+}
+
+impl Entry {
+    /// Whether the Lint view (rather than Inspect) shows this entry.
+    pub fn is_lint(&self) -> bool {
+        matches!(self.outcome, Outcome::Text(_))
+    }
 }
 
 /// Everything the page shows.
@@ -25,6 +57,14 @@ pub struct State {
     pub now: Timestamp,
     /// Whether `now` follows the clock or was set by the person.
     pub now_pinned: bool,
+    /// The policy every view judges under (the last one that parsed).
+    pub policy: Rc<Policy>,
+    /// The policy text in the editor.
+    pub policy_text: String,
+    /// Why the editor's text is not a valid policy, if it is not.
+    pub policy_error: Option<String>,
+    /// The view showing.
+    pub view: View,
     next_id: usize,
 }
 
@@ -53,17 +93,45 @@ pub enum Action {
     Remove(usize),
     /// Forget everything.
     Clear,
+    /// The policy editor's text changed.
+    EditPolicy(String),
+    /// Show another view.
+    Show(View),
 }
 
 impl State {
-    /// An empty page judged at `now`.
-    pub fn new(now: Timestamp) -> Self {
+    /// An empty page judged at `now` under the policy text `policy_text` (the default profile
+    /// when the text does not parse).
+    pub fn new(now: Timestamp, policy_text: Option<String>) -> Self {
+        let text = policy_text.unwrap_or_else(|| Policy::default().to_toml());
+        let (policy, error) = match Policy::from_toml(&text) {
+            Ok(p) => (p, None),
+            Err(e) => (Policy::default(), Some(e.to_string())),
+        };
         Self {
             entries: Vec::new(),
             now,
             now_pinned: false,
+            policy: Rc::new(policy),
+            policy_text: text,
+            policy_error: error,
+            view: View::Inspect,
             next_id: 0,
         }
+    }
+}
+
+/// PKI when the bytes decode; otherwise text for the linter; otherwise the decoder's reason.
+fn classify(bytes: Vec<u8>) -> Outcome {
+    match decode(&bytes) {
+        Ok(d) => Outcome::Pki(d),
+        Err(e @ (DecodeError::NoPemBlock { .. } | DecodeError::Empty)) => {
+            match String::from_utf8(bytes) {
+                Ok(text) if !text.trim().is_empty() => Outcome::Text(text),
+                _ => Outcome::Failed(e.to_string()),
+            }
+        }
+        Err(e) => Outcome::Failed(e.to_string()),
     }
 }
 
@@ -74,7 +142,12 @@ impl Reducible for State {
         let mut next = (*self).clone();
         match action {
             Action::Input { name, bytes } => {
-                let outcome = decode(&bytes).map_err(|e| e.to_string());
+                let outcome = classify(bytes);
+                next.view = if matches!(outcome, Outcome::Text(_)) {
+                    View::Lint
+                } else {
+                    View::Inspect
+                };
                 next.entries.insert(
                     0,
                     Entry {
@@ -91,7 +164,7 @@ impl Reducible for State {
                     Entry {
                         id: next.next_id,
                         name,
-                        outcome: Err(error),
+                        outcome: Outcome::Failed(error),
                     },
                 );
                 next.next_id += 1;
@@ -105,6 +178,17 @@ impl Reducible for State {
             Action::Tick(_) => return self,
             Action::Remove(id) => next.entries.retain(|e| e.id != id),
             Action::Clear => next.entries.clear(),
+            Action::EditPolicy(text) => {
+                match Policy::from_toml(&text) {
+                    Ok(p) => {
+                        next.policy = Rc::new(p);
+                        next.policy_error = None;
+                    }
+                    Err(e) => next.policy_error = Some(e.to_string()),
+                }
+                next.policy_text = text;
+            }
+            Action::Show(view) => next.view = view,
         }
         Rc::new(next)
     }

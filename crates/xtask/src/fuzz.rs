@@ -8,7 +8,14 @@ use anyhow::{Context, Result, bail};
 
 use crate::{root, run};
 
-const TARGETS: &[&str] = &["decode", "chain", "asn1_tree"];
+const TARGETS: &[&str] = &[
+    "decode",
+    "chain",
+    "asn1_tree",
+    "connection",
+    "config",
+    "policy",
+];
 
 pub fn fuzz(args: &[String]) -> Result<()> {
     let runs: u64 = match args.first() {
@@ -64,6 +71,28 @@ fn seed() -> Result<()> {
     let corpus = root().join("fuzz/corpus");
     for target in TARGETS {
         std::fs::create_dir_all(corpus.join(target))?;
+    }
+    // The parsers start from the lint corpus (configs, connection strings) and the profiles.
+    let lint_corpus = root().join("crates/core/tests/corpus");
+    for entry in std::fs::read_dir(&lint_corpus)?.filter_map(Result::ok) {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "expected") {
+            continue;
+        }
+        let name = entry.file_name();
+        let text = std::fs::read(&path)?;
+        std::fs::write(corpus.join("config").join(&name), &text)?;
+        for (n, line) in String::from_utf8_lossy(&text).lines().enumerate() {
+            let seed = corpus
+                .join("connection")
+                .join(format!("{}-{n}", name.to_string_lossy()));
+            std::fs::write(seed, line)?;
+        }
+    }
+    for name in tlscope_core::Policy::PROFILES {
+        if let Some(p) = tlscope_core::Policy::profile(name) {
+            std::fs::write(corpus.join("policy").join(name), p.to_toml())?;
+        }
     }
     let cases = doc["testcases"].as_array().cloned().unwrap_or_default();
     for (n, case) in cases.iter().enumerate().take(64) {

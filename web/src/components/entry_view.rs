@@ -7,8 +7,8 @@ use tlscope_core::judge::{self, ChainRequest};
 use tlscope_core::{Item, Policy, Timestamp};
 use yew::prelude::*;
 
-use super::{Asn1View, CertificateCard, ChainView, ErrorCard, FindingList};
-use crate::state::Entry;
+use super::{Asn1View, CertificateCard, ChainView, ErrorCard, FindingList, LintView};
+use crate::state::{Entry, Outcome};
 
 /// Properties of [`EntryView`].
 #[derive(Properties, PartialEq)]
@@ -17,6 +17,8 @@ pub struct EntryViewProps {
     pub entry: Entry,
     /// The moment validity is judged at.
     pub now: Timestamp,
+    /// The policy to judge under.
+    pub policy: std::rc::Rc<Policy>,
     /// Remove this input.
     pub on_remove: Callback<usize>,
 }
@@ -28,18 +30,21 @@ pub fn EntryView(props: &EntryViewProps) -> Html {
     let id = entry.id;
     // Chain validation against ~150 anchors is the costly part of a render: redo it only when
     // the input or the judgement time changes, not on every re-render of the list.
-    let inspection = use_memo((entry.clone(), props.now), |(entry, now)| {
-        entry
-            .outcome
-            .as_ref()
-            .ok()
-            .map(|decoded| judge::inspect(decoded, request(), &Policy::default(), *now))
-    });
+    let inspection = use_memo(
+        (entry.clone(), props.now, props.policy.clone()),
+        |(entry, now, policy)| match &entry.outcome {
+            Outcome::Pki(decoded) => Some(judge::inspect(decoded, request(), policy, *now)),
+            _ => None,
+        },
+    );
     let body = match &entry.outcome {
-        Err(message) => {
+        Outcome::Failed(message) => {
             html! { <ErrorCard source={entry.name.clone()} message={message.clone()} /> }
         }
-        Ok(decoded) => {
+        Outcome::Text(text) => html! {
+            <LintView name={entry.name.clone()} text={std::rc::Rc::<str>::from(text.as_str())} policy={props.policy.clone()} now={props.now} />
+        },
+        Outcome::Pki(decoded) => {
             let findings = inspection
                 .as_ref()
                 .as_ref()

@@ -9,6 +9,8 @@ mod entry_view;
 mod error_card;
 mod finding_list;
 mod input_bar;
+mod lint_view;
+mod policy_view;
 
 pub use asn1_view::{Asn1View, Asn1ViewProps};
 pub use certificate_card::{CertificateCard, CertificateCardProps};
@@ -19,3 +21,5 @@ pub use entry_view::{EntryView, EntryViewProps};
 pub use error_card::{ErrorCard, ErrorCardProps};
 pub use finding_list::{FindingList, FindingListProps};
 pub use input_bar::{InputBar, InputBarProps};
+pub use lint_view::{LintView, LintViewProps};
+pub use policy_view::{PolicyView, PolicyViewProps};

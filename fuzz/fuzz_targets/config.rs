@@ -1,0 +1,31 @@
+//! Any text through every configuration parser (nginx, postgresql.conf, pg_hba.conf, my.cnf,
+//! redis.conf, Kubernetes YAML), and through content recognition and `lint`.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use tlscope_core::config::{self, Kind};
+use tlscope_core::judge::ChainRequest;
+use tlscope_core::{Policy, Timestamp};
+
+fuzz_target!(|data: &[u8]| {
+    let policy = Policy::default();
+    if let Ok(text) = std::str::from_utf8(data) {
+        for kind in [
+            Kind::Nginx,
+            Kind::PostgresqlConf,
+            Kind::PgHba,
+            Kind::MyCnf,
+            Kind::RedisConf,
+            Kind::Kubernetes,
+        ] {
+            let _ = config::lint(kind, text, &policy);
+        }
+    }
+    let _ = tlscope_core::lint::lint(
+        None,
+        data,
+        &ChainRequest::default(),
+        &policy,
+        Timestamp::from_unix(1_800_000_000),
+    );
+});

@@ -1,0 +1,97 @@
+//! End to end: configs and connection strings dropped on the dashboard land in the Lint view
+//! and are judged in the browser; editing the policy in the Policy view re-judges them at once,
+//! an invalid policy shows its line and column, and passwords never reach the page.
+
+use fantoccini::Locator;
+use harness::{Dashboard, drop_file, screenshot};
+
+fn corpus(name: &str) -> Vec<u8> {
+    std::fs::read(harness::root().join("crates/core/tests/corpus").join(name)).unwrap()
+}
+
+async fn count(page: &Dashboard, css: &str) -> usize {
+    page.client
+        .find_all(Locator::Css(css))
+        .await
+        .map_or(0, |v| v.len())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lint_view_rejudges_when_the_policy_changes() {
+    let page = Dashboard::open().await;
+    drop_file(
+        &page.client,
+        "nginx-legacy.conf",
+        &corpus("nginx-legacy.conf"),
+    )
+    .await;
+    let kind = page.text_of(".lint .badge.kind").await;
+    assert_eq!(kind, "nginx configuration");
+    assert_eq!(
+        count(&page, ".lint li[data-rule=\"TLS-VERSION-MIN\"]").await,
+        2
+    );
+    assert!(count(&page, ".lint li[data-rule=\"WEB-PROXY-VERIFY-OFF\"]").await == 1);
+
+    drop_file(
+        &page.client,
+        "services.env",
+        &corpus("connections-weak.env"),
+    )
+    .await;
+    let strings = page.text_of(".lint .connections").await;
+    assert!(
+        strings.contains("postgres://orders:****@db.internal"),
+        "{strings}"
+    );
+    let body = page.text_of("body").await;
+    assert!(
+        !body.contains("hunter2") && !body.contains("s3cret"),
+        "a password reached the page"
+    );
+    screenshot(&page.client, "dashboard-lint").await;
+
+    // Allow TLS 1.2 for clients: only the server still offering 1.0/1.1 remains.
+    page.client
+        .find(Locator::Id("tab-policy"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let editor = page
+        .client
+        .find(Locator::Id("policy-text"))
+        .await
+        .expect("policy editor");
+    editor.clear().await.unwrap();
+    editor
+        .send_keys("version = 1\n[tls]\nclient_min_version = \"1.2\"\n")
+        .await
+        .unwrap();
+    let status = page.text_of("#policy-status").await;
+    assert!(status.starts_with("✔ Valid"), "{status}");
+    assert!(status.contains("clients ≥ TLS 1.2"), "{status}");
+    editor.send_keys("bogus = 1\n").await.unwrap();
+    let status = page.text_of("#policy-status").await;
+    assert!(
+        status.contains("line 4"),
+        "errors carry their line: {status}"
+    );
+    screenshot(&page.client, "dashboard-policy").await;
+
+    page.client
+        .find(Locator::Id("tab-lint"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    page.text_of(".lint").await;
+    assert_eq!(
+        count(&page, ".lint li[data-rule=\"TLS-VERSION-MIN\"]").await,
+        1,
+        "the last valid policy (TLS 1.2 allowed) is in force"
+    );
+    page.client.clone().close().await.expect("close session");
+}

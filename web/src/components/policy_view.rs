@@ -1,0 +1,75 @@
+//! The Policy view: the TOML policy in an editor with its errors inline (line and column),
+//! a profile picker, an export link, and the effective values at a glance. Every other view
+//! re-judges as soon as the text parses; the text is kept in this browser only.
+
+use tlscope_core::Policy;
+use web_sys::{HtmlSelectElement, HtmlTextAreaElement};
+use yew::prelude::*;
+
+/// Properties of [`PolicyView`].
+#[derive(Properties, PartialEq)]
+pub struct PolicyViewProps {
+    /// The editor's text.
+    pub text: AttrValue,
+    /// Why the text is not a valid policy, if it is not.
+    pub error: Option<AttrValue>,
+    /// The policy in force (the last text that parsed).
+    pub policy: std::rc::Rc<Policy>,
+    /// The text changed.
+    pub on_edit: Callback<String>,
+}
+
+/// The policy editor.
+#[component]
+pub fn PolicyView(props: &PolicyViewProps) -> Html {
+    let oninput = {
+        let on_edit = props.on_edit.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(area) = e.target_dyn_into::<HtmlTextAreaElement>() {
+                on_edit.emit(area.value());
+            }
+        })
+    };
+    let onchange = {
+        let on_edit = props.on_edit.clone();
+        Callback::from(move |e: Event| {
+            if let Some(select) = e.target_dyn_into::<HtmlSelectElement>() {
+                if let Some(p) = Policy::profile(&select.value()) {
+                    on_edit.emit(p.to_toml());
+                }
+            }
+        })
+    };
+    let export = format!(
+        "data:application/toml;charset=utf-8,{}",
+        js_sys::encode_uri_component(&props.text)
+    );
+    let p = &props.policy;
+    html! {
+        <section class="card policy-view" aria-label="Policy">
+            <header class="card-header">
+                <h2>{ "Policy" }</h2>
+                <label>{ "Start from profile " }
+                    <select id="profile" onchange={onchange} aria-label="Start from a built-in profile">
+                        <option value="" selected=true disabled=true>{ "choose…" }</option>
+                        { for Policy::PROFILES.iter().map(|name| html! { <option value={*name}>{ *name }</option> }) }
+                    </select>
+                </label>
+                <a class="button" href={export} download="tlscope-policy.toml">{ "Export TOML" }</a>
+            </header>
+            <label for="policy-text" class="muted">{ "TOML, version 1 — see docs/policy.md for every key. Saved in this browser only." }</label>
+            <textarea id="policy-text" class="policy-text" rows="24" spellcheck="false"
+                aria-invalid={props.error.is_some().to_string()} aria-describedby="policy-status"
+                value={props.text.clone()} {oninput} />
+            <p id="policy-status" role={if props.error.is_some() { "alert" } else { "status" }}
+                class={classes!("policy-status", if props.error.is_some() { "critical" } else { "ok" })}>
+                { match &props.error {
+                    Some(e) => format!("✖ {e} — the last valid policy stays in force."),
+                    None => format!("✔ Valid. In force: clients ≥ {}, mTLS ≥ {}, databases ≥ {}; leaf {} d renewed {} d before expiry; alerts at {} and {} days.",
+                        p.tls.client_min_version, p.tls.mtls_min_version, p.tls.database_min_version,
+                        p.rotation.leaf_days, p.rotation.leaf_grace_days, p.alerts.warning_days, p.alerts.critical_days),
+                } }
+            </p>
+        </section>
+    }
+}
