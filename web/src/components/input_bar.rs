@@ -76,7 +76,7 @@ pub fn InputBar(props: &InputBarProps) -> Html {
             <form class="paste" {onsubmit}>
                 <label for="paste-text" class="visually-hidden">{ "Paste PEM text" }</label>
                 <textarea id="paste-text" ref={text} rows="3" spellcheck="false"
-                    placeholder="…or paste PEM here (-----BEGIN CERTIFICATE-----)" />
+                    placeholder="…or paste PEM, a server config or connection strings here" />
                 <button type="submit" class="button">{ "Inspect" }</button>
             </form>
             <label class="as-of">
