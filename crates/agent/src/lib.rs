@@ -10,13 +10,19 @@
 //! | [`lint`] | `tlscope lint PATH...`: walk, recognise, judge; text, JSON, SARIF, Markdown; CI exit codes |
 //! | [`server`] | the axum app: the built dashboard, `/api/v1/*`, token checks |
 //! | [`clock`] | the replaceable clock the agent judges and schedules with |
+//! | [`store`] | the CA store on disk: atomic writes, 0600 keys, optional AES-256-GCM sealing, index |
+//! | [`ca`] | the tenant CA: issue, revoke, rotate, list, export; identities in URI SANs |
+//! | [`mtls`] | rustls configuration: TLS 1.3 suites, reloadable credentials and trust, identity checks, refusal reasons |
 
 #![forbid(unsafe_code)]
 
+pub mod ca;
 pub mod clock;
 pub mod inspect;
 pub mod lint;
+pub mod mtls;
 pub mod server;
+pub mod store;
 
 /// Errors at the agent's boundary: what the command line reports before exiting non-zero.
 #[derive(Debug, thiserror::Error)]

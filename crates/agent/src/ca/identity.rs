@@ -1,0 +1,144 @@
+//! Workload identities: the tenant, role and name a certificate of the internal CA carries in its
+//! URI SAN (`spiffe://tlscope/tenant/T/edge/N`), and the rules for tenant and node names.
+
+use std::fmt;
+
+/// What an issued certificate is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NodeRole {
+    /// An edge: mTLS client of the coordinator.
+    Edge,
+    /// The coordinator: server for clients and edges.
+    Coordinator,
+}
+
+impl NodeRole {
+    /// The role as it appears in the URI SAN and the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Edge => "edge",
+            Self::Coordinator => "coordinator",
+        }
+    }
+
+    /// The core's rotation role.
+    pub fn rotation_role(self) -> tlscope_core::rotation::Role {
+        match self {
+            Self::Edge => tlscope_core::rotation::Role::Edge,
+            Self::Coordinator => tlscope_core::rotation::Role::Coordinator,
+        }
+    }
+}
+
+impl fmt::Display for NodeRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The identity in a certificate's URI SAN.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Identity {
+    /// The tenant.
+    pub tenant: String,
+    /// `edge`, `coordinator` or `ca`.
+    pub role: String,
+    /// The node (or CA generation) name.
+    pub name: String,
+}
+
+/// The URI prefix of every tlscope identity.
+pub const PREFIX: &str = "spiffe://tlscope/tenant/";
+
+impl Identity {
+    /// The identity of a node.
+    pub fn node(tenant: &str, role: NodeRole, name: &str) -> Self {
+        Self {
+            tenant: tenant.to_owned(),
+            role: role.as_str().to_owned(),
+            name: name.to_owned(),
+        }
+    }
+
+    /// The URI form.
+    pub fn uri(&self) -> String {
+        format!("{PREFIX}{}/{}/{}", self.tenant, self.role, self.name)
+    }
+
+    /// Reads an identity URI; `None` when it is not a tlscope identity.
+    pub fn parse(uri: &str) -> Option<Self> {
+        let rest = uri.strip_prefix(PREFIX)?;
+        let mut parts = rest.split('/');
+        let (tenant, role, name) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() || [tenant, role, name].iter().any(|p| p.is_empty()) {
+            return None;
+        }
+        Some(Self {
+            tenant: tenant.to_owned(),
+            role: role.to_owned(),
+            name: name.to_owned(),
+        })
+    }
+
+    /// The tlscope identities in a DER certificate's URI SANs (empty when it does not decode).
+    pub fn of_certificate(der: &[u8]) -> Vec<Self> {
+        let Ok((_, cert)) = x509_parser::parse_x509_certificate(der) else {
+            return Vec::new();
+        };
+        let Ok(Some(san)) = cert.subject_alternative_name() else {
+            return Vec::new();
+        };
+        san.value
+            .general_names
+            .iter()
+            .filter_map(|n| match n {
+                x509_parser::extensions::GeneralName::URI(u) => Self::parse(u),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+impl fmt::Display for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.uri())
+    }
+}
+
+/// Checks a tenant or node name: 1–63 characters of `a-z`, `0-9` and `-`, not starting with `-`.
+/// Names become path segments and DNS labels, so nothing else is allowed.
+pub fn check_name(what: &str, name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 63
+        && !name.starts_with('-')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} {name:?}: expected 1-63 characters of a-z, 0-9 and '-', not starting with '-'"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identities_round_trip_and_reject_other_uris() {
+        let id = Identity::node("acme", NodeRole::Edge, "e1");
+        assert_eq!(id.uri(), "spiffe://tlscope/tenant/acme/edge/e1");
+        assert_eq!(Identity::parse(&id.uri()), Some(id));
+        assert_eq!(Identity::parse("spiffe://other/tenant/acme/edge/e1"), None);
+        assert_eq!(Identity::parse("spiffe://tlscope/tenant/acme/edge"), None);
+        assert_eq!(Identity::parse("spiffe://tlscope/tenant/acme/edge/e1/x"), None);
+        assert!(check_name("tenant", "acme-1").is_ok());
+        for bad in ["", "-a", "A", "a/b", "a.b", &"x".repeat(64)] {
+            assert!(check_name("tenant", bad).is_err(), "{bad:?}");
+        }
+    }
+}

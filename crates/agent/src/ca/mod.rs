@@ -1,0 +1,434 @@
+//! The tenant-scoped internal CA: one CA per tenant issuing ECDSA P-256 certificates whose URI SAN
+//! names tenant, role and node; a CRL per CA generation; scheduled and forced rotation of node
+//! and CA certificates with the policy's lifetimes and grace periods; export for other software.
+//! Every operation is one locked transaction on the [`Store`], committed by its index.
+
+pub mod identity;
+mod issuing;
+
+use std::path::Path;
+
+use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer, pem::PemObject};
+use serde::Serialize;
+use tlscope_core::rotation::{self, RotationStatus, Subject};
+use tlscope_core::{Policy, Timestamp};
+
+use self::identity::{Identity, NodeRole, check_name};
+use crate::store::index::{CaRecord, CaState, CertRecord, CertState, TenantIndex};
+use crate::store::{Store, StoreError, write_atomic};
+
+/// Errors of CA operations.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CaError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The tenant has no active CA (all retired).
+    #[error("tenant {0:?} has no active CA; run `tlscope ca rotate --tenant {0} --ca`")]
+    NoActiveCa(String),
+    /// `ca issue` for a node that already has a current certificate.
+    #[error(
+        "tenant {tenant:?} already has a current certificate for {name:?} (serial {serial}); use `tlscope ca rotate` to renew it"
+    )]
+    NodeExists {
+        /// Tenant.
+        tenant: String,
+        /// Node.
+        name: String,
+        /// Its serial.
+        serial: String,
+    },
+    /// No certificate by that name.
+    #[error("tenant {tenant:?} has no current certificate for {name:?}{}", node_list(.known))]
+    UnknownNode {
+        /// Tenant.
+        tenant: String,
+        /// Node asked for.
+        name: String,
+        /// Nodes that exist.
+        known: Vec<String>,
+    },
+    /// Building or signing a certificate or CRL failed.
+    #[error("cannot issue: {0}")]
+    Issue(String),
+}
+
+fn node_list(known: &[String]) -> String {
+    if known.is_empty() {
+        String::new()
+    } else {
+        format!("; nodes: {}", known.join(", "))
+    }
+}
+
+/// What changed in a rotation, for logs, the API's event stream and tests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum RotationEvent {
+    /// A new CA generation became active; the previous one is trusted until its notAfter.
+    CaRotated {
+        /// The new CA's serial.
+        serial: String,
+        /// The previous CA's serial.
+        previous: String,
+    },
+    /// A CA generation stopped being trusted.
+    CaRetired {
+        /// Its serial.
+        serial: String,
+    },
+    /// A node received a new certificate; the old one is accepted until `grace_end`.
+    Renewed {
+        /// The node.
+        name: String,
+        /// Its role.
+        role: NodeRole,
+        /// The new serial.
+        serial: String,
+        /// The old serial.
+        previous: String,
+        /// When the old one is revoked.
+        grace_end: Timestamp,
+    },
+    /// A certificate was put on the CRL.
+    Revoked {
+        /// The node.
+        name: String,
+        /// The serial.
+        serial: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// What `rotate` must do even when nothing is due.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Force {
+    /// Renew every node certificate now.
+    pub nodes: bool,
+    /// Replace the CA now (and re-issue every node under the new CA).
+    pub ca: bool,
+}
+
+/// One line of `ca list`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Listing {
+    /// Tenant.
+    pub tenant: String,
+    /// Node name, or `ca`.
+    pub name: String,
+    /// `edge`, `coordinator` or `ca`.
+    pub role: String,
+    /// The identity URI.
+    pub subject: String,
+    /// Serial, hex.
+    pub serial: String,
+    /// notBefore.
+    pub not_before: Timestamp,
+    /// notAfter.
+    pub not_after: Timestamp,
+    /// `current`, `superseded`, `revoked`, `active`, `retiring`, `retired`.
+    pub state: String,
+    /// The rotation status at `now` (ok, renew-due, in-grace, overdue, expired) or `revoked`.
+    pub status: String,
+}
+
+/// What a node needs to run TLS: its chain and key, the CAs it trusts and their CRLs.
+#[derive(Debug)]
+pub struct NodeMaterial {
+    /// The node's identity.
+    pub identity: Identity,
+    /// Serial of the node certificate.
+    pub serial: String,
+    /// Leaf then issuing CA.
+    pub chain: Vec<CertificateDer<'static>>,
+    /// The node's key.
+    pub key: PrivateKeyDer<'static>,
+    /// The tenant's trusted CA certificates (active and retiring).
+    pub trusted: Vec<CertificateDer<'static>>,
+    /// The CRLs of the trusted CAs.
+    pub crls: Vec<CertificateRevocationListDer<'static>>,
+    /// The index generation this was read at.
+    pub generation: u64,
+}
+
+/// Creates the tenant and its first CA.
+pub fn init(
+    store: &Store,
+    tenant: &str,
+    policy: &Policy,
+    now: Timestamp,
+) -> Result<Listing, CaError> {
+    let lock = store.lock()?;
+    let mut index = store.new_index(tenant)?;
+    let ca = issuing::new_ca(store, &mut index, policy, now)?;
+    issuing::refresh_crls(store, &mut index, now)?;
+    store.commit(&mut index, &lock)?;
+    Ok(ca_listing(&index, &ca))
+}
+
+/// Issues a node certificate.
+pub fn issue(
+    store: &Store,
+    tenant: &str,
+    role: NodeRole,
+    name: &str,
+    policy: &Policy,
+    now: Timestamp,
+) -> Result<Listing, CaError> {
+    check_name("node name", name).map_err(StoreError::Name)?;
+    let lock = store.lock()?;
+    let mut index = store.read_index(tenant)?;
+    if let Some(existing) = index.current(name) {
+        return Err(CaError::NodeExists {
+            tenant: tenant.to_owned(),
+            name: name.to_owned(),
+            serial: existing.serial.clone(),
+        });
+    }
+    let record = issuing::new_node(store, &mut index, role, name, policy, now)?;
+    store.commit(&mut index, &lock)?;
+    Ok(node_listing(&index, &record, policy, now))
+}
+
+/// Revokes every unrevoked certificate of a node, now.
+pub fn revoke(
+    store: &Store,
+    tenant: &str,
+    name: &str,
+    now: Timestamp,
+) -> Result<Vec<RotationEvent>, CaError> {
+    let lock = store.lock()?;
+    let mut index = store.read_index(tenant)?;
+    let mut events = Vec::new();
+    for cert in index.certs.iter_mut().filter(|c| c.name == name) {
+        if !matches!(cert.state, CertState::Revoked { .. }) {
+            cert.state = CertState::Revoked {
+                at: now,
+                reason: "operator".into(),
+            };
+            events.push(RotationEvent::Revoked {
+                name: name.to_owned(),
+                serial: cert.serial.clone(),
+                reason: "operator".into(),
+            });
+        }
+    }
+    if events.is_empty() {
+        return Err(unknown_node(&index, name));
+    }
+    issuing::refresh_crls(store, &mut index, now)?;
+    store.commit(&mut index, &lock)?;
+    Ok(events)
+}
+
+/// Does what is due at `now` (and what `force` asks): CA replacement 30 days (policy) before the
+/// CA expires with every node re-issued under the new CA; node renewal 14 days (policy) before
+/// expiry; retirement of replaced CAs at their notAfter; revocation of replaced certificates at
+/// the end of their grace. Commits only when something changed.
+pub fn rotate(
+    store: &Store,
+    tenant: &str,
+    policy: &Policy,
+    now: Timestamp,
+    force: Force,
+) -> Result<Vec<RotationEvent>, CaError> {
+    let lock = store.lock()?;
+    let mut index = store.read_index(tenant)?;
+    let events = issuing::rotate(store, &mut index, policy, now, force)?;
+    if !events.is_empty() {
+        store.commit(&mut index, &lock)?;
+    }
+    Ok(events)
+}
+
+/// Lists the tenant's CAs and certificates with their status at `now`.
+pub fn list(
+    store: &Store,
+    tenant: &str,
+    policy: &Policy,
+    now: Timestamp,
+) -> Result<Vec<Listing>, CaError> {
+    let index = store.read_index(tenant)?;
+    let mut rows: Vec<Listing> = index.cas.iter().map(|c| ca_listing(&index, c)).collect();
+    rows.extend(index.certs.iter().map(|c| node_listing(&index, c, policy, now)));
+    Ok(rows)
+}
+
+/// Reads what a node needs to run TLS.
+pub fn material(store: &Store, tenant: &str, name: &str) -> Result<NodeMaterial, CaError> {
+    let index = store.read_index(tenant)?;
+    let record = index
+        .current(name)
+        .ok_or_else(|| unknown_node(&index, name))?
+        .clone();
+    let ca = index
+        .cas
+        .iter()
+        .find(|c| c.serial == record.ca_serial)
+        .ok_or_else(|| CaError::NoActiveCa(tenant.to_owned()))?;
+    let leaf = pem_cert(store, tenant, &record.cert)?;
+    let issuer = pem_cert(store, tenant, &ca.cert)?;
+    let key_pem = store.read_key(tenant, &record.key)?;
+    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).map_err(|e| {
+        StoreError::Corrupt {
+            path: store.tenant_dir(tenant).join(&record.key.path),
+            reason: format!("expected a PKCS#8 PEM private key: {e}"),
+        }
+    })?;
+    let mut trusted = Vec::new();
+    let mut crls = Vec::new();
+    for ca in index.trusted_cas() {
+        trusted.push(pem_cert(store, tenant, &ca.cert)?);
+        if let Some(crl) = &ca.crl {
+            let pem = store.read_file(tenant, crl)?;
+            crls.push(
+                CertificateRevocationListDer::from_pem_slice(&pem).map_err(|e| {
+                    StoreError::Corrupt {
+                        path: store.tenant_dir(tenant).join(&crl.path),
+                        reason: format!("expected a PEM CRL: {e}"),
+                    }
+                })?,
+            );
+        }
+    }
+    Ok(NodeMaterial {
+        identity: Identity::node(tenant, record.role, name),
+        serial: record.serial,
+        chain: vec![leaf, issuer],
+        key,
+        trusted,
+        crls,
+        generation: index.generation,
+    })
+}
+
+/// The tenant's index generation (cheap; nodes poll it to notice changes).
+pub fn generation(store: &Store, tenant: &str) -> Result<u64, CaError> {
+    Ok(store.read_index(tenant)?.generation)
+}
+
+/// Writes `cert.pem` (leaf and issuing CA), `key.pem` (mode 0600), `ca.pem` (every trusted CA)
+/// and `crl.pem` for other software (nginx, curl, openssl). Each file is written atomically.
+pub fn export(store: &Store, tenant: &str, name: &str, out: &Path) -> Result<Vec<String>, CaError> {
+    let material = material(store, tenant, name)?;
+    let index = store.read_index(tenant)?;
+    let record = index
+        .current(name)
+        .ok_or_else(|| unknown_node(&index, name))?;
+    let pem = |label: &str, ders: &mut dyn Iterator<Item = &[u8]>| -> String {
+        ders.map(|d| issuing::pem(label, d)).collect()
+    };
+    let files = [
+        (
+            "cert.pem",
+            pem("CERTIFICATE", &mut material.chain.iter().map(|c| c.as_ref())),
+            0o644,
+        ),
+        ("key.pem", store.read_key(tenant, &record.key)?, 0o600),
+        (
+            "ca.pem",
+            pem("CERTIFICATE", &mut material.trusted.iter().map(|c| c.as_ref())),
+            0o644,
+        ),
+        (
+            "crl.pem",
+            pem("X509 CRL", &mut material.crls.iter().map(|c| c.as_ref())),
+            0o644,
+        ),
+    ];
+    let mut written = Vec::new();
+    for (file, body, mode) in files {
+        write_atomic(&out.join(file), body.as_bytes(), mode)?;
+        written.push(out.join(file).display().to_string());
+    }
+    Ok(written)
+}
+
+fn pem_cert(
+    store: &Store,
+    tenant: &str,
+    file: &crate::store::index::FileRef,
+) -> Result<CertificateDer<'static>, CaError> {
+    let pem = store.read_file(tenant, file)?;
+    CertificateDer::from_pem_slice(&pem).map_err(|e| {
+        CaError::Store(StoreError::Corrupt {
+            path: store.tenant_dir(tenant).join(&file.path),
+            reason: format!("expected a PEM certificate: {e}"),
+        })
+    })
+}
+
+fn unknown_node(index: &TenantIndex, name: &str) -> CaError {
+    let mut known: Vec<String> = index
+        .certs
+        .iter()
+        .filter(|c| c.state == CertState::Current)
+        .map(|c| c.name.clone())
+        .collect();
+    known.dedup();
+    CaError::UnknownNode {
+        tenant: index.tenant.clone(),
+        name: name.to_owned(),
+        known,
+    }
+}
+
+fn ca_listing(index: &TenantIndex, ca: &CaRecord) -> Listing {
+    Listing {
+        tenant: index.tenant.clone(),
+        name: "ca".into(),
+        role: "ca".into(),
+        subject: format!("{}{}/ca/{}", identity::PREFIX, index.tenant, ca.serial),
+        serial: ca.serial.clone(),
+        not_before: ca.not_before,
+        not_after: ca.not_after,
+        state: match ca.state {
+            CaState::Active => "active",
+            CaState::Retiring => "retiring",
+            CaState::Retired => "retired",
+        }
+        .into(),
+        status: String::new(),
+    }
+}
+
+fn node_listing(index: &TenantIndex, c: &CertRecord, policy: &Policy, now: Timestamp) -> Listing {
+    let (state, replaced_at) = match &c.state {
+        CertState::Current => ("current", None),
+        CertState::Superseded { replaced_at, .. } => ("superseded", Some(*replaced_at)),
+        CertState::Revoked { .. } => ("revoked", None),
+    };
+    let status = if state == "revoked" {
+        "revoked".to_owned()
+    } else {
+        let subject = Subject {
+            name: c.name.clone(),
+            role: c.role.rotation_role(),
+            not_before: c.not_before,
+            not_after: c.not_after,
+            replaced_at,
+        };
+        let plan = rotation::plan(std::slice::from_ref(&subject), policy, now);
+        match plan.first().map(|p| p.status) {
+            Some(RotationStatus::Ok) | None => "ok",
+            Some(RotationStatus::RenewDue) => "renew-due",
+            Some(RotationStatus::InGrace) => "in-grace",
+            Some(RotationStatus::Overdue) => "overdue",
+            Some(RotationStatus::Expired) => "expired",
+        }
+        .to_owned()
+    };
+    Listing {
+        tenant: index.tenant.clone(),
+        name: c.name.clone(),
+        role: c.role.as_str().into(),
+        subject: Identity::node(&index.tenant, c.role, &c.name).uri(),
+        serial: c.serial.clone(),
+        not_before: c.not_before,
+        not_after: c.not_after,
+        state: state.into(),
+        status,
+    }
+}

@@ -1,0 +1,423 @@
+//! TLS for the tenant's nodes, on rustls with aws-lc-rs: TLS 1.3 only with exactly the policy's
+//! suites; certificates and trust that reload in place (new handshakes see the new material,
+//! established connections are untouched); client and server verifiers that add the tenant and
+//! role in the URI SAN to webpki's checks (chain to a trusted CA of the tenant, validity at the
+//! agent's clock, CRL, EKU); and the reason a refused handshake gives, in words.
+
+use std::sync::{Arc, RwLock};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use rustls::server::{ClientHello, ResolvesServerCert, WebPkiClientVerifier};
+use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::sign::CertifiedKey;
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, DistinguishedName, Error,
+    OtherError, RootCertStore, ServerConfig, SignatureScheme,
+};
+use tlscope_core::Policy;
+
+use crate::ca::NodeMaterial;
+use crate::ca::identity::{Identity, NodeRole};
+use crate::clock::Clock;
+
+/// Errors building TLS configuration from a node's material.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MtlsError {
+    /// rustls refused the material or the settings.
+    #[error("tls configuration: {0}")]
+    Rustls(#[from] Error),
+    /// The policy names a suite this build cannot offer.
+    #[error("policy suite {0:?} is not a TLS 1.3 suite rustls offers")]
+    Suite(String),
+    /// The trust anchors or CRLs were rejected.
+    #[error("trust store: {0}")]
+    Trust(String),
+}
+
+/// aws-lc-rs with only the policy's TLS 1.3 suites (in the policy's order).
+pub fn provider(policy: &Policy) -> Result<Arc<CryptoProvider>, MtlsError> {
+    let base = rustls::crypto::aws_lc_rs::default_provider();
+    let mut suites = Vec::new();
+    for name in &policy.tls.suites {
+        let found = base
+            .cipher_suites
+            .iter()
+            .find(|s| suite_name(**s) == *name && s.version() == &rustls::version::TLS13)
+            .ok_or_else(|| MtlsError::Suite(name.clone()))?;
+        suites.push(*found);
+    }
+    Ok(Arc::new(CryptoProvider {
+        cipher_suites: suites,
+        ..base
+    }))
+}
+
+/// The IANA name of a suite (`TLS_AES_256_GCM_SHA384`), as the core and the policy spell it.
+pub fn suite_name(suite: rustls::SupportedCipherSuite) -> String {
+    let debug = format!("{:?}", suite.suite());
+    debug
+        .strip_prefix("TLS13_")
+        .map_or(debug.clone(), |rest| format!("TLS_{rest}"))
+}
+
+/// rustls reads time through this, so certificate validity follows the agent's clock.
+#[derive(Debug)]
+pub struct ClockTime(pub Arc<dyn Clock>);
+
+impl rustls::time_provider::TimeProvider for ClockTime {
+    fn current_time(&self) -> Option<UnixTime> {
+        u64::try_from(self.0.now().unix())
+            .ok()
+            .map(|s| UnixTime::since_unix_epoch(std::time::Duration::from_secs(s)))
+    }
+}
+
+/// A node's certificate and key, replaceable while serving.
+#[derive(Debug)]
+pub struct Credentials {
+    key: RwLock<Arc<CertifiedKey>>,
+    serial: RwLock<String>,
+}
+
+impl Credentials {
+    /// Loads the node's chain and key.
+    pub fn new(provider: &CryptoProvider, material: &NodeMaterial) -> Result<Self, MtlsError> {
+        Ok(Self {
+            key: RwLock::new(Arc::new(certified_key(provider, material)?)),
+            serial: RwLock::new(material.serial.clone()),
+        })
+    }
+
+    /// Replaces chain and key for the next handshakes.
+    pub fn replace(&self, provider: &CryptoProvider, material: &NodeMaterial) -> Result<(), MtlsError> {
+        let key = Arc::new(certified_key(provider, material)?);
+        if let Ok(mut slot) = self.key.write() {
+            *slot = key;
+        }
+        if let Ok(mut slot) = self.serial.write() {
+            slot.clone_from(&material.serial);
+        }
+        Ok(())
+    }
+
+    /// The serial of the certificate in use.
+    pub fn serial(&self) -> String {
+        self.serial.read().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    fn current(&self) -> Option<Arc<CertifiedKey>> {
+        self.key.read().ok().map(|k| Arc::clone(&k))
+    }
+}
+
+fn certified_key(provider: &CryptoProvider, m: &NodeMaterial) -> Result<CertifiedKey, MtlsError> {
+    Ok(CertifiedKey::from_der(m.chain.clone(), m.key.clone_key(), provider)?)
+}
+
+impl ResolvesServerCert for Credentials {
+    fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        self.current()
+    }
+}
+
+impl ResolvesClientCert for Credentials {
+    fn resolve(&self, _hints: &[&[u8]], _schemes: &[SignatureScheme]) -> Option<Arc<CertifiedKey>> {
+        self.current()
+    }
+
+    fn has_certs(&self) -> bool {
+        true
+    }
+}
+
+/// The tenant's trust: CA certificates and CRLs, replaceable while serving.
+#[derive(Debug)]
+struct Trust {
+    roots: Arc<RootCertStore>,
+    crls: Vec<rustls::pki_types::CertificateRevocationListDer<'static>>,
+}
+
+fn trust(material: &NodeMaterial) -> Result<Trust, MtlsError> {
+    let mut roots = RootCertStore::empty();
+    for ca in &material.trusted {
+        roots
+            .add(ca.clone())
+            .map_err(|e| MtlsError::Trust(e.to_string()))?;
+    }
+    Ok(Trust {
+        roots: Arc::new(roots),
+        crls: material.crls.clone(),
+    })
+}
+
+/// An identity check failed after the chain verified.
+#[derive(Debug, thiserror::Error)]
+#[error("wrong identity: {0}")]
+pub struct IdentityRefused(pub String);
+
+fn check_identity(end_entity: &CertificateDer<'_>, tenant: &str, role: NodeRole) -> Result<Identity, Error> {
+    let ids = Identity::of_certificate(end_entity);
+    let refuse = |why: String| {
+        Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(
+            IdentityRefused(why),
+        ))))
+    };
+    let Some(id) = ids.first() else {
+        return Err(refuse("no spiffe://tlscope identity in the certificate".into()));
+    };
+    if id.tenant != tenant {
+        return Err(refuse(format!("{id} belongs to tenant {:?}, expected {tenant:?}", id.tenant)));
+    }
+    if id.role != role.as_str() {
+        return Err(refuse(format!("{id} is a {} certificate, expected {role}", id.role)));
+    }
+    Ok(id.clone())
+}
+
+/// The coordinator's check of an edge: webpki (chain to a trusted CA of the tenant, time, CRL,
+/// client-auth EKU) and then the identity (this tenant, role edge).
+#[derive(Debug)]
+pub struct EdgeVerifier {
+    tenant: String,
+    provider: Arc<CryptoProvider>,
+    inner: RwLock<Arc<dyn ClientCertVerifier>>,
+}
+
+impl EdgeVerifier {
+    /// Trusts the tenant's CAs in `material`.
+    pub fn new(provider: Arc<CryptoProvider>, material: &NodeMaterial) -> Result<Self, MtlsError> {
+        let inner = Self::build(&provider, material)?;
+        Ok(Self {
+            tenant: material.identity.tenant.clone(),
+            provider,
+            inner: RwLock::new(inner),
+        })
+    }
+
+    fn build(provider: &Arc<CryptoProvider>, material: &NodeMaterial) -> Result<Arc<dyn ClientCertVerifier>, MtlsError> {
+        let t = trust(material)?;
+        WebPkiClientVerifier::builder_with_provider(t.roots, Arc::clone(provider))
+            .with_crls(t.crls)
+            .only_check_end_entity_revocation()
+            .allow_unknown_revocation_status()
+            .build()
+            .map_err(|e| MtlsError::Trust(e.to_string()))
+    }
+
+    /// Replaces the trusted CAs and CRLs for the next handshakes.
+    pub fn replace(&self, material: &NodeMaterial) -> Result<(), MtlsError> {
+        let inner = Self::build(&self.provider, material)?;
+        if let Ok(mut slot) = self.inner.write() {
+            *slot = inner;
+        }
+        Ok(())
+    }
+
+    fn inner(&self) -> Result<Arc<dyn ClientCertVerifier>, Error> {
+        self.inner
+            .read()
+            .map(|v| Arc::clone(&v))
+            .map_err(|_| Error::General("verifier lock poisoned".into()))
+    }
+}
+
+impl ClientCertVerifier for EdgeVerifier {
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        &[]
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<ClientCertVerified, Error> {
+        self.inner()?.verify_client_cert(end_entity, intermediates, now)?;
+        check_identity(end_entity, &self.tenant, NodeRole::Edge)?;
+        Ok(ClientCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, Error> {
+        self.inner()?.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, Error> {
+        self.inner()?.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+/// The edge's check of the coordinator: webpki (chain to a trusted CA of the tenant, time, CRL,
+/// server name) and then the identity (this tenant, role coordinator).
+#[derive(Debug)]
+pub struct CoordinatorVerifier {
+    tenant: String,
+    provider: Arc<CryptoProvider>,
+    inner: RwLock<Arc<WebPkiServerVerifier>>,
+}
+
+impl CoordinatorVerifier {
+    /// Trusts the tenant's CAs in `material`.
+    pub fn new(provider: Arc<CryptoProvider>, material: &NodeMaterial) -> Result<Self, MtlsError> {
+        let inner = Self::build(&provider, material)?;
+        Ok(Self {
+            tenant: material.identity.tenant.clone(),
+            provider,
+            inner: RwLock::new(inner),
+        })
+    }
+
+    fn build(provider: &Arc<CryptoProvider>, material: &NodeMaterial) -> Result<Arc<WebPkiServerVerifier>, MtlsError> {
+        let t = trust(material)?;
+        WebPkiServerVerifier::builder_with_provider(t.roots, Arc::clone(provider))
+            .with_crls(t.crls)
+            .only_check_end_entity_revocation()
+            .allow_unknown_revocation_status()
+            .build()
+            .map_err(|e| MtlsError::Trust(e.to_string()))
+    }
+
+    /// Replaces the trusted CAs and CRLs for the next handshakes.
+    pub fn replace(&self, material: &NodeMaterial) -> Result<(), MtlsError> {
+        let inner = Self::build(&self.provider, material)?;
+        if let Ok(mut slot) = self.inner.write() {
+            *slot = inner;
+        }
+        Ok(())
+    }
+
+    fn inner(&self) -> Result<Arc<WebPkiServerVerifier>, Error> {
+        self.inner
+            .read()
+            .map(|v| Arc::clone(&v))
+            .map_err(|_| Error::General("verifier lock poisoned".into()))
+    }
+}
+
+impl ServerCertVerifier for CoordinatorVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, Error> {
+        self.inner()?
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)?;
+        check_identity(end_entity, &self.tenant, NodeRole::Coordinator)?;
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, Error> {
+        self.inner()?.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, Error> {
+        self.inner()?.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner()
+            .map(|v| v.supported_verify_schemes())
+            .unwrap_or_default()
+    }
+}
+
+/// A TLS 1.3-only server configuration; `clients` asks for and requires edge certificates.
+pub fn server_config(
+    provider: Arc<CryptoProvider>,
+    clock: Arc<dyn Clock>,
+    credentials: Arc<Credentials>,
+    clients: Option<Arc<EdgeVerifier>>,
+    alpn: &[&[u8]],
+) -> Result<ServerConfig, MtlsError> {
+    let builder = ServerConfig::builder_with_details(provider, Arc::new(ClockTime(clock)))
+        .with_protocol_versions(&[&rustls::version::TLS13])?;
+    let builder = match clients {
+        Some(v) => builder.with_client_cert_verifier(v),
+        None => builder.with_no_client_auth(),
+    };
+    let mut config = builder.with_cert_resolver(credentials);
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    Ok(config)
+}
+
+/// A TLS 1.3-only client configuration presenting `credentials` and checking the coordinator.
+pub fn client_config(
+    provider: Arc<CryptoProvider>,
+    clock: Arc<dyn Clock>,
+    credentials: Arc<Credentials>,
+    coordinator: Arc<CoordinatorVerifier>,
+    alpn: &[&[u8]],
+) -> Result<ClientConfig, MtlsError> {
+    let mut config = ClientConfig::builder_with_details(provider, Arc::new(ClockTime(clock)))
+        .with_protocol_versions(&[&rustls::version::TLS13])?
+        .dangerous()
+        .with_custom_certificate_verifier(coordinator)
+        .with_client_cert_resolver(credentials);
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    Ok(config)
+}
+
+/// Why a handshake was refused, in the words the handshake record and the operator see.
+pub fn refusal_reason(error: &std::io::Error) -> String {
+    let Some(tls) = error.get_ref().and_then(|e| e.downcast_ref::<Error>()) else {
+        return match error.kind() {
+            std::io::ErrorKind::UnexpectedEof => "connection closed during the handshake".into(),
+            std::io::ErrorKind::TimedOut => "handshake timed out".into(),
+            _ => format!("i/o error during the handshake: {error}"),
+        };
+    };
+    describe(tls)
+}
+
+/// The words for a rustls error.
+pub fn describe(tls: &Error) -> String {
+    use rustls::PeerIncompatible as P;
+    match tls {
+        Error::NoCertificatesPresented => "no client certificate".into(),
+        Error::InvalidCertificate(c) => match c {
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+                "certificate expired".into()
+            }
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                "certificate not yet valid".into()
+            }
+            CertificateError::Revoked => "certificate revoked".into(),
+            CertificateError::UnknownIssuer => {
+                "certificate not issued by a CA of this tenant (unknown issuer)".into()
+            }
+            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+                "certificate not valid for this purpose (extended key usage)".into()
+            }
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                "certificate not valid for the server name".into()
+            }
+            CertificateError::BadSignature => "certificate signature invalid".into(),
+            CertificateError::Other(OtherError(e)) => e.to_string(),
+            other => format!("certificate refused: {other:?}"),
+        },
+        Error::PeerIncompatible(
+            P::SupportedVersionsExtensionRequired
+            | P::Tls12NotOffered
+            | P::Tls12NotOfferedOrEnabled
+            | P::ServerDoesNotSupportTls12Or13,
+        ) => "protocol version: peer does not offer TLS 1.3".into(),
+        Error::PeerIncompatible(P::NoCipherSuitesInCommon) => {
+            "no cipher suite in common (peer offered none of the policy's TLS 1.3 suites)".into()
+        }
+        Error::PeerIncompatible(P::NoKxGroupsInCommon) => "no key-exchange group in common".into(),
+        Error::AlertReceived(alert) => format!("peer sent alert {alert:?}"),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,148 @@
+//! The tenant index: the one file that says which CAs, certificates, keys and CRLs a tenant has
+//! and what state each is in. It is the commit point of every change — files it names are written
+//! first, then the index is replaced atomically — so a crash leaves either the old or the new
+//! state, never a mixture. Each file it names carries a SHA-256, so a changed or truncated file is
+//! reported by name.
+
+use serde::{Deserialize, Serialize};
+use tlscope_core::Timestamp;
+
+use crate::ca::identity::NodeRole;
+
+/// The index format this build reads and writes.
+pub const FORMAT: u32 = 1;
+
+/// A file of the tenant, relative to the tenant's directory, with its digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRef {
+    /// Relative path, e.g. `certs/0a1b….pem`.
+    pub path: String,
+    /// Lowercase hex SHA-256 of the content.
+    pub sha256: String,
+}
+
+/// Where a CA stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CaState {
+    /// Issues new certificates and is trusted.
+    Active,
+    /// Replaced by a newer CA; still trusted until its notAfter (the CA grace period).
+    Retiring,
+    /// No longer trusted.
+    Retired,
+}
+
+/// One CA generation of the tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaRecord {
+    /// Serial number, lowercase hex.
+    pub serial: String,
+    /// notBefore.
+    pub not_before: Timestamp,
+    /// notAfter.
+    pub not_after: Timestamp,
+    /// State.
+    pub state: CaState,
+    /// The CA certificate (PEM).
+    pub cert: FileRef,
+    /// The CA key (PKCS#8 PEM, or sealed).
+    pub key: FileRef,
+    /// The CA's current CRL (PEM).
+    pub crl: Option<FileRef>,
+}
+
+/// Where an issued certificate stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum CertState {
+    /// The node's certificate in use.
+    Current,
+    /// Replaced; still accepted until `grace_end`, then revoked.
+    Superseded {
+        /// When it was replaced.
+        replaced_at: Timestamp,
+        /// End of the grace period.
+        grace_end: Timestamp,
+    },
+    /// On the CRL.
+    Revoked {
+        /// When.
+        at: Timestamp,
+        /// Why (`superseded`, `operator`).
+        reason: String,
+    },
+}
+
+/// One issued certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertRecord {
+    /// The node name.
+    pub name: String,
+    /// Its role.
+    pub role: NodeRole,
+    /// Serial number, lowercase hex.
+    pub serial: String,
+    /// The serial of the CA that issued it.
+    pub ca_serial: String,
+    /// notBefore.
+    pub not_before: Timestamp,
+    /// notAfter.
+    pub not_after: Timestamp,
+    /// State.
+    #[serde(flatten)]
+    pub state: CertState,
+    /// The certificate (PEM, leaf only).
+    pub cert: FileRef,
+    /// The key (PKCS#8 PEM, or sealed).
+    pub key: FileRef,
+}
+
+/// Everything the store knows about one tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantIndex {
+    /// [`FORMAT`].
+    pub format: u32,
+    /// The tenant's name.
+    pub tenant: String,
+    /// Incremented by every change; nodes reload when it moves.
+    pub generation: u64,
+    /// A value sealed with the store key when keys are encrypted, to detect a wrong key early.
+    pub key_check: Option<String>,
+    /// The next CRL number.
+    pub next_crl_number: u64,
+    /// CA generations, oldest first.
+    pub cas: Vec<CaRecord>,
+    /// Issued certificates, oldest first.
+    pub certs: Vec<CertRecord>,
+}
+
+impl TenantIndex {
+    /// The CA that issues new certificates.
+    pub fn active_ca(&self) -> Option<&CaRecord> {
+        self.cas.iter().rev().find(|c| c.state == CaState::Active)
+    }
+
+    /// CAs whose certificates are trusted now (active and retiring).
+    pub fn trusted_cas(&self) -> impl Iterator<Item = &CaRecord> {
+        self.cas.iter().filter(|c| c.state != CaState::Retired)
+    }
+
+    /// The node's certificate in use.
+    pub fn current(&self, name: &str) -> Option<&CertRecord> {
+        self.certs
+            .iter()
+            .rev()
+            .find(|c| c.name == name && c.state == CertState::Current)
+    }
+
+    /// Every file the index names.
+    pub fn files(&self) -> impl Iterator<Item = &FileRef> {
+        self.cas
+            .iter()
+            .flat_map(|c| [Some(&c.cert), Some(&c.key), c.crl.as_ref()])
+            .chain(self.certs.iter().flat_map(|c| [Some(&c.cert), Some(&c.key)]))
+            .flatten()
+    }
+}
