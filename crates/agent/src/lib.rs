@@ -13,11 +13,15 @@
 //! | [`store`] | the CA store on disk: atomic writes, 0600 keys, optional AES-256-GCM sealing, index |
 //! | [`ca`] | the tenant CA: issue, revoke, rotate, list, export; identities in URI SANs |
 //! | [`mtls`] | rustls configuration: TLS 1.3 suites, reloadable credentials and trust, identity checks, refusal reasons |
+//! | [`coordinator`] | TLS 1.3 client listener and mTLS edge listener, handshake records, rotation schedule, reload |
+//! | [`edge`] | the edge: mTLS to the coordinator, heartbeats, reload from the store, reconnect with backoff |
 
 #![forbid(unsafe_code)]
 
 pub mod ca;
 pub mod clock;
+pub mod coordinator;
+pub mod edge;
 pub mod inspect;
 pub mod lint;
 pub mod mtls;
@@ -77,6 +81,18 @@ pub enum AgentError {
     /// `--at` was not an RFC 3339 time.
     #[error("--at: {0}")]
     At(#[from] tlscope_core::timestamp::TimestampError),
+    /// The store key could not be read.
+    #[error("store key: {0}")]
+    StoreKey(String),
+    /// A CA operation failed.
+    #[error(transparent)]
+    Ca(#[from] ca::CaError),
+    /// The coordinator failed.
+    #[error(transparent)]
+    Coordinator(coordinator::CoordinatorError),
+    /// The edge failed.
+    #[error(transparent)]
+    Edge(edge::EdgeError),
     /// The server failed while running.
     #[error("server error: {0}")]
     Serve(std::io::Error),

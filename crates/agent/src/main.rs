@@ -1,5 +1,7 @@
 //! The `tlscope` command line.
 
+mod infra_cli;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -83,6 +85,37 @@ enum Command {
         /// Judge under a built-in profile: default or cert-manager.
         #[arg(long, value_name = "NAME")]
         profile: Option<String>,
+    },
+    /// The tenant's internal CA: init, issue, list, export, revoke, rotate.
+    Ca {
+        #[command(subcommand)]
+        command: infra_cli::CaCommand,
+        #[command(flatten)]
+        store: infra_cli::StoreArgs,
+        /// Lifetimes and grace periods from this TOML policy file.
+        #[arg(long, value_name = "FILE", global = true)]
+        policy: Option<PathBuf>,
+    },
+    /// Run the coordinator: TLS 1.3 for clients on --listen, mTLS for edges on --mtls-listen.
+    /// Prints every handshake record and rotation event as a JSON line.
+    Coordinator {
+        #[command(flatten)]
+        args: infra_cli::CoordinatorArgs,
+        #[command(flatten)]
+        store: infra_cli::StoreArgs,
+        /// Lifetimes, grace periods and suites from this TOML policy file.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+    },
+    /// Run an edge: mTLS to the coordinator, heartbeats, reload, reconnect with backoff.
+    Edge {
+        #[command(flatten)]
+        args: infra_cli::EdgeArgs,
+        #[command(flatten)]
+        store: infra_cli::StoreArgs,
+        /// Suites from this TOML policy file.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
     },
     /// Serve the dashboard and the API on loopback, with the embedded demo.
     Demo {
@@ -168,6 +201,24 @@ fn main() -> ExitCode {
                 })
             })
         }),
+        Command::Ca {
+            command,
+            store,
+            policy,
+        } => load_policy(policy.as_deref(), None)
+            .and_then(|policy| infra_cli::ca_command(command, &store, &policy)),
+        Command::Coordinator {
+            args,
+            store,
+            policy,
+        } => load_policy(policy.as_deref(), None)
+            .and_then(|policy| infra_cli::coordinator(args, &store, policy)),
+        Command::Edge {
+            args,
+            store,
+            policy,
+        } => load_policy(policy.as_deref(), None)
+            .and_then(|policy| infra_cli::edge(args, &store, policy)),
         Command::Demo {
             listen,
             dist,

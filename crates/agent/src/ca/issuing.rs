@@ -19,6 +19,22 @@ use crate::store::{Store, StoreError};
 
 const DAY: i64 = Timestamp::DAY;
 
+/// How long a new CA is trusted before it issues node certificates: every node reloads its trust
+/// (edges poll the store at each heartbeat) before a certificate from the new CA is shown to it.
+pub const CA_PROPAGATION_SECONDS: i64 = 3600;
+
+/// The CA that issues node certificates at `now`: the newest trusted CA that has been trusted for
+/// [`CA_PROPAGATION_SECONDS`], else the newest trusted CA.
+pub fn issuing_ca(index: &TenantIndex, now: Timestamp) -> Option<&CaRecord> {
+    let trusted: Vec<&CaRecord> = index.trusted_cas().collect();
+    trusted
+        .iter()
+        .rev()
+        .find(|c| now.unix() >= c.not_before.unix().saturating_add(CA_PROPAGATION_SECONDS))
+        .or(trusted.last())
+        .copied()
+}
+
 impl From<rcgen::Error> for CaError {
     fn from(e: rcgen::Error) -> Self {
         Self::Issue(e.to_string())
@@ -132,8 +148,7 @@ pub fn new_node(
     now: Timestamp,
 ) -> Result<CertRecord, CaError> {
     let tenant = index.tenant.clone();
-    let ca = index
-        .active_ca()
+    let ca = issuing_ca(index, now)
         .ok_or_else(|| CaError::NoActiveCa(tenant.clone()))?
         .clone();
     let issuer = issuer_of(store, &tenant, &ca)?;
@@ -279,8 +294,7 @@ pub fn rotate(
     let ca_due = index
         .active_ca()
         .is_none_or(|ca| now >= later(ca.not_after, -policy.rotation.ca_grace_days));
-    let ca_rotated = force.ca || ca_due;
-    if ca_rotated {
+    if force.ca || ca_due {
         let previous = index.active_ca().map(|c| c.serial.clone()).unwrap_or_default();
         let ca = new_ca(store, index, policy, now)?;
         events.push(RotationEvent::CaRotated {
@@ -288,8 +302,15 @@ pub fn rotate(
             previous,
         });
         crl_due = true;
+    }
+    // Nodes move to the issuing CA once it has propagated.
+    let mut moved = std::collections::HashSet::new();
+    if let Some(issuing) = issuing_ca(index, now).map(|c| c.serial.clone()) {
         for at in current_positions(index) {
-            events.push(supersede(store, index, at, policy, now)?);
+            if index.certs[at].ca_serial != issuing {
+                moved.insert(index.certs[at].name.clone());
+                events.push(supersede(store, index, at, policy, now)?);
+            }
         }
     }
     for ca in index.cas.iter_mut() {
@@ -302,7 +323,10 @@ pub fn rotate(
     }
     for at in current_positions(index) {
         let c = &index.certs[at];
-        if (force.nodes && !ca_rotated) || now >= later(c.not_after, -policy.rotation.leaf_grace_days) {
+        if moved.contains(&c.name) {
+            continue;
+        }
+        if force.nodes || now >= later(c.not_after, -policy.rotation.leaf_grace_days) {
             events.push(supersede(store, index, at, policy, now)?);
         }
     }

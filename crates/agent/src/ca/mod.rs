@@ -251,7 +251,27 @@ pub fn list(
     now: Timestamp,
 ) -> Result<Vec<Listing>, CaError> {
     let index = store.read_index(tenant)?;
-    let mut rows: Vec<Listing> = index.cas.iter().map(|c| ca_listing(&index, c)).collect();
+    let mut rows: Vec<Listing> = index
+        .cas
+        .iter()
+        .map(|c| {
+            let mut row = ca_listing(&index, c);
+            if c.state != CaState::Retired {
+                row.status = status_of(
+                    Subject {
+                        name: row.subject.clone(),
+                        role: tlscope_core::rotation::Role::Ca,
+                        not_before: c.not_before,
+                        not_after: c.not_after,
+                        replaced_at: (c.state == CaState::Retiring).then_some(c.not_before),
+                    },
+                    policy,
+                    now,
+                );
+            }
+            row
+        })
+        .collect();
     rows.extend(index.certs.iter().map(|c| node_listing(&index, c, policy, now)));
     Ok(rows)
 }
@@ -394,6 +414,19 @@ fn ca_listing(index: &TenantIndex, ca: &CaRecord) -> Listing {
     }
 }
 
+/// The core rotation planner's status word for one certificate.
+fn status_of(subject: Subject, policy: &Policy, now: Timestamp) -> String {
+    let plan = rotation::plan(std::slice::from_ref(&subject), policy, now);
+    match plan.first().map(|p| p.status) {
+        Some(RotationStatus::Ok) | None => "ok",
+        Some(RotationStatus::RenewDue) => "renew-due",
+        Some(RotationStatus::InGrace) => "in-grace",
+        Some(RotationStatus::Overdue) => "overdue",
+        Some(RotationStatus::Expired) => "expired",
+    }
+    .to_owned()
+}
+
 fn node_listing(index: &TenantIndex, c: &CertRecord, policy: &Policy, now: Timestamp) -> Listing {
     let (state, replaced_at) = match &c.state {
         CertState::Current => ("current", None),
@@ -403,22 +436,17 @@ fn node_listing(index: &TenantIndex, c: &CertRecord, policy: &Policy, now: Times
     let status = if state == "revoked" {
         "revoked".to_owned()
     } else {
-        let subject = Subject {
-            name: c.name.clone(),
-            role: c.role.rotation_role(),
-            not_before: c.not_before,
-            not_after: c.not_after,
-            replaced_at,
-        };
-        let plan = rotation::plan(std::slice::from_ref(&subject), policy, now);
-        match plan.first().map(|p| p.status) {
-            Some(RotationStatus::Ok) | None => "ok",
-            Some(RotationStatus::RenewDue) => "renew-due",
-            Some(RotationStatus::InGrace) => "in-grace",
-            Some(RotationStatus::Overdue) => "overdue",
-            Some(RotationStatus::Expired) => "expired",
-        }
-        .to_owned()
+        status_of(
+            Subject {
+                name: c.name.clone(),
+                role: c.role.rotation_role(),
+                not_before: c.not_before,
+                not_after: c.not_after,
+                replaced_at,
+            },
+            policy,
+            now,
+        )
     };
     Listing {
         tenant: index.tenant.clone(),

@@ -1,0 +1,330 @@
+//! The `tlscope ca`, `tlscope coordinator` and `tlscope edge` commands: argument types and what
+//! each does with the library's CA, coordinator and edge.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use tlscope_agent::AgentError;
+use tlscope_agent::ca::identity::NodeRole;
+use tlscope_agent::ca::{self, Force, Listing};
+use tlscope_agent::clock::{Clock, SystemClock};
+use tlscope_agent::coordinator::Coordinator;
+use tlscope_agent::edge::Edge;
+use tlscope_agent::store::Store;
+use tlscope_agent::store::sealing::SealingKey;
+use tlscope_core::Policy;
+
+/// Where the store is and how its keys are sealed.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// The store directory (default: $XDG_DATA_HOME/tlscope or ~/.local/share/tlscope).
+    #[arg(long, env = "TLSCOPE_STORE", value_name = "DIR", global = true)]
+    store: Option<PathBuf>,
+    /// Seal private keys at rest with the 256-bit key in FILE (64 hex digits, base64 or 32 bytes).
+    #[arg(long, value_name = "FILE", global = true)]
+    store_key_file: Option<PathBuf>,
+    /// Act as of this RFC 3339 time instead of now (for planning and tests).
+    #[arg(long, global = true)]
+    at: Option<String>,
+}
+
+/// `tlscope ca ...`
+#[derive(Debug, Subcommand)]
+pub enum CaCommand {
+    /// Create a tenant and its CA.
+    Init {
+        /// Tenant name (a-z, 0-9, '-').
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Issue a certificate for an edge or the coordinator.
+    Issue {
+        /// Tenant.
+        #[arg(long)]
+        tenant: String,
+        /// What the certificate is for.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Node name (a-z, 0-9, '-').
+        #[arg(long)]
+        name: String,
+    },
+    /// List CAs and certificates: subject, role, serial, not after, status.
+    List {
+        /// Only this tenant.
+        #[arg(long)]
+        tenant: Option<String>,
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write cert.pem (with chain), key.pem, ca.pem and crl.pem for other software.
+    Export {
+        /// Tenant.
+        #[arg(long)]
+        tenant: String,
+        /// Node name.
+        #[arg(long)]
+        name: String,
+        /// Directory to write into.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Revoke every certificate of a node now.
+    Revoke {
+        /// Tenant.
+        #[arg(long)]
+        tenant: String,
+        /// Node name.
+        #[arg(long)]
+        name: String,
+    },
+    /// Renew every node certificate now (old ones stay valid for the grace period), or with
+    /// --ca replace the CA (both trusted for the CA grace period). Also does whatever is due.
+    Rotate {
+        /// Tenant.
+        #[arg(long)]
+        tenant: String,
+        /// Replace the CA instead of renewing node certificates.
+        #[arg(long)]
+        ca: bool,
+    },
+}
+
+/// `--role` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum RoleArg {
+    /// An edge (mTLS client).
+    Edge,
+    /// The coordinator (server).
+    Coordinator,
+}
+
+/// `tlscope coordinator` arguments.
+#[derive(Debug, Args)]
+pub struct CoordinatorArgs {
+    /// Tenant.
+    #[arg(long)]
+    tenant: String,
+    /// Client-facing TLS 1.3 listener.
+    #[arg(long)]
+    listen: SocketAddr,
+    /// Edge-facing mTLS listener.
+    #[arg(long)]
+    mtls_listen: SocketAddr,
+    /// The coordinator's node name (its certificate is issued if missing).
+    #[arg(long, default_value = "coordinator")]
+    name: String,
+    /// How often to run the rotation schedule, in seconds.
+    #[arg(long, default_value_t = 60)]
+    rotate_every: u64,
+}
+
+/// `tlscope edge` arguments.
+#[derive(Debug, Args)]
+pub struct EdgeArgs {
+    /// Tenant.
+    #[arg(long)]
+    tenant: String,
+    /// This edge's node name.
+    #[arg(long)]
+    name: String,
+    /// The coordinator's mTLS address.
+    #[arg(long)]
+    coordinator: SocketAddr,
+    /// The coordinator's node name, verified in its certificate.
+    #[arg(long, default_value = "coordinator")]
+    coordinator_name: String,
+    /// Seconds between heartbeats.
+    #[arg(long, default_value_t = 5)]
+    heartbeat: u64,
+}
+
+fn default_store() -> PathBuf {
+    std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("tlscope")
+}
+
+impl StoreArgs {
+    fn open(&self) -> Result<Store, AgentError> {
+        let key_text = match (&self.store_key_file, std::env::var("TLSCOPE_STORE_KEY")) {
+            (Some(path), _) => Some(std::fs::read(path).map_err(|source| AgentError::Read {
+                path: path.display().to_string(),
+                source,
+            })?),
+            (None, Ok(text)) => Some(text.into_bytes()),
+            (None, Err(_)) => None,
+        };
+        let key = key_text
+            .map(|t| SealingKey::from_bytes(&t))
+            .transpose()
+            .map_err(|e| AgentError::StoreKey(e.to_string()))?;
+        let root = self.store.clone().unwrap_or_else(default_store);
+        Ok(Store::open(root, key).map_err(tlscope_agent::ca::CaError::from)?)
+    }
+
+    fn clock(&self) -> Result<Arc<dyn Clock>, AgentError> {
+        Ok(match &self.at {
+            Some(at) => Arc::new(tlscope_agent::clock::FixedClock::new(
+                tlscope_core::Timestamp::parse_rfc3339(at)?,
+            )),
+            None => Arc::new(SystemClock),
+        })
+    }
+}
+
+fn table(rows: &[Listing]) -> String {
+    let mut out = format!(
+        "{:<10} {:<12} {:<12} {:<32} {:<20} {:<10} {}\n",
+        "TENANT", "NAME", "ROLE", "SERIAL", "NOT AFTER", "STATE", "STATUS"
+    );
+    for r in rows {
+        out.push_str(&format!(
+            "{:<10} {:<12} {:<12} {:<32} {:<20} {:<10} {}\n",
+            r.tenant, r.name, r.role, r.serial, r.not_after, r.state, r.status
+        ));
+    }
+    out
+}
+
+/// Runs a `tlscope ca` command.
+pub fn ca_command(
+    command: CaCommand,
+    args: &StoreArgs,
+    policy: &Policy,
+) -> Result<ExitCode, AgentError> {
+    let store = args.open()?;
+    let now = args.clock()?.now();
+    match command {
+        CaCommand::Init { tenant } => {
+            let row = ca::init(&store, &tenant, policy, now)?;
+            println!(
+                "created tenant {tenant} with CA {} (valid until {}) in {}{}",
+                row.serial,
+                row.not_after,
+                store.root().display(),
+                if store.seals() { "; keys sealed with the store key" } else { "" }
+            );
+        }
+        CaCommand::Issue { tenant, role, name } => {
+            let role = match role {
+                RoleArg::Edge => NodeRole::Edge,
+                RoleArg::Coordinator => NodeRole::Coordinator,
+            };
+            let row = ca::issue(&store, &tenant, role, &name, policy, now)?;
+            println!(
+                "issued {} serial {} valid until {}",
+                row.subject, row.serial, row.not_after
+            );
+        }
+        CaCommand::List { tenant, json } => {
+            let tenants = match tenant {
+                Some(t) => vec![t],
+                None => store.tenants().map_err(ca::CaError::from)?,
+            };
+            let mut rows = Vec::new();
+            for t in tenants {
+                rows.extend(ca::list(&store, &t, policy, now)?);
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default());
+            } else {
+                print!("{}", table(&rows));
+            }
+        }
+        CaCommand::Export { tenant, name, out } => {
+            for file in ca::export(&store, &tenant, &name, &out)? {
+                println!("wrote {file}");
+            }
+        }
+        CaCommand::Revoke { tenant, name } => {
+            for e in ca::revoke(&store, &tenant, &name, now)? {
+                println!("{}", serde_json::to_string(&e).unwrap_or_default());
+            }
+        }
+        CaCommand::Rotate { tenant, ca } => {
+            let force = Force { nodes: !ca, ca };
+            let events = ca::rotate(&store, &tenant, policy, now, force)?;
+            for e in &events {
+                println!("{}", serde_json::to_string(e).unwrap_or_default());
+            }
+            if events.is_empty() {
+                println!("nothing to rotate");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, AgentError> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| AgentError::Bind { addr, source })
+}
+
+/// Runs the coordinator until Ctrl+C; prints one JSON handshake record per line.
+pub fn coordinator(args: CoordinatorArgs, store_args: &StoreArgs, policy: Policy) -> Result<ExitCode, AgentError> {
+    let store = Arc::new(store_args.open()?);
+    let clock = store_args.clock()?;
+    let runtime = tokio::runtime::Runtime::new().map_err(AgentError::Serve)?;
+    runtime.block_on(async move {
+        let client = bind(args.listen).await?;
+        let mtls = bind(args.mtls_listen).await?;
+        let coordinator = Coordinator::new(store, &args.tenant, &args.name, Arc::new(policy), clock)
+            .map_err(AgentError::Coordinator)?;
+        coordinator.tick().map_err(AgentError::Coordinator)?;
+        eprintln!(
+            "tlscope coordinator: tenant {} serial {}; clients on {}, edges (mTLS) on {}",
+            args.tenant,
+            coordinator.serial(),
+            client.local_addr().map_err(AgentError::Serve)?,
+            mtls.local_addr().map_err(AgentError::Serve)?
+        );
+        let mut records = coordinator.records();
+        let mut events = coordinator.rotation_events();
+        tokio::spawn(Arc::clone(&coordinator).serve(client, mtls));
+        tokio::spawn(Arc::clone(&coordinator).schedule(Duration::from_secs(args.rotate_every.max(1))));
+        loop {
+            tokio::select! {
+                Ok(r) = records.recv() => println!("{}", serde_json::to_string(&r).unwrap_or_default()),
+                Ok(e) = events.recv() => println!("{}", serde_json::to_string(&e).unwrap_or_default()),
+                _ = tokio::signal::ctrl_c() => break,
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Runs an edge until Ctrl+C; prints one JSON event per line.
+pub fn edge(args: EdgeArgs, store_args: &StoreArgs, policy: Policy) -> Result<ExitCode, AgentError> {
+    let store = Arc::new(store_args.open()?);
+    let clock = store_args.clock()?;
+    let edge = Edge::new(
+        store,
+        &args.tenant,
+        &args.name,
+        args.coordinator,
+        &args.coordinator_name,
+        Arc::new(policy),
+        clock,
+    )
+    .map_err(AgentError::Edge)?;
+    let runtime = tokio::runtime::Runtime::new().map_err(AgentError::Serve)?;
+    runtime.block_on(async move {
+        let run = Arc::new(edge).run(Duration::from_secs(args.heartbeat.max(1)), |event| {
+            println!("{}", serde_json::to_string(&event).unwrap_or_default());
+        });
+        tokio::select! {
+            () = run => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
