@@ -8,8 +8,15 @@ use anyhow::{Context, Result, bail};
 
 const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_VERSION: &str = "132";
-/// Debian packages: the browser the tests drive, and the openssl CLI the fingerprint tests compare with.
-const DEBIAN_PACKAGES: &[&str] = &["chromium", "chromium-driver", "openssl", "ca-certificates"];
+/// Debian packages: the browser the tests drive, the openssl CLI the fingerprint and interop tests
+/// compare with, and curl for the mTLS interop test.
+const DEBIAN_PACKAGES: &[&str] = &[
+    "chromium",
+    "chromium-driver",
+    "openssl",
+    "ca-certificates",
+    "curl",
+];
 
 /// Where tools that are not cargo binaries live (outside the work tree, so clones share them).
 pub fn tools_dir() -> PathBuf {

@@ -283,6 +283,33 @@ pub fn material(store: &Store, tenant: &str, name: &str) -> Result<NodeMaterial,
         .current(name)
         .ok_or_else(|| unknown_node(&index, name))?
         .clone();
+    material_of(store, &index, &record)
+}
+
+/// The material of one certificate by serial, whatever its state (tests present old
+/// certificates with it; forensics reads them).
+pub fn material_of_serial(
+    store: &Store,
+    tenant: &str,
+    serial: &str,
+) -> Result<NodeMaterial, CaError> {
+    let index = store.read_index(tenant)?;
+    let record = index
+        .certs
+        .iter()
+        .find(|c| c.serial == serial)
+        .ok_or_else(|| unknown_node(&index, serial))?
+        .clone();
+    material_of(store, &index, &record)
+}
+
+fn material_of(
+    store: &Store,
+    index: &TenantIndex,
+    record: &CertRecord,
+) -> Result<NodeMaterial, CaError> {
+    let tenant = index.tenant.as_str();
+    let name = record.name.as_str();
     let ca = index
         .cas
         .iter()
@@ -315,7 +342,7 @@ pub fn material(store: &Store, tenant: &str, name: &str) -> Result<NodeMaterial,
     }
     Ok(NodeMaterial {
         identity: Identity::node(tenant, record.role, name),
-        serial: record.serial,
+        serial: record.serial.clone(),
         chain: vec![leaf, issuer],
         key,
         trusted,
