@@ -285,6 +285,16 @@ impl Coordinator {
             .and_then(|c| c.first())
             .map(|c| serial_of(c))
             .unwrap_or_default();
+        // A resumed TLS 1.3 session carries the certificate of the session it resumes: refuse it
+        // when that certificate has since been revoked.
+        if segment == Segment::Mtls && self.revoked.read().is_ok_and(|r| r.contains(&peer_serial)) {
+            let reason = format!("certificate revoked (serial {peer_serial}, resumed session)");
+            self.publish(HandshakeRecord {
+                outcome: Outcome::Refused { reason },
+                ..record
+            });
+            return;
+        }
         let identity = record.peer_identity.clone();
         self.publish(record);
         let _ = peer;

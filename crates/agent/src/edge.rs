@@ -93,14 +93,32 @@ pub struct Edge {
     provider: Arc<CryptoProvider>,
     credentials: Arc<Credentials>,
     verifier: Arc<CoordinatorVerifier>,
-    connector: Arc<rustls::ClientConfig>,
+    /// Rebuilt when the credentials change: TLS 1.3 resumption would otherwise carry the old
+    /// certificate's identity into new connections.
+    connector: std::sync::RwLock<Arc<rustls::ClientConfig>>,
     server_name: ServerName<'static>,
     coordinator: SocketAddr,
     clock: Arc<dyn Clock>,
     generation: AtomicU64,
 }
 
-type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+/// An open mTLS connection to the coordinator: the HTTP sender, and why the connection ended
+/// once it has (hyper drives the connection on its own task).
+#[derive(Debug)]
+pub struct Link {
+    sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
+    ended: tokio::sync::oneshot::Receiver<String>,
+}
+
+impl Link {
+    /// Why the connection ended: the TLS alert or I/O error, in words.
+    async fn why_ended(&mut self, fallback: String) -> String {
+        match tokio::time::timeout(Duration::from_millis(500), &mut self.ended).await {
+            Ok(Ok(reason)) => reason,
+            _ => fallback,
+        }
+    }
+}
 
 impl Edge {
     /// Loads the edge's certificate from the store; `coordinator_name` is the coordinator's node
@@ -151,12 +169,19 @@ impl Edge {
             provider,
             credentials,
             verifier,
-            connector: Arc::new(config),
+            connector: std::sync::RwLock::new(Arc::new(config)),
             server_name,
             coordinator,
             clock,
             generation: AtomicU64::new(material.generation),
         })
+    }
+
+    fn config(&self) -> Arc<rustls::ClientConfig> {
+        self.connector
+            .read()
+            .map(|c| Arc::clone(&c))
+            .unwrap_or_else(|p| Arc::clone(&p.into_inner()))
     }
 
     /// The serial this edge presents.
@@ -173,13 +198,23 @@ impl Edge {
         let material = ca::material(&self.store, &self.tenant, &self.name)?;
         self.credentials.replace(&self.provider, &material)?;
         self.verifier.replace(&material)?;
+        let config = mtls::client_config(
+            Arc::clone(&self.provider),
+            Arc::clone(&self.clock),
+            Arc::clone(&self.credentials),
+            Arc::clone(&self.verifier),
+            &[ALPN],
+        )?;
+        if let Ok(mut slot) = self.connector.write() {
+            *slot = Arc::new(config);
+        }
         self.generation.store(material.generation, Ordering::SeqCst);
         let _ = &self.policy;
         Ok(Some(material.serial))
     }
 
     /// Opens an mTLS connection and returns the handshake record and an HTTP sender on it.
-    pub async fn connect(&self) -> Result<(HandshakeRecord, Sender), EdgeError> {
+    pub async fn connect(&self) -> Result<(HandshakeRecord, Link), EdgeError> {
         let fail = |reason: String| EdgeError::Connect {
             addr: self.coordinator,
             reason,
@@ -193,7 +228,7 @@ impl Edge {
         let _ = tcp.set_nodelay(true);
         let tls = tokio::time::timeout(
             HANDSHAKE_TIMEOUT,
-            TlsConnector::from(Arc::clone(&self.connector)).connect(self.server_name.clone(), tcp),
+            TlsConnector::from(self.config()).connect(self.server_name.clone(), tcp),
         )
         .await
         .map_err(|_| fail("handshake timed out".into()))?
@@ -211,25 +246,34 @@ impl Edge {
             hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls))
                 .await
                 .map_err(|e| fail(e.to_string()))?;
-        tokio::spawn(connection);
-        Ok((record, sender))
+        let (tell, ended) = tokio::sync::oneshot::channel();
+        tokio::spawn(async move {
+            let reason = match connection.await {
+                Ok(()) => "the coordinator closed the connection".to_owned(),
+                Err(e) => mtls::describe_chain(&e),
+            };
+            let _ = tell.send(reason);
+        });
+        Ok((record, Link { sender, ended }))
     }
 
     /// Sends one heartbeat on `sender`; the coordinator's serial on success.
-    pub async fn heartbeat(&self, sender: &mut Sender) -> Result<String, EdgeError> {
+    pub async fn heartbeat(&self, link: &mut Link) -> Result<String, EdgeError> {
         let fail = |reason: String| EdgeError::Connect {
             addr: self.coordinator,
             reason,
         };
-        sender.ready().await.map_err(|e| fail(e.to_string()))?;
+        if let Err(e) = link.sender.ready().await {
+            return Err(fail(link.why_ended(mtls::describe_chain(&e)).await));
+        }
         let request = Request::post("/v1/heartbeat")
             .header(hyper::header::HOST, self.server_name.to_str().as_ref())
             .body(Full::new(Bytes::from_static(b"{}")))
             .map_err(|e| fail(e.to_string()))?;
-        let response = sender
-            .send_request(request)
-            .await
-            .map_err(|e| fail(e.to_string()))?;
+        let response = match link.sender.send_request(request).await {
+            Ok(r) => r,
+            Err(e) => return Err(fail(link.why_ended(mtls::describe_chain(&e)).await)),
+        };
         let status = response.status().as_u16();
         let body = response
             .into_body()

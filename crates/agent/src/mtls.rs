@@ -381,6 +381,24 @@ pub fn refusal_reason(error: &std::io::Error) -> String {
     describe(tls)
 }
 
+/// The words for any error whose source chain holds a rustls error (hyper wraps the TLS
+/// stream's I/O errors), else its own message.
+pub fn describe_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = cause {
+        if let Some(tls) = e.downcast_ref::<Error>() {
+            return describe(tls);
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<Error>()) {
+                return describe(tls);
+            }
+        }
+        cause = e.source();
+    }
+    error.to_string()
+}
+
 /// The words for a rustls error.
 pub fn describe(tls: &Error) -> String {
     use rustls::PeerIncompatible as P;
@@ -417,7 +435,20 @@ pub fn describe(tls: &Error) -> String {
             "no cipher suite in common (peer offered none of the policy's TLS 1.3 suites)".into()
         }
         Error::PeerIncompatible(P::NoKxGroupsInCommon) => "no key-exchange group in common".into(),
-        Error::AlertReceived(alert) => format!("peer sent alert {alert:?}"),
+        Error::AlertReceived(alert) => {
+            use rustls::AlertDescription as A;
+            let what = match alert {
+                A::CertificateRevoked => "certificate revoked",
+                A::CertificateExpired => "certificate expired",
+                A::UnknownCA => "unknown issuer",
+                A::BadCertificate => "bad certificate",
+                A::CertificateRequired => "no client certificate",
+                A::ProtocolVersion => "protocol version",
+                A::HandshakeFailure => "handshake failure",
+                _ => "",
+            };
+            format!("the peer refused the handshake: {what} (alert {alert:?})")
+        }
         other => other.to_string(),
     }
 }

@@ -244,7 +244,7 @@ pub fn refresh_crls(store: &Store, index: &mut TenantIndex, now: Timestamp) -> R
         let crl = params.signed_by(&issuer)?;
         ca.crl = Some(store.write_file(
             &tenant,
-            &format!("crl/{}.pem", ca.serial),
+            &format!("crl/{}-{number}.pem", ca.serial),
             crl.pem()?.as_bytes(),
             false,
         )?);

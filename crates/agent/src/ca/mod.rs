@@ -180,6 +180,7 @@ pub fn issue(
     check_name("node name", name).map_err(StoreError::Name)?;
     let lock = store.lock()?;
     let mut index = store.read_index(tenant)?;
+    store.verify(&index)?;
     if let Some(existing) = index.current(name) {
         return Err(CaError::NodeExists {
             tenant: tenant.to_owned(),
@@ -201,6 +202,7 @@ pub fn revoke(
 ) -> Result<Vec<RotationEvent>, CaError> {
     let lock = store.lock()?;
     let mut index = store.read_index(tenant)?;
+    store.verify(&index)?;
     let mut events = Vec::new();
     for cert in index.certs.iter_mut().filter(|c| c.name == name) {
         if !matches!(cert.state, CertState::Revoked { .. }) {
@@ -236,6 +238,7 @@ pub fn rotate(
 ) -> Result<Vec<RotationEvent>, CaError> {
     let lock = store.lock()?;
     let mut index = store.read_index(tenant)?;
+    store.verify(&index)?;
     let events = issuing::rotate(store, &mut index, policy, now, force)?;
     if !events.is_empty() {
         store.commit(&mut index, &lock)?;
@@ -251,6 +254,7 @@ pub fn list(
     now: Timestamp,
 ) -> Result<Vec<Listing>, CaError> {
     let index = store.read_index(tenant)?;
+    store.verify(&index)?;
     let mut rows: Vec<Listing> = index
         .cas
         .iter()
@@ -278,12 +282,12 @@ pub fn list(
 
 /// Reads what a node needs to run TLS.
 pub fn material(store: &Store, tenant: &str, name: &str) -> Result<NodeMaterial, CaError> {
-    let index = store.read_index(tenant)?;
-    let record = index
-        .current(name)
-        .ok_or_else(|| unknown_node(&index, name))?
-        .clone();
-    material_of(store, &index, &record)
+    store.read_consistent(tenant, |index| {
+        let record = index
+            .current(name)
+            .ok_or_else(|| unknown_node(index, name))?;
+        material_of(store, index, record)
+    })
 }
 
 /// The material of one certificate by serial, whatever its state (tests present old
@@ -293,14 +297,14 @@ pub fn material_of_serial(
     tenant: &str,
     serial: &str,
 ) -> Result<NodeMaterial, CaError> {
-    let index = store.read_index(tenant)?;
-    let record = index
-        .certs
-        .iter()
-        .find(|c| c.serial == serial)
-        .ok_or_else(|| unknown_node(&index, serial))?
-        .clone();
-    material_of(store, &index, &record)
+    store.read_consistent(tenant, |index| {
+        let record = index
+            .certs
+            .iter()
+            .find(|c| c.serial == serial)
+            .ok_or_else(|| unknown_node(index, serial))?;
+        material_of(store, index, record)
+    })
 }
 
 fn material_of(
@@ -360,10 +364,6 @@ pub fn generation(store: &Store, tenant: &str) -> Result<u64, CaError> {
 /// and `crl.pem` for other software (nginx, curl, openssl). Each file is written atomically.
 pub fn export(store: &Store, tenant: &str, name: &str, out: &Path) -> Result<Vec<String>, CaError> {
     let material = material(store, tenant, name)?;
-    let index = store.read_index(tenant)?;
-    let record = index
-        .current(name)
-        .ok_or_else(|| unknown_node(&index, name))?;
     let pem = |label: &str, ders: &mut dyn Iterator<Item = &[u8]>| -> String {
         ders.map(|d| issuing::pem(label, d)).collect()
     };
@@ -373,7 +373,11 @@ pub fn export(store: &Store, tenant: &str, name: &str, out: &Path) -> Result<Vec
             pem("CERTIFICATE", &mut material.chain.iter().map(|c| c.as_ref())),
             0o644,
         ),
-        ("key.pem", store.read_key(tenant, &record.key)?, 0o600),
+        (
+            "key.pem",
+            issuing::pem("PRIVATE KEY", material.key.secret_der()),
+            0o600,
+        ),
         (
             "ca.pem",
             pem("CERTIFICATE", &mut material.trusted.iter().map(|c| c.as_ref())),

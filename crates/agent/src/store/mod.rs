@@ -184,8 +184,9 @@ impl Store {
         })
     }
 
-    /// Reads and checks the tenant's index: format, tenant name, store key, and every file it
-    /// names against its digest.
+    /// Reads and checks the tenant's index: format, tenant name and store key. Files it names are
+    /// checked against their digests when read ([`read_file`](Self::read_file)) or all at once by
+    /// [`verify`](Self::verify).
     pub fn read_index(&self, tenant: &str) -> Result<TenantIndex, StoreError> {
         crate::ca::identity::check_name("tenant", tenant).map_err(StoreError::Name)?;
         let path = self.tenant_dir(tenant).join(INDEX);
@@ -227,10 +228,40 @@ impl Store {
                 }
             }
         }
-        for file in index.files() {
-            self.read_file(tenant, file)?;
-        }
         Ok(index)
+    }
+
+    /// Checks every file the index names against its digest.
+    pub fn verify(&self, index: &TenantIndex) -> Result<(), StoreError> {
+        for file in index.files() {
+            self.read_file(&index.tenant, file)?;
+        }
+        Ok(())
+    }
+
+    /// Runs `read` on the current index; if it fails because a change was committed meanwhile
+    /// (a file it named was replaced and swept), reads again from the new index.
+    pub fn read_consistent<T, E: From<StoreError>>(
+        &self,
+        tenant: &str,
+        read: impl Fn(&TenantIndex) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut attempts = 0;
+        loop {
+            let index = self.read_index(tenant)?;
+            match read(&index) {
+                Ok(value) => return Ok(value),
+                Err(e) => {
+                    attempts += 1;
+                    let moved = self
+                        .read_index(tenant)
+                        .is_ok_and(|now| now.generation != index.generation);
+                    if !moved || attempts >= 5 {
+                        return Err(e);
+                    }
+                }
+            }
+        }
     }
 
     /// Writes a file of the tenant atomically and returns its reference.
