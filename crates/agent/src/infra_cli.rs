@@ -122,6 +122,9 @@ pub struct CoordinatorArgs {
     /// How often to run the rotation schedule, in seconds.
     #[arg(long, default_value_t = 60)]
     rotate_every: u64,
+    /// Do not print handshake records (for load tests).
+    #[arg(long)]
+    quiet: bool,
 }
 
 /// `tlscope edge` arguments.
@@ -293,7 +296,9 @@ pub fn coordinator(args: CoordinatorArgs, store_args: &StoreArgs, policy: Policy
         tokio::spawn(Arc::clone(&coordinator).schedule(Duration::from_secs(args.rotate_every.max(1))));
         loop {
             tokio::select! {
-                Ok(r) = records.recv() => println!("{}", serde_json::to_string(&r).unwrap_or_default()),
+                Ok(r) = records.recv() => if !args.quiet {
+                    println!("{}", serde_json::to_string(&r).unwrap_or_default());
+                },
                 Ok(e) = events.recv() => println!("{}", serde_json::to_string(&e).unwrap_or_default()),
                 _ = tokio::signal::ctrl_c() => break,
             }

@@ -15,6 +15,7 @@
 //! | [`mtls`] | rustls configuration: TLS 1.3 suites, reloadable credentials and trust, identity checks, refusal reasons |
 //! | [`coordinator`] | TLS 1.3 client listener and mTLS edge listener, handshake records, rotation schedule, reload |
 //! | [`edge`] | the edge: mTLS to the coordinator, heartbeats, reload from the store, reconnect with backoff |
+//! | [`loadgen`] | handshake load in four modes, latency percentiles, memory per idle connection (`tlscope bench`) |
 
 #![forbid(unsafe_code)]
 
@@ -24,6 +25,7 @@ pub mod coordinator;
 pub mod edge;
 pub mod inspect;
 pub mod lint;
+pub mod loadgen;
 pub mod mtls;
 pub mod server;
 pub mod store;
@@ -93,6 +95,9 @@ pub enum AgentError {
     /// The edge failed.
     #[error(transparent)]
     Edge(edge::EdgeError),
+    /// `tlscope bench` could not run.
+    #[error("bench: {0}")]
+    Bench(String),
     /// The server failed while running.
     #[error("server error: {0}")]
     Serve(std::io::Error),

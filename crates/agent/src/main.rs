@@ -1,5 +1,6 @@
 //! The `tlscope` command line.
 
+mod bench_cli;
 mod infra_cli;
 
 use std::net::SocketAddr;
@@ -117,6 +118,9 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         policy: Option<PathBuf>,
     },
+    /// Measure handshakes per second and latency (TLS 1.2, TLS 1.3, resumed, mTLS) against
+    /// TARGET, or against a coordinator it starts, with server CPU and memory per idle connection.
+    Bench(bench_cli::BenchArgs),
     /// Serve the dashboard and the API on loopback, with the embedded demo.
     Demo {
         /// Address to listen on (port 0 picks a free one).
@@ -219,6 +223,7 @@ fn main() -> ExitCode {
             policy,
         } => load_policy(policy.as_deref(), None)
             .and_then(|policy| infra_cli::edge(args, &store, policy)),
+        Command::Bench(args) => bench_cli::bench(args),
         Command::Demo {
             listen,
             dist,
