@@ -115,7 +115,14 @@ fn start_own() -> Result<(Own, Target, SocketAddr), AgentError> {
     let policy = Policy::default();
     let now = SystemClock.now();
     ca::init(&store, "bench", &policy, now)?;
-    ca::issue(&store, "bench", NodeRole::Coordinator, "coordinator", &policy, now)?;
+    ca::issue(
+        &store,
+        "bench",
+        NodeRole::Coordinator,
+        "coordinator",
+        &policy,
+        now,
+    )?;
     ca::issue(&store, "bench", NodeRole::Edge, "load", &policy, now)?;
     let edge = ca::material(&store, "bench", "load")?;
     let (client, mtls) = (free_port()?, free_port()?);
@@ -134,7 +141,9 @@ fn start_own() -> Result<(Own, Target, SocketAddr), AgentError> {
         .map_err(|e| bad("starting the coordinator", e))?;
     let own = Own { child, dir };
     for _ in 0..100 {
-        if std::net::TcpStream::connect(mtls).is_ok() && std::net::TcpStream::connect(client).is_ok() {
+        if std::net::TcpStream::connect(mtls).is_ok()
+            && std::net::TcpStream::connect(client).is_ok()
+        {
             let mut roots = RootCertStore::empty();
             for ca in &edge.trusted {
                 roots.add(ca.clone()).map_err(|e| bad("tenant CA", e))?;
@@ -157,20 +166,30 @@ fn external(args: &BenchArgs, target: &str) -> Result<Target, AgentError> {
         .trim_start_matches("https://")
         .trim_end_matches('/')
         .to_owned();
-    let hostport = if hostport.contains(':') { hostport } else { format!("{hostport}:443") };
+    let hostport = if hostport.contains(':') {
+        hostport
+    } else {
+        format!("{hostport}:443")
+    };
     let addr = hostport
         .to_socket_addrs()
         .map_err(|e| bad(target, e))?
         .next()
         .ok_or_else(|| bad(target, "no address"))?;
     let host = args.host.clone().unwrap_or_else(|| {
-        hostport.rsplit_once(':').map_or(hostport.clone(), |(h, _)| h.trim_matches(['[', ']']).to_owned())
+        hostport
+            .rsplit_once(':')
+            .map_or(hostport.clone(), |(h, _)| {
+                h.trim_matches(['[', ']']).to_owned()
+            })
     });
     let mut roots = RootCertStore::empty();
     match &args.roots {
         Some(path) => {
             for cert in CertificateDer::pem_slice_iter(&read(path)?) {
-                roots.add(cert.map_err(|e| bad("--roots", e))?).map_err(|e| bad("--roots", e))?;
+                roots
+                    .add(cert.map_err(|e| bad("--roots", e))?)
+                    .map_err(|e| bad("--roots", e))?;
             }
         }
         None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
@@ -208,7 +227,12 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode, AgentError> {
                 client: None,
                 ..target.clone()
             };
-            (Some(own), target, client_target, "tlscope coordinator (own, loopback)".to_owned())
+            (
+                Some(own),
+                target,
+                client_target,
+                "tlscope coordinator (own, loopback)".to_owned(),
+            )
         }
     };
     let pid = own.as_ref().map(|o| o.child.id());
@@ -226,7 +250,11 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode, AgentError> {
     let report = runtime.block_on(async {
         let mut rows = Vec::new();
         for mode in modes {
-            let target = if mode == Mode::Mtls { &mtls_target } else { &client_target };
+            let target = if mode == Mode::Mtls {
+                &mtls_target
+            } else {
+                &client_target
+            };
             let before = pid.and_then(loadgen::process_usage);
             let started = std::time::Instant::now();
             let progress = |_: u64| {
@@ -277,7 +305,10 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode, AgentError> {
     })?;
     drop(own);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
     } else {
         print!("{}", table(&report));
     }
@@ -287,7 +318,16 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode, AgentError> {
 fn table(r: &Report) -> String {
     let mut out = format!(
         "target: {}  ({} s per mode, {} clients)\n{:<22} {:>10} {:>10} {:>8} {:>8} {:>9} {:>10}\n",
-        r.target, r.duration_seconds, r.concurrency, "mode", "handshakes", "per second", "p50 ms", "p99 ms", "srv CPU", "srv RSS"
+        r.target,
+        r.duration_seconds,
+        r.concurrency,
+        "mode",
+        "handshakes",
+        "per second",
+        "p50 ms",
+        "p99 ms",
+        "srv CPU",
+        "srv RSS"
     );
     for row in &r.rows {
         let m = &row.result;
@@ -295,7 +335,9 @@ fn table(r: &Report) -> String {
             out.push_str(&format!(
                 "{:<22} refused: {}\n",
                 m.mode.label(),
-                m.first_failure.as_deref().unwrap_or("no handshake completed")
+                m.first_failure
+                    .as_deref()
+                    .unwrap_or("no handshake completed")
             ));
             continue;
         }
@@ -306,15 +348,25 @@ fn table(r: &Report) -> String {
             m.per_second,
             m.p50_ms,
             m.p99_ms,
-            row.server_cpu_cores.map_or("-".into(), |c| format!("{c:.2} cores")),
-            row.server_rss_bytes.map_or("-".into(), |b| format!("{:.1} MB", b as f64 / 1e6)),
+            row.server_cpu_cores
+                .map_or("-".into(), |c| format!("{c:.2} cores")),
+            row.server_rss_bytes
+                .map_or("-".into(), |b| format!("{:.1} MB", b as f64 / 1e6)),
         ));
         if m.failures > 0 {
-            out.push_str(&format!("{:<22} {} failed: {}\n", "", m.failures, m.first_failure.as_deref().unwrap_or("")));
+            out.push_str(&format!(
+                "{:<22} {} failed: {}\n",
+                "",
+                m.failures,
+                m.first_failure.as_deref().unwrap_or("")
+            ));
         }
     }
     if let (Some(n), Some(b)) = (r.idle_connections, r.bytes_per_idle_connection) {
-        out.push_str(&format!("memory per idle mTLS connection: {:.1} KB ({n} connections)\n", b / 1024.0));
+        out.push_str(&format!(
+            "memory per idle mTLS connection: {:.1} KB ({n} connections)\n",
+            b / 1024.0
+        ));
     }
     out
 }

@@ -105,7 +105,14 @@ impl Coordinator {
         let material = match ca::material(&store, tenant, name) {
             Ok(m) => m,
             Err(CaError::UnknownNode { .. }) => {
-                ca::issue(&store, tenant, NodeRole::Coordinator, name, &policy, clock.now())?;
+                ca::issue(
+                    &store,
+                    tenant,
+                    NodeRole::Coordinator,
+                    name,
+                    &policy,
+                    clock.now(),
+                )?;
                 ca::material(&store, tenant, name)?
             }
             Err(e) => return Err(e.into()),
@@ -253,7 +260,12 @@ impl Coordinator {
         }
     }
 
-    async fn connection(self: Arc<Self>, tcp: tokio::net::TcpStream, peer: SocketAddr, segment: Segment) {
+    async fn connection(
+        self: Arc<Self>,
+        tcp: tokio::net::TcpStream,
+        peer: SocketAddr,
+        segment: Segment,
+    ) {
         let config = match segment {
             Segment::Mtls => Arc::clone(&self.mtls_tls),
             _ => Arc::clone(&self.client_tls),
@@ -263,16 +275,29 @@ impl Coordinator {
         let endpoint = tcp
             .local_addr()
             .map_or_else(|_| String::new(), |a| a.to_string());
-        let accepted = tokio::time::timeout(HANDSHAKE_TIMEOUT, TlsAcceptor::from(config).accept(tcp)).await;
+        let accepted =
+            tokio::time::timeout(HANDSHAKE_TIMEOUT, TlsAcceptor::from(config).accept(tcp)).await;
         let latency_micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         let tls = match accepted {
             Ok(Ok(tls)) => tls,
             Ok(Err(e)) => {
-                self.publish(refused(endpoint, segment, at, latency_micros, mtls::refusal_reason(&e)));
+                self.publish(refused(
+                    endpoint,
+                    segment,
+                    at,
+                    latency_micros,
+                    mtls::refusal_reason(&e),
+                ));
                 return;
             }
             Err(_) => {
-                self.publish(refused(endpoint, segment, at, latency_micros, "handshake timed out".into()));
+                self.publish(refused(
+                    endpoint,
+                    segment,
+                    at,
+                    latency_micros,
+                    "handshake timed out".into(),
+                ));
                 return;
             }
         };
@@ -303,7 +328,11 @@ impl Coordinator {
             let this = Arc::clone(&this);
             let identity = identity.clone();
             let peer_serial = peer_serial.clone();
-            async move { Ok::<_, std::convert::Infallible>(this.respond(req, segment, identity, &peer_serial).await) }
+            async move {
+                Ok::<_, std::convert::Infallible>(
+                    this.respond(req, segment, identity, &peer_serial).await,
+                )
+            }
         });
         let _ = hyper::server::conn::http1::Builder::new()
             .keep_alive(true)
@@ -350,7 +379,11 @@ impl Coordinator {
             ),
             (Segment::Mtls, "POST", "/v1/heartbeat") => {
                 let Some(id) = identity else {
-                    return json(StatusCode::FORBIDDEN, &serde_json::json!({"error": "no identity"}), true);
+                    return json(
+                        StatusCode::FORBIDDEN,
+                        &serde_json::json!({"error": "no identity"}),
+                        true,
+                    );
                 };
                 let now = self.clock.now();
                 if let Ok(mut edges) = self.edges.lock() {
@@ -375,7 +408,11 @@ impl Coordinator {
                 &serde_json::json!({"service": "tlscope coordinator", "tenant": self.tenant}),
                 false,
             ),
-            _ => json(StatusCode::NOT_FOUND, &serde_json::json!({"error": format!("no route {method} {path}")}), false),
+            _ => json(
+                StatusCode::NOT_FOUND,
+                &serde_json::json!({"error": format!("no route {method} {path}")}),
+                false,
+            ),
         }
     }
 }
@@ -384,9 +421,15 @@ fn json(status: StatusCode, body: &serde_json::Value, close: bool) -> Response<F
     let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/json"));
+    headers.insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
     if close {
-        headers.insert(hyper::header::CONNECTION, hyper::header::HeaderValue::from_static("close"));
+        headers.insert(
+            hyper::header::CONNECTION,
+            hyper::header::HeaderValue::from_static("close"),
+        );
     }
     response
 }
@@ -404,7 +447,13 @@ pub fn serial_of(der: &[u8]) -> String {
         .unwrap_or_default()
 }
 
-fn refused(endpoint: String, segment: Segment, at: Timestamp, latency_micros: u64, reason: String) -> HandshakeRecord {
+fn refused(
+    endpoint: String,
+    segment: Segment,
+    at: Timestamp,
+    latency_micros: u64,
+    reason: String,
+) -> HandshakeRecord {
     HandshakeRecord {
         endpoint,
         server_name: None,

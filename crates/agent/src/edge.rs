@@ -133,7 +133,14 @@ impl Edge {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, EdgeError> {
         let material = ca::material(&store, tenant, name)?;
-        Self::with_material(store, &material, coordinator, coordinator_name, policy, clock)
+        Self::with_material(
+            store,
+            &material,
+            coordinator,
+            coordinator_name,
+            policy,
+            clock,
+        )
     }
 
     /// An edge presenting the given material (tests use this to present old certificates).
@@ -290,7 +297,10 @@ impl Edge {
             });
         }
         let value: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-        Ok(value["coordinator_serial"].as_str().unwrap_or_default().to_owned())
+        Ok(value["coordinator_serial"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned())
     }
 
     /// One full exchange on a fresh connection: handshake, one heartbeat, close.

@@ -213,7 +213,11 @@ pub fn ca_command(
                 row.serial,
                 row.not_after,
                 store.root().display(),
-                if store.seals() { "; keys sealed with the store key" } else { "" }
+                if store.seals() {
+                    "; keys sealed with the store key"
+                } else {
+                    ""
+                }
             );
         }
         CaCommand::Issue { tenant, role, name } => {
@@ -237,7 +241,10 @@ pub fn ca_command(
                 rows.extend(ca::list(&store, &t, policy, now)?);
             }
             if json {
-                println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default());
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&rows).unwrap_or_default()
+                );
             } else {
                 print!("{}", table(&rows));
             }
@@ -273,7 +280,11 @@ async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, AgentError> {
 }
 
 /// Runs the coordinator until Ctrl+C; prints one JSON handshake record per line.
-pub fn coordinator(args: CoordinatorArgs, store_args: &StoreArgs, policy: Policy) -> Result<ExitCode, AgentError> {
+pub fn coordinator(
+    args: CoordinatorArgs,
+    store_args: &StoreArgs,
+    policy: Policy,
+) -> Result<ExitCode, AgentError> {
     let store = Arc::new(store_args.open()?);
     let clock = store_args.clock()?;
     let runtime = tokio::runtime::Runtime::new().map_err(AgentError::Serve)?;
@@ -308,7 +319,11 @@ pub fn coordinator(args: CoordinatorArgs, store_args: &StoreArgs, policy: Policy
 }
 
 /// Runs an edge until Ctrl+C; prints one JSON event per line.
-pub fn edge(args: EdgeArgs, store_args: &StoreArgs, policy: Policy) -> Result<ExitCode, AgentError> {
+pub fn edge(
+    args: EdgeArgs,
+    store_args: &StoreArgs,
+    policy: Policy,
+) -> Result<ExitCode, AgentError> {
     let store = Arc::new(store_args.open()?);
     let clock = store_args.clock()?;
     let edge = Edge::new(

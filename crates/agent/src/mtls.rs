@@ -7,15 +7,15 @@
 use std::sync::{Arc, RwLock};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
 use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::server::{ClientHello, ResolvesServerCert, WebPkiClientVerifier};
-use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::sign::CertifiedKey;
 use rustls::{
-    CertificateError, ClientConfig, DigitallySignedStruct, DistinguishedName, Error,
-    OtherError, RootCertStore, ServerConfig, SignatureScheme,
+    CertificateError, ClientConfig, DigitallySignedStruct, DistinguishedName, Error, OtherError,
+    RootCertStore, ServerConfig, SignatureScheme,
 };
 use tlscope_core::Policy;
 
@@ -93,7 +93,11 @@ impl Credentials {
     }
 
     /// Replaces chain and key for the next handshakes.
-    pub fn replace(&self, provider: &CryptoProvider, material: &NodeMaterial) -> Result<(), MtlsError> {
+    pub fn replace(
+        &self,
+        provider: &CryptoProvider,
+        material: &NodeMaterial,
+    ) -> Result<(), MtlsError> {
         let key = Arc::new(certified_key(provider, material)?);
         if let Ok(mut slot) = self.key.write() {
             *slot = key;
@@ -115,7 +119,11 @@ impl Credentials {
 }
 
 fn certified_key(provider: &CryptoProvider, m: &NodeMaterial) -> Result<CertifiedKey, MtlsError> {
-    Ok(CertifiedKey::from_der(m.chain.clone(), m.key.clone_key(), provider)?)
+    Ok(CertifiedKey::from_der(
+        m.chain.clone(),
+        m.key.clone_key(),
+        provider,
+    )?)
 }
 
 impl ResolvesServerCert for Credentials {
@@ -159,7 +167,11 @@ fn trust(material: &NodeMaterial) -> Result<Trust, MtlsError> {
 #[error("wrong identity: {0}")]
 pub struct IdentityRefused(pub String);
 
-fn check_identity(end_entity: &CertificateDer<'_>, tenant: &str, role: NodeRole) -> Result<Identity, Error> {
+fn check_identity(
+    end_entity: &CertificateDer<'_>,
+    tenant: &str,
+    role: NodeRole,
+) -> Result<Identity, Error> {
     let ids = Identity::of_certificate(end_entity);
     let refuse = |why: String| {
         Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(
@@ -167,13 +179,21 @@ fn check_identity(end_entity: &CertificateDer<'_>, tenant: &str, role: NodeRole)
         ))))
     };
     let Some(id) = ids.first() else {
-        return Err(refuse("no spiffe://tlscope identity in the certificate".into()));
+        return Err(refuse(
+            "no spiffe://tlscope identity in the certificate".into(),
+        ));
     };
     if id.tenant != tenant {
-        return Err(refuse(format!("{id} belongs to tenant {:?}, expected {tenant:?}", id.tenant)));
+        return Err(refuse(format!(
+            "{id} belongs to tenant {:?}, expected {tenant:?}",
+            id.tenant
+        )));
     }
     if id.role != role.as_str() {
-        return Err(refuse(format!("{id} is a {} certificate, expected {role}", id.role)));
+        return Err(refuse(format!(
+            "{id} is a {} certificate, expected {role}",
+            id.role
+        )));
     }
     Ok(id.clone())
 }
@@ -198,7 +218,10 @@ impl EdgeVerifier {
         })
     }
 
-    fn build(provider: &Arc<CryptoProvider>, material: &NodeMaterial) -> Result<Arc<dyn ClientCertVerifier>, MtlsError> {
+    fn build(
+        provider: &Arc<CryptoProvider>,
+        material: &NodeMaterial,
+    ) -> Result<Arc<dyn ClientCertVerifier>, MtlsError> {
         let t = trust(material)?;
         WebPkiClientVerifier::builder_with_provider(t.roots, Arc::clone(provider))
             .with_crls(t.crls)
@@ -236,16 +259,27 @@ impl ClientCertVerifier for EdgeVerifier {
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> Result<ClientCertVerified, Error> {
-        self.inner()?.verify_client_cert(end_entity, intermediates, now)?;
+        self.inner()?
+            .verify_client_cert(end_entity, intermediates, now)?;
         check_identity(end_entity, &self.tenant, NodeRole::Edge)?;
         Ok(ClientCertVerified::assertion())
     }
 
-    fn verify_tls12_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, Error> {
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
         self.inner()?.verify_tls12_signature(message, cert, dss)
     }
 
-    fn verify_tls13_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, Error> {
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
         self.inner()?.verify_tls13_signature(message, cert, dss)
     }
 
@@ -276,7 +310,10 @@ impl CoordinatorVerifier {
         })
     }
 
-    fn build(provider: &Arc<CryptoProvider>, material: &NodeMaterial) -> Result<Arc<WebPkiServerVerifier>, MtlsError> {
+    fn build(
+        provider: &Arc<CryptoProvider>,
+        material: &NodeMaterial,
+    ) -> Result<Arc<WebPkiServerVerifier>, MtlsError> {
         let t = trust(material)?;
         WebPkiServerVerifier::builder_with_provider(t.roots, Arc::clone(provider))
             .with_crls(t.crls)
@@ -318,11 +355,21 @@ impl ServerCertVerifier for CoordinatorVerifier {
         Ok(ServerCertVerified::assertion())
     }
 
-    fn verify_tls12_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, Error> {
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
         self.inner()?.verify_tls12_signature(message, cert, dss)
     }
 
-    fn verify_tls13_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, Error> {
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
         self.inner()?.verify_tls13_signature(message, cert, dss)
     }
 
@@ -389,10 +436,10 @@ pub fn describe_chain(error: &(dyn std::error::Error + 'static)) -> String {
         if let Some(tls) = e.downcast_ref::<Error>() {
             return describe(tls);
         }
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<Error>()) {
-                return describe(tls);
-            }
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<Error>())
+        {
+            return describe(tls);
         }
         cause = e.source();
     }

@@ -7,7 +7,16 @@ use std::process::Command;
 #[test]
 fn bench_measures_every_mode_against_its_own_coordinator() {
     let out = Command::new(env!("CARGO_BIN_EXE_tlscope"))
-        .args(["bench", "--duration", "1", "--concurrency", "2", "--idle", "20", "--json"])
+        .args([
+            "bench",
+            "--duration",
+            "1",
+            "--concurrency",
+            "2",
+            "--idle",
+            "20",
+            "--json",
+        ])
         .output()
         .expect("run tlscope bench");
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -21,7 +30,13 @@ fn bench_measures_every_mode_against_its_own_coordinator() {
     };
     let tls12 = row("tls12");
     assert_eq!(tls12["handshakes"], 0);
-    assert!(tls12["first_failure"].as_str().unwrap_or("").contains("protocol version"), "{tls12}");
+    assert!(
+        tls12["first_failure"]
+            .as_str()
+            .unwrap_or("")
+            .contains("protocol version"),
+        "{tls12}"
+    );
     for mode in ["tls13", "tls13-resumed", "mtls"] {
         let r = row(mode);
         assert!(r["handshakes"].as_u64().unwrap_or(0) > 0, "{r}");
@@ -30,6 +45,12 @@ fn bench_measures_every_mode_against_its_own_coordinator() {
         assert!(r["server_cpu_cores"].as_f64().is_some(), "{r}");
     }
     assert_eq!(row("tls13")["resumed"], 0);
-    assert_eq!(row("tls13-resumed")["resumed"], row("tls13-resumed")["handshakes"]);
-    assert!(report["bytes_per_idle_connection"].as_f64().is_some(), "{report}");
+    assert_eq!(
+        row("tls13-resumed")["resumed"],
+        row("tls13-resumed")["handshakes"]
+    );
+    assert!(
+        report["bytes_per_idle_connection"].as_f64().is_some(),
+        "{report}"
+    );
 }

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 fn tlscope(store: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_tlscope"));
-    c.env_remove("TLSCOPE_STORE_KEY").env("TLSCOPE_STORE", store);
+    c.env_remove("TLSCOPE_STORE_KEY")
+        .env("TLSCOPE_STORE", store);
     c
 }
 
@@ -60,7 +61,10 @@ fn list(store: &Path, tenant: &str) -> Vec<serde_json::Value> {
 fn sigkill_during_issuing_and_rotation_loses_nothing_and_leaves_nothing_half_written() {
     let dir = scratch("crash");
     let store = dir.join("store");
-    assert_eq!(run(tlscope(&store).args(["ca", "init", "--tenant", "t"])).0, 0);
+    assert_eq!(
+        run(tlscope(&store).args(["ca", "init", "--tenant", "t"])).0,
+        0
+    );
     let mut completed: Vec<String> = Vec::new();
     let (mut killed, mut finished) = (0, 0);
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15 ^ u64::from(std::process::id());
@@ -70,7 +74,9 @@ fn sigkill_during_issuing_and_rotation_loses_nothing_and_leaves_nothing_half_wri
         let name = format!("n{i}");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_tlscope"));
         match i % 4 {
-            0 | 1 => cmd.args(["ca", "issue", "--tenant", "t", "--role", "edge", "--name", &name]),
+            0 | 1 => cmd.args([
+                "ca", "issue", "--tenant", "t", "--role", "edge", "--name", &name,
+            ]),
             2 => cmd.args(["ca", "rotate", "--tenant", "t"]),
             _ => cmd.args(["ca", "rotate", "--tenant", "t", "--ca"]),
         };
@@ -102,23 +108,33 @@ fn sigkill_during_issuing_and_rotation_loses_nothing_and_leaves_nothing_half_wri
                 .iter()
                 .filter(|r| r["name"] == n.as_str() && r["state"] == "current")
                 .collect();
-            assert_eq!(current.len(), 1, "step {i}: {n} has {} current certificates", current.len());
+            assert_eq!(
+                current.len(),
+                1,
+                "step {i}: {n} has {} current certificates",
+                current.len()
+            );
         }
         let active = rows.iter().filter(|r| r["state"] == "active").count();
         assert_eq!(active, 1, "step {i}: exactly one active CA");
     }
-    eprintln!("crash test: {killed} runs killed, {finished} finished, {} issues acknowledged", completed.len());
+    eprintln!(
+        "crash test: {killed} runs killed, {finished} finished, {} issues acknowledged",
+        completed.len()
+    );
     assert!(
         killed >= 3 && finished >= 3 && completed.len() >= 2,
         "killed {killed}, finished {finished}, acknowledged {}",
         completed.len()
     );
     // A completed change sweeps what interrupted ones left: every file is named by the index.
-    assert_eq!(run(tlscope(&store).args(["ca", "rotate", "--tenant", "t"])).0, 0);
-    let index: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(store.join("tenants/t/index.json")).expect("index"),
-    )
-    .expect("index JSON");
+    assert_eq!(
+        run(tlscope(&store).args(["ca", "rotate", "--tenant", "t"])).0,
+        0
+    );
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(store.join("tenants/t/index.json")).expect("index"))
+            .expect("index JSON");
     let text = index.to_string();
     for path in snapshot(&store.join("tenants/t")).keys() {
         let rel = path
@@ -126,11 +142,17 @@ fn sigkill_during_issuing_and_rotation_loses_nothing_and_leaves_nothing_half_wri
             .expect("rel")
             .to_string_lossy()
             .into_owned();
-        assert!(rel == "index.json" || text.contains(&rel), "stray file {rel}");
+        assert!(
+            rel == "index.json" || text.contains(&rel),
+            "stray file {rel}"
+        );
     }
     for n in &completed {
         let out = dir.join(format!("export-{n}"));
-        let (code, _, err) = run(tlscope(&store).args(["ca", "export", "--tenant", "t", "--name", n]).arg("--out").arg(&out));
+        let (code, _, err) = run(tlscope(&store)
+            .args(["ca", "export", "--tenant", "t", "--name", n])
+            .arg("--out")
+            .arg(&out));
         assert_eq!(code, 0, "{err}");
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -140,10 +162,22 @@ fn sigkill_during_issuing_and_rotation_loses_nothing_and_leaves_nothing_half_wri
 fn damaged_store_files_give_clear_errors_and_change_nothing() {
     let dir = scratch("damage");
     let store = dir.join("store");
-    assert_eq!(run(tlscope(&store).args(["ca", "init", "--tenant", "t"])).0, 0);
-    assert_eq!(run(tlscope(&store).args(["ca", "issue", "--tenant", "t", "--role", "edge", "--name", "e1"])).0, 0);
+    assert_eq!(
+        run(tlscope(&store).args(["ca", "init", "--tenant", "t"])).0,
+        0
+    );
+    assert_eq!(
+        run(tlscope(&store).args([
+            "ca", "issue", "--tenant", "t", "--role", "edge", "--name", "e1"
+        ]))
+        .0,
+        0
+    );
     let rows = list(&store, "t");
-    let serial = rows.iter().find(|r| r["name"] == "e1").expect("e1")["serial"].as_str().expect("serial").to_owned();
+    let serial = rows.iter().find(|r| r["name"] == "e1").expect("e1")["serial"]
+        .as_str()
+        .expect("serial")
+        .to_owned();
 
     // A truncated certificate.
     let cert = store.join(format!("tenants/t/certs/{serial}.pem"));
@@ -152,7 +186,9 @@ fn damaged_store_files_give_clear_errors_and_change_nothing() {
     let before = snapshot(&store);
     for args in [
         vec!["ca", "list", "--tenant", "t"],
-        vec!["ca", "issue", "--tenant", "t", "--role", "edge", "--name", "e2"],
+        vec![
+            "ca", "issue", "--tenant", "t", "--role", "edge", "--name", "e2",
+        ],
         vec!["ca", "rotate", "--tenant", "t"],
     ] {
         let (code, _, err) = run(tlscope(&store).args(&args));
@@ -170,7 +206,9 @@ fn damaged_store_files_give_clear_errors_and_change_nothing() {
     let text = std::fs::read(&index).expect("index");
     std::fs::write(&index, &text[..text.len() / 3]).expect("truncate");
     let before = snapshot(&store);
-    let (code, _, err) = run(tlscope(&store).args(["ca", "issue", "--tenant", "t", "--role", "edge", "--name", "e2"]));
+    let (code, _, err) = run(tlscope(&store).args([
+        "ca", "issue", "--tenant", "t", "--role", "edge", "--name", "e2",
+    ]));
     assert_eq!(code, 2);
     assert!(err.contains("index.json") && err.contains("line"), "{err}");
     assert_eq!(snapshot(&store), before);
@@ -179,7 +217,10 @@ fn damaged_store_files_give_clear_errors_and_change_nothing() {
     // An unknown tenant names the ones that exist.
     let (code, _, err) = run(tlscope(&store).args(["ca", "list", "--tenant", "nope"]));
     assert_eq!(code, 2);
-    assert!(err.contains("unknown tenant \"nope\"") && err.contains("known tenants: t"), "{err}");
+    assert!(
+        err.contains("unknown tenant \"nope\"") && err.contains("known tenants: t"),
+        "{err}"
+    );
     let (code, _, err) = run(tlscope(&store).args(["ca", "init", "--tenant", "t"]));
     assert_eq!(code, 2);
     assert!(err.contains("already exists"), "{err}");
@@ -201,19 +242,47 @@ fn sealed_keys_need_the_right_store_key() {
     let (code, out, err) = run(&mut with(&k1, &["ca", "init", "--tenant", "s"]));
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("keys sealed"), "{out}");
-    assert_eq!(run(&mut with(&k1, &["ca", "issue", "--tenant", "s", "--role", "edge", "--name", "e1"])).0, 0);
+    assert_eq!(
+        run(&mut with(
+            &k1,
+            &[
+                "ca", "issue", "--tenant", "s", "--role", "edge", "--name", "e1"
+            ]
+        ))
+        .0,
+        0
+    );
     for (path, body) in snapshot(&store.join("tenants/s")) {
         let text = String::from_utf8_lossy(&body);
-        assert!(!text.contains("PRIVATE KEY"), "{} holds a clear key", path.display());
+        assert!(
+            !text.contains("PRIVATE KEY"),
+            "{} holds a clear key",
+            path.display()
+        );
     }
     let before = snapshot(&store);
-    let (code, _, err) = run(&mut with(&k2, &["ca", "issue", "--tenant", "s", "--role", "edge", "--name", "e2"]));
+    let (code, _, err) = run(&mut with(
+        &k2,
+        &[
+            "ca", "issue", "--tenant", "s", "--role", "edge", "--name", "e2",
+        ],
+    ));
     assert_eq!(code, 2);
-    assert!(err.contains("not the one its keys were sealed with"), "{err}");
+    assert!(
+        err.contains("not the one its keys were sealed with"),
+        "{err}"
+    );
     let (code, _, err) = run(tlscope(&store).args(["ca", "list", "--tenant", "s"]));
     assert_eq!(code, 2);
-    assert!(err.contains("keeps its keys encrypted") && err.contains("TLSCOPE_STORE_KEY"), "{err}");
-    assert_eq!(snapshot(&store), before, "nothing written by refused commands");
+    assert!(
+        err.contains("keeps its keys encrypted") && err.contains("TLSCOPE_STORE_KEY"),
+        "{err}"
+    );
+    assert_eq!(
+        snapshot(&store),
+        before,
+        "nothing written by refused commands"
+    );
     // The environment variable works as the file does; export writes the key in the clear, 0600.
     let out = dir.join("export");
     let (code, _, err) = run(tlscope(&store)
@@ -225,7 +294,14 @@ fn sealed_keys_need_the_right_store_key() {
     let key = std::fs::read_to_string(out.join("key.pem")).expect("key.pem");
     assert!(key.starts_with("-----BEGIN PRIVATE KEY-----"));
     use std::os::unix::fs::PermissionsExt as _;
-    assert_eq!(std::fs::metadata(out.join("key.pem")).expect("meta").permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(out.join("key.pem"))
+            .expect("meta")
+            .permissions()
+            .mode()
+            & 0o777,
+        0o600
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -233,14 +309,36 @@ fn sealed_keys_need_the_right_store_key() {
 fn a_port_in_use_is_a_clear_error() {
     let dir = scratch("port");
     let store = dir.join("store");
-    assert_eq!(run(tlscope(&store).args(["ca", "init", "--tenant", "t"])).0, 0);
+    assert_eq!(
+        run(tlscope(&store).args(["ca", "init", "--tenant", "t"])).0,
+        0
+    );
     let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = busy.local_addr().expect("addr").to_string();
-    let (code, _, err) = run(tlscope(&store).args(["coordinator", "--tenant", "t", "--listen", &addr, "--mtls-listen", "127.0.0.1:0"]));
+    let (code, _, err) = run(tlscope(&store).args([
+        "coordinator",
+        "--tenant",
+        "t",
+        "--listen",
+        &addr,
+        "--mtls-listen",
+        "127.0.0.1:0",
+    ]));
     assert_eq!(code, 2);
     assert!(err.contains(&format!("cannot listen on {addr}")), "{err}");
-    let (code, _, err) = run(tlscope(&store).args(["edge", "--tenant", "t", "--name", "missing", "--coordinator", &addr]));
+    let (code, _, err) = run(tlscope(&store).args([
+        "edge",
+        "--tenant",
+        "t",
+        "--name",
+        "missing",
+        "--coordinator",
+        &addr,
+    ]));
     assert_eq!(code, 2);
-    assert!(err.contains("no current certificate for \"missing\""), "{err}");
+    assert!(
+        err.contains("no current certificate for \"missing\""),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -68,12 +68,16 @@ async fn plain_client(t: &Tenant, tls12_only: bool) -> String {
         .expect("versions")
         .with_root_certificates(roots)
         .with_no_client_auth();
-    let tcp = tokio::net::TcpStream::connect(t.mtls_addr).await.expect("tcp");
+    let tcp = tokio::net::TcpStream::connect(t.mtls_addr)
+        .await
+        .expect("tcp");
     let name = ServerName::try_from("coordinator.acme.tlscope.internal").expect("name");
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     if let Ok(mut tls) = connector.connect(name, tcp).await {
         use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-        let _ = tls.write_all(b"GET /v1/whoami HTTP/1.1\r\nhost: x\r\n\r\n").await;
+        let _ = tls
+            .write_all(b"GET /v1/whoami HTTP/1.1\r\nhost: x\r\n\r\n")
+            .await;
         let mut buf = [0u8; 64];
         let _ = tls.read(&mut buf).await;
     }
@@ -144,11 +148,7 @@ async fn rejection_matrix_records_each_refusal_with_its_reason() {
             trust(ca::material(&other.store, "other", "x1").expect("other tenant's edge")),
             "unknown issuer",
         ),
-        (
-            "self-signed",
-            infra::self_signed(&t),
-            "unknown issuer",
-        ),
+        ("self-signed", infra::self_signed(&t), "unknown issuer"),
         (
             "wrong EKU (server auth only)",
             craft(&t, "acme", |p| {
@@ -165,7 +165,9 @@ async fn rejection_matrix_records_each_refusal_with_its_reason() {
             "wrong identity (another tenant's URI, signed by this CA)",
             craft(&t, "acme", |p| {
                 p.subject_alt_names = vec![rcgen::SanType::URI(
-                    "spiffe://tlscope/tenant/other/edge/e1".try_into().expect("uri"),
+                    "spiffe://tlscope/tenant/other/edge/e1"
+                        .try_into()
+                        .expect("uri"),
                 )];
             }),
             "belongs to tenant \"other\"",
@@ -188,7 +190,11 @@ async fn rejection_matrix_records_each_refusal_with_its_reason() {
 
     assert_eq!(plain_client(&t, false).await, "no client certificate");
     assert!(plain_client(&t, true).await.contains("protocol version"));
-    assert_eq!(attempt(&t, &valid).await, "accepted", "valid edges still accepted");
+    assert_eq!(
+        attempt(&t, &valid).await,
+        "accepted",
+        "valid edges still accepted"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -287,7 +293,14 @@ async fn openssl_and_curl_interoperate_and_tls12_is_refused() {
         ] {
             let (_, text) = run_tool(
                 std::process::Command::new("openssl")
-                    .args(["s_client", "-connect", &client, "-tls1_3", "-ciphersuites", suite])
+                    .args([
+                        "s_client",
+                        "-connect",
+                        &client,
+                        "-tls1_3",
+                        "-ciphersuites",
+                        suite,
+                    ])
                     .arg("-CAfile")
                     .arg(&ca_file)
                     .args(["-servername", "localhost", "-verify_return_error"]),
@@ -295,7 +308,8 @@ async fn openssl_and_curl_interoperate_and_tls12_is_refused() {
             results.push((suite.to_owned(), text));
         }
         let (_, tls12) = run_tool(
-            std::process::Command::new("openssl").args(["s_client", "-connect", &client, "-tls1_2"]),
+            std::process::Command::new("openssl")
+                .args(["s_client", "-connect", &client, "-tls1_2"]),
         );
         results.push(("tls1_2".into(), tls12));
         let (ok, curl) = run_tool(
@@ -306,14 +320,20 @@ async fn openssl_and_curl_interoperate_and_tls12_is_refused() {
                 .arg(&cert)
                 .arg("--key")
                 .arg(&key)
-                .arg(format!("https://localhost:{}/v1/whoami", mtls.rsplit(':').next().unwrap_or(""))),
+                .arg(format!(
+                    "https://localhost:{}/v1/whoami",
+                    mtls.rsplit(':').next().unwrap_or("")
+                )),
         );
         results.push((format!("curl ok={ok}"), curl));
         let (ok, curl_nocert) = run_tool(
             std::process::Command::new("curl")
                 .args(["-sS", "--max-time", "10", "--cacert"])
                 .arg(&ca_file)
-                .arg(format!("https://localhost:{}/v1/whoami", mtls.rsplit(':').next().unwrap_or(""))),
+                .arg(format!(
+                    "https://localhost:{}/v1/whoami",
+                    mtls.rsplit(':').next().unwrap_or("")
+                )),
         );
         results.push((format!("curl-nocert ok={ok}"), curl_nocert));
         results
@@ -323,7 +343,8 @@ async fn openssl_and_curl_interoperate_and_tls12_is_refused() {
 
     for (suite, text) in &results[..3] {
         assert!(
-            text.contains(&format!("Cipher is {suite}")) && text.contains("Verify return code: 0 (ok)"),
+            text.contains(&format!("Cipher is {suite}"))
+                && text.contains("Verify return code: 0 (ok)"),
             "openssl -tls1_3 -ciphersuites {suite} should be accepted and verify:\n{text}"
         );
     }
@@ -339,7 +360,9 @@ async fn openssl_and_curl_interoperate_and_tls12_is_refused() {
     );
     assert_eq!(results[5].0, "curl ok=true", "{}", results[5].1);
     assert!(
-        results[5].1.contains("\"peer_identity\":\"spiffe://tlscope/tenant/acme/edge/e1\""),
+        results[5]
+            .1
+            .contains("\"peer_identity\":\"spiffe://tlscope/tenant/acme/edge/e1\""),
         "{}",
         results[5].1
     );
@@ -354,7 +377,11 @@ async fn openssl_and_curl_interoperate_and_tls12_is_refused() {
     let reasons: Vec<String> = seen
         .iter()
         .map(|r| match &r.outcome {
-            Outcome::Accepted => format!("{:?} accepted {}", r.segment, r.suite.clone().unwrap_or_default()),
+            Outcome::Accepted => format!(
+                "{:?} accepted {}",
+                r.segment,
+                r.suite.clone().unwrap_or_default()
+            ),
             Outcome::Refused { reason } => format!("{:?} refused {reason}", r.segment),
         })
         .collect();

@@ -42,8 +42,12 @@ async fn two_years_of_rotation_under_load_without_a_failed_handshake() {
     let mut workers = Vec::new();
     for (i, name) in EDGES.iter().enumerate() {
         let edge = t.edge(name);
-        let (stop, ok, failures, done) =
-            (Arc::clone(&stop), Arc::clone(&ok), Arc::clone(&failures), Arc::clone(&done[i]));
+        let (stop, ok, failures, done) = (
+            Arc::clone(&stop),
+            Arc::clone(&ok),
+            Arc::clone(&failures),
+            Arc::clone(&done[i]),
+        );
         workers.push(tokio::spawn(async move {
             while !stop.load(Ordering::SeqCst) {
                 let result = match edge.reload() {
@@ -76,7 +80,11 @@ async fn two_years_of_rotation_under_load_without_a_failed_handshake() {
             let kind = match e {
                 RotationEvent::CaRotated { .. } => "ca-rotated",
                 RotationEvent::CaRetired { .. } => "ca-retired",
-                RotationEvent::Renewed { previous, grace_end, .. } => {
+                RotationEvent::Renewed {
+                    previous,
+                    grace_end,
+                    ..
+                } => {
                     old.push((previous.clone(), *grace_end, false));
                     if *previous == first_serial {
                         *first_grace_end.lock().expect("lock") = Some(*grace_end);
@@ -102,8 +110,13 @@ async fn two_years_of_rotation_under_load_without_a_failed_handshake() {
             let beat = long_lived.heartbeat(&mut long_sender).await;
             match grace_end {
                 Some(end) if now >= end => {
-                    let refused = beat.expect_err("revoked certificate's connection refused").to_string();
-                    assert!(refused.contains("403") && refused.contains("revoked"), "{refused}");
+                    let refused = beat
+                        .expect_err("revoked certificate's connection refused")
+                        .to_string();
+                    assert!(
+                        refused.contains("403") && refused.contains("revoked"),
+                        "{refused}"
+                    );
                     long_lived_refused = true;
                 }
                 _ => {
@@ -131,7 +144,9 @@ async fn two_years_of_rotation_under_load_without_a_failed_handshake() {
                 )
                 .expect("edge");
                 let mut records = t.coordinator.records();
-                edge.handshake_once().await.expect_err("old edge certificate refused");
+                edge.handshake_once()
+                    .await
+                    .expect_err("old edge certificate refused");
                 let reason = loop {
                     let r = tokio::time::timeout(Duration::from_secs(10), records.recv())
                         .await
@@ -148,14 +163,23 @@ async fn two_years_of_rotation_under_load_without_a_failed_handshake() {
             } else {
                 // An edge with today's trust refuses the old coordinator certificate.
                 let current = t.material("e1");
-                let verifier = CoordinatorVerifier::new(mtls::provider(&t.policy).expect("provider"), &current).expect("verifier");
+                let verifier = CoordinatorVerifier::new(
+                    mtls::provider(&t.policy).expect("provider"),
+                    &current,
+                )
+                .expect("verifier");
                 let at = UnixTime::since_unix_epoch(Duration::from_secs(now.unix() as u64));
                 let name = ServerName::try_from("coordinator.acme.tlscope.internal").expect("name");
                 let err = verifier
                     .verify_server_cert(&material.chain[0], &material.chain[1..], &name, &[], at)
                     .expect_err("old coordinator certificate refused");
                 let text = mtls::describe(&err);
-                assert!(text.contains("revoked") || text.contains("expired") || text.contains("unknown issuer"), "{text}");
+                assert!(
+                    text.contains("revoked")
+                        || text.contains("expired")
+                        || text.contains("unknown issuer"),
+                    "{text}"
+                );
                 old_coordinator_refused += 1;
             }
             *checked = true;
@@ -174,15 +198,37 @@ async fn two_years_of_rotation_under_load_without_a_failed_handshake() {
         failures.len(),
         old.iter().filter(|o| o.2).count()
     );
-    assert!(failures.is_empty(), "legitimate handshakes failed: {failures:#?}");
+    assert!(
+        failures.is_empty(),
+        "legitimate handshakes failed: {failures:#?}"
+    );
     assert!(total >= (DAYS as u64) * EDGES.len() as u64, "{total}");
-    assert_eq!(counts.get("ca-rotated"), Some(&2), "the CA rotates 30 days before each yearly expiry: {counts:?}");
-    assert!(counts.get("ca-retired").is_some_and(|n| *n >= 1), "{counts:?}");
+    assert_eq!(
+        counts.get("ca-rotated"),
+        Some(&2),
+        "the CA rotates 30 days before each yearly expiry: {counts:?}"
+    );
+    assert!(
+        counts.get("ca-retired").is_some_and(|n| *n >= 1),
+        "{counts:?}"
+    );
     // Every node renews about every 76 days (90 − 14) and again under each new CA.
-    assert!(counts.get("renewed").is_some_and(|n| *n >= 5 * 9), "{counts:?}");
-    assert!(long_lived_beats_after_rotation >= 10, "{long_lived_beats_after_rotation}");
-    assert!(long_lived_refused, "the day-0 connection is closed once its certificate is revoked");
-    let unchecked: Vec<_> = old.iter().filter(|o| !o.2 && o.1 <= t.clock.now()).collect();
+    assert!(
+        counts.get("renewed").is_some_and(|n| *n >= 5 * 9),
+        "{counts:?}"
+    );
+    assert!(
+        long_lived_beats_after_rotation >= 10,
+        "{long_lived_beats_after_rotation}"
+    );
+    assert!(
+        long_lived_refused,
+        "the day-0 connection is closed once its certificate is revoked"
+    );
+    let unchecked: Vec<_> = old
+        .iter()
+        .filter(|o| !o.2 && o.1 <= t.clock.now())
+        .collect();
     assert!(unchecked.is_empty(), "{unchecked:?}");
     assert!(old.iter().filter(|o| o.2).count() >= 40);
     assert!(old_coordinator_refused >= 8);

@@ -269,13 +269,13 @@ fn node(input: &[u8], base: usize, depth: usize, budget: &mut usize) -> Result<N
                 .map(|c| (c, content_base + 1)),
             _ => None,
         };
-        if let Some((inner, inner_base)) = inner {
-            if inner.first().is_some_and(|b| *b == 0x30 || *b == 0x31) {
-                let mut trial_budget = *budget;
-                if let Ok(nodes) = sequence(inner, inner_base, depth, &mut trial_budget) {
-                    *budget = trial_budget;
-                    children = nodes;
-                }
+        if let Some((inner, inner_base)) = inner
+            && inner.first().is_some_and(|b| *b == 0x30 || *b == 0x31)
+        {
+            let mut trial_budget = *budget;
+            if let Ok(nodes) = sequence(inner, inner_base, depth, &mut trial_budget) {
+                *budget = trial_budget;
+                children = nodes;
             }
         }
     } else {

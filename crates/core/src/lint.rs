@@ -152,10 +152,10 @@ fn connections(text: &str, policy: &Policy) -> Result<LintReport, LintError> {
     {
         // A properties file is one observation; each finding points at its key's own line.
         for mut f in judge::connection(&c, 1, policy) {
-            if let Location::Parameter { line, name } = &mut f.location {
-                if let Some(p) = c.parameter(name) {
-                    *line = 1 + text.get(..p.offset).map_or(0, |t| t.matches('\n').count());
-                }
+            if let Location::Parameter { line, name } = &mut f.location
+                && let Some(p) = c.parameter(name)
+            {
+                *line = 1 + text.get(..p.offset).map_or(0, |t| t.matches('\n').count());
             }
             findings.push(f);
         }

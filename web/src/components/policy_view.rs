@@ -33,10 +33,10 @@ pub fn PolicyView(props: &PolicyViewProps) -> Html {
     let onchange = {
         let on_edit = props.on_edit.clone();
         Callback::from(move |e: Event| {
-            if let Some(select) = e.target_dyn_into::<HtmlSelectElement>() {
-                if let Some(p) = Policy::profile(&select.value()) {
-                    on_edit.emit(p.to_toml());
-                }
+            if let Some(select) = e.target_dyn_into::<HtmlSelectElement>()
+                && let Some(p) = Policy::profile(&select.value())
+            {
+                on_edit.emit(p.to_toml());
             }
         })
     };

@@ -135,7 +135,10 @@ mod tests {
         assert_eq!(Identity::parse(&id.uri()), Some(id));
         assert_eq!(Identity::parse("spiffe://other/tenant/acme/edge/e1"), None);
         assert_eq!(Identity::parse("spiffe://tlscope/tenant/acme/edge"), None);
-        assert_eq!(Identity::parse("spiffe://tlscope/tenant/acme/edge/e1/x"), None);
+        assert_eq!(
+            Identity::parse("spiffe://tlscope/tenant/acme/edge/e1/x"),
+            None
+        );
         assert!(check_name("tenant", "acme-1").is_ok());
         for bad in ["", "-a", "A", "a/b", "a.b", &"x".repeat(64)] {
             assert!(check_name("tenant", bad).is_err(), "{bad:?}");

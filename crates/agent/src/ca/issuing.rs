@@ -102,8 +102,17 @@ pub fn new_ca(
     params.subject_alt_names = vec![SanType::URI(uri.try_into()?)];
     params.key_identifier_method = KeyIdMethod::Sha256;
     let cert = params.self_signed(&key)?;
-    let cert_ref = store.write_file(&tenant, &format!("ca/{serial_hex}.pem"), cert.pem().as_bytes(), false)?;
-    let key_ref = store.write_key(&tenant, &format!("ca/{serial_hex}.key"), &key.serialize_pem())?;
+    let cert_ref = store.write_file(
+        &tenant,
+        &format!("ca/{serial_hex}.pem"),
+        cert.pem().as_bytes(),
+        false,
+    )?;
+    let key_ref = store.write_key(
+        &tenant,
+        &format!("ca/{serial_hex}.key"),
+        &key.serialize_pem(),
+    )?;
     for ca in index.cas.iter_mut().filter(|c| c.state == CaState::Active) {
         ca.state = CaState::Retiring;
     }
@@ -186,8 +195,17 @@ pub fn new_node(
     params.use_authority_key_identifier_extension = true;
     params.key_identifier_method = KeyIdMethod::Sha256;
     let cert = params.signed_by(&key, &issuer)?;
-    let cert_ref = store.write_file(&tenant, &format!("certs/{serial_hex}.pem"), cert.pem().as_bytes(), false)?;
-    let key_ref = store.write_key(&tenant, &format!("keys/{serial_hex}.key"), &key.serialize_pem())?;
+    let cert_ref = store.write_file(
+        &tenant,
+        &format!("certs/{serial_hex}.pem"),
+        cert.pem().as_bytes(),
+        false,
+    )?;
+    let key_ref = store.write_key(
+        &tenant,
+        &format!("keys/{serial_hex}.key"),
+        &key.serialize_pem(),
+    )?;
     let record = CertRecord {
         name: name.to_owned(),
         role,
@@ -295,7 +313,10 @@ pub fn rotate(
         .active_ca()
         .is_none_or(|ca| now >= later(ca.not_after, -policy.rotation.ca_grace_days));
     if force.ca || ca_due {
-        let previous = index.active_ca().map(|c| c.serial.clone()).unwrap_or_default();
+        let previous = index
+            .active_ca()
+            .map(|c| c.serial.clone())
+            .unwrap_or_default();
         let ca = new_ca(store, index, policy, now)?;
         events.push(RotationEvent::CaRotated {
             serial: ca.serial,
@@ -331,19 +352,19 @@ pub fn rotate(
         }
     }
     for c in &mut index.certs {
-        if let CertState::Superseded { grace_end, .. } = c.state {
-            if now >= grace_end {
-                c.state = CertState::Revoked {
-                    at: now,
-                    reason: "superseded".into(),
-                };
-                events.push(RotationEvent::Revoked {
-                    name: c.name.clone(),
-                    serial: c.serial.clone(),
-                    reason: "superseded".into(),
-                });
-                crl_due = true;
-            }
+        if let CertState::Superseded { grace_end, .. } = c.state
+            && now >= grace_end
+        {
+            c.state = CertState::Revoked {
+                at: now,
+                reason: "superseded".into(),
+            };
+            events.push(RotationEvent::Revoked {
+                name: c.name.clone(),
+                serial: c.serial.clone(),
+                reason: "superseded".into(),
+            });
+            crl_due = true;
         }
     }
     if crl_due {

@@ -8,7 +8,9 @@ mod issuing;
 
 use std::path::Path;
 
-use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer, pem::PemObject};
+use rustls_pki_types::{
+    CertificateDer, CertificateRevocationListDer, PrivateKeyDer, pem::PemObject,
+};
 use serde::Serialize;
 use tlscope_core::rotation::{self, RotationStatus, Subject};
 use tlscope_core::{Policy, Timestamp};
@@ -276,7 +278,12 @@ pub fn list(
             row
         })
         .collect();
-    rows.extend(index.certs.iter().map(|c| node_listing(&index, c, policy, now)));
+    rows.extend(
+        index
+            .certs
+            .iter()
+            .map(|c| node_listing(&index, c, policy, now)),
+    );
     Ok(rows)
 }
 
@@ -322,12 +329,11 @@ fn material_of(
     let leaf = pem_cert(store, tenant, &record.cert)?;
     let issuer = pem_cert(store, tenant, &ca.cert)?;
     let key_pem = store.read_key(tenant, &record.key)?;
-    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).map_err(|e| {
-        StoreError::Corrupt {
+    let key =
+        PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).map_err(|e| StoreError::Corrupt {
             path: store.tenant_dir(tenant).join(&record.key.path),
             reason: format!("expected a PKCS#8 PEM private key: {e}"),
-        }
-    })?;
+        })?;
     let mut trusted = Vec::new();
     let mut crls = Vec::new();
     for ca in index.trusted_cas() {
@@ -370,7 +376,10 @@ pub fn export(store: &Store, tenant: &str, name: &str, out: &Path) -> Result<Vec
     let files = [
         (
             "cert.pem",
-            pem("CERTIFICATE", &mut material.chain.iter().map(|c| c.as_ref())),
+            pem(
+                "CERTIFICATE",
+                &mut material.chain.iter().map(|c| c.as_ref()),
+            ),
             0o644,
         ),
         (
@@ -380,7 +389,10 @@ pub fn export(store: &Store, tenant: &str, name: &str, out: &Path) -> Result<Vec
         ),
         (
             "ca.pem",
-            pem("CERTIFICATE", &mut material.trusted.iter().map(|c| c.as_ref())),
+            pem(
+                "CERTIFICATE",
+                &mut material.trusted.iter().map(|c| c.as_ref()),
+            ),
             0o644,
         ),
         (

@@ -142,7 +142,11 @@ impl TenantIndex {
         self.cas
             .iter()
             .flat_map(|c| [Some(&c.cert), Some(&c.key), c.crl.as_ref()])
-            .chain(self.certs.iter().flat_map(|c| [Some(&c.cert), Some(&c.key)]))
+            .chain(
+                self.certs
+                    .iter()
+                    .flat_map(|c| [Some(&c.cert), Some(&c.key)]),
+            )
             .flatten()
     }
 }

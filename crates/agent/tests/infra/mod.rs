@@ -82,8 +82,12 @@ impl Tenant {
     /// Creates the tenant and serves its coordinator on ephemeral loopback ports.
     pub async fn start(dir: &Path, name: &str, edges: &[&str]) -> Self {
         let mut t = Self::create(dir, name, edges);
-        let client = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let mtls = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let client = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let mtls = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         t.client_addr = client.local_addr().expect("addr");
         t.mtls_addr = mtls.local_addr().expect("addr");
         tokio::spawn(Arc::clone(&t.coordinator).serve(client, mtls));
@@ -144,7 +148,12 @@ fn edge_params(t: &Tenant, tenant: &str) -> CertificateParams {
     p
 }
 
-fn material_from(t: &Tenant, leaf: CertificateDer<'static>, issuer: Option<CertificateDer<'static>>, key: &KeyPair) -> NodeMaterial {
+fn material_from(
+    t: &Tenant,
+    leaf: CertificateDer<'static>,
+    issuer: Option<CertificateDer<'static>>,
+    key: &KeyPair,
+) -> NodeMaterial {
     let valid = t.material("e1");
     NodeMaterial {
         identity: valid.identity.clone(),
@@ -162,9 +171,11 @@ fn material_from(t: &Tenant, leaf: CertificateDer<'static>, issuer: Option<Certi
 pub fn craft(t: &Tenant, tenant: &str, edit: impl FnOnce(&mut CertificateParams)) -> NodeMaterial {
     let index = t.store.read_index(&t.name).expect("index");
     let ca = index.active_ca().expect("active CA");
-    let ca_der = CertificateDer::from_pem_slice(&t.store.read_file(&t.name, &ca.cert).expect("ca cert"))
-        .expect("ca pem");
-    let ca_key = KeyPair::from_pem(&t.store.read_key(&t.name, &ca.key).expect("ca key")).expect("ca key pem");
+    let ca_der =
+        CertificateDer::from_pem_slice(&t.store.read_file(&t.name, &ca.cert).expect("ca cert"))
+            .expect("ca pem");
+    let ca_key = KeyPair::from_pem(&t.store.read_key(&t.name, &ca.key).expect("ca key"))
+        .expect("ca key pem");
     let issuer = Issuer::from_ca_cert_der(&ca_der, ca_key).expect("issuer");
     let mut params = edge_params(t, tenant);
     edit(&mut params);
@@ -176,6 +187,8 @@ pub fn craft(t: &Tenant, tenant: &str, edit: impl FnOnce(&mut CertificateParams)
 /// A self-signed certificate carrying a valid edge identity.
 pub fn self_signed(t: &Tenant) -> NodeMaterial {
     let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("key");
-    let cert = edge_params(t, &t.name).self_signed(&key).expect("self-sign");
+    let cert = edge_params(t, &t.name)
+        .self_signed(&key)
+        .expect("self-sign");
     material_from(t, cert.der().clone(), None, &key)
 }

@@ -433,31 +433,29 @@ impl Builder<'_, '_> {
 
     fn finish(&mut self, path: &[usize], anchored: bool) -> bool {
         let mut problems = self.check_path(path, anchored);
-        if !anchored {
-            if let Some(&last) = path.last() {
-                let e = &self.pool[last];
-                let (rule, text) = if e.self_issued && e.issued_by(e) {
-                    (
-                        "CHAIN-UNTRUSTED-ROOT",
-                        format!(
-                            "the path ends at the self-signed certificate {:?}, which is not a trusted root",
-                            e.name
-                        ),
-                    )
-                } else {
-                    let issuer = X509Name::from_der(e.issuer)
-                        .map(|(_, n)| n.to_string())
-                        .unwrap_or_else(|_| "?".into());
-                    (
-                        "CHAIN-ISSUER-NOT-FOUND",
-                        format!(
-                            "the issuer of {:?} ({issuer}) is neither among the supplied certificates nor a trusted root",
-                            e.name
-                        ),
-                    )
-                };
-                problems.push(Finding::new(rule, text, e.location()));
-            }
+        if !anchored && let Some(&last) = path.last() {
+            let e = &self.pool[last];
+            let (rule, text) = if e.self_issued && e.issued_by(e) {
+                (
+                    "CHAIN-UNTRUSTED-ROOT",
+                    format!(
+                        "the path ends at the self-signed certificate {:?}, which is not a trusted root",
+                        e.name
+                    ),
+                )
+            } else {
+                let issuer = X509Name::from_der(e.issuer)
+                    .map(|(_, n)| n.to_string())
+                    .unwrap_or_else(|_| "?".into());
+                (
+                    "CHAIN-ISSUER-NOT-FOUND",
+                    format!(
+                        "the issuer of {:?} ({issuer}) is neither among the supplied certificates nor a trusted root",
+                        e.name
+                    ),
+                )
+            };
+            problems.push(Finding::new(rule, text, e.location()));
         }
         let valid = anchored && !problems.iter().any(|f| f.severity == Severity::Critical);
         self.paths.push(PathReport {
@@ -700,14 +698,14 @@ fn ca_checks(
         Ok(None) => push("CHAIN-NOT-A-CA", "it signs another certificate but has no basicConstraints extension (RFC 5280 6.1.4(k))".into()),
         Err(e) => push("CHAIN-NOT-A-CA", format!("basicConstraints is unreadable: {e}")),
     }
-    if let Ok(Some(ku)) = cert.key_usage() {
-        if !ku.value.key_cert_sign() {
-            push(
-                "CHAIN-KEY-USAGE",
-                "it signs another certificate but keyUsage lacks keyCertSign (RFC 5280 6.1.4(n))"
-                    .into(),
-            );
-        }
+    if let Ok(Some(ku)) = cert.key_usage()
+        && !ku.value.key_cert_sign()
+    {
+        push(
+            "CHAIN-KEY-USAGE",
+            "it signs another certificate but keyUsage lacks keyCertSign (RFC 5280 6.1.4(n))"
+                .into(),
+        );
     }
 }
 
@@ -812,7 +810,7 @@ fn key_problems(spki: &SubjectPublicKeyInfo<'_>, role: Role) -> Vec<(&'static st
                         "CHAIN-KEY-REJECTED",
                         format!("{whose} RSA key is {bits} bits; at least 2048 are required"),
                     ));
-                } else if bits % 8 != 0 {
+                } else if !bits.is_multiple_of(8) {
                     out.push((
                         "CHAIN-KEY-REJECTED",
                         format!("{whose} RSA key is {bits} bits, not a whole number of bytes"),

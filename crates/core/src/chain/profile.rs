@@ -229,11 +229,10 @@ pub fn check(cert: &X509Certificate<'_>, role: Role, purpose: Purpose) -> Vec<Pr
                 for problem in san_syntax(&san.general_names) {
                     p("CHAIN-PROFILE", problem);
                 }
-                if purpose == Purpose::ServerAuth {
-                    if let Some((rule, problem)) = common_name_not_in_san(cert, &san.general_names)
-                    {
-                        p(rule, problem);
-                    }
+                if purpose == Purpose::ServerAuth
+                    && let Some((rule, problem)) = common_name_not_in_san(cert, &san.general_names)
+                {
+                    p(rule, problem);
                 }
             }
         }

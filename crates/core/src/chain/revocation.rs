@@ -37,17 +37,17 @@ pub fn check(
             continue;
         }
         let mut usable = true;
-        if let Some(ku) = issuer.and_then(|i| i.key_usage().ok().flatten()) {
-            if !ku.value.crl_sign() {
-                out.push((
-                    "CHAIN-CRL-INVALID",
-                    format!(
-                        "the CRL issuer {} lacks the cRLSign key usage (RFC 5280 4.2.1.3)",
-                        crl.issuer()
-                    ),
-                ));
-                usable = false;
-            }
+        if let Some(ku) = issuer.and_then(|i| i.key_usage().ok().flatten())
+            && !ku.value.crl_sign()
+        {
+            out.push((
+                "CHAIN-CRL-INVALID",
+                format!(
+                    "the CRL issuer {} lacks the cRLSign key usage (RFC 5280 4.2.1.3)",
+                    crl.issuer()
+                ),
+            ));
+            usable = false;
         }
         match crl
             .extensions()
@@ -70,18 +70,18 @@ pub fn check(
             }
             Some(_) => {}
         }
-        if let Some(next) = crl.next_update() {
-            if Timestamp::from_unix(next.timestamp()) < now {
-                out.push((
-                    "CHAIN-CRL-INVALID",
-                    format!(
-                        "the CRL from {} is stale: its nextUpdate {} has passed",
-                        crl.issuer(),
-                        next
-                    ),
-                ));
-                usable = false;
-            }
+        if let Some(next) = crl.next_update()
+            && Timestamp::from_unix(next.timestamp()) < now
+        {
+            out.push((
+                "CHAIN-CRL-INVALID",
+                format!(
+                    "the CRL from {} is stale: its nextUpdate {} has passed",
+                    crl.issuer(),
+                    next
+                ),
+            ));
+            usable = false;
         }
         if !usable {
             continue;

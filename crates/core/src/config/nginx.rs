@@ -340,10 +340,10 @@ fn judge_server(
         }
     };
     // TLS 1.2-and-older suites matter only when such versions are enabled.
-    if versions.iter().any(|v| *v < TlsVersion::Tls13) {
-        if let Some(d) = s.ciphers {
-            out.extend(cipher_string(d, policy));
-        }
+    if versions.iter().any(|v| *v < TlsVersion::Tls13)
+        && let Some(d) = s.ciphers
+    {
+        out.extend(cipher_string(d, policy));
     }
     if let Some(d) = s.conf_ciphersuites {
         for suite in d.args.get(1).map(|a| a.split(':')).into_iter().flatten() {
