@@ -336,6 +336,23 @@ async fn openssl_and_curl_interoperate_and_tls12_is_refused() {
                 )),
         );
         results.push((format!("curl-nocert ok={ok}"), curl_nocert));
+        // An edge certificate, but only a suite outside the three, on the mTLS listener.
+        let (_, ccm) = run_tool(
+            std::process::Command::new("openssl")
+                .args([
+                    "s_client",
+                    "-connect",
+                    &mtls,
+                    "-tls1_3",
+                    "-ciphersuites",
+                    "TLS_AES_128_CCM_SHA256",
+                ])
+                .arg("-cert")
+                .arg(&cert)
+                .arg("-key")
+                .arg(&key),
+        );
+        results.push(("mtls-ccm".into(), ccm));
         results
     })
     .await
@@ -367,6 +384,11 @@ async fn openssl_and_curl_interoperate_and_tls12_is_refused() {
         results[5].1
     );
     assert_eq!(results[6].0, "curl-nocert ok=false", "{}", results[6].1);
+    assert!(
+        results[7].1.contains("alert handshake failure"),
+        "{}",
+        results[7].1
+    );
 
     // The coordinator recorded all of it: 3 accepted client handshakes, the CCM-only and TLS 1.2
     // clients refused with their reasons, curl's mTLS accepted, curl without a certificate refused.
@@ -392,6 +414,7 @@ async fn openssl_and_curl_interoperate_and_tls12_is_refused() {
         "Client refused no cipher suite in common",
         "Client refused protocol version",
         "Mtls refused no client certificate",
+        "Mtls refused no cipher suite in common",
     ] {
         assert!(
             reasons.iter().any(|r| r.starts_with(expected)),
