@@ -68,7 +68,7 @@ pub struct HandshakeRecord {
 }
 
 /// DER blobs as base64 strings in JSON.
-mod der_list {
+pub(crate) mod der_list {
     use base64::Engine as _;
     use base64::engine::general_purpose::STANDARD;
     use serde::{Deserialize, Deserializer, Serializer};

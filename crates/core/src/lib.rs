@@ -20,6 +20,7 @@
 //! | [`config`] | nginx, PostgreSQL, MySQL, Redis and Kubernetes configuration, judged line by line |
 //! | [`connection`] | database and broker connection strings, parsed with secrets masked |
 //! | [`handshake`] | the record of one observed TLS handshake |
+//! | [`probe`] | what scanning one endpoint observed: versions, suites, groups, chain, stapling, HSTS |
 //! | [`rotation`] | renewal dates, grace windows, rotation status and the timeline |
 //! | [`signature`] | verifying RSA, ECDSA and Ed25519 signatures in pure Rust; refusing MD5 and SHA-1 |
 //! | [`rules`] | the one rules table: ids, severities, remediation, compliance references |
@@ -50,6 +51,7 @@ pub mod handshake;
 pub mod judge;
 pub mod lint;
 pub mod policy;
+pub mod probe;
 pub mod protocol;
 pub mod report;
 pub mod request;

@@ -409,25 +409,7 @@ fn hsts(
         return;
     };
     let value = d.args.get(1).cloned().unwrap_or_default();
-    let lower = value.to_ascii_lowercase();
-    let max_age = lower
-        .split(';')
-        .find_map(|p| p.trim().strip_prefix("max-age="))
-        .and_then(|v| v.trim_matches('"').parse::<i64>().ok())
-        .unwrap_or(0);
-    let mut weak = Vec::new();
-    if max_age < policy.web.hsts_min_max_age {
-        weak.push(format!(
-            "max-age={max_age} is below {}",
-            policy.web.hsts_min_max_age
-        ));
-    }
-    if policy.web.hsts_include_subdomains && !lower.contains("includesubdomains") {
-        weak.push("no includeSubDomains".into());
-    }
-    if policy.web.hsts_preload && !lower.contains("preload") {
-        weak.push("no preload".into());
-    }
+    let mut weak = crate::judge::web::hsts_weaknesses(&value, policy);
     if !d.args.iter().any(|a| a == "always") {
         weak.push("not sent on error responses (add `always`)".into());
     }

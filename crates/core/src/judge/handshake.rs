@@ -52,22 +52,38 @@ pub fn handshake(
         } else {
             Purpose::ServerAuth
         };
-        let peer_names = record
-            .server_name
-            .iter()
-            .map(|h| PeerName::host(h))
-            .collect();
-        let options = Options {
-            now,
+        out.extend(peer_chain_findings(
+            &record.peer_chain,
+            record.server_name.as_deref(),
             purpose,
-            peer_names,
-            ..Options::default()
-        };
-        let report = chain::validate(&record.peer_chain, 0, anchors, &options);
-        out.extend(report.problems);
-        if let Some(host) = &record.server_name {
-            out.extend(pins(host, &record.peer_chain, policy, at()));
-        }
+            anchors,
+            policy,
+            now,
+            at(),
+        ));
+    }
+    out
+}
+
+/// Path validation (and host name) of a peer's chain, then its pins.
+pub fn peer_chain_findings(
+    chain: &[Vec<u8>],
+    server_name: Option<&str>,
+    purpose: Purpose,
+    anchors: &[TrustAnchor],
+    policy: &Policy,
+    now: Timestamp,
+    at: Location,
+) -> Vec<Finding> {
+    let options = Options {
+        now,
+        purpose,
+        peer_names: server_name.iter().map(|h| PeerName::host(h)).collect(),
+        ..Options::default()
+    };
+    let mut out = chain::validate(chain, 0, anchors, &options).problems;
+    if let Some(host) = server_name {
+        out.extend(pins(host, chain, policy, at));
     }
     out
 }

@@ -1,14 +1,18 @@
 //! Judging observations against a policy, each a pure function of (observation, policy, `now`):
 //! decoded certificates here (expiry bands, lifetime, key and signature hygiene, SAN presence,
 //! and the chain), connection strings in [`connection`](mod@connection), handshake records in
-//! [`handshake`](mod@handshake), pins in [`pin`].
+//! [`handshake`](mod@handshake), endpoint probes in [`probe`](mod@probe), pins in [`pin`], HSTS
+//! values in [`web`].
 
 pub mod connection;
 pub mod handshake;
 pub mod pin;
+pub mod probe;
+pub mod web;
 
 pub use connection::connection;
 pub use handshake::handshake;
+pub use probe::probe;
 
 use serde::Serialize;
 

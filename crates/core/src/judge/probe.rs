@@ -1,0 +1,173 @@
+//! Judging a probe report under the policy: every accepted version below the segment's minimum,
+//! every accepted suite (allow-list for TLS 1.3; broken, CBC and static-RSA suites before),
+//! the chain and host name, pins, and for HTTPS the HSTS header and OCSP stapling.
+
+use crate::chain::{Purpose, TrustAnchor};
+use crate::policy::Policy;
+use crate::probe::{ProbeReport, Service};
+use crate::report::{Finding, Location};
+use crate::timestamp::Timestamp;
+
+use super::handshake::{peer_chain_findings, suite_findings};
+
+/// Every finding for `report`. A probe that could not finish judges what it saw.
+pub fn probe(
+    report: &ProbeReport,
+    anchors: &[TrustAnchor],
+    policy: &Policy,
+    now: Timestamp,
+) -> Vec<Finding> {
+    let at = || Location::Endpoint {
+        endpoint: report.target.clone(),
+    };
+    let segment = report.service.segment();
+    let (min, name) = match segment {
+        crate::handshake::Segment::Database => (policy.tls.database_min_version, "database"),
+        crate::handshake::Segment::Mtls => (policy.tls.mtls_min_version, "mTLS"),
+        crate::handshake::Segment::Client => (policy.tls.client_min_version, "client"),
+    };
+    let mut out = Vec::new();
+    for v in report.accepted() {
+        if v.version < min {
+            out.push(Finding::new(
+                "TLS-VERSION-MIN",
+                format!(
+                    "accepts {} on a {name} endpoint; the policy requires at least {min}",
+                    v.version
+                ),
+                at(),
+            ));
+        }
+        for suite in &v.suites {
+            out.extend(suite_findings(suite, Some(v.version), policy, at()));
+        }
+    }
+    if !report.chain.is_empty() {
+        out.extend(peer_chain_findings(
+            &report.chain,
+            report.server_name.as_deref(),
+            Purpose::ServerAuth,
+            anchors,
+            policy,
+            now,
+            at(),
+        ));
+    }
+    if report.service == Service::Https && report.error.is_none() {
+        if policy.web.hsts {
+            match &report.hsts {
+                None => out.push(Finding::new(
+                    "WEB-HSTS-MISSING",
+                    "the response carries no Strict-Transport-Security header".into(),
+                    at(),
+                )),
+                Some(value) => {
+                    let weak = super::web::hsts_weaknesses(value, policy);
+                    if !weak.is_empty() {
+                        out.push(Finding::new(
+                            "WEB-HSTS-WEAK",
+                            format!("\"{value}\": {}", weak.join(", ")),
+                            at(),
+                        ));
+                    }
+                }
+            }
+        }
+        if policy.web.ocsp_stapling && report.ocsp_stapled == Some(false) {
+            out.push(Finding::new(
+                "WEB-OCSP-STAPLING-OFF",
+                "no OCSP response was stapled to the handshake".into(),
+                at(),
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::VersionProbe;
+    use crate::protocol::TlsVersion;
+
+    fn report(service: Service, versions: Vec<VersionProbe>) -> ProbeReport {
+        ProbeReport {
+            target: "db.example:5432".into(),
+            service,
+            address: "127.0.0.1:5432".into(),
+            server_name: None,
+            at: Timestamp::from_unix(0),
+            versions,
+            groups: vec!["X25519".into()],
+            alpn: None,
+            chain: Vec::new(),
+            ocsp_stapled: None,
+            resumption: None,
+            client_auth: None,
+            hsts: None,
+            latency_micros: 1000,
+            error: None,
+        }
+    }
+
+    fn v(version: TlsVersion, suites: &[&str]) -> VersionProbe {
+        VersionProbe {
+            version,
+            accepted: true,
+            suites: suites.iter().map(|s| (*s).to_owned()).collect(),
+            server_order: None,
+        }
+    }
+
+    fn ids(r: &ProbeReport) -> Vec<&'static str> {
+        let mut ids: Vec<_> = probe(r, &[], &Policy::default(), Timestamp::from_unix(0))
+            .into_iter()
+            .map(|f| f.rule)
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    #[test]
+    fn versions_are_judged_per_segment_and_suites_per_version() {
+        let tls12 = v(TlsVersion::Tls12, &["TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"]);
+        let tls13 = v(TlsVersion::Tls13, &["TLS_AES_256_GCM_SHA384"]);
+        // A database may speak TLS 1.2 with an AEAD suite; a client endpoint may not.
+        assert!(ids(&report(Service::Postgres, vec![tls12.clone(), tls13.clone()])).is_empty());
+        assert_eq!(
+            ids(&report(Service::Tls, vec![tls12, tls13.clone()])),
+            vec!["TLS-VERSION-MIN"]
+        );
+        let legacy = v(
+            TlsVersion::Tls10,
+            &["TLS_RSA_WITH_AES_128_CBC_SHA", "TLS_RSA_WITH_RC4_128_SHA"],
+        );
+        assert_eq!(
+            ids(&report(Service::Redis, vec![legacy, tls13])),
+            vec![
+                "TLS-NO-FORWARD-SECRECY",
+                "TLS-SUITE-CBC",
+                "TLS-SUITE-WEAK",
+                "TLS-VERSION-MIN"
+            ]
+        );
+        let ccm = v(TlsVersion::Tls13, &["TLS_AES_128_CCM_SHA256"]);
+        assert_eq!(
+            ids(&report(Service::Tls, vec![ccm])),
+            vec!["TLS-SUITE-NOT-ALLOWED"]
+        );
+    }
+
+    #[test]
+    fn https_needs_hsts_and_stapling() {
+        let tls13 = v(TlsVersion::Tls13, &["TLS_AES_256_GCM_SHA384"]);
+        let mut r = report(Service::Https, vec![tls13]);
+        r.ocsp_stapled = Some(false);
+        assert_eq!(ids(&r), vec!["WEB-HSTS-MISSING", "WEB-OCSP-STAPLING-OFF"]);
+        r.hsts = Some("max-age=600".into());
+        r.ocsp_stapled = Some(true);
+        assert_eq!(ids(&r), vec!["WEB-HSTS-WEAK"]);
+        r.hsts = Some("max-age=31536000; includeSubDomains; preload".into());
+        assert!(ids(&r).is_empty());
+    }
+}
