@@ -16,6 +16,7 @@
 //! | [`coordinator`] | TLS 1.3 client listener and mTLS edge listener, handshake records, rotation schedule, reload |
 //! | [`edge`] | the edge: mTLS to the coordinator, heartbeats, reload from the store, reconnect with backoff |
 //! | [`loadgen`] | handshake load in four modes, latency percentiles, memory per idle connection (`tlscope bench`) |
+//! | [`probe`] | `tlscope probe`: versions, suites, order, groups with hand-built hellos; chain, ALPN, stapling, resumption, client auth, HSTS with rustls; PostgreSQL/MySQL upgrades |
 
 #![forbid(unsafe_code)]
 
@@ -27,6 +28,7 @@ pub mod inspect;
 pub mod lint;
 pub mod loadgen;
 pub mod mtls;
+pub mod probe;
 pub mod server;
 pub mod store;
 
@@ -95,6 +97,9 @@ pub enum AgentError {
     /// The edge failed.
     #[error(transparent)]
     Edge(edge::EdgeError),
+    /// A probe target could not be read.
+    #[error("target {0}")]
+    Target(String),
     /// `tlscope bench` could not run.
     #[error("bench: {0}")]
     Bench(String),

@@ -2,6 +2,7 @@
 
 mod bench_cli;
 mod infra_cli;
+mod probe_cli;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -118,6 +119,14 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         policy: Option<PathBuf>,
     },
+    /// Probe endpoints: versions SSL 3.0–TLS 1.3, suites per version and server order, TLS 1.3
+    /// groups (incl. X25519MLKEM768), chain and host name, OCSP stapling, resumption, client
+    /// authentication, HSTS; PostgreSQL and MySQL/MariaDB upgrades. Exit 1 when a target fails or
+    /// a finding reaches --fail-on.
+    Probe {
+        #[command(flatten)]
+        args: probe_cli::ProbeArgs,
+    },
     /// Measure handshakes per second and latency (TLS 1.2, TLS 1.3, resumed, mTLS) against
     /// TARGET, or against a coordinator it starts, with server CPU and memory per idle connection.
     Bench(bench_cli::BenchArgs),
@@ -224,6 +233,14 @@ fn main() -> ExitCode {
         } => load_policy(policy.as_deref(), None)
             .and_then(|policy| infra_cli::edge(args, &store, policy)),
         Command::Bench(args) => bench_cli::bench(args),
+        Command::Probe { args } => {
+            let policy_file = args.policy_file();
+            let roots = args.roots_file();
+            load_policy(policy_file.as_deref(), None).and_then(|policy| {
+                chain_request(roots.as_deref(), None, PurposeArg::Server)
+                    .and_then(|request| probe_cli::probe(args, &policy, &request.anchors))
+            })
+        }
         Command::Demo {
             listen,
             dist,

@@ -9,13 +9,18 @@ use anyhow::{Context, Result, bail};
 const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_VERSION: &str = "132";
 /// Debian packages: the browser the tests drive, the openssl CLI the fingerprint and interop tests
-/// compare with, and curl for the mTLS interop test.
+/// compare with, curl for the mTLS interop test, and the real servers the probe tests start
+/// (nginx, PostgreSQL, MariaDB, Redis).
 const DEBIAN_PACKAGES: &[&str] = &[
     "chromium",
     "chromium-driver",
     "openssl",
     "ca-certificates",
     "curl",
+    "nginx",
+    "postgresql",
+    "mariadb-server",
+    "redis-server",
 ];
 
 /// Where tools that are not cargo binaries live (outside the work tree, so clones share them).

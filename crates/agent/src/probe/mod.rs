@@ -1,0 +1,65 @@
+//! `tlscope probe`: scanning real endpoints — TLS servers, HTTPS, PostgreSQL, MySQL/MariaDB and
+//! Redis — into core `ProbeReport`s, many targets at once, each within its own time limits so one
+//! slow or broken target never holds up the others.
+
+pub mod hello;
+pub mod scan;
+pub mod target;
+
+pub use scan::{ProbeOptions, probe};
+pub use target::{ProbeTarget, parse};
+
+use std::sync::Arc;
+
+use tlscope_core::Timestamp;
+use tlscope_core::probe::ProbeReport;
+
+/// Probes every target with at most `concurrency` at a time; results in the targets' order.
+/// `done` is called for each report, in that order.
+pub async fn probe_all(
+    targets: &[ProbeTarget],
+    options: &ProbeOptions,
+    now: Timestamp,
+    concurrency: usize,
+    done: &(dyn Fn(&ProbeReport) + Sync),
+) -> Vec<ProbeReport> {
+    let limit = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
+    let mut tasks = Vec::new();
+    for t in targets {
+        let (t, options, limit) = (t.clone(), options.clone(), Arc::clone(&limit));
+        tasks.push(tokio::spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            probe(&t, &options, now).await
+        }));
+    }
+    let mut out = Vec::new();
+    for (task, t) in tasks.into_iter().zip(targets) {
+        let report = match task.await {
+            Ok(r) => r,
+            Err(e) => failed(t, now, format!("probe task failed: {e}")),
+        };
+        done(&report);
+        out.push(report);
+    }
+    out
+}
+
+fn failed(t: &ProbeTarget, now: Timestamp, error: String) -> ProbeReport {
+    ProbeReport {
+        target: t.shown.clone(),
+        service: t.service,
+        address: String::new(),
+        server_name: None,
+        at: now,
+        versions: Vec::new(),
+        groups: Vec::new(),
+        alpn: None,
+        chain: Vec::new(),
+        ocsp_stapled: None,
+        resumption: None,
+        client_auth: None,
+        hsts: None,
+        latency_micros: 0,
+        error: Some(error),
+    }
+}

@@ -1,0 +1,272 @@
+//! `tlscope probe TARGET...`: arguments, reading `@file` target lists, judging each report with
+//! the core, and rendering text, JSON, SARIF or Markdown with the policy's exit codes.
+
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use clap::Args;
+use rustls::pki_types::pem::PemObject as _;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use serde::Serialize;
+use tlscope_agent::AgentError;
+use tlscope_agent::clock::{Clock, SystemClock};
+use tlscope_agent::lint::Format;
+use tlscope_agent::probe::{self, ProbeOptions};
+use tlscope_core::chain::TrustAnchor;
+use tlscope_core::export::{Document, InputReport};
+use tlscope_core::probe::{ClientAuth, ProbeReport};
+use tlscope_core::{Finding, Policy, Severity, Timestamp};
+
+/// `tlscope probe` arguments.
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// host:port, https://…, postgres://…, mysql://…, rediss://…, or @FILE with one a line.
+    #[arg(required = true)]
+    targets: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Exit 1 when a finding is at least this severe (warning or critical).
+    #[arg(long, default_value = "critical", value_parser = ["warning", "critical"])]
+    fail_on: String,
+    /// Server name for SNI and the certificate check (default: each target's host).
+    #[arg(long, value_name = "NAME")]
+    host: Option<String>,
+    /// Trust these roots (PEM/DER) when judging chains instead of the Mozilla set.
+    #[arg(long, value_name = "FILE")]
+    roots: Option<PathBuf>,
+    /// Client certificate chain (PEM) for targets that require one.
+    #[arg(long, value_name = "FILE", requires = "key")]
+    cert: Option<PathBuf>,
+    /// Client key (PEM).
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    key: Option<PathBuf>,
+    /// Targets probed at once.
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
+    /// Seconds allowed for each connect, read or handshake.
+    #[arg(long, default_value_t = 5)]
+    timeout: u64,
+    /// Judge under this TOML policy file.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+}
+
+impl ProbeArgs {
+    /// `--policy`.
+    pub fn policy_file(&self) -> Option<PathBuf> {
+        self.policy.clone()
+    }
+
+    /// `--roots`.
+    pub fn roots_file(&self) -> Option<PathBuf> {
+        self.roots.clone()
+    }
+}
+
+fn read(path: &PathBuf) -> Result<Vec<u8>, AgentError> {
+    std::fs::read(path).map_err(|source| AgentError::Read {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// One judged report, as JSON shows it.
+#[derive(Debug, Serialize)]
+pub struct Judged {
+    /// What the probe saw.
+    #[serde(flatten)]
+    pub report: ProbeReport,
+    /// What the core made of it.
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Serialize)]
+struct ProbeDocument<'a> {
+    schema: &'static str,
+    judged_at: Timestamp,
+    policy: &'a str,
+    targets: &'a [Judged],
+}
+
+/// Runs `tlscope probe`.
+pub fn probe(args: ProbeArgs, policy: &Policy, anchors: &[TrustAnchor]) -> Result<ExitCode, AgentError> {
+    let mut targets = Vec::new();
+    for t in &args.targets {
+        if let Some(file) = t.strip_prefix('@') {
+            let text = String::from_utf8_lossy(&read(&PathBuf::from(file))?).into_owned();
+            for (n, line) in text.lines().enumerate() {
+                let line = line.trim();
+                if line.is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                targets.push(
+                    probe::parse(line).map_err(|e| AgentError::Target(format!("{file} line {}: {e}", n + 1)))?,
+                );
+            }
+        } else {
+            targets.push(probe::parse(t).map_err(AgentError::Target)?);
+        }
+    }
+    let client = match (&args.cert, &args.key) {
+        (Some(c), Some(k)) => {
+            let chain = CertificateDer::pem_slice_iter(&read(c)?)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| AgentError::Target(format!("--cert: {e}")))?;
+            let key = PrivateKeyDer::from_pem_slice(&read(k)?)
+                .map_err(|e| AgentError::Target(format!("--key: {e}")))?;
+            Some((chain, Arc::new(key)))
+        }
+        _ => None,
+    };
+    let options = ProbeOptions {
+        server_name: args.host.clone(),
+        client,
+        timeout: Duration::from_secs(args.timeout.max(1)),
+    };
+    let now = SystemClock.now();
+    let total = targets.len();
+    let finished = AtomicUsize::new(0);
+    let tty = std::io::stderr().is_terminal() && args.format == Format::Text;
+    let runtime = tokio::runtime::Runtime::new().map_err(AgentError::Serve)?;
+    let progress = |r: &ProbeReport| {
+        let n = finished.fetch_add(1, Ordering::SeqCst) + 1;
+        if tty {
+            let width = 30;
+            let filled = n * width / total.max(1);
+            eprint!("\r[{}{}] {n}/{total} {:<40}", "#".repeat(filled), " ".repeat(width - filled), r.target.chars().take(40).collect::<String>());
+        }
+    };
+    let reports = runtime.block_on(probe::probe_all(&targets, &options, now, args.concurrency, &progress));
+    if tty {
+        eprint!("\r{:<80}\r", "");
+    }
+    let judged: Vec<Judged> = reports
+        .into_iter()
+        .map(|report| {
+            let findings = tlscope_core::judge::probe(&report, anchors, policy, now);
+            Judged { report, findings }
+        })
+        .collect();
+    let document = Document::new(
+        judged
+            .iter()
+            .map(|j| InputReport {
+                path: j.report.target.clone(),
+                recognised: None,
+                error: j.report.error.clone(),
+                findings: j.findings.clone(),
+                problems: Vec::new(),
+            })
+            .collect(),
+        &policy.profile,
+        now,
+    );
+    match args.format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&ProbeDocument {
+                schema: "tlscope-probe/1",
+                judged_at: now,
+                policy: &policy.profile,
+                targets: &judged,
+            })
+            .unwrap_or_default()
+        ),
+        Format::Text => print!("{}", render(&judged)),
+        other => print!("{}", tlscope_agent::lint::render(&document, other)),
+    }
+    let gate = if args.fail_on == "warning" { Severity::Warning } else { Severity::Critical };
+    let failed = judged.iter().any(|j| j.report.error.is_some())
+        || document.worst().is_some_and(|w| w >= gate);
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+fn ms(micros: u64) -> String {
+    format!("{:.1} ms", micros as f64 / 1000.0)
+}
+
+/// The text rendering.
+pub fn render(judged: &[Judged]) -> String {
+    let mut out = String::new();
+    for j in judged {
+        let r = &j.report;
+        out.push_str(&format!(
+            "{} ({}, {}){}\n",
+            r.target,
+            serde_json::to_value(r.service)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            if r.address.is_empty() { "unresolved" } else { &r.address },
+            if r.latency_micros > 0 { format!(" handshake {}", ms(r.latency_micros)) } else { String::new() }
+        ));
+        if !r.versions.is_empty() {
+            let line: Vec<String> = r
+                .versions
+                .iter()
+                .map(|v| format!("{} {}", v.version, if v.accepted { "yes" } else { "no" }))
+                .collect();
+            out.push_str(&format!("  versions: {}\n", line.join(", ")));
+        }
+        for v in r.accepted() {
+            let order = match v.server_order {
+                Some(true) => " (server order)",
+                Some(false) => " (client order)",
+                None => "",
+            };
+            out.push_str(&format!("  {} suites{order}: {}\n", v.version, v.suites.join(", ")));
+        }
+        if !r.groups.is_empty() {
+            out.push_str(&format!("  TLS 1.3 groups: {}\n", r.groups.join(", ")));
+        }
+        if r.client_auth.is_some() {
+            let auth = match r.client_auth {
+                Some(ClientAuth::NotRequested) | None => "not requested",
+                Some(ClientAuth::Optional) => "requested (optional)",
+                Some(ClientAuth::Required) => "required",
+            };
+            let resumption = match r.resumption {
+                Some(x) if x.supported => format!(
+                    "yes ({} → {})",
+                    ms(x.full_micros),
+                    ms(x.resumed_micros.unwrap_or(0))
+                ),
+                Some(_) => "no".into(),
+                None => "not measured".into(),
+            };
+            out.push_str(&format!(
+                "  ALPN: {} · OCSP stapled: {} · resumption: {resumption} · client certificate: {auth}\n",
+                r.alpn.as_deref().unwrap_or("none"),
+                if r.ocsp_stapled == Some(true) { "yes" } else { "no" },
+            ));
+        }
+        if let Some(h) = &r.hsts {
+            out.push_str(&format!("  HSTS: {h}\n"));
+        }
+        if !r.chain.is_empty() {
+            let names: Vec<String> = r
+                .chain
+                .iter()
+                .filter_map(|d| tlscope_core::decode(d).ok())
+                .flat_map(|d| d.certificates().map(|c| c.display_name()).collect::<Vec<_>>())
+                .collect();
+            out.push_str(&format!("  chain: {}\n", names.join(" ← ")));
+        }
+        if let Some(e) = &r.error {
+            out.push_str(&format!("  error: {e}\n"));
+        }
+        if j.findings.is_empty() && r.error.is_none() {
+            out.push_str("  no findings\n");
+        }
+        for f in &j.findings {
+            out.push_str(&format!("  {:<8} {:<24} {}\n", format!("{:?}", f.severity).to_uppercase(), f.rule, f.evidence));
+        }
+        out.push('\n');
+    }
+    out
+}
