@@ -94,7 +94,11 @@ struct ProbeDocument<'a> {
 }
 
 /// Runs `tlscope probe`.
-pub fn probe(args: ProbeArgs, policy: &Policy, anchors: &[TrustAnchor]) -> Result<ExitCode, AgentError> {
+pub fn probe(
+    args: ProbeArgs,
+    policy: &Policy,
+    anchors: &[TrustAnchor],
+) -> Result<ExitCode, AgentError> {
     let mut targets = Vec::new();
     for t in &args.targets {
         if let Some(file) = t.strip_prefix('@') {
@@ -105,7 +109,8 @@ pub fn probe(args: ProbeArgs, policy: &Policy, anchors: &[TrustAnchor]) -> Resul
                     continue;
                 }
                 targets.push(
-                    probe::parse(line).map_err(|e| AgentError::Target(format!("{file} line {}: {e}", n + 1)))?,
+                    probe::parse(line)
+                        .map_err(|e| AgentError::Target(format!("{file} line {}: {e}", n + 1)))?,
                 );
             }
         } else {
@@ -138,10 +143,21 @@ pub fn probe(args: ProbeArgs, policy: &Policy, anchors: &[TrustAnchor]) -> Resul
         if tty {
             let width = 30;
             let filled = n * width / total.max(1);
-            eprint!("\r[{}{}] {n}/{total} {:<40}", "#".repeat(filled), " ".repeat(width - filled), r.target.chars().take(40).collect::<String>());
+            eprint!(
+                "\r[{}{}] {n}/{total} {:<40}",
+                "#".repeat(filled),
+                " ".repeat(width - filled),
+                r.target.chars().take(40).collect::<String>()
+            );
         }
     };
-    let reports = runtime.block_on(probe::probe_all(&targets, &options, now, args.concurrency, &progress));
+    let reports = runtime.block_on(probe::probe_all(
+        &targets,
+        &options,
+        now,
+        args.concurrency,
+        &progress,
+    ));
     if tty {
         eprint!("\r{:<80}\r", "");
     }
@@ -180,10 +196,18 @@ pub fn probe(args: ProbeArgs, policy: &Policy, anchors: &[TrustAnchor]) -> Resul
         Format::Text => print!("{}", render(&judged)),
         other => print!("{}", tlscope_agent::lint::render(&document, other)),
     }
-    let gate = if args.fail_on == "warning" { Severity::Warning } else { Severity::Critical };
+    let gate = if args.fail_on == "warning" {
+        Severity::Warning
+    } else {
+        Severity::Critical
+    };
     let failed = judged.iter().any(|j| j.report.error.is_some())
         || document.worst().is_some_and(|w| w >= gate);
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn ms(micros: u64) -> String {
@@ -202,8 +226,16 @@ pub fn render(judged: &[Judged]) -> String {
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_default(),
-            if r.address.is_empty() { "unresolved" } else { &r.address },
-            if r.latency_micros > 0 { format!(" handshake {}", ms(r.latency_micros)) } else { String::new() }
+            if r.address.is_empty() {
+                "unresolved"
+            } else {
+                &r.address
+            },
+            if r.latency_micros > 0 {
+                format!(" handshake {}", ms(r.latency_micros))
+            } else {
+                String::new()
+            }
         ));
         if !r.versions.is_empty() {
             let line: Vec<String> = r
@@ -219,7 +251,11 @@ pub fn render(judged: &[Judged]) -> String {
                 Some(false) => " (client order)",
                 None => "",
             };
-            out.push_str(&format!("  {} suites{order}: {}\n", v.version, v.suites.join(", ")));
+            out.push_str(&format!(
+                "  {} suites{order}: {}\n",
+                v.version,
+                v.suites.join(", ")
+            ));
         }
         if !r.groups.is_empty() {
             out.push_str(&format!("  TLS 1.3 groups: {}\n", r.groups.join(", ")));
@@ -253,7 +289,11 @@ pub fn render(judged: &[Judged]) -> String {
                 .chain
                 .iter()
                 .filter_map(|d| tlscope_core::decode(d).ok())
-                .flat_map(|d| d.certificates().map(|c| c.display_name()).collect::<Vec<_>>())
+                .flat_map(|d| {
+                    d.certificates()
+                        .map(|c| c.display_name())
+                        .collect::<Vec<_>>()
+                })
                 .collect();
             out.push_str(&format!("  chain: {}\n", names.join(" ← ")));
         }
@@ -264,7 +304,12 @@ pub fn render(judged: &[Judged]) -> String {
             out.push_str("  no findings\n");
         }
         for f in &j.findings {
-            out.push_str(&format!("  {:<8} {:<24} {}\n", format!("{:?}", f.severity).to_uppercase(), f.rule, f.evidence));
+            out.push_str(&format!(
+                "  {:<8} {:<24} {}\n",
+                format!("{:?}", f.severity).to_uppercase(),
+                f.rule,
+                f.evidence
+            ));
         }
         out.push('\n');
     }

@@ -155,7 +155,10 @@ pub fn client_hello(offer: &Offer<'_>) -> Vec<u8> {
     body.extend_from_slice(&[1, 0]); // null compression
     if offer.version != TlsVersion::Ssl3 {
         let mut ext = Vec::new();
-        if let Some(name) = offer.server_name.filter(|n| n.parse::<std::net::IpAddr>().is_err()) {
+        if let Some(name) = offer
+            .server_name
+            .filter(|n| n.parse::<std::net::IpAddr>().is_err())
+        {
             let mut list = vec![0u8];
             with_len16(&mut list, name.as_bytes());
             let mut sni = Vec::new();
@@ -177,8 +180,7 @@ pub fn client_hello(offer: &Offer<'_>) -> Vec<u8> {
         extension(&mut ext, 0x000a, &sg);
         extension(&mut ext, 0x000b, &[1, 0]); // ec_point_formats: uncompressed
         let schemes: [u16; 11] = [
-            0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0807,
-            0x0201,
+            0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0807, 0x0201,
         ];
         let mut sa = Vec::new();
         for x in schemes {
@@ -275,12 +277,20 @@ pub fn parse_answer(bytes: &[u8]) -> Result<Answer, AnswerError> {
             let shown: String = bytes
                 .iter()
                 .take(16)
-                .map(|b| if b.is_ascii_graphic() || *b == b' ' { *b as char } else { '.' })
+                .map(|b| {
+                    if b.is_ascii_graphic() || *b == b' ' {
+                        *b as char
+                    } else {
+                        '.'
+                    }
+                })
                 .collect();
             return Err(AnswerError::NotTls(shown));
         }
         let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
-        let body = bytes.get(at + 5..at + 5 + len).ok_or(AnswerError::Incomplete)?;
+        let body = bytes
+            .get(at + 5..at + 5 + len)
+            .ok_or(AnswerError::Incomplete)?;
         match kind {
             0x15 if body.len() >= 2 => return Ok(Answer::Alert(body[0], body[1])),
             0x16 => handshake.extend_from_slice(body),
@@ -371,10 +381,17 @@ mod tests {
         rec.extend_from_slice(&msg);
         assert_eq!(
             parse_answer(&rec),
-            Ok(Answer::Hello { version: 0x0303, suite: 0xc02f, group: None })
+            Ok(Answer::Hello {
+                version: 0x0303,
+                suite: 0xc02f,
+                group: None
+            })
         );
         assert_eq!(parse_answer(&rec[..20]), Err(AnswerError::Incomplete));
-        assert_eq!(parse_answer(&[0x15, 3, 3, 0, 2, 2, 40]), Ok(Answer::Alert(2, 40)));
+        assert_eq!(
+            parse_answer(&[0x15, 3, 3, 0, 2, 2, 40]),
+            Ok(Answer::Alert(2, 40))
+        );
         assert!(matches!(
             parse_answer(b"HTTP/1.1 400 Bad Request\r\n"),
             Err(AnswerError::NotTls(s)) if s.starts_with("HTTP/1.1")

@@ -7,14 +7,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::ResolvesClientCert;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+use tlscope_core::Timestamp;
 use tlscope_core::probe::{ClientAuth, ProbeReport, Resumption, Service, VersionProbe};
 use tlscope_core::protocol::TlsVersion;
-use tlscope_core::Timestamp;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
@@ -71,36 +71,62 @@ impl Ctx<'_> {
         match self.target.service {
             Service::Postgres => {
                 // SSLRequest: length 8, code 80877103.
-                within(self.timeout, "SSLRequest", tcp.write_all(&[0, 0, 0, 8, 4, 0xd2, 0x16, 0x2f])).await?;
+                within(
+                    self.timeout,
+                    "SSLRequest",
+                    tcp.write_all(&[0, 0, 0, 8, 4, 0xd2, 0x16, 0x2f]),
+                )
+                .await?;
                 let mut answer = [0u8; 1];
                 within(self.timeout, "SSLRequest", tcp.read_exact(&mut answer)).await?;
                 match answer[0] {
                     b'S' => {}
-                    b'N' => return Err("the PostgreSQL server refused SSLRequest (ssl = off)".into()),
-                    other => return Err(format!("not a PostgreSQL server: it answered SSLRequest with byte 0x{other:02x}")),
+                    b'N' => {
+                        return Err("the PostgreSQL server refused SSLRequest (ssl = off)".into());
+                    }
+                    other => {
+                        return Err(format!(
+                            "not a PostgreSQL server: it answered SSLRequest with byte 0x{other:02x}"
+                        ));
+                    }
                 }
             }
             Service::Mysql => {
                 let mut header = [0u8; 4];
                 within(self.timeout, "MySQL greeting", tcp.read_exact(&mut header)).await?;
-                let len = usize::from(header[0]) | usize::from(header[1]) << 8 | usize::from(header[2]) << 16;
+                let len = usize::from(header[0])
+                    | usize::from(header[1]) << 8
+                    | usize::from(header[2]) << 16;
                 let mut greeting = vec![0u8; len.min(1 << 16)];
-                within(self.timeout, "MySQL greeting", tcp.read_exact(&mut greeting)).await?;
+                within(
+                    self.timeout,
+                    "MySQL greeting",
+                    tcp.read_exact(&mut greeting),
+                )
+                .await?;
                 if greeting.first() == Some(&0xff) {
-                    let text = String::from_utf8_lossy(greeting.get(3..).unwrap_or_default()).into_owned();
+                    let text =
+                        String::from_utf8_lossy(greeting.get(3..).unwrap_or_default()).into_owned();
                     return Err(format!("the MySQL server refused the connection: {text}"));
                 }
-                let nul = greeting.iter().skip(1).position(|b| *b == 0).ok_or("not a MySQL greeting")?;
+                let nul = greeting
+                    .iter()
+                    .skip(1)
+                    .position(|b| *b == 0)
+                    .ok_or("not a MySQL greeting")?;
                 let caps_at = 1 + nul + 1 + 4 + 8 + 1;
                 let caps = greeting
                     .get(caps_at..caps_at + 2)
                     .map(|c| u16::from_le_bytes([c[0], c[1]]))
                     .ok_or("not a MySQL greeting (too short)")?;
                 if caps & 0x0800 == 0 {
-                    return Err("the MySQL server does not offer TLS (no CLIENT_SSL capability)".into());
+                    return Err(
+                        "the MySQL server does not offer TLS (no CLIENT_SSL capability)".into(),
+                    );
                 }
                 // SSLRequest: capabilities, max packet, charset, 23 zero bytes; sequence 1.
-                let flags: u32 = 0x0000_0200 | 0x0000_0800 | 0x0000_8000 | 0x0008_0000 | 0x0000_0001;
+                let flags: u32 =
+                    0x0000_0200 | 0x0000_0800 | 0x0000_8000 | 0x0008_0000 | 0x0000_0001;
                 let mut packet = vec![32, 0, 0, 1];
                 packet.extend_from_slice(&flags.to_le_bytes());
                 packet.extend_from_slice(&(16u32 << 20).to_le_bytes());
@@ -116,7 +142,12 @@ impl Ctx<'_> {
     /// Sends one hello; `Ok(None)` when the server closed without a TLS answer.
     async fn ask(&self, offer: &Offer<'_>) -> Result<Option<Answer>, String> {
         let mut tcp = self.transport().await?;
-        within(self.timeout, "ClientHello", tcp.write_all(&hello::client_hello(offer))).await?;
+        within(
+            self.timeout,
+            "ClientHello",
+            tcp.write_all(&hello::client_hello(offer)),
+        )
+        .await?;
         let mut buf = Vec::new();
         loop {
             match hello::parse_answer(&buf) {
@@ -155,14 +186,20 @@ impl Ctx<'_> {
     async fn pick(&self, version: TlsVersion, suites: &[u16]) -> Result<Option<u16>, String> {
         let answer = self.ask(&self.offer(version, suites)).await?;
         Ok(match answer {
-            Some(Answer::Hello { version: v, suite, .. }) if v == hello::wire(version) => Some(suite),
+            Some(Answer::Hello {
+                version: v, suite, ..
+            }) if v == hello::wire(version) => Some(suite),
             Some(Answer::Retry { suite, .. }) if version == TlsVersion::Tls13 => Some(suite),
             _ => None,
         })
     }
 
     async fn version(&self, version: TlsVersion) -> Result<VersionProbe, String> {
-        let table = if version == TlsVersion::Tls13 { hello::TLS13_SUITES } else { hello::LEGACY_SUITES };
+        let table = if version == TlsVersion::Tls13 {
+            hello::TLS13_SUITES
+        } else {
+            hello::LEGACY_SUITES
+        };
         let mut remaining: Vec<u16> = table.iter().map(|s| s.0).collect();
         let mut found = Vec::new();
         while !remaining.is_empty() {
@@ -200,7 +237,9 @@ impl Ctx<'_> {
                 x25519_share: false,
             };
             match self.ask(&offer).await? {
-                Some(Answer::Retry { group: Some(g), .. } | Answer::Hello { group: Some(g), .. }) if g == *code => {
+                Some(
+                    Answer::Retry { group: Some(g), .. } | Answer::Hello { group: Some(g), .. },
+                ) if g == *code => {
                     out.push((*name).to_owned());
                 }
                 _ => {}
@@ -226,23 +265,48 @@ impl ServerCertVerifier for Capture {
         ocsp: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let chain = std::iter::once(end_entity).chain(intermediates).map(|c| c.to_vec()).collect();
+        let chain = std::iter::once(end_entity)
+            .chain(intermediates)
+            .map(|c| c.to_vec())
+            .collect();
         if let Ok(mut slot) = self.seen.lock() {
             *slot = Some((chain, !ocsp.is_empty()));
         }
         Ok(ServerCertVerified::assertion())
     }
 
-    fn verify_tls12_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
-    fn verify_tls13_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider.signature_verification_algorithms.supported_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
@@ -254,7 +318,11 @@ struct Asked {
 }
 
 impl ResolvesClientCert for Asked {
-    fn resolve(&self, _hints: &[&[u8]], _schemes: &[SignatureScheme]) -> Option<Arc<rustls::sign::CertifiedKey>> {
+    fn resolve(
+        &self,
+        _hints: &[&[u8]],
+        _schemes: &[SignatureScheme],
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
         self.asked.store(true, Ordering::SeqCst);
         self.key.clone()
     }
@@ -303,10 +371,18 @@ impl Ctx<'_> {
         let started = Instant::now();
         let tcp = self.transport().await?;
         let name = ServerName::try_from(self.name.clone()).map_err(|e| e.to_string())?;
-        let tls = tokio::time::timeout(self.timeout, tokio_rustls::TlsConnector::from(config).connect(name, tcp))
-            .await
-            .map_err(|_| format!("TLS handshake: no answer within {} s", self.timeout.as_secs()))?
-            .map_err(|e| format!("TLS handshake: {}", crate::mtls::refusal_reason(&e)))?;
+        let tls = tokio::time::timeout(
+            self.timeout,
+            tokio_rustls::TlsConnector::from(config).connect(name, tcp),
+        )
+        .await
+        .map_err(|_| {
+            format!(
+                "TLS handshake: no answer within {} s",
+                self.timeout.as_secs()
+            )
+        })?
+        .map_err(|e| format!("TLS handshake: {}", crate::mtls::refusal_reason(&e)))?;
         Ok((tls, started.elapsed()))
     }
 
@@ -316,33 +392,57 @@ impl Ctx<'_> {
             "HEAD {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: tlscope\r\nConnection: close\r\n\r\n",
             self.target.path, self.name
         );
-        within(self.timeout, "HTTP request", tls.write_all(request.as_bytes())).await?;
+        within(
+            self.timeout,
+            "HTTP request",
+            tls.write_all(request.as_bytes()),
+        )
+        .await?;
         let mut response = Vec::new();
         let _ = tokio::time::timeout(self.timeout, tls.read_to_end(&mut response)).await;
         let text = String::from_utf8_lossy(&response);
-        Ok(text
-            .lines()
-            .take_while(|l| !l.is_empty())
-            .find_map(|l| {
-                let (k, v) = l.split_once(':')?;
-                k.trim().eq_ignore_ascii_case("strict-transport-security").then(|| v.trim().to_owned())
-            }))
+        Ok(text.lines().take_while(|l| !l.is_empty()).find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case("strict-transport-security")
+                .then(|| v.trim().to_owned())
+        }))
     }
 
-    async fn real(&self, version: TlsVersion, client: Option<Arc<rustls::sign::CertifiedKey>>) -> Result<Real, String> {
+    async fn real(
+        &self,
+        version: TlsVersion,
+        client: Option<Arc<rustls::sign::CertifiedKey>>,
+    ) -> Result<Real, String> {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let capture = Arc::new(Capture { provider, seen: std::sync::Mutex::new(None) });
-        let asked = Arc::new(Asked { asked: AtomicBool::new(false), key: client.clone() });
+        let capture = Arc::new(Capture {
+            provider,
+            seen: std::sync::Mutex::new(None),
+        });
+        let asked = Arc::new(Asked {
+            asked: AtomicBool::new(false),
+            key: client.clone(),
+        });
         let https = self.target.service == Service::Https;
         let alpn: &[&[u8]] = if https { &[b"h2", b"http/1.1"] } else { &[] };
-        let config = Arc::new(real_config(version, alpn, Arc::clone(&capture), Arc::clone(&asked))?);
+        let config = Arc::new(real_config(
+            version,
+            alpn,
+            Arc::clone(&capture),
+            Arc::clone(&asked),
+        )?);
         let first = self.connect_tls(Arc::clone(&config)).await;
         let was_asked = asked.asked.load(Ordering::SeqCst);
         let (mut tls, latency) = match first {
             Ok(ok) => ok,
             Err(_) if was_asked && client.is_none() => {
                 // TLS 1.2 servers that require a certificate fail the handshake itself.
-                let (chain, ocsp) = capture.seen.lock().ok().and_then(|s| s.clone()).unwrap_or_default();
+                let (chain, ocsp) = capture
+                    .seen
+                    .lock()
+                    .ok()
+                    .and_then(|s| s.clone())
+                    .unwrap_or_default();
                 return Ok(Real {
                     chain,
                     ocsp,
@@ -355,7 +455,11 @@ impl Ctx<'_> {
             }
             Err(e) => return Err(e),
         };
-        let negotiated_alpn = tls.get_ref().1.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned());
+        let negotiated_alpn = tls
+            .get_ref()
+            .1
+            .alpn_protocol()
+            .map(|p| String::from_utf8_lossy(p).into_owned());
         // Read what the server sends next: session tickets, or the alert a server that requires
         // a certificate sends in TLS 1.3 after the handshake.
         let mut hsts = None;
@@ -368,7 +472,9 @@ impl Ctx<'_> {
         } else {
             let _ = tls.shutdown().await;
             let mut sink = Vec::new();
-            if let Ok(Err(e)) = tokio::time::timeout(Duration::from_secs(1), tls.read_to_end(&mut sink)).await {
+            if let Ok(Err(e)) =
+                tokio::time::timeout(Duration::from_secs(1), tls.read_to_end(&mut sink)).await
+            {
                 refused_after = crate::mtls::refusal_reason(&e).contains("refused");
             }
         }
@@ -377,33 +483,59 @@ impl Ctx<'_> {
             (true, true) => ClientAuth::Required,
             (true, false) => ClientAuth::Optional,
         };
-        let (chain, ocsp) = capture.seen.lock().ok().and_then(|s| s.clone()).unwrap_or_default();
+        let (chain, ocsp) = capture
+            .seen
+            .lock()
+            .ok()
+            .and_then(|s| s.clone())
+            .unwrap_or_default();
         let resumption = match self.connect_tls(Arc::clone(&config)).await {
             Ok((mut second, t)) => {
-                let resumed = second.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
+                let resumed =
+                    second.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
                 let _ = second.shutdown().await;
                 Some(Resumption {
                     supported: resumed,
                     full_micros: u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
-                    resumed_micros: resumed.then(|| u64::try_from(t.as_micros()).unwrap_or(u64::MAX)),
+                    resumed_micros: resumed
+                        .then(|| u64::try_from(t.as_micros()).unwrap_or(u64::MAX)),
                 })
             }
             Err(_) => None,
         };
         if https && negotiated_alpn.as_deref() == Some("h2") {
-            let capture2 = Arc::new(Capture { provider: Arc::clone(&capture.provider), seen: std::sync::Mutex::new(None) });
-            let h1 = Arc::new(real_config(version, &[b"http/1.1"], capture2, Arc::clone(&asked))?);
+            let capture2 = Arc::new(Capture {
+                provider: Arc::clone(&capture.provider),
+                seen: std::sync::Mutex::new(None),
+            });
+            let h1 = Arc::new(real_config(
+                version,
+                &[b"http/1.1"],
+                capture2,
+                Arc::clone(&asked),
+            )?);
             if let Ok((mut t, _)) = self.connect_tls(h1).await {
                 hsts = self.hsts(&mut t).await.unwrap_or(None);
             }
         }
-        Ok(Real { chain, ocsp, alpn: negotiated_alpn, client_auth, latency, resumption, hsts })
+        Ok(Real {
+            chain,
+            ocsp,
+            alpn: negotiated_alpn,
+            client_auth,
+            latency,
+            resumption,
+            hsts,
+        })
     }
 }
 
 /// Probes one target. Never fails: what went wrong is in the report's `error`.
 pub async fn probe(target: &ProbeTarget, options: &ProbeOptions, now: Timestamp) -> ProbeReport {
-    let name = options.server_name.clone().unwrap_or_else(|| target.host.clone());
+    let name = options
+        .server_name
+        .clone()
+        .unwrap_or_else(|| target.host.clone());
     let mut report = ProbeReport {
         target: target.shown.clone(),
         service: target.service,
@@ -427,11 +559,20 @@ pub async fn probe(target: &ProbeTarget, options: &ProbeOptions, now: Timestamp)
     report
 }
 
-async fn run(target: &ProbeTarget, options: &ProbeOptions, name: String, report: &mut ProbeReport) -> Result<(), String> {
-    let addr = within(options.timeout, "resolve", tokio::net::lookup_host((target.host.as_str(), target.port)))
-        .await?
-        .next()
-        .ok_or_else(|| format!("resolve: no address for {}", target.host))?;
+async fn run(
+    target: &ProbeTarget,
+    options: &ProbeOptions,
+    name: String,
+    report: &mut ProbeReport,
+) -> Result<(), String> {
+    let addr = within(
+        options.timeout,
+        "resolve",
+        tokio::net::lookup_host((target.host.as_str(), target.port)),
+    )
+    .await?
+    .next()
+    .ok_or_else(|| format!("resolve: no address for {}", target.host))?;
     report.address = addr.to_string();
     let ctx = Ctx {
         target,
@@ -445,15 +586,26 @@ async fn run(target: &ProbeTarget, options: &ProbeOptions, name: String, report:
         report.versions.push(ctx.version(*version).await?);
     }
     report.versions.reverse();
-    let tls13 = report.versions.iter().any(|v| v.version == TlsVersion::Tls13 && v.accepted);
-    let tls12 = report.versions.iter().any(|v| v.version == TlsVersion::Tls12 && v.accepted);
+    let tls13 = report
+        .versions
+        .iter()
+        .any(|v| v.version == TlsVersion::Tls13 && v.accepted);
+    let tls12 = report
+        .versions
+        .iter()
+        .any(|v| v.version == TlsVersion::Tls12 && v.accepted);
     if tls13 {
         report.groups = ctx.groups().await?;
     }
-    let best = if tls13 { TlsVersion::Tls13 } else if tls12 { TlsVersion::Tls12 } else {
+    let best = if tls13 {
+        TlsVersion::Tls13
+    } else if tls12 {
+        TlsVersion::Tls12
+    } else {
         if !ctx.answered.load(Ordering::SeqCst) {
             return Err(
-                "the server closed every connection during the handshake without a TLS answer".into(),
+                "the server closed every connection during the handshake without a TLS answer"
+                    .into(),
             );
         }
         if report.versions.iter().all(|v| !v.accepted) {

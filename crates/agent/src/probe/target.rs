@@ -51,8 +51,8 @@ pub fn parse(text: &str) -> Result<ProbeTarget, String> {
         Some((u, h)) => (Some(u), h),
         None => (None, authority),
     };
-    let (host, port) = split_host_port(hostport)
-        .map_err(|why| format!("{}: {why}", mask(text, userinfo)))?;
+    let (host, port) =
+        split_host_port(hostport).map_err(|why| format!("{}: {why}", mask(text, userinfo)))?;
     let port = match (port, default_port) {
         (Some(p), _) | (None, Some(p)) => p,
         (None, None) => {
@@ -113,15 +113,28 @@ mod tests {
     #[test]
     fn targets_parse_with_defaults_and_masks() {
         let t = parse("postgres://app:s3cret@db.internal/orders?sslmode=verify-full").unwrap();
-        assert_eq!((t.service, t.host.as_str(), t.port), (Service::Postgres, "db.internal", 5432));
-        assert_eq!(t.shown, "postgres://app:****@db.internal/orders?sslmode=verify-full");
+        assert_eq!(
+            (t.service, t.host.as_str(), t.port),
+            (Service::Postgres, "db.internal", 5432)
+        );
+        assert_eq!(
+            t.shown,
+            "postgres://app:****@db.internal/orders?sslmode=verify-full"
+        );
         let t = parse("https://shop.example.com/login").unwrap();
         assert_eq!((t.port, t.path.as_str()), (443, "/login"));
         let t = parse("[::1]:8443").unwrap();
-        assert_eq!((t.service, t.host.as_str(), t.port), (Service::Tls, "::1", 8443));
+        assert_eq!(
+            (t.service, t.host.as_str(), t.port),
+            (Service::Tls, "::1", 8443)
+        );
         assert_eq!(parse("mysql://root@127.0.0.1:3307").unwrap().port, 3307);
         assert!(parse("example.com").unwrap_err().contains("no port"));
-        assert!(parse("redis://cache:6379").unwrap_err().contains("rediss://"));
+        assert!(
+            parse("redis://cache:6379")
+                .unwrap_err()
+                .contains("rediss://")
+        );
         assert!(parse("ftp://x:21").unwrap_err().contains("ftp"));
         let err = parse("postgres://u:pw@host:99999").unwrap_err();
         assert!(err.contains("99999") && !err.contains("pw@"), "{err}");

@@ -130,10 +130,19 @@ mod tests {
 
     #[test]
     fn versions_are_judged_per_segment_and_suites_per_version() {
-        let tls12 = v(TlsVersion::Tls12, &["TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"]);
+        let tls12 = v(
+            TlsVersion::Tls12,
+            &["TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"],
+        );
         let tls13 = v(TlsVersion::Tls13, &["TLS_AES_256_GCM_SHA384"]);
         // A database may speak TLS 1.2 with an AEAD suite; a client endpoint may not.
-        assert!(ids(&report(Service::Postgres, vec![tls12.clone(), tls13.clone()])).is_empty());
+        assert!(
+            ids(&report(
+                Service::Postgres,
+                vec![tls12.clone(), tls13.clone()]
+            ))
+            .is_empty()
+        );
         assert_eq!(
             ids(&report(Service::Tls, vec![tls12, tls13.clone()])),
             vec!["TLS-VERSION-MIN"]

@@ -1,0 +1,373 @@
+//! Real servers for the probe tests, installed from Debian packages by `cargo xtask setup` and
+//! started here on loopback with a test PKI: nginx, PostgreSQL, MariaDB, Redis and
+//! `openssl s_server`. Each is stopped when its handle drops.
+
+#![allow(dead_code)]
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running server; killed on drop.
+pub struct Server {
+    pub name: &'static str,
+    pub port: u16,
+    child: Child,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A free loopback port.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+fn wait_for(name: &str, port: u16, child: &mut Child, log: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if TcpStream::connect(SocketAddr::from(([127, 0, 0, 1], port))).is_ok() {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!(
+                "{name} exited ({status}) before listening on {port}:\n{}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{name} did not listen on {port} within 60 s");
+}
+
+fn spawn(name: &'static str, port: u16, cmd: &mut Command, log: &Path) -> Server {
+    let file = std::fs::File::create(log).expect("log file");
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(file.try_clone().expect("log"))
+        .stderr(file)
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {name}: {e} (cargo xtask setup installs it)"));
+    wait_for(name, port, &mut child, log);
+    Server { name, port, child }
+}
+
+fn run(cmd: &mut Command) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A test CA and an RSA server certificate for localhost / 127.0.0.1, made with the openssl CLI.
+pub struct Pki {
+    pub dir: PathBuf,
+    pub ca: PathBuf,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+impl Pki {
+    pub fn new(dir: &Path) -> Self {
+        std::fs::create_dir_all(dir).expect("pki dir");
+        let p = |f: &str| dir.join(f);
+        run(Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "30",
+                "-subj",
+                "/CN=tlscope test CA",
+            ])
+            .args([
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ])
+            .arg("-keyout")
+            .arg(p("ca.key"))
+            .arg("-out")
+            .arg(p("ca.pem")));
+        run(Command::new("openssl")
+            .args([
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                "/CN=localhost",
+            ])
+            .arg("-keyout")
+            .arg(p("key.pem"))
+            .arg("-out")
+            .arg(p("req.pem")));
+        std::fs::write(
+            p("ext.cnf"),
+            "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n",
+        )
+        .expect("ext");
+        run(Command::new("openssl")
+            .args(["x509", "-req", "-days", "30", "-CAcreateserial"])
+            .arg("-in")
+            .arg(p("req.pem"))
+            .arg("-CA")
+            .arg(p("ca.pem"))
+            .arg("-CAkey")
+            .arg(p("ca.key"))
+            .arg("-extfile")
+            .arg(p("ext.cnf"))
+            .arg("-out")
+            .arg(p("cert.pem")));
+        Self {
+            dir: dir.to_path_buf(),
+            ca: p("ca.pem"),
+            cert: p("cert.pem"),
+            key: p("key.pem"),
+        }
+    }
+}
+
+/// nginx with two servers: the specification's TLS 1.3-only front end and a weak legacy one.
+pub fn nginx(dir: &Path, pki: &Pki) -> (Server, u16, u16) {
+    let (spec, weak) = (free_port(), free_port());
+    std::fs::create_dir_all(dir.join("nginx/logs")).expect("nginx dir");
+    let conf = format!(
+        r#"worker_processes 1;
+error_log {dir}/nginx/error.log;
+pid {dir}/nginx/nginx.pid;
+daemon off;
+events {{ worker_connections 256; }}
+http {{
+  access_log off;
+  client_body_temp_path {dir}/nginx/body; proxy_temp_path {dir}/nginx/proxy;
+  fastcgi_temp_path {dir}/nginx/fastcgi; uwsgi_temp_path {dir}/nginx/uwsgi; scgi_temp_path {dir}/nginx/scgi;
+  ssl_certificate {cert}; ssl_certificate_key {key};
+  server {{
+    listen 127.0.0.1:{spec} ssl;
+    ssl_protocols TLSv1.3;
+    ssl_session_tickets off;
+    add_header Strict-Transport-Security "max-age=31536000; includeSubDomains; preload" always;
+    location / {{ return 200 "spec\n"; }}
+  }}
+  server {{
+    listen 127.0.0.1:{weak} ssl;
+    ssl_protocols TLSv1 TLSv1.1 TLSv1.2;
+    ssl_ciphers 'ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA:@SECLEVEL=0';
+    ssl_prefer_server_ciphers on;
+    location / {{ return 200 "weak\n"; }}
+  }}
+}}
+"#,
+        dir = dir.display(),
+        cert = pki.cert.display(),
+        key = pki.key.display(),
+    );
+    let path = dir.join("nginx/nginx.conf");
+    std::fs::write(&path, conf).expect("nginx.conf");
+    let server = spawn(
+        "nginx",
+        spec,
+        Command::new("nginx")
+            .arg("-p")
+            .arg(dir.join("nginx"))
+            .arg("-c")
+            .arg(&path),
+        &dir.join("nginx/stderr.log"),
+    );
+    wait_for_port(weak);
+    (server, spec, weak)
+}
+
+fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(SocketAddr::from(([127, 0, 0, 1], port))).is_err() {
+        assert!(Instant::now() < deadline, "port {port} never opened");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `openssl s_server` limited to TLS 1.2 and one CBC suite.
+pub fn openssl_tls12_cbc(dir: &Path, pki: &Pki) -> Server {
+    let port = free_port();
+    spawn(
+        "openssl s_server",
+        port,
+        Command::new("openssl")
+            .args([
+                "s_server",
+                "-quiet",
+                "-www",
+                "-tls1_2",
+                "-cipher",
+                "AES128-SHA",
+            ])
+            .args(["-accept", &format!("127.0.0.1:{port}")])
+            .arg("-cert")
+            .arg(&pki.cert)
+            .arg("-key")
+            .arg(&pki.key),
+        &dir.join("s_server.log"),
+    )
+}
+
+/// redis-server with TLS only (port 0, tls-port).
+pub fn redis(dir: &Path, pki: &Pki) -> Server {
+    let port = free_port();
+    spawn(
+        "redis-server",
+        port,
+        Command::new("redis-server")
+            .args([
+                "--port",
+                "0",
+                "--tls-port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+            ])
+            .arg("--tls-cert-file")
+            .arg(&pki.cert)
+            .arg("--tls-key-file")
+            .arg(&pki.key)
+            .arg("--tls-ca-cert-file")
+            .arg(&pki.ca)
+            .args([
+                "--tls-auth-clients",
+                "no",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .arg("--dir")
+            .arg(dir),
+        &dir.join("redis.log"),
+    )
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// PostgreSQL with ssl=on (initdb in `dir`, run as the postgres user when we are root).
+pub fn postgres(dir: &Path, pki: &Pki) -> Server {
+    let port = free_port();
+    let bin = std::fs::read_dir("/usr/lib/postgresql")
+        .expect("PostgreSQL is installed (cargo xtask setup)")
+        .filter_map(Result::ok)
+        .map(|e| e.path().join("bin"))
+        .find(|b| b.join("initdb").is_file())
+        .expect("initdb");
+    let data = dir.join("pg");
+    std::fs::create_dir_all(&data).expect("pg dir");
+    std::fs::copy(&pki.cert, dir.join("pg-cert.pem")).expect("copy");
+    std::fs::copy(&pki.key, dir.join("pg-key.pem")).expect("copy");
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(
+        dir.join("pg-key.pem"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .expect("chmod");
+    let as_postgres = |program: &Path| {
+        let mut c = if is_root() {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(program);
+            c
+        } else {
+            Command::new(program)
+        };
+        c.current_dir(dir);
+        c
+    };
+    if is_root() {
+        run(Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(dir));
+        run(Command::new("chmod").args(["755"]).arg(dir));
+        let mut parent = dir.parent();
+        while let Some(p) = parent {
+            let _ = Command::new("chmod").arg("o+x").arg(p).status();
+            parent = p.parent();
+        }
+    }
+    run(as_postgres(&bin.join("initdb"))
+        .args(["-A", "trust", "-U", "postgres", "-D"])
+        .arg(&data));
+    spawn(
+        "postgres",
+        port,
+        as_postgres(&bin.join("postgres"))
+            .arg("-D")
+            .arg(&data)
+            .args([
+                "-c",
+                &format!("port={port}"),
+                "-c",
+                "listen_addresses=127.0.0.1",
+            ])
+            .args(["-c", &format!("unix_socket_directories={}", data.display())])
+            .args(["-c", "ssl=on"])
+            .args([
+                "-c",
+                &format!("ssl_cert_file={}", dir.join("pg-cert.pem").display()),
+            ])
+            .args([
+                "-c",
+                &format!("ssl_key_file={}", dir.join("pg-key.pem").display()),
+            ]),
+        &dir.join("postgres.log"),
+    )
+}
+
+/// MariaDB with TLS (a fresh datadir in `dir`).
+pub fn mariadb(dir: &Path, pki: &Pki) -> Server {
+    let port = free_port();
+    let data = dir.join("mariadb");
+    std::fs::create_dir_all(&data).expect("mariadb dir");
+    run(Command::new("mariadb-install-db")
+        .args([
+            "--no-defaults",
+            "--user=root",
+            "--auth-root-authentication-method=normal",
+            "--skip-test-db",
+        ])
+        .arg(format!("--datadir={}", data.display())));
+    spawn(
+        "mariadbd",
+        port,
+        Command::new("mariadbd")
+            .args([
+                "--no-defaults",
+                "--user=root",
+                "--bind-address=127.0.0.1",
+                "--skip-log-bin",
+            ])
+            .arg(format!("--datadir={}", data.display()))
+            .arg(format!("--port={port}"))
+            .arg(format!("--socket={}", data.join("mysqld.sock").display()))
+            .arg(format!("--pid-file={}", data.join("mysqld.pid").display()))
+            .arg(format!("--ssl-cert={}", pki.cert.display()))
+            .arg(format!("--ssl-key={}", pki.key.display()))
+            .arg(format!("--ssl-ca={}", pki.ca.display())),
+        &dir.join("mariadb.log"),
+    )
+}
