@@ -8,12 +8,14 @@
 //! |---|---|
 //! | [`inspect`] | `tlscope inspect FILE...`: read files, decode with the core, render text or JSON |
 //! | [`lint`] | `tlscope lint PATH...`: walk, recognise, judge; text, JSON, SARIF, Markdown; CI exit codes |
-//! | [`server`] | the axum app: the built dashboard, `/api/v1/*`, token checks |
+//! | [`server`] | the axum app: the built dashboard, `/api/v1/*` (snapshot, events, probe, OpenAPI), `/metrics`, tokens, CORS |
+//! | [`observatory`] | the observations the API serves: probes, handshakes, rotations, certificates; metrics |
 //! | [`clock`] | the replaceable clock the agent judges and schedules with |
 //! | [`store`] | the CA store on disk: atomic writes, 0600 keys, optional AES-256-GCM sealing, index |
 //! | [`ca`] | the tenant CA: issue, revoke, rotate, list, export; identities in URI SANs |
 //! | [`mtls`] | rustls configuration: TLS 1.3 suites, reloadable credentials and trust, identity checks, refusal reasons |
 //! | [`coordinator`] | TLS 1.3 client listener and mTLS edge listener, handshake records, rotation schedule, reload |
+//! | [`demo`] | `tlscope demo`: CA, coordinator, edges and flawed endpoints on an accelerated clock, probed |
 //! | [`edge`] | the edge: mTLS to the coordinator, heartbeats, reload from the store, reconnect with backoff |
 //! | [`loadgen`] | handshake load in four modes, latency percentiles, memory per idle connection (`tlscope bench`) |
 //! | [`probe`] | `tlscope probe`: versions, suites, order, groups with hand-built hellos; chain, ALPN, stapling, resumption, client auth, HSTS with rustls; PostgreSQL/MySQL upgrades |
@@ -23,11 +25,13 @@
 pub mod ca;
 pub mod clock;
 pub mod coordinator;
+pub mod demo;
 pub mod edge;
 pub mod inspect;
 pub mod lint;
 pub mod loadgen;
 pub mod mtls;
+pub mod observatory;
 pub mod probe;
 pub mod server;
 pub mod store;

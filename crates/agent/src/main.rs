@@ -22,8 +22,9 @@ use tlscope_core::{Policy, Severity, Timestamp};
 #[derive(Debug, Parser)]
 #[command(name = "tlscope", version, about)]
 struct Cli {
+    /// Without a command, `tlscope` runs the demo on 127.0.0.1:7878.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -141,6 +142,15 @@ enum Command {
         /// Bearer token for the API; required when listening off loopback.
         #[arg(long, env = "TLSCOPE_TOKEN", hide_env_values = true)]
         token: Option<String>,
+        /// A dashboard origin allowed to call the API (CORS), e.g. https://tlscope.example.
+        #[arg(long = "cors", value_name = "ORIGIN")]
+        cors: Vec<String>,
+        /// Simulated seconds per real second, so rotation is visible live.
+        #[arg(long, default_value_t = 60.0)]
+        speed: f64,
+        /// Seconds between probes of the demo's endpoints.
+        #[arg(long, default_value_t = 10)]
+        probe_every: u64,
     },
 }
 
@@ -175,7 +185,15 @@ enum PurposeArg {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
+    let command = cli.command.unwrap_or(Command::Demo {
+        listen: SocketAddr::from(([127, 0, 0, 1], 7878)),
+        dist: std::env::var_os("TLSCOPE_DIST").map(PathBuf::from),
+        token: std::env::var("TLSCOPE_TOKEN").ok(),
+        cors: Vec::new(),
+        speed: 60.0,
+        probe_every: 10,
+    });
+    let result = match command {
         Command::Inspect {
             files,
             json,
@@ -245,7 +263,10 @@ fn main() -> ExitCode {
             listen,
             dist,
             token,
-        } => demo(listen, dist, token),
+            cors,
+            speed,
+            probe_every,
+        } => demo(listen, dist, token, cors, speed, probe_every),
     };
     match result {
         Ok(code) => code,
@@ -385,6 +406,9 @@ fn demo(
     listen: SocketAddr,
     dist: Option<PathBuf>,
     token: Option<String>,
+    cors: Vec<String>,
+    speed: f64,
+    probe_every: u64,
 ) -> Result<ExitCode, AgentError> {
     let dist = dist.or_else(default_dist);
     let runtime = tokio::runtime::Runtime::new().map_err(AgentError::Serve)?;
@@ -393,8 +417,10 @@ fn demo(
             listen,
             dist: dist.clone(),
             token,
+            cors,
         };
-        let (listener, app) = bind(&config).await?;
+        let demo = tlscope_agent::demo::start(speed, std::time::Duration::from_secs(probe_every.max(1))).await?;
+        let (listener, app) = bind(&config, demo.api.clone()).await?;
         let addr = listener.local_addr().map_err(AgentError::Serve)?;
         match &dist {
             Some(d) if d.join("index.html").is_file() => {
@@ -404,14 +430,20 @@ fn demo(
                 "tlscope demo: dashboard not built (run `cargo xtask demo`); serving the API only"
             ),
         }
+        println!("tlscope demo: clock running {speed}x; a tenant CA, a coordinator, 3 edges, a revoked edge and another tenant's edge; probing:");
+        for (what, target) in &demo.endpoints {
+            println!("tlscope demo:   {target:<18} {what}");
+        }
+        println!("tlscope demo: API at http://{addr}/api/v1/snapshot, /api/v1/events, /metrics");
         println!("tlscope demo: dashboard at http://{addr}/");
-        println!("tlscope demo: API health at http://{addr}/api/v1/health — press Ctrl+C to stop");
-        axum::serve(listener, app)
+        let served = axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await
-            .map_err(AgentError::Serve)
+            .map_err(AgentError::Serve);
+        drop(demo);
+        served
     })?;
     Ok(ExitCode::SUCCESS)
 }

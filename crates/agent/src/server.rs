@@ -1,5 +1,7 @@
-//! The agent's HTTP server: the built dashboard (Trunk's `dist/`) and the `/api/v1` routes, on
-//! loopback by default. Any other address needs a bearer token, checked on every API request.
+//! The agent's HTTP server: the built dashboard (Trunk's `dist/`), the `/api/v1` routes
+//! (health, snapshot, Server-Sent Events, probe, OpenAPI) and `/metrics`, on loopback by default.
+//! Any other address needs a bearer token, checked on every API and metrics request. CORS admits
+//! the dashboard origins given, so a statically hosted dashboard can connect to an agent.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -8,14 +10,43 @@ use std::sync::Arc;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::AgentError;
+use crate::clock::{Clock, SystemClock};
+use crate::observatory::Observatory;
+use crate::probe::ProbeOptions;
+
+/// The API's state: the observations, the clock, and how `POST /api/v1/probe` probes.
+#[derive(Debug, Clone)]
+pub struct Api {
+    /// What the agent has observed.
+    pub observatory: Observatory,
+    /// The agent's clock.
+    pub clock: Arc<dyn Clock>,
+    /// Options for probes the API runs.
+    pub probe_options: ProbeOptions,
+}
+
+impl Default for Api {
+    fn default() -> Self {
+        Self {
+            observatory: Observatory::new(),
+            clock: Arc::new(SystemClock),
+            probe_options: ProbeOptions::default(),
+        }
+    }
+}
+
+/// The OpenAPI 3.1 description of the API.
+pub const OPENAPI: &str = include_str!("../../../docs/openapi.json");
 
 /// How the server is exposed.
 #[derive(Debug, Clone)]
@@ -24,8 +55,10 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// The built dashboard; `None` serves a page explaining how to build it.
     pub dist: Option<PathBuf>,
-    /// Bearer token required on `/api/` when set; mandatory off loopback.
+    /// Bearer token required on `/api/` and `/metrics` when set; mandatory off loopback.
     pub token: Option<String>,
+    /// Dashboard origins allowed by CORS (e.g. `https://tlscope.example`).
+    pub cors: Vec<String>,
 }
 
 /// `GET /api/v1/health`.
@@ -39,7 +72,10 @@ pub struct Health {
 
 /// Opens the listener (failing clearly when the port is taken or a token is missing) and
 /// returns it with the app to serve on it.
-pub async fn bind(config: &ServerConfig) -> Result<(tokio::net::TcpListener, Router), AgentError> {
+pub async fn bind(
+    config: &ServerConfig,
+    api: Api,
+) -> Result<(tokio::net::TcpListener, Router), AgentError> {
     if !config.listen.ip().is_loopback() && config.token.is_none() {
         return Err(AgentError::TokenRequired {
             addr: config.listen,
@@ -53,19 +89,39 @@ pub async fn bind(config: &ServerConfig) -> Result<(tokio::net::TcpListener, Rou
         })?;
     Ok((
         listener,
-        router(config.dist.as_deref(), config.token.clone()),
+        router(
+            config.dist.as_deref(),
+            config.token.clone(),
+            &config.cors,
+            api,
+        ),
     ))
 }
 
 /// The whole app: API routes, then the dashboard for everything else.
-pub fn router(dist: Option<&Path>, token: Option<String>) -> Router {
-    let api =
-        Router::new()
-            .route("/api/v1/health", get(health))
-            .layer(middleware::from_fn_with_state(
-                Arc::new(token),
-                require_token,
-            ));
+pub fn router(dist: Option<&Path>, token: Option<String>, cors: &[String], state: Api) -> Router {
+    let origins: Vec<HeaderValue> = cors
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o.trim_end_matches('/')).ok())
+        .collect();
+    let api = Router::new()
+        .route("/api/v1/health", get(health))
+        .route("/api/v1/snapshot", get(snapshot))
+        .route("/api/v1/events", get(events))
+        .route("/api/v1/probe", post(probe))
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/metrics", get(metrics))
+        .with_state(state)
+        .layer(middleware::from_fn_with_state(
+            Arc::new(token),
+            require_token,
+        ))
+        .layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(origins))
+                .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
+        );
     let app = match dist.filter(|d| d.join("index.html").is_file()) {
         Some(dist) => {
             let index = dist.join("index.html");
@@ -88,6 +144,84 @@ async fn health() -> Json<Health> {
         status: "ok",
         version: env!("CARGO_PKG_VERSION"),
     })
+}
+
+async fn snapshot(State(api): State<Api>) -> Json<crate::observatory::Snapshot> {
+    Json(api.observatory.snapshot(api.clock.now()))
+}
+
+async fn metrics(State(api): State<Api>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        api.observatory.metrics(api.clock.now()),
+    )
+}
+
+async fn openapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
+}
+
+async fn events(
+    State(api): State<Api>,
+) -> Sse<impl futures_util::Stream<Item = Result<Event, std::convert::Infallible>>> {
+    use tokio::sync::broadcast::error::RecvError;
+    let stream = futures_util::stream::unfold(api.observatory.subscribe(), |mut rx| async move {
+        loop {
+            match rx.recv().await {
+                Ok(observation) => {
+                    let kind = match &observation {
+                        crate::observatory::Observation::Handshake(_) => "handshake",
+                        crate::observatory::Observation::Probe(_) => "probe",
+                        crate::observatory::Observation::Rotation { .. } => "rotation",
+                    };
+                    let data = serde_json::to_string(&observation).unwrap_or_default();
+                    return Some((Ok(Event::default().event(kind).data(data)), rx));
+                }
+                Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// `POST /api/v1/probe` body.
+#[derive(Debug, Deserialize)]
+pub struct ProbeRequest {
+    /// Targets as `tlscope probe` takes them.
+    pub targets: Vec<String>,
+}
+
+async fn probe(State(api): State<Api>, Json(request): Json<ProbeRequest>) -> Response {
+    let mut targets = Vec::new();
+    for t in &request.targets {
+        match crate::probe::parse(t) {
+            Ok(t) => targets.push(t),
+            Err(e) => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    Json(serde_json::json!({ "error": e })),
+                )
+                    .into_response();
+            }
+        }
+    }
+    if targets.is_empty() || targets.len() > 64 {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(serde_json::json!({ "error": "expected 1 to 64 targets" })),
+        )
+            .into_response();
+    }
+    let observatory = api.observatory.clone();
+    let reports = crate::probe::probe_all(&targets, &api.probe_options, api.clock.now(), 8, &|r| {
+        observatory.probe(r.clone())
+    })
+    .await;
+    Json(reports).into_response()
 }
 
 async fn dashboard_missing() -> impl IntoResponse {
@@ -140,9 +274,10 @@ mod tests {
             listen: "0.0.0.0:0".parse().unwrap(),
             dist: None,
             token: None,
+            cors: Vec::new(),
         };
         assert!(matches!(
-            bind(&config).await,
+            bind(&config, Api::default()).await,
             Err(AgentError::TokenRequired { .. })
         ));
     }
@@ -153,8 +288,9 @@ mod tests {
             listen: "127.0.0.1:0".parse().unwrap(),
             dist: None,
             token: Some("s3cret".into()),
+            cors: Vec::new(),
         };
-        let (listener, app) = bind(&config).await.unwrap();
+        let (listener, app) = bind(&config, Api::default()).await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await });
         let status = |auth: Option<&'static str>| async move {

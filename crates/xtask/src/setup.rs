@@ -10,7 +10,7 @@ const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_VERSION: &str = "132";
 /// Debian packages: the browser the tests drive, the openssl CLI the fingerprint and interop tests
 /// compare with, curl for the mTLS interop test, and the real servers the probe tests start
-/// (nginx, PostgreSQL, MariaDB, Redis).
+/// (nginx, PostgreSQL, MariaDB, Redis), and promtool (prometheus) for checking `/metrics`.
 const DEBIAN_PACKAGES: &[&str] = &[
     "chromium",
     "chromium-driver",
@@ -21,6 +21,7 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "postgresql",
     "mariadb-server",
     "redis-server",
+    "prometheus",
 ];
 
 /// Where tools that are not cargo binaries live (outside the work tree, so clones share them).

@@ -382,3 +382,50 @@ fn current_positions(index: &TenantIndex) -> Vec<usize> {
         .map(|(i, _)| i)
         .collect()
 }
+
+/// An ordinary TLS server certificate from the tenant's issuing CA, valid from `now` for
+/// `days`, for the DNS names and IP addresses given; not tracked by rotation. Returns the chain
+/// (leaf, CA) as DER and the PKCS#8 key as DER.
+pub fn server_certificate(
+    store: &Store,
+    index: &TenantIndex,
+    names: &[&str],
+    days: i64,
+    now: Timestamp,
+) -> Result<(Vec<Vec<u8>>, Vec<u8>), CaError> {
+    let tenant = index.tenant.clone();
+    let ca = issuing_ca(index, now).ok_or_else(|| CaError::NoActiveCa(tenant.clone()))?;
+    let issuer = issuer_of(store, &tenant, ca)?;
+    let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
+    let (serial_number, _) = serial()?;
+    let mut params = CertificateParams::default();
+    params.serial_number = Some(serial_number);
+    params.not_before = datetime(now)?;
+    params.not_after = datetime(later(now, days))?;
+    let mut dn = DistinguishedName::new();
+    dn.push(
+        DnType::CommonName,
+        names.first().copied().unwrap_or("server"),
+    );
+    params.distinguished_name = dn;
+    params.subject_alt_names = names
+        .iter()
+        .map(|n| match n.parse::<std::net::IpAddr>() {
+            Ok(ip) => Ok(SanType::IpAddress(ip)),
+            Err(_) => Ok(SanType::DnsName((*n).try_into()?)),
+        })
+        .collect::<Result<_, rcgen::Error>>()?;
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    params.use_authority_key_identifier_extension = true;
+    let cert = params.signed_by(&key, &issuer)?;
+    let ca_pem = store.read_file(&tenant, &ca.cert)?;
+    let ca_der = CertificateDer::from_pem_slice(&ca_pem).map_err(|e| StoreError::Corrupt {
+        path: store.tenant_dir(&tenant).join(&ca.cert.path),
+        reason: format!("expected a PEM certificate: {e}"),
+    })?;
+    Ok((
+        vec![cert.der().to_vec(), ca_der.to_vec()],
+        key.serialize_der(),
+    ))
+}

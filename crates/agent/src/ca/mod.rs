@@ -6,6 +6,8 @@
 pub mod identity;
 mod issuing;
 
+pub use issuing::pem;
+
 use std::path::Path;
 
 use rustls_pki_types::{
@@ -359,6 +361,19 @@ fn material_of(
         crls,
         generation: index.generation,
     })
+}
+
+/// An ordinary TLS server certificate (chain DER, PKCS#8 key DER) from the tenant's CA for the
+/// given names, valid for `days` from `now`; not tracked by rotation (test and demo endpoints).
+pub fn server_certificate(
+    store: &Store,
+    tenant: &str,
+    names: &[&str],
+    days: i64,
+    now: Timestamp,
+) -> Result<(Vec<Vec<u8>>, Vec<u8>), CaError> {
+    let index = store.read_index(tenant)?;
+    issuing::server_certificate(store, &index, names, days, now)
 }
 
 /// The tenant's index generation (cheap; nodes poll it to notice changes).

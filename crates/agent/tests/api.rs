@@ -1,0 +1,282 @@
+//! The agent's API as a client sees it, against a real `tlscope demo`: the snapshot holds the
+//! demo's probes, handshakes (accepted and refused, with reasons), certificates and edges and no
+//! private key; `/metrics` passes `promtool check metrics`; the Server-Sent Events stream carries
+//! handshakes, probes and rotations as they happen; `POST /api/v1/probe` probes and rejects bad
+//! targets; CORS admits the configured origin; the OpenAPI document names every route.
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+struct Demo {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn demo() -> Demo {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tlscope"))
+        .args([
+            "demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--probe-every",
+            "2",
+            "--cors",
+            "https://dash.example",
+        ])
+        .env("TLSCOPE_DIST", "/nonexistent")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start demo");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let addr = loop {
+        let line = lines.next().expect("demo printed its URL").expect("read");
+        if let Some(url) = line.split("dashboard at http://").nth(1) {
+            break url.trim().trim_end_matches('/').to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    Demo { child, addr }
+}
+
+/// A plain HTTP/1.1 request; (status, headers, body).
+fn http(addr: &str, method: &str, path: &str, headers: &str, body: &str) -> (u16, String, String) {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n{headers}\r\n{body}",
+        body.len()
+    )
+    .expect("write");
+    let mut response = String::new();
+    s.read_to_string(&mut response).expect("read");
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_owned(), body.to_owned())
+}
+
+fn snapshot(addr: &str) -> Value {
+    let (status, _, body) = http(addr, "GET", "/api/v1/snapshot", "", "");
+    assert_eq!(status, 200);
+    serde_json::from_str(&body).expect("snapshot JSON")
+}
+
+#[test]
+fn snapshot_metrics_events_probe_cors_and_openapi() {
+    let d = demo();
+    // The SSE stream, opened first so it sees the first probes, handshakes and rotations.
+    let mut sse = TcpStream::connect(&d.addr).expect("connect");
+    write!(
+        sse,
+        "GET /api/v1/events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n"
+    )
+    .expect("write");
+    sse.set_read_timeout(Some(Duration::from_secs(90)))
+        .expect("timeout");
+    let events = std::thread::spawn(move || {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut reader = BufReader::new(sse);
+        let started = Instant::now();
+        let mut line = String::new();
+        while seen.len() < 3 && started.elapsed() < Duration::from_secs(90) {
+            line.clear();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                break;
+            }
+            if let Some(kind) = line.strip_prefix("event: ") {
+                seen.insert(kind.trim().to_owned());
+            }
+        }
+        seen
+    });
+
+    // Wait for every demo endpoint to have been probed.
+    let started = Instant::now();
+    let snap = loop {
+        let s = snapshot(&d.addr);
+        if s["probes"].as_array().is_some_and(|p| p.len() >= 4) {
+            break s;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "probes never arrived: {s}"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    let text = snap.to_string();
+    assert!(
+        !text.contains("PRIVATE KEY") && !text.contains("\"key\""),
+        "no key in the snapshot"
+    );
+    let probes = snap["probes"].as_array().expect("probes");
+    assert!(probes.iter().all(|p| p["error"].is_null()), "{probes:?}");
+    let accepted = |p: &Value| -> Vec<String> {
+        p["versions"]
+            .as_array()
+            .map(|v| {
+                v.iter()
+                    .filter(|x| x["accepted"] == true)
+                    .map(|x| x["version"].as_str().unwrap_or("").to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert!(
+        probes.iter().any(|p| accepted(p) == ["1.2"]),
+        "the legacy endpoint"
+    );
+    assert!(probes.iter().filter(|p| accepted(p) == ["1.3"]).count() >= 3);
+    assert!(
+        probes
+            .iter()
+            .any(|p| p["chain"].as_array().is_some_and(|c| c.len() == 1)),
+        "the self-signed endpoint"
+    );
+    let certs = snap["certificates"].as_array().expect("certificates");
+    assert!(
+        certs
+            .iter()
+            .any(|c| c["name"] == "revoked-edge" && c["state"] == "revoked")
+    );
+    assert!(certs.iter().any(|c| c["tenant"] == "intruder"));
+    assert_eq!(snap["anchors"].as_array().map(Vec::len), Some(2));
+    let handshakes = snap["handshakes"].as_array().expect("handshakes");
+    let reasons: Vec<&str> = handshakes
+        .iter()
+        .filter_map(|h| h["reason"].as_str())
+        .collect();
+    assert!(reasons.iter().any(|r| r.contains("revoked")), "{reasons:?}");
+    assert!(
+        reasons.iter().any(|r| r.contains("unknown issuer")),
+        "{reasons:?}"
+    );
+    assert!(handshakes.iter().any(|h| {
+        h["outcome"] == "accepted"
+            && h["peer_identity"]
+                .as_str()
+                .is_some_and(|i| i.contains("/edge/edge-"))
+    }));
+
+    // /metrics: well-formed for Prometheus, with the expiry gauge and counters.
+    let (status, head, metrics) = http(&d.addr, "GET", "/metrics", "", "");
+    assert_eq!(status, 200);
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: text/plain; version=0.0.4")
+    );
+    assert!(
+        metrics.contains(
+            "ssl_certificate_expiry_seconds{source=\"ca\",tenant=\"demo\",name=\"edge-1\""
+        )
+    );
+    assert!(metrics.contains("ssl_certificate_expiry_seconds{source=\"probe\""));
+    assert!(metrics.contains("tlscope_handshakes_total{outcome=\"refused\""));
+    let mut promtool = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool (cargo xtask setup installs prometheus)");
+    promtool
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(metrics.as_bytes())
+        .expect("feed promtool");
+    let out = promtool.wait_with_output().expect("promtool");
+    assert!(
+        out.status.success(),
+        "promtool check metrics: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // POST /api/v1/probe.
+    let legacy = probes
+        .iter()
+        .find(|p| accepted(p) == ["1.2"])
+        .expect("legacy")["target"]
+        .as_str()
+        .expect("target")
+        .to_owned();
+    let (status, _, body) = http(
+        &d.addr,
+        "POST",
+        "/api/v1/probe",
+        "Content-Type: application/json\r\n",
+        &format!("{{\"targets\":[\"{legacy}\"]}}"),
+    );
+    assert_eq!(status, 200, "{body}");
+    let reports: Value = serde_json::from_str(&body).expect("reports");
+    assert_eq!(accepted(&reports[0]), ["1.2"]);
+    let (status, _, body) = http(
+        &d.addr,
+        "POST",
+        "/api/v1/probe",
+        "Content-Type: application/json\r\n",
+        "{\"targets\":[\"ftp://nope:21\"]}",
+    );
+    assert_eq!(status, 400);
+    assert!(body.contains("ftp"), "{body}");
+
+    // CORS for the configured dashboard origin only.
+    let preflight = "Origin: https://dash.example\r\nAccess-Control-Request-Method: GET\r\nAccess-Control-Request-Headers: authorization\r\n";
+    let (_, head, _) = http(&d.addr, "OPTIONS", "/api/v1/snapshot", preflight, "");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("access-control-allow-origin: https://dash.example"),
+        "{head}"
+    );
+    let (_, head, _) = http(
+        &d.addr,
+        "GET",
+        "/api/v1/snapshot",
+        "Origin: https://evil.example\r\n",
+        "",
+    );
+    assert!(
+        !head
+            .to_ascii_lowercase()
+            .contains("access-control-allow-origin"),
+        "{head}"
+    );
+
+    // OpenAPI names every route.
+    let (status, _, body) = http(&d.addr, "GET", "/api/v1/openapi.json", "", "");
+    assert_eq!(status, 200);
+    let api: Value = serde_json::from_str(&body).expect("openapi");
+    for path in [
+        "/api/v1/health",
+        "/api/v1/snapshot",
+        "/api/v1/events",
+        "/api/v1/probe",
+        "/metrics",
+    ] {
+        assert!(api["paths"][path].is_object(), "{path}");
+    }
+
+    // The event stream carried all three kinds (the demo's first renewals come ~15 s in).
+    let seen = events.join().expect("sse thread");
+    assert_eq!(
+        seen.into_iter().collect::<Vec<_>>(),
+        ["handshake", "probe", "rotation"]
+    );
+}
