@@ -5,7 +5,7 @@ use web_sys::File;
 use yew::prelude::*;
 
 use crate::browser;
-use crate::components::{DropTarget, EntryView, InputBar, PolicyView};
+use crate::components::{DropTarget, EntryView, InputBar, LiveView, PolicyView};
 use crate::state::{Action, State, View};
 
 /// The dashboard.
@@ -70,7 +70,7 @@ pub fn App() -> Html {
             .filter(|e| match view {
                 View::Inspect => !e.is_lint(),
                 View::Lint => e.is_lint(),
-                View::Policy => false,
+                View::Policy | View::Live => false,
             })
             .count();
         let current = state.view == view;
@@ -89,7 +89,7 @@ pub fn App() -> Html {
         .filter(|e| match state.view {
             View::Inspect => !e.is_lint(),
             View::Lint => e.is_lint(),
-            View::Policy => false,
+            View::Policy | View::Live => false,
         })
         .collect();
     let on_clear = {
@@ -106,10 +106,13 @@ pub fn App() -> Html {
                     { tab(View::Inspect, "Inspect") }
                     { tab(View::Lint, "Lint") }
                     { tab(View::Policy, "Policy") }
+                    { tab(View::Live, "Live") }
                 </nav>
             </header>
             <main id="main">
-                if state.view == View::Policy {
+                if state.view == View::Live {
+                    <LiveView policy={state.policy.clone()} />
+                } else if state.view == View::Policy {
                     <PolicyView text={state.policy_text.clone()} error={state.policy_error.clone().map(AttrValue::from)}
                         policy={state.policy.clone()} on_edit={on_edit_policy} />
                 } else {

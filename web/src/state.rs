@@ -17,6 +17,8 @@ pub enum View {
     Lint,
     /// The policy editor.
     Policy,
+    /// A connected agent's endpoints, edges, handshakes and certificates.
+    Live,
 }
 
 /// What the core made of an input.

@@ -123,7 +123,7 @@ impl Pki {
         )
         .expect("ext");
         run(Command::new("openssl")
-            .args(["x509", "-req", "-days", "30", "-CAcreateserial"])
+            .args(["x509", "-req", "-days", "60", "-CAcreateserial"])
             .arg("-in")
             .arg(p("req.pem"))
             .arg("-CA")

@@ -1,6 +1,7 @@
 //! Judging a probe report under the policy: every accepted version below the segment's minimum,
-//! every accepted suite (allow-list for TLS 1.3; broken, CBC and static-RSA suites before),
-//! the chain and host name, pins, and for HTTPS the HSTS header and OCSP stapling.
+//! every accepted suite (allow-list for TLS 1.3; broken, CBC and static-RSA suites before), the
+//! leaf certificate's hygiene and expiry bands, the chain and host name, pins, and for HTTPS the
+//! HSTS header and OCSP stapling.
 
 use crate::chain::{Purpose, TrustAnchor};
 use crate::policy::Policy;
@@ -41,6 +42,15 @@ pub fn probe(
         for suite in &v.suites {
             out.extend(suite_findings(suite, Some(v.version), policy, at()));
         }
+    }
+    // The leaf's own hygiene (expiry bands, lifetime, key, signature, SAN), then its chain.
+    if let Some(leaf) = report
+        .chain
+        .first()
+        .and_then(|der| crate::decode(der).ok())
+        .and_then(|d| d.certificates().next().cloned())
+    {
+        out.extend(super::certificate(&leaf, 0, policy, now));
     }
     if !report.chain.is_empty() {
         out.extend(peer_chain_findings(

@@ -1,0 +1,279 @@
+//! The Live view: connects to a tlscope agent (the page's own origin by default, or a URL the
+//! person enters), keeps its snapshot current through the event stream, and judges everything
+//! here under the page's policy — endpoints with their findings, edges, alerts, the certificate
+//! expiry timeline and a live handshake feed.
+
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use base64::Engine as _;
+use gloo::timers::callback::Interval;
+use tlscope_core::chain::TrustAnchor;
+use tlscope_core::handshake::{HandshakeRecord, Outcome};
+use tlscope_core::rotation::{self, Role, Subject};
+use tlscope_core::{Finding, Policy};
+use yew::prelude::*;
+
+use super::{ExpiryTimeline, FindingList};
+use crate::live::{self, Observation, Snapshot};
+
+/// Properties of [`LiveView`].
+#[derive(Properties, PartialEq)]
+pub struct LiveViewProps {
+    /// The policy to judge under.
+    pub policy: Rc<Policy>,
+}
+
+#[derive(Clone, PartialEq, Default)]
+struct Live {
+    status: String,
+    failed: bool,
+    snapshot: Option<Rc<Snapshot>>,
+    feed: VecDeque<HandshakeRecord>,
+}
+
+enum Msg {
+    Status(String, bool),
+    Loaded(Snapshot),
+    Handshake(HandshakeRecord),
+    Probe(tlscope_core::probe::ProbeReport),
+}
+
+impl Reducible for Live {
+    type Action = Msg;
+
+    fn reduce(self: Rc<Self>, msg: Msg) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match msg {
+            Msg::Status(s, failed) => {
+                next.status = s;
+                next.failed = failed;
+            }
+            Msg::Loaded(s) => {
+                if next.feed.is_empty() {
+                    next.feed = s.handshakes.iter().rev().take(50).cloned().collect();
+                }
+                next.status = format!("connected · agent time {}", s.at);
+                next.failed = false;
+                next.snapshot = Some(Rc::new(s));
+            }
+            Msg::Handshake(h) => {
+                next.feed.push_front(h);
+                next.feed.truncate(50);
+            }
+            Msg::Probe(p) => {
+                if let Some(s) = &next.snapshot {
+                    let mut s = (**s).clone();
+                    match s.probes.iter_mut().find(|x| x.target == p.target) {
+                        Some(slot) => *slot = p,
+                        None => s.probes.push(p),
+                    }
+                    next.snapshot = Some(Rc::new(s));
+                }
+            }
+        }
+        Rc::new(next)
+    }
+}
+
+fn role(r: &str) -> Role {
+    match r {
+        "edge" => Role::Edge,
+        "coordinator" => Role::Coordinator,
+        _ => Role::Ca,
+    }
+}
+
+/// The Live view.
+#[component]
+pub fn LiveView(props: &LiveViewProps) -> Html {
+    let live = use_reducer(Live::default);
+    let url = use_state(String::new);
+    let input = use_node_ref();
+    {
+        let dispatch = live.dispatcher();
+        use_effect_with((*url).clone(), move |url: &String| {
+            let base = live::base(url);
+            let refresh = {
+                let (dispatch, base) = (dispatch.clone(), base.clone());
+                move || {
+                    let (dispatch, base) = (dispatch.clone(), base.clone());
+                    wasm_bindgen_futures::spawn_local(async move {
+                        match live::snapshot(&base).await {
+                            Ok(s) => dispatch.dispatch(Msg::Loaded(s)),
+                            Err(e) => dispatch.dispatch(Msg::Status(e, true)),
+                        }
+                    });
+                }
+            };
+            dispatch.dispatch(Msg::Status(
+                format!(
+                    "connecting to {}…",
+                    if base.is_empty() { "this agent" } else { &base }
+                ),
+                false,
+            ));
+            refresh();
+            let on_event = {
+                let (dispatch, refresh) = (dispatch.clone(), refresh.clone());
+                move |o: Observation| match o {
+                    Observation::Handshake(h) => dispatch.dispatch(Msg::Handshake(*h)),
+                    Observation::Probe(p) => dispatch.dispatch(Msg::Probe(*p)),
+                    Observation::Rotation(_) => refresh(),
+                }
+            };
+            let on_error = {
+                let dispatch = dispatch.clone();
+                move |e: String| dispatch.dispatch(Msg::Status(e, true))
+            };
+            let stream = live::events(&base, on_event, on_error);
+            if let Err(e) = &stream {
+                dispatch.dispatch(Msg::Status(e.clone(), true));
+            }
+            let poll = Interval::new(5_000, refresh);
+            move || {
+                drop(stream);
+                drop(poll);
+            }
+        });
+    }
+    let on_connect = {
+        let (url, input) = (url.clone(), input.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if let Some(el) = input.cast::<web_sys::HtmlInputElement>() {
+                url.set(el.value());
+            }
+        })
+    };
+
+    let judged = use_memo(
+        (live.snapshot.clone(), props.policy.clone()),
+        |(snapshot, policy)| {
+            let Some(s) = snapshot else { return None };
+            let mut anchors: Vec<TrustAnchor> = s
+                .anchors
+                .iter()
+                .filter_map(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+                .filter_map(|der| TrustAnchor::from_certificate(&der).ok())
+                .collect();
+            anchors.extend(TrustAnchor::mozilla());
+            let per_probe: Vec<Vec<Finding>> = s
+                .probes
+                .iter()
+                .map(|p| tlscope_core::judge::probe(p, &anchors, policy, s.at))
+                .collect();
+            let subjects: Vec<Subject> = s
+                .certificates
+                .iter()
+                .filter(|c| c.state != "revoked" && c.state != "retired")
+                .map(|c| Subject {
+                    name: format!(
+                        "{}/{} {}",
+                        c.tenant,
+                        c.name,
+                        &c.serial[..c.serial.len().min(8)]
+                    ),
+                    role: role(&c.role),
+                    not_before: c.not_before,
+                    not_after: c.not_after,
+                    replaced_at: matches!(c.state.as_str(), "superseded" | "retiring")
+                        .then_some(c.not_before),
+                })
+                .collect();
+            let plans = rotation::plan(&subjects, policy, s.at);
+            let timeline = rotation::timeline(&plans, policy, s.at);
+            let mut alerts: Vec<Finding> = per_probe.iter().flatten().cloned().collect();
+            alerts.extend(plans.iter().flat_map(|p| p.alerts.clone()));
+            alerts.sort_by_key(|f| std::cmp::Reverse(f.severity));
+            Some((per_probe, timeline, alerts))
+        },
+    );
+
+    let status = html! {
+        <span id="live-status" role="status" class={classes!(live.failed.then_some("failed"))}>{ &live.status }</span>
+    };
+    let connect = html! {
+        <form class="live-connect" onsubmit={on_connect}>
+            <label for="live-url">{ "Agent " }</label>
+            <input id="live-url" ref={input} type="url" placeholder="this page's agent (or https://agent.example:7878)" />
+            <button id="live-connect" class="button" type="submit">{ "Connect" }</button>
+            { status }
+        </form>
+    };
+    let (Some(s), Some((per_probe, timeline, alerts))) =
+        (live.snapshot.as_ref(), (*judged).as_ref())
+    else {
+        return html! { <section class="live">{ connect }<p class="empty">{ "Waiting for the agent's first snapshot." }</p></section> };
+    };
+    html! {
+        <section class="live">
+            { connect }
+            <section id="live-alerts" class="card" aria-label="Alerts">
+                <h2>{ "Alerts" }</h2>
+                <FindingList findings={alerts.clone()} />
+            </section>
+            <section id="live-endpoints" class="card" aria-label="Endpoints">
+                <h2>{ "Endpoints" }</h2>
+                <table>
+                    <thead><tr><th>{ "Target" }</th><th>{ "Service" }</th><th>{ "Versions" }</th><th>{ "Verdict" }</th></tr></thead>
+                    <tbody>
+                        { for s.probes.iter().zip(per_probe).map(|(p, f)| {
+                            let versions: Vec<String> = p.accepted().map(|v| v.version.to_string()).collect();
+                            let worst = f.iter().map(|x| x.severity).max();
+                            let verdict = match (&p.error, worst) {
+                                (Some(e), _) => html! { <span class="badge critical">{ format!("✖ error: {e}") }</span> },
+                                (None, Some(tlscope_core::Severity::Critical)) => html! { <span class="badge critical">{ format!("✖ {} findings", f.len()) }</span> },
+                                (None, Some(_)) => html! { <span class="badge warning">{ format!("⚠ {} findings", f.len()) }</span> },
+                                (None, None) => html! { <span class="badge ok">{ "✔ ok" }</span> },
+                            };
+                            html! {
+                                <tr class="endpoint" data-target={p.target.clone()}>
+                                    <td class="mono">{ &p.target }</td>
+                                    <td>{ format!("{:?}", p.service).to_lowercase() }</td>
+                                    <td>{ if versions.is_empty() { "—".to_owned() } else { versions.join(", ") } }</td>
+                                    <td>{ verdict }</td>
+                                </tr>
+                            }
+                        }) }
+                    </tbody>
+                </table>
+            </section>
+            <section id="live-edges" class="card" aria-label="Edges">
+                <h2>{ "Edges" }</h2>
+                <table>
+                    <thead><tr><th>{ "Identity" }</th><th>{ "Serial" }</th><th>{ "Last heartbeat" }</th><th>{ "Heartbeats" }</th></tr></thead>
+                    <tbody>
+                        { for s.edges.iter().map(|e| html! {
+                            <tr class="edge"><td class="mono">{ &e.identity }</td><td class="mono">{ &e.serial[..e.serial.len().min(12)] }</td><td>{ e.last_heartbeat.to_string() }</td><td>{ e.heartbeats }</td></tr>
+                        }) }
+                    </tbody>
+                </table>
+            </section>
+            <section id="live-timeline" class="card" aria-label="Certificate expiry timeline">
+                <h2>{ "Certificate expiry" }</h2>
+                <p class="muted">{ "Life, renewal and grace window (inner bar), warning and critical bands, and now." }</p>
+                <ExpiryTimeline timeline={timeline.clone()} />
+            </section>
+            <section id="live-feed" class="card" aria-label="Handshake feed">
+                <h2>{ "Handshakes" }</h2>
+                <ol class="feed" aria-live="polite">
+                    { for live.feed.iter().map(|h| {
+                        let (class, word, detail) = match &h.outcome {
+                            Outcome::Accepted => ("ok", "✔ accepted", h.peer_identity.clone().unwrap_or_else(|| "no client certificate".into())),
+                            Outcome::Refused { reason } => ("critical", "✖ refused", reason.clone()),
+                        };
+                        html! {
+                            <li class={classes!("handshake", class)}>
+                                <span class="muted">{ format!("{} · {:?} · ", h.at, h.segment).to_lowercase() }</span>
+                                <span class={classes!("badge", class)}>{ word }</span>
+                                { format!(" {detail}") }
+                                <span class="muted">{ format!(" {} {}", h.version.map(|v| v.to_string()).unwrap_or_default(), h.suite.clone().unwrap_or_default()) }</span>
+                            </li>
+                        }
+                    }) }
+                </ol>
+            </section>
+        </section>
+    }
+}

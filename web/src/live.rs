@@ -1,0 +1,148 @@
+//! The link to a tlscope agent: what its API sends (the snapshot and the event stream), fetched
+//! with the browser's fetch and EventSource. Only observations arrive; the Live view judges them
+//! here under the page's policy.
+
+use serde::Deserialize;
+use tlscope_core::Timestamp;
+use tlscope_core::handshake::HandshakeRecord;
+use tlscope_core::probe::ProbeReport;
+use wasm_bindgen::JsCast as _;
+use wasm_bindgen::prelude::Closure;
+use wasm_bindgen_futures::JsFuture;
+
+/// A certificate the agent's CA owns.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct OwnedCertificate {
+    /// Tenant.
+    pub tenant: String,
+    /// Node name, or `ca`.
+    pub name: String,
+    /// `edge`, `coordinator` or `ca`.
+    pub role: String,
+    /// Serial.
+    pub serial: String,
+    /// notBefore.
+    pub not_before: Timestamp,
+    /// notAfter.
+    pub not_after: Timestamp,
+    /// `current`, `superseded`, `revoked`, `active`, `retiring`, `retired`.
+    pub state: String,
+}
+
+/// An edge as the coordinator sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct EdgeSeen {
+    /// Identity URI.
+    pub identity: String,
+    /// Serial presented last.
+    pub serial: String,
+    /// Last heartbeat.
+    pub last_heartbeat: Timestamp,
+    /// Heartbeats so far.
+    pub heartbeats: u64,
+}
+
+/// `GET /api/v1/snapshot`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Snapshot {
+    /// The agent's now.
+    pub at: Timestamp,
+    /// Latest probe per target.
+    pub probes: Vec<ProbeReport>,
+    /// Recent handshakes.
+    pub handshakes: Vec<HandshakeRecord>,
+    /// The CA's certificates.
+    pub certificates: Vec<OwnedCertificate>,
+    /// Edges.
+    pub edges: Vec<EdgeSeen>,
+    /// CA certificates (base64 DER) to trust for the agent's own endpoints.
+    pub anchors: Vec<String>,
+}
+
+/// One event from `/api/v1/events`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", content = "data", rename_all = "kebab-case")]
+pub enum Observation {
+    /// A handshake.
+    Handshake(Box<HandshakeRecord>),
+    /// A probe report.
+    Probe(Box<ProbeReport>),
+    /// A rotation (details are refetched with the snapshot).
+    Rotation(serde::de::IgnoredAny),
+}
+
+/// The API base for a URL the person typed (empty: the page's own origin).
+pub fn base(url: &str) -> String {
+    url.trim().trim_end_matches('/').to_owned()
+}
+
+/// Fetches the snapshot.
+pub async fn snapshot(base: &str) -> Result<Snapshot, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let url = format!("{base}/api/v1/snapshot");
+    let response = JsFuture::from(window.fetch_with_str(&url))
+        .await
+        .map_err(|_| format!("cannot reach {url}"))?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| "not a response")?;
+    if !response.ok() {
+        return Err(format!("{url} answered {}", response.status()));
+    }
+    let json = JsFuture::from(response.json().map_err(|_| "no body")?)
+        .await
+        .map_err(|_| format!("{url} did not send JSON"))?;
+    serde_wasm_bindgen::from_value(json).map_err(|e| format!("{url}: unexpected snapshot ({e})"))
+}
+
+/// An open event stream; closed on drop.
+pub struct EventStream {
+    source: web_sys::EventSource,
+    _on_message: Vec<Closure<dyn FnMut(web_sys::MessageEvent)>>,
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl Drop for EventStream {
+    fn drop(&mut self) {
+        self.source.close();
+    }
+}
+
+/// Opens `/api/v1/events`; `on_event` gets each observation, `on_error` a message when the
+/// stream drops (the browser reconnects by itself).
+pub fn events(
+    base: &str,
+    on_event: impl Fn(Observation) + Clone + 'static,
+    on_error: impl Fn(String) + 'static,
+) -> Result<EventStream, String> {
+    let url = format!("{base}/api/v1/events");
+    let source = web_sys::EventSource::new(&url).map_err(|_| format!("cannot open {url}"))?;
+    let mut handlers = Vec::new();
+    for kind in ["handshake", "probe", "rotation"] {
+        let on_event = on_event.clone();
+        let handler =
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+                let Some(text) = e.data().as_string() else {
+                    return;
+                };
+                let Ok(value) = js_sys::JSON::parse(&text) else {
+                    return;
+                };
+                if let Ok(observation) = serde_wasm_bindgen::from_value::<Observation>(value) {
+                    on_event(observation);
+                }
+            });
+        let _ = source.add_event_listener_with_callback(kind, handler.as_ref().unchecked_ref());
+        handlers.push(handler);
+    }
+    let url_shown = url.clone();
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+        on_error(format!(
+            "event stream {url_shown} interrupted; reconnecting"
+        ));
+    });
+    source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    Ok(EventStream {
+        source,
+        _on_message: handlers,
+        _on_error: on_error,
+    })
+}
