@@ -76,11 +76,19 @@ pub fn base(url: &str) -> String {
     url.trim().trim_end_matches('/').to_owned()
 }
 
-/// Fetches the snapshot.
-pub async fn snapshot(base: &str) -> Result<Snapshot, String> {
+/// Fetches the snapshot, with the bearer token when one is given.
+pub async fn snapshot(base: &str, token: &str) -> Result<Snapshot, String> {
     let window = web_sys::window().ok_or("no window")?;
     let url = format!("{base}/api/v1/snapshot");
-    let response = JsFuture::from(window.fetch_with_str(&url))
+    let init = web_sys::RequestInit::new();
+    if !token.is_empty() {
+        let headers = web_sys::Headers::new().map_err(|_| "no headers")?;
+        headers
+            .set("Authorization", &format!("Bearer {token}"))
+            .map_err(|_| "bad token")?;
+        init.set_headers(&headers);
+    }
+    let response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
         .await
         .map_err(|_| format!("cannot reach {url}"))?;
     let response: web_sys::Response = response.dyn_into().map_err(|_| "not a response")?;
@@ -106,14 +114,21 @@ impl Drop for EventStream {
     }
 }
 
-/// Opens `/api/v1/events`; `on_event` gets each observation, `on_error` a message when the
-/// stream drops (the browser reconnects by itself).
+/// Opens `/api/v1/events` (the token, if any, goes in `access_token`: EventSource cannot send
+/// headers); `on_event` gets each observation, `on_error` a message when the stream drops (the
+/// browser reconnects by itself).
 pub fn events(
     base: &str,
+    token: &str,
     on_event: impl Fn(Observation) + Clone + 'static,
     on_error: impl Fn(String) + 'static,
 ) -> Result<EventStream, String> {
-    let url = format!("{base}/api/v1/events");
+    let url = if token.is_empty() {
+        format!("{base}/api/v1/events")
+    } else {
+        let encoded: String = js_sys::encode_uri_component(token).into();
+        format!("{base}/api/v1/events?access_token={encoded}")
+    };
     let source = web_sys::EventSource::new(&url).map_err(|_| format!("cannot open {url}"))?;
     let mut handlers = Vec::new();
     for kind in ["handshake", "probe", "rotation"] {
@@ -133,7 +148,7 @@ pub fn events(
         let _ = source.add_event_listener_with_callback(kind, handler.as_ref().unchecked_ref());
         handlers.push(handler);
     }
-    let url_shown = url.clone();
+    let url_shown = format!("{base}/api/v1/events");
     let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
         on_error(format!(
             "event stream {url_shown} interrupted; reconnecting"

@@ -281,6 +281,16 @@ pub fn render(judged: &[Judged]) -> String {
                 if r.ocsp_stapled == Some(true) { "yes" } else { "no" },
             ));
         }
+        if let Some(direct) = r.postgres_direct_tls {
+            out.push_str(&format!(
+                "  PostgreSQL direct TLS (ALPN postgresql, 17+): {}\n",
+                if direct {
+                    "yes"
+                } else {
+                    "no (SSLRequest only)"
+                }
+            ));
+        }
         if let Some(h) = &r.hsts {
             out.push_str(&format!("  HSTS: {h}\n"));
         }

@@ -242,11 +242,23 @@ async fn require_token(
     next: Next,
 ) -> Response {
     if let Some(expected) = token.as_deref() {
+        // Browsers cannot set headers on an EventSource, so the event stream alone also takes
+        // the token as `?access_token=`.
+        let from_query = (request.uri().path() == "/api/v1/events")
+            .then(|| request.uri().query())
+            .flatten()
+            .and_then(|q| {
+                q.split('&')
+                    .find_map(|kv| kv.strip_prefix("access_token="))
+                    .map(str::to_owned)
+            });
         let presented = request
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::to_owned)
+            .or(from_query)
             .unwrap_or_default();
         if !constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
             return (
@@ -313,6 +325,34 @@ mod tests {
         assert!(status(None).await.contains("401"));
         assert!(status(Some("Bearer wrong")).await.contains("401"));
         assert!(status(Some("Bearer s3cret")).await.contains("200"));
+        let get = |path: &'static str| async move {
+            let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let req = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            tokio::io::AsyncWriteExt::write_all(&mut stream, req.as_bytes())
+                .await
+                .unwrap();
+            let mut buf = [0u8; 64];
+            let n = tokio::io::AsyncReadExt::read(&mut stream, &mut buf)
+                .await
+                .unwrap();
+            String::from_utf8_lossy(&buf[..n]).into_owned()
+        };
+        // The query token works for the event stream only.
+        assert!(
+            get("/api/v1/events?access_token=s3cret")
+                .await
+                .contains("200")
+        );
+        assert!(
+            get("/api/v1/events?access_token=wrong")
+                .await
+                .contains("401")
+        );
+        assert!(
+            get("/api/v1/snapshot?access_token=s3cret")
+                .await
+                .contains("401")
+        );
     }
 
     #[test]

@@ -11,7 +11,9 @@ use infra::{Tenant, craft, scratch};
 use rustls::pki_types::{CertificateDer, ServerName};
 use tlscope_agent::ca::{self, NodeMaterial};
 use tlscope_agent::edge::{Edge, EdgeEvent};
+use tlscope_agent::probe::ProbeOptions;
 use tlscope_core::handshake::{Outcome, Segment};
+use tlscope_core::probe::ClientAuth;
 use tlscope_core::protocol::TlsVersion;
 
 /// Presents `material` to the coordinator and returns the reason it recorded ("accepted" when
@@ -427,6 +429,28 @@ async fn openssl_and_curl_interoperate_and_tls12_is_refused() {
             && r.peer_identity.as_deref() == Some("spiffe://tlscope/tenant/acme/edge/e1")),
         "{reasons:#?}"
     );
+    // `tlscope probe` sees that the mTLS listener requires a client certificate, and probes it
+    // fully when given one.
+    let target =
+        tlscope_agent::probe::parse(&format!("localhost:{}", t.mtls_addr.port())).expect("target");
+    let plain =
+        tlscope_agent::probe::probe(&target, &ProbeOptions::default(), t.clock_now_ts()).await;
+    assert_eq!(plain.error, None);
+    assert_eq!(plain.client_auth, Some(ClientAuth::Required), "{plain:?}");
+    assert!(
+        plain.groups.iter().any(|g| g == "X25519MLKEM768"),
+        "the hybrid post-quantum group: {:?}",
+        plain.groups
+    );
+    let edge = t.material("e1");
+    let with_cert = ProbeOptions {
+        client: Some((edge.chain.clone(), Arc::new(edge.key.clone_key()))),
+        ..ProbeOptions::default()
+    };
+    let full = tlscope_agent::probe::probe(&target, &with_cert, t.clock_now_ts()).await;
+    assert_eq!(full.client_auth, Some(ClientAuth::Required));
+    assert_eq!(full.chain.len(), 2, "{full:?}");
+    assert!(full.resumption.is_some_and(|r| r.supported), "{full:?}");
     let _: Option<CertificateDer> = None;
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -102,6 +102,10 @@ pub struct ProbeReport {
     pub client_auth: Option<ClientAuth>,
     /// The Strict-Transport-Security header for HTTPS (`None` when absent or not HTTPS).
     pub hsts: Option<String>,
+    /// PostgreSQL only: whether the server also accepts direct TLS with ALPN `postgresql`
+    /// (PostgreSQL 17+, `sslnegotiation=direct`) besides SSLRequest.
+    #[serde(default)]
+    pub postgres_direct_tls: Option<bool>,
     /// Full handshake latency with the best version, microseconds.
     pub latency_micros: u64,
     /// Why the probe could not finish, if it could not.

@@ -88,18 +88,21 @@ fn role(r: &str) -> Role {
 #[component]
 pub fn LiveView(props: &LiveViewProps) -> Html {
     let live = use_reducer(Live::default);
-    let url = use_state(String::new);
+    // (agent URL, bearer token); the token lives only in this component's memory.
+    let target = use_state(|| (String::new(), String::new()));
     let input = use_node_ref();
+    let token_input = use_node_ref();
     {
         let dispatch = live.dispatcher();
-        use_effect_with((*url).clone(), move |url: &String| {
+        use_effect_with((*target).clone(), move |(url, token): &(String, String)| {
             let base = live::base(url);
+            let token = token.clone();
             let refresh = {
-                let (dispatch, base) = (dispatch.clone(), base.clone());
+                let (dispatch, base, token) = (dispatch.clone(), base.clone(), token.clone());
                 move || {
-                    let (dispatch, base) = (dispatch.clone(), base.clone());
+                    let (dispatch, base, token) = (dispatch.clone(), base.clone(), token.clone());
                     wasm_bindgen_futures::spawn_local(async move {
-                        match live::snapshot(&base).await {
+                        match live::snapshot(&base, &token).await {
                             Ok(s) => dispatch.dispatch(Msg::Loaded(s)),
                             Err(e) => dispatch.dispatch(Msg::Status(e, true)),
                         }
@@ -126,7 +129,7 @@ pub fn LiveView(props: &LiveViewProps) -> Html {
                 let dispatch = dispatch.clone();
                 move |e: String| dispatch.dispatch(Msg::Status(e, true))
             };
-            let stream = live::events(&base, on_event, on_error);
+            let stream = live::events(&base, &token, on_event, on_error);
             if let Err(e) = &stream {
                 dispatch.dispatch(Msg::Status(e.clone(), true));
             }
@@ -138,12 +141,15 @@ pub fn LiveView(props: &LiveViewProps) -> Html {
         });
     }
     let on_connect = {
-        let (url, input) = (url.clone(), input.clone());
+        let (target, input, token_input) = (target.clone(), input.clone(), token_input.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            if let Some(el) = input.cast::<web_sys::HtmlInputElement>() {
-                url.set(el.value());
-            }
+            let value = |r: &NodeRef| {
+                r.cast::<web_sys::HtmlInputElement>()
+                    .map(|el| el.value())
+                    .unwrap_or_default()
+            };
+            target.set((value(&input), value(&token_input)));
         })
     };
 
@@ -197,6 +203,8 @@ pub fn LiveView(props: &LiveViewProps) -> Html {
         <form class="live-connect" onsubmit={on_connect}>
             <label for="live-url">{ "Agent " }</label>
             <input id="live-url" ref={input} type="url" placeholder="this page's agent (or https://agent.example:7878)" />
+            <label for="live-token">{ "Token " }</label>
+            <input id="live-token" ref={token_input} type="password" autocomplete="off" placeholder="only off loopback" />
             <button id="live-connect" class="button" type="submit">{ "Connect" }</button>
             { status }
         </form>

@@ -59,6 +59,7 @@ fn failed(t: &ProbeTarget, now: Timestamp, error: String) -> ProbeReport {
         resumption: None,
         client_auth: None,
         hsts: None,
+        postgres_direct_tls: None,
         latency_micros: 0,
         error: Some(error),
     }

@@ -367,6 +367,34 @@ fn real_config(
 type Tls = tokio_rustls::client::TlsStream<TcpStream>;
 
 impl Ctx<'_> {
+    /// PostgreSQL 17+ direct TLS: a TLS handshake straight away, with ALPN `postgresql`.
+    async fn postgres_direct(&self, version: TlsVersion) -> bool {
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let capture = Arc::new(Capture {
+            provider,
+            seen: std::sync::Mutex::new(None),
+        });
+        let asked = Arc::new(Asked {
+            asked: AtomicBool::new(false),
+            key: None,
+        });
+        let Ok(config) = real_config(version, &[b"postgresql"], capture, asked) else {
+            return false;
+        };
+        let Ok(Ok(tcp)) = tokio::time::timeout(self.timeout, TcpStream::connect(self.addr)).await
+        else {
+            return false;
+        };
+        let Ok(name) = ServerName::try_from(self.name.clone()) else {
+            return false;
+        };
+        let connect = tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp);
+        match tokio::time::timeout(self.timeout, connect).await {
+            Ok(Ok(tls)) => tls.get_ref().1.alpn_protocol() == Some(b"postgresql".as_slice()),
+            _ => false,
+        }
+    }
+
     async fn connect_tls(&self, config: Arc<ClientConfig>) -> Result<(Tls, Duration), String> {
         let started = Instant::now();
         let tcp = self.transport().await?;
@@ -550,6 +578,7 @@ pub async fn probe(target: &ProbeTarget, options: &ProbeOptions, now: Timestamp)
         resumption: None,
         client_auth: None,
         hsts: None,
+        postgres_direct_tls: None,
         latency_micros: 0,
         error: None,
     };
@@ -636,5 +665,8 @@ async fn run(
     report.latency_micros = u64::try_from(real.latency.as_micros()).unwrap_or(u64::MAX);
     report.resumption = real.resumption;
     report.hsts = real.hsts;
+    if target.service == Service::Postgres {
+        report.postgres_direct_tls = Some(ctx.postgres_direct(best).await);
+    }
     Ok(())
 }

@@ -115,6 +115,7 @@ mod tests {
             resumption: None,
             client_auth: None,
             hsts: None,
+            postgres_direct_tls: None,
             latency_micros: 1000,
             error: None,
         }
