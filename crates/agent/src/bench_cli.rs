@@ -53,6 +53,13 @@ pub struct BenchArgs {
     /// JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Read this local process's CPU and memory (/proc) while measuring an external target.
+    #[arg(long, value_name = "PID")]
+    server_pid: Option<u32>,
+    /// Key exchange the clients offer: `default` (X25519MLKEM768 first) or `x25519` (to compare
+    /// with servers without the post-quantum hybrid).
+    #[arg(long, default_value = "default", value_parser = ["default", "x25519"])]
+    kx: String,
 }
 
 /// One row of the result, with the server's cost when it was measured.
@@ -153,6 +160,7 @@ fn start_own() -> Result<(Own, Target, SocketAddr), AgentError> {
                 server_name: ServerName::try_from("localhost").map_err(|e| bad("name", e))?,
                 roots: Arc::new(roots),
                 client: Some((edge.chain.clone(), Arc::new(edge.key.clone_key()))),
+                x25519_only: false,
             };
             return Ok((own, target, client));
         }
@@ -209,6 +217,7 @@ fn external(args: &BenchArgs, target: &str) -> Result<Target, AgentError> {
         server_name: ServerName::try_from(host).map_err(|e| bad("--host", e))?,
         roots: Arc::new(roots),
         client,
+        x25519_only: false,
     })
 }
 
@@ -235,7 +244,18 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode, AgentError> {
             )
         }
     };
-    let pid = own.as_ref().map(|o| o.child.id());
+    let pid = own.as_ref().map(|o| o.child.id()).or(args.server_pid);
+    let x25519_only = args.kx == "x25519";
+    let (mtls_target, client_target) = (
+        Target {
+            x25519_only,
+            ..mtls_target
+        },
+        Target {
+            x25519_only,
+            ..client_target
+        },
+    );
     let modes = if args.modes.is_empty() {
         let mut m = vec![Mode::Tls12, Mode::Tls13, Mode::Tls13Resumed];
         if mtls_target.client.is_some() {
@@ -282,7 +302,7 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode, AgentError> {
             });
         }
         let mut idle = None;
-        if let (Some(pid), true) = (pid, args.idle > 0) {
+        if let (Some(pid), true) = (pid, args.idle > 0 && mtls_target.client.is_some()) {
             let before = loadgen::process_usage(pid).map(|u| u.1);
             let open = loadgen::open_idle(&mtls_target, Mode::Mtls, args.idle)
                 .await

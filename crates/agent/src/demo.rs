@@ -293,7 +293,19 @@ pub async fn start(speed: f64, probe_every: Duration) -> Result<Demo, AgentError
         .and_then(|l| l.local_addr())
         .map_err(AgentError::Serve)?
         .port();
-    match std::process::Command::new("openssl")
+    // setpriv's parent-death signal takes openssl down with the demo, however the demo ends.
+    let mut legacy = match std::process::Command::new("setpriv")
+        .arg("--version")
+        .output()
+    {
+        Ok(o) if o.status.success() => {
+            let mut c = std::process::Command::new("setpriv");
+            c.args(["--pdeathsig", "KILL", "--", "openssl"]);
+            c
+        }
+        _ => std::process::Command::new("openssl"),
+    };
+    match legacy
         .args([
             "s_server",
             "-quiet",

@@ -73,11 +73,20 @@ pub struct Target {
     pub roots: Arc<RootCertStore>,
     /// Client certificate chain and key, for mTLS.
     pub client: Option<(Vec<CertificateDer<'static>>, Arc<PrivateKeyDer<'static>>)>,
+    /// Offer only X25519 (to compare with servers that lack the post-quantum hybrid); otherwise
+    /// rustls' defaults, X25519MLKEM768 first.
+    pub x25519_only: bool,
 }
 
 /// The client configuration for a mode (`None` when mTLS has no client certificate).
 pub fn client_config(target: &Target, mode: Mode) -> Result<ClientConfig, String> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut provider = rustls::crypto::aws_lc_rs::default_provider();
+    if target.x25519_only {
+        provider
+            .kx_groups
+            .retain(|g| g.name() == rustls::NamedGroup::X25519);
+    }
+    let provider = Arc::new(provider);
     let version: &[&rustls::SupportedProtocolVersion] = match mode {
         Mode::Tls12 => &[&rustls::version::TLS12],
         _ => &[&rustls::version::TLS13],

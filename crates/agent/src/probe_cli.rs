@@ -258,7 +258,7 @@ pub fn render(judged: &[Judged]) -> String {
             ));
         }
         if !r.groups.is_empty() {
-            out.push_str(&format!("  TLS 1.3 groups: {}\n", r.groups.join(", ")));
+            out.push_str(&format!("  groups: {}\n", r.groups.join(", ")));
         }
         if r.client_auth.is_some() {
             let auth = match r.client_auth {

@@ -5,7 +5,7 @@
 //! answering), all in one run: every result is asserted against the server's known
 //! configuration, and each bad endpoint gets its own clear error without disturbing the others.
 
-mod servers;
+use tlscope_testbed as servers;
 
 use std::io::{Read as _, Write as _};
 use std::net::TcpListener;

@@ -87,7 +87,8 @@ pub struct ProbeReport {
     pub at: Timestamp,
     /// Versions, oldest first.
     pub versions: Vec<VersionProbe>,
-    /// TLS 1.3 key-exchange groups the server accepts, by IANA name.
+    /// Key-exchange groups the server accepts, by IANA name: TLS 1.3 groups when it speaks
+    /// TLS 1.3, else the ECDHE curves it accepts with TLS 1.2.
     pub groups: Vec<String>,
     /// The ALPN protocol the server chose, if any.
     pub alpn: Option<String>,

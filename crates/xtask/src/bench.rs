@@ -5,7 +5,9 @@
 //! 1. criterion (native): decode + details, a CA bundle, 3-certificate chain validation, beside
 //!    x509-parser and rustls-webpki;
 //! 2. tlscope-core as wasm32 under node beside @peculiar/x509 (npm), same corpus;
-//! 3. the dashboard's first page load, gzip-compressed.
+//! 3. the dashboard's first page load, gzip-compressed;
+//! 4. endpoint scans and coordinator handshakes beside testssl.sh, sslyze and nginx
+//!    ([`crate::bench_tls`]).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -46,10 +48,24 @@ pub fn all() -> Result<()> {
     machine(&mut results)?;
     criterion(&mut results)?;
     wasm_under_node(&mut results)?;
+    openssl_cli(&mut results)?;
     page_load(&mut results)?;
+    dashboard_timing(&mut results)?;
+    crate::bench_tls::scan(&mut results)?;
+    crate::bench_tls::handshakes(&mut results)?;
     let out = root().join("bench/RESULTS.md");
     std::fs::write(&out, &results).with_context(|| format!("cannot write {}", out.display()))?;
     println!("\nxtask: wrote {}", out.display());
+    Ok(())
+}
+
+/// Only the TLS comparisons, printed (RESULTS.md is left as it is).
+pub fn tls_only() -> Result<()> {
+    setup::run()?;
+    let mut results = String::new();
+    crate::bench_tls::scan(&mut results)?;
+    crate::bench_tls::handshakes(&mut results)?;
+    println!("\n{results}");
     Ok(())
 }
 
@@ -72,7 +88,7 @@ fn machine(out: &mut String) -> Result<()> {
     Ok(())
 }
 
-fn version(tool: &str, args: &[&str]) -> String {
+pub fn version(tool: &str, args: &[&str]) -> String {
     Command::new(tool)
         .args(args)
         .env("PATH", setup::tool_path())
@@ -302,6 +318,141 @@ fn write_chain(dir: &Path) -> Result<()> {
     std::fs::write(dir.join("root.der"), root_cert.der())?;
     std::fs::write(dir.join("intermediate.der"), int_cert.der())?;
     std::fs::write(dir.join("leaf.der"), leaf_cert.der())?;
+    Ok(())
+}
+
+fn shell_median(script: &str, runs: usize) -> Result<f64> {
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let started = std::time::Instant::now();
+        let status = Command::new("sh")
+            .args(["-c", script])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()?;
+        if !status.success() {
+            bail!("`{script}` failed");
+        }
+        times.push(started.elapsed().as_secs_f64() * 1e6);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
+}
+
+/// `openssl x509 -text` and `openssl verify` where they compare: whole processes, so the
+/// process start (`openssl version`) is reported and subtracted.
+fn openssl_cli(out: &mut String) -> Result<()> {
+    let count = std::fs::read_to_string(BUNDLE)?
+        .matches("BEGIN CERTIFICATE")
+        .count();
+    let start = shell_median("openssl version", 21)?;
+    let decode = shell_median(
+        &format!(
+            "openssl crl2pkcs7 -nocrl -certfile {BUNDLE} | openssl pkcs7 -print_certs -text -noout"
+        ),
+        7,
+    )?;
+    let dir = std::env::temp_dir().join(format!("tlscope-bench-openssl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    write_chain(&dir)?;
+    for name in ["root", "intermediate", "leaf"] {
+        run(Command::new("openssl")
+            .args(["x509", "-inform", "der", "-in"])
+            .arg(dir.join(format!("{name}.der")))
+            .arg("-out")
+            .arg(dir.join(format!("{name}.pem"))))?;
+    }
+    let verify = shell_median(
+        &format!(
+            "openssl verify -CAfile {d}/root.pem -untrusted {d}/intermediate.pem {d}/leaf.pem",
+            d = dir.display()
+        ),
+        21,
+    )?;
+    let _ = std::fs::remove_dir_all(&dir);
+    // Two processes in the decode pipeline, one in verify.
+    let per_cert = (decode - 2.0 * start).max(0.0) / count as f64;
+    let verify_net = (verify - start).max(0.0);
+    let native_cert = native_bundle_per_certificate().map(|(_, ns)| ns / 1000.0);
+    let native_chain = criterion_mean(PEER_PAIRS[1].0, PEER_PAIRS[1].1).map(|ns| ns / 1000.0);
+    println!(
+        "\nopenssl CLI: process start {start:.0} µs; x509 -text {per_cert:.1} µs per certificate; verify {verify_net:.0} µs net"
+    );
+    writeln!(out, "## openssl CLI (where comparable)\n")?;
+    writeln!(
+        out,
+        "{} — whole processes, medians; the start of an `openssl` process ({start:.0} µs, `openssl version`) is subtracted.\n",
+        version("openssl", &["version"])
+    )?;
+    writeln!(
+        out,
+        "| operation | openssl | tlscope native | openssl / tlscope |\n|---|---:|---:|---:|"
+    )?;
+    let ratio = |a: f64, b: Option<f64>| b.map_or("".into(), |b| format!("{:.2}x", a / b));
+    let shown = |v: Option<f64>| v.map_or("".into(), |v| format!("{v:.1} µs"));
+    writeln!(
+        out,
+        "| decode + text, per certificate ({count} bundle certificates; `crl2pkcs7 | pkcs7 -print_certs -text`) | {per_cert:.1} µs | {} | {} |",
+        shown(native_cert),
+        ratio(per_cert, native_cert)
+    )?;
+    writeln!(
+        out,
+        "| verify the 3-certificate ECDSA chain (`openssl verify -untrusted`) | {verify_net:.0} µs | {} | {} |\n",
+        shown(native_chain),
+        ratio(verify_net, native_chain)
+    )?;
+    Ok(())
+}
+
+/// Time to first render and to a verdict for a dropped 150-certificate bundle, in headless
+/// Chromium against the release agent (tests/examples/dashboard_timing.rs).
+fn dashboard_timing(out: &mut String) -> Result<()> {
+    run(Command::new("cargo").args(["build", "--release", "--quiet", "-p", "tlscope-agent"]))?;
+    let output = Command::new("cargo")
+        .args([
+            "run",
+            "--quiet",
+            "-p",
+            "tlscope-e2e",
+            "--example",
+            "dashboard_timing",
+        ])
+        .env("TLSCOPE_BIN", root().join("target/release/tlscope"))
+        .output()
+        .context("running the dashboard timing in Chromium")?;
+    if !output.status.success() {
+        bail!(
+            "dashboard timing failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let json: serde_json::Value = serde_json::from_slice(
+        output
+            .stdout
+            .split(|b| *b == b'\n')
+            .rfind(|l| l.starts_with(b"{"))
+            .unwrap_or_default(),
+    )?;
+    let ms = |k: &str| json[k].as_f64().unwrap_or(0.0);
+    println!(
+        "\ndashboard: first render {:.0} ms, verdict for 150 certificates {:.0} ms",
+        ms("first_render_ms"),
+        ms("verdict_150_ms")
+    );
+    writeln!(out, "## Dashboard in headless Chromium\n")?;
+    writeln!(
+        out,
+        "Debian's Chromium through chromedriver, the release dashboard served by the release agent on loopback; medians of 3 runs, each in a fresh browser session (nothing cached).\n"
+    )?;
+    writeln!(
+        out,
+        "| measurement | median | runs |\n|---|---:|---|\n| time to first render (navigation → the page's drop target exists) | {:.0} ms | {} |\n| time to verdict for a dropped 150-certificate bundle (drop → 150th certificate card rendered) | {:.0} ms | {} |\n",
+        ms("first_render_ms"),
+        json["first_render_runs_ms"],
+        ms("verdict_150_ms"),
+        json["verdict_150_runs_ms"]
+    )?;
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 //! behind them. Everything `setup` installs is checked first, so a second run takes seconds.
 
 mod bench;
+mod bench_tls;
 mod fuzz;
 mod setup;
 mod test;
@@ -17,7 +18,8 @@ const USAGE: &str = "usage: cargo xtask <setup|demo|test|bench|fuzz>
           Debian packages (chromium, chromium-driver, openssl)
   demo    setup, build the dashboard, start `tlscope demo`, print the URL
   test    setup, then run every test: lint, native, wasm in headless Chromium, browser end-to-end
-  bench   build the dashboard and report what the first page load transfers (gzip)
+  bench   [tls] every benchmark beside its peer, written to bench/RESULTS.md
+          (`bench tls`: only the scan and handshake comparisons, printed, nothing written)
   fuzz    [RUNS] run every cargo-fuzz target RUNS times (default 1000000; needs nightly)";
 
 fn main() {
@@ -26,6 +28,7 @@ fn main() {
         Some("setup") => setup::run().map(|_| ()),
         Some("demo") => demo(&args[1..]),
         Some("test") => test::run(),
+        Some("bench") if args.get(1).is_some_and(|a| a == "tls") => bench::tls_only(),
         Some("bench") => bench::all(),
         Some("fuzz") => fuzz::fuzz(&args[1..]),
         _ => {

@@ -225,6 +225,42 @@ impl Ctx<'_> {
         })
     }
 
+    /// ECDHE curves a TLS 1.2-only server accepts: an ECDHE-only offer with one curve listed at
+    /// a time; a ServerHello means the server can use that curve.
+    async fn curves_tls12(&self, accepted: &[String]) -> Result<Vec<String>, String> {
+        let ecdhe: Vec<u16> = hello::LEGACY_SUITES
+            .iter()
+            .filter(|(_, n)| n.contains("_ECDHE_") && accepted.iter().any(|a| a == n))
+            .map(|s| s.0)
+            .collect();
+        let mut out = Vec::new();
+        if ecdhe.is_empty() {
+            return Ok(out);
+        }
+        for (code, name) in hello::GROUPS
+            .iter()
+            .filter(|(c, _)| matches!(c, 0x001d | 0x0017 | 0x0018 | 0x0019 | 0x001e))
+        {
+            let offer = Offer {
+                version: TlsVersion::Tls12,
+                suites: &ecdhe,
+                server_name: Some(&self.name),
+                groups: std::slice::from_ref(code),
+                x25519_share: false,
+            };
+            if let Some(Answer::Hello {
+                version: 0x0303,
+                suite,
+                ..
+            }) = self.ask(&offer).await?
+                && ecdhe.contains(&suite)
+            {
+                out.push((*name).to_owned());
+            }
+        }
+        Ok(out)
+    }
+
     async fn groups(&self) -> Result<Vec<String>, String> {
         let suites: Vec<u16> = hello::TLS13_SUITES.iter().map(|s| s.0).collect();
         let mut out = Vec::new();
@@ -625,6 +661,12 @@ async fn run(
         .any(|v| v.version == TlsVersion::Tls12 && v.accepted);
     if tls13 {
         report.groups = ctx.groups().await?;
+    } else if let Some(v12) = report
+        .versions
+        .iter()
+        .find(|v| v.version == TlsVersion::Tls12 && v.accepted)
+    {
+        report.groups = ctx.curves_tls12(&v12.suites).await?;
     }
     let best = if tls13 {
         TlsVersion::Tls13

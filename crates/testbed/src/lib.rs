@@ -1,8 +1,12 @@
-//! Real servers for the probe tests, installed from Debian packages by `cargo xtask setup` and
-//! started here on loopback with a test PKI: nginx, PostgreSQL, MariaDB, Redis and
-//! `openssl s_server`. Each is stopped when its handle drops.
+//! # tlscope-testbed
+//!
+//! Real servers for the probe tests and the benchmarks, installed from Debian packages by
+//! `cargo xtask setup` and started here on loopback with a test PKI: nginx, PostgreSQL, MariaDB,
+//! Redis and `openssl s_server`. Each is stopped when its handle drops. Failures panic with the
+//! server's log: this crate only ever runs inside tests and benchmarks.
 
-#![allow(dead_code)]
+#![forbid(unsafe_code)]
+#![allow(clippy::missing_panics_doc)]
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -144,11 +148,13 @@ impl Pki {
 }
 
 /// nginx with two servers: the specification's TLS 1.3-only front end and a weak legacy one.
+/// One process (`master_process off`), so stopping it leaves no worker behind.
 pub fn nginx(dir: &Path, pki: &Pki) -> (Server, u16, u16) {
     let (spec, weak) = (free_port(), free_port());
     std::fs::create_dir_all(dir.join("nginx/logs")).expect("nginx dir");
     let conf = format!(
-        r#"worker_processes 1;
+        r#"master_process off;
+worker_processes 1;
 error_log {dir}/nginx/error.log;
 pid {dir}/nginx/nginx.pid;
 daemon off;
@@ -268,7 +274,8 @@ fn is_root() -> bool {
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
-/// PostgreSQL with ssl=on (initdb in `dir`, run as the postgres user when we are root).
+/// PostgreSQL with ssl=on (initdb in `dir`, run as the postgres user when we are root). When
+/// the postmaster is killed, its backends notice and exit.
 pub fn postgres(dir: &Path, pki: &Pki) -> Server {
     let port = free_port();
     let bin = std::fs::read_dir("/usr/lib/postgresql")
@@ -288,9 +295,16 @@ pub fn postgres(dir: &Path, pki: &Pki) -> Server {
     )
     .expect("chmod");
     let as_postgres = |program: &Path| {
+        // setpriv execs (runuser would fork and outlive a kill), so the handle is postgres itself.
         let mut c = if is_root() {
-            let mut c = Command::new("runuser");
-            c.args(["-u", "postgres", "--"]).arg(program);
+            let mut c = Command::new("setpriv");
+            c.args([
+                "--reuid=postgres",
+                "--regid=postgres",
+                "--clear-groups",
+                "--",
+            ])
+            .arg(program);
             c
         } else {
             Command::new(program)
@@ -370,4 +384,63 @@ pub fn mariadb(dir: &Path, pki: &Pki) -> Server {
             .arg(format!("--ssl-ca={}", pki.ca.display())),
         &dir.join("mariadb.log"),
     )
+}
+
+/// nginx as a benchmark peer: one process (`master_process off`), TLS 1.3 only with a session
+/// cache (resumption), on two ports — server certificate only, and client certificates required
+/// (`ssl_verify_client on`). Returns the server, the TLS port and the mTLS port.
+pub fn nginx_bench(dir: &Path, cert: &Path, key: &Path, client_ca: &Path) -> (Server, u16, u16) {
+    let (tls, mtls) = (free_port(), free_port());
+    let root = dir.join("nginx-bench");
+    std::fs::create_dir_all(root.join("logs")).expect("nginx dir");
+    let conf = format!(
+        r#"master_process off;
+worker_processes 1;
+error_log {root}/error.log;
+pid {root}/nginx.pid;
+daemon off;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  client_body_temp_path {root}/body; proxy_temp_path {root}/proxy;
+  fastcgi_temp_path {root}/fastcgi; uwsgi_temp_path {root}/uwsgi; scgi_temp_path {root}/scgi;
+  ssl_certificate {cert}; ssl_certificate_key {key};
+  ssl_protocols TLSv1.3;
+  ssl_session_cache shared:tls:10m;
+  ssl_session_tickets on;
+  server {{ listen 127.0.0.1:{tls} ssl; location / {{ return 200 "ok\n"; }} }}
+  server {{
+    listen 127.0.0.1:{mtls} ssl;
+    ssl_client_certificate {ca};
+    ssl_verify_client on;
+    location / {{ return 200 "ok\n"; }}
+  }}
+}}
+"#,
+        root = root.display(),
+        cert = cert.display(),
+        key = key.display(),
+        ca = client_ca.display(),
+    );
+    let path = root.join("nginx.conf");
+    std::fs::write(&path, conf).expect("nginx.conf");
+    let server = spawn(
+        "nginx",
+        tls,
+        Command::new("nginx")
+            .arg("-p")
+            .arg(&root)
+            .arg("-c")
+            .arg(&path),
+        &root.join("stderr.log"),
+    );
+    wait_for_port(mtls);
+    (server, tls, mtls)
+}
+
+impl Server {
+    /// The server's process id (for CPU and memory readings).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
 }
