@@ -1,11 +1,13 @@
 //! The App: state, the ways in (drop, pick, paste), and the list of results.
 
+use std::rc::Rc;
+
 use gloo::timers::callback::Interval;
 use web_sys::File;
 use yew::prelude::*;
 
 use crate::browser;
-use crate::components::{DropTarget, EntryView, InputBar, LiveView, PolicyView};
+use crate::components::{DropTarget, EntryView, ExportBar, InputBar, LiveView, PolicyView};
 use crate::state::{Action, State, View};
 
 /// The dashboard.
@@ -20,6 +22,24 @@ pub fn App() -> Html {
                 dispatch.dispatch(Action::Tick(browser::now()))
             });
             move || drop(tick)
+        });
+    }
+
+    // A share link: its inputs and policy arrive in the URL fragment.
+    {
+        let dispatch = state.dispatcher();
+        use_effect_with((), move |_| {
+            let hash = web_sys::window()
+                .and_then(|w| w.location().hash().ok())
+                .unwrap_or_default();
+            if let Some((inputs, policy)) = crate::export::parse_fragment(&hash) {
+                if let Some(text) = policy {
+                    dispatch.dispatch(Action::EditPolicy(text));
+                }
+                for (name, bytes) in inputs {
+                    dispatch.dispatch(Action::Input { name, bytes });
+                }
+            }
         });
     }
 
@@ -130,6 +150,8 @@ pub fn App() -> Html {
                             <span class="count">{ format!("{} inputs · policy: {}", shown.len(), state.policy.profile) }</span>
                             <button type="button" class="link" onclick={on_clear}>{ "Clear all" }</button>
                         </div>
+                        <ExportBar entries={Rc::new(state.entries.clone())} policy={state.policy.clone()}
+                            policy_text={AttrValue::from(state.policy_text.clone())} now={state.now} />
                         <div class="results" aria-live="polite">
                             { for shown.iter().map(|entry| html! {
                                 <EntryView key={entry.id} entry={(*entry).clone()} now={state.now} policy={state.policy.clone()} on_remove={on_remove.clone()} />

@@ -9,6 +9,7 @@
 //! | [`state`] | the page's state and the actions that change it (`impl Reducible`) |
 //! | [`components`] | one component per file: drop target, paste box, certificate card, error card |
 //! | [`app`] | the App that wires state to components |
+//! | [`export`] | JSON, SARIF and Markdown downloads made in the browser; the share link in the URL fragment |
 //! | [`live`] | the link to an agent: the snapshot (fetch) and the event stream (EventSource) |
 //! | [`browser`] | the few browser facts the view needs (the clock, reading dropped files) |
 
@@ -17,6 +18,7 @@
 pub mod app;
 pub mod browser;
 pub mod components;
+pub mod export;
 pub mod live;
 pub mod state;
 

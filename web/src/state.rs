@@ -41,6 +41,8 @@ pub struct Entry {
     pub name: String,
     /// What the core made of it.
     pub outcome: Outcome,
+    /// The bytes as given (for the share link).
+    pub source: Rc<[u8]>,
 }
 
 impl Entry {
@@ -144,6 +146,7 @@ impl Reducible for State {
         let mut next = (*self).clone();
         match action {
             Action::Input { name, bytes } => {
+                let source: Rc<[u8]> = Rc::from(bytes.as_slice());
                 let outcome = classify(bytes);
                 next.view = if matches!(outcome, Outcome::Text(_)) {
                     View::Lint
@@ -156,6 +159,7 @@ impl Reducible for State {
                         id: next.next_id,
                         name,
                         outcome,
+                        source,
                     },
                 );
                 next.next_id += 1;
@@ -167,6 +171,7 @@ impl Reducible for State {
                         id: next.next_id,
                         name,
                         outcome: Outcome::Failed(error),
+                        source: Rc::from(Vec::new()),
                     },
                 );
                 next.next_id += 1;

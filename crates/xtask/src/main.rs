@@ -17,6 +17,7 @@ const USAGE: &str = "usage: cargo xtask <setup|demo|test|bench|fuzz>
   setup   install what is missing: wasm32 target, trunk, wasm-bindgen-cli, wasm-opt (npm binaryen),
           Debian packages (chromium, chromium-driver, openssl)
   demo    setup, build the dashboard, start `tlscope demo`, print the URL
+  build   [PUBLIC_URL] the dashboard as a static site in dist/, with its Content-Security-Policy
   test    setup, then run every test: lint, native, wasm in headless Chromium, browser end-to-end
   bench   [tls] every benchmark beside its peer, written to bench/RESULTS.md
           (`bench tls`: only the scan and handshake comparisons, printed, nothing written)
@@ -28,6 +29,9 @@ fn main() {
         Some("setup") => setup::run().map(|_| ()),
         Some("demo") => demo(&args[1..]),
         Some("test") => test::run(),
+        Some("build") => {
+            setup::run().and_then(|_| build_dashboard(args.get(1).map(String::as_str)))
+        }
         Some("bench") if args.get(1).is_some_and(|a| a == "tls") => bench::tls_only(),
         Some("bench") => bench::all(),
         Some("fuzz") => fuzz::fuzz(&args[1..]),
@@ -73,7 +77,45 @@ pub fn build_dashboard(public_url: Option<&str>) -> Result<()> {
     if let Some(url) = public_url {
         cmd.args(["--public-url", url]);
     }
-    run(&mut cmd)
+    run(&mut cmd)?;
+    content_security_policy(&root().join("dist/index.html"))
+}
+
+/// The page's Content-Security-Policy, as a `<meta>` so any static host serves it: scripts only
+/// from the page's origin plus Trunk's inline loader (allowed by its SHA-256), WebAssembly
+/// compilation, styles and images from the origin, no plugins, no base or form targets.
+/// `connect-src` allows http(s) so the Live view can reach an agent the person names; nothing
+/// the person drops is ever sent (the browser test records every request).
+fn content_security_policy(index: &Path) -> Result<()> {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let html = std::fs::read_to_string(index)?;
+    if html.contains("Content-Security-Policy") {
+        return Ok(());
+    }
+    let open = "<script type=\"module\">";
+    let start = html.find(open).map(|i| i + open.len());
+    let end = start.and_then(|s| html[s..].find("</script>").map(|e| s + e));
+    let (Some(start), Some(end)) = (start, end) else {
+        anyhow::bail!(
+            "{}: Trunk's inline loader script was not found",
+            index.display()
+        );
+    };
+    let hash = base64::engine::general_purpose::STANDARD
+        .encode(sha2::Sha256::digest(html[start..end].as_bytes()));
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'sha256-{hash}'; style-src 'self'; img-src 'self' data:; connect-src 'self' http: https:; object-src 'none'; base-uri 'none'; form-action 'none'"
+    );
+    let meta = format!("<meta http-equiv=\"Content-Security-Policy\" content=\"{policy}\" />");
+    let html = html.replacen(
+        "<meta charset=\"utf-8\" />",
+        &format!("<meta charset=\"utf-8\" />\n    {meta}"),
+        1,
+    );
+    std::fs::write(index, html)?;
+    println!("xtask: Content-Security-Policy set in {}", index.display());
+    Ok(())
 }
 
 fn demo(extra: &[String]) -> Result<()> {

@@ -25,6 +25,17 @@ const DEBIAN_PACKAGES: &[&str] = &[
 ];
 
 /// Where tools that are not cargo binaries live (outside the work tree, so clones share them).
+/// axe-core, from npm, for the dashboard's accessibility test.
+const AXE_VERSION: &str = "4.10.2";
+
+/// Where the axe-core script is once installed (the browser tests read it from here, or from
+/// `TLSCOPE_AXE`).
+pub fn axe_script() -> PathBuf {
+    tools_dir()
+        .join(format!("axe-core-{AXE_VERSION}"))
+        .join("node_modules/axe-core/axe.min.js")
+}
+
 pub fn tools_dir() -> PathBuf {
     let base = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
@@ -126,6 +137,18 @@ pub fn run() -> Result<()> {
                 .args(["install", "--no-audit", "--no-fund", "--prefix"])
                 .arg(&dir)
                 .arg(format!("binaryen@{BINARYEN_VERSION}")),
+        )?;
+    }
+    // axe-core for the accessibility check the browser tests run.
+    let axe = axe_script();
+    if !axe.is_file() {
+        let dir = tools_dir().join(format!("axe-core-{AXE_VERSION}"));
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        crate::run(
+            Command::new("npm")
+                .args(["install", "--no-audit", "--no-fund", "--prefix"])
+                .arg(&dir)
+                .arg(format!("axe-core@{AXE_VERSION}")),
         )?;
     }
     debian_packages()?;

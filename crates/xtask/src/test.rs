@@ -119,7 +119,8 @@ pub fn run() -> Result<()> {
                 "never",
             ])
             .env("TLSCOPE_BIN", &bin)
-            .env("TLSCOPE_DIST", root().join("dist")),
+            .env("TLSCOPE_DIST", root().join("dist"))
+            .env("TLSCOPE_AXE", crate::setup::axe_script()),
         &mut counts,
     )?;
     run_counted(

@@ -265,7 +265,7 @@ pub fn LiveView(props: &LiveViewProps) -> Html {
             </section>
             <section id="live-feed" class="card" aria-label="Handshake feed">
                 <h2>{ "Handshakes" }</h2>
-                <ol class="feed" aria-live="polite">
+                <ol class="feed" aria-live="polite" tabindex="0" aria-label="Recent handshakes, newest first">
                     { for live.feed.iter().map(|h| {
                         let (class, word, detail) = match &h.outcome {
                             Outcome::Accepted => ("ok", "✔ accepted", h.peer_identity.clone().unwrap_or_else(|| "no client certificate".into())),

@@ -1,0 +1,216 @@
+//! Reports out of the page, made in the browser: the JSON report document (`tlscope-report/1`),
+//! SARIF 2.1.0 and Markdown — the same renderings `tlscope lint` writes — offered as downloads,
+//! and the share link, whose state (inputs and policy) lives in the URL fragment, which browsers
+//! never send to a server. Private keys never go into a link, and secrets are masked.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use tlscope_core::export::{Document, InputReport};
+use tlscope_core::judge::{self, ChainRequest};
+use tlscope_core::lint::{Recognised, lint};
+use tlscope_core::{Policy, Timestamp};
+
+use crate::state::{Entry, Outcome};
+
+/// The longest share link offered; longer states are refused with a message.
+pub const SHARE_LIMIT: usize = 256 * 1024;
+
+/// A download format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// The JSON report document.
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// Markdown.
+    Markdown,
+}
+
+impl Format {
+    /// File name, media type.
+    pub fn file(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Json => ("tlscope-report.json", "application/json"),
+            Self::Sarif => ("tlscope-report.sarif", "application/sarif+json"),
+            Self::Markdown => ("tlscope-report.md", "text/markdown"),
+        }
+    }
+}
+
+/// The report document for every input on the page.
+pub fn document(entries: &[Entry], policy: &Policy, now: Timestamp) -> Document {
+    let request = ChainRequest::default();
+    let inputs = entries
+        .iter()
+        .rev()
+        .map(|e| match &e.outcome {
+            Outcome::Pki(d) => InputReport {
+                path: e.name.clone(),
+                recognised: Some(Recognised::Pki {
+                    items: d.items.len(),
+                }),
+                error: None,
+                findings: judge::inspect(d, &request, policy, now).findings,
+                problems: d.errors.iter().map(ToString::to_string).collect(),
+            },
+            Outcome::Text(text) => {
+                match lint(Some(&e.name), text.as_bytes(), &request, policy, now) {
+                    Ok(r) => InputReport {
+                        path: e.name.clone(),
+                        recognised: Some(r.recognised),
+                        error: None,
+                        findings: r.findings,
+                        problems: r.problems,
+                    },
+                    Err(err) => failed(&e.name, err.to_string()),
+                }
+            }
+            Outcome::Failed(why) => failed(&e.name, why.clone()),
+        })
+        .collect();
+    Document::new(inputs, &policy.profile, now)
+}
+
+fn failed(name: &str, error: String) -> InputReport {
+    InputReport {
+        path: name.to_owned(),
+        recognised: None,
+        error: Some(error),
+        findings: Vec::new(),
+        problems: Vec::new(),
+    }
+}
+
+/// The document rendered in `format`.
+pub fn render(doc: &Document, format: Format) -> String {
+    match format {
+        Format::Json => serde_json::to_string_pretty(doc).unwrap_or_default(),
+        Format::Sarif => {
+            serde_json::to_string_pretty(&tlscope_core::export::sarif(doc)).unwrap_or_default()
+        }
+        Format::Markdown => tlscope_core::export::markdown(doc),
+    }
+}
+
+/// A `data:` URL holding `body`.
+pub fn data_url(media_type: &str, body: &str) -> String {
+    let encoded: String = js_sys::encode_uri_component(body).into();
+    format!("data:{media_type};charset=utf-8,{encoded}")
+}
+
+#[derive(Serialize, Deserialize)]
+struct Shared {
+    v: u32,
+    policy: Option<String>,
+    inputs: Vec<(String, String)>,
+}
+
+/// What an input may carry into a share link: private keys never (the entry is left out),
+/// connection strings with their passwords masked, and configuration lines whose key names a
+/// password, secret or token with the value masked.
+fn shareable(e: &Entry, policy: &Policy, now: Timestamp) -> Option<Vec<u8>> {
+    match &e.outcome {
+        Outcome::Failed(_) => None,
+        Outcome::Pki(d) => (!d
+            .items
+            .iter()
+            .any(|i| matches!(i, tlscope_core::Item::PrivateKey { .. })))
+        .then(|| e.source.to_vec()),
+        Outcome::Text(text) => {
+            let mut lines: Vec<String> = text.lines().map(mask_secret_line).collect();
+            if let Ok(r) = lint(
+                Some(&e.name),
+                text.as_bytes(),
+                &ChainRequest::default(),
+                policy,
+                now,
+            ) && let Recognised::Connections { strings } = r.recognised
+            {
+                for s in strings {
+                    if let Some(line) = lines.get_mut(s.line.saturating_sub(1)) {
+                        line.clone_from(&s.masked);
+                    }
+                }
+            }
+            Some(lines.join("\n").into_bytes())
+        }
+    }
+}
+
+fn mask_secret_line(line: &str) -> String {
+    let trimmed = line.trim_start();
+    let key: String = trimmed
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '=' && *c != ':')
+        .collect();
+    let lower = key.to_ascii_lowercase();
+    if ["pass", "secret", "token"]
+        .iter()
+        .any(|w| lower.contains(w))
+        && trimmed.len() > key.len()
+    {
+        let indent = &line[..line.len() - trimmed.len()];
+        let sep = trimmed[key.len()..].chars().next().unwrap_or(' ');
+        format!("{indent}{key}{sep}****")
+    } else {
+        line.to_owned()
+    }
+}
+
+/// The URL fragment (`#share=…`) holding the inputs and the policy text, and how many inputs
+/// were left out (private keys, unreadable files).
+pub fn share_fragment(
+    entries: &[Entry],
+    policy: &Policy,
+    policy_text: &str,
+    now: Timestamp,
+) -> Result<(String, usize), String> {
+    let mut left_out = 0;
+    let inputs = entries
+        .iter()
+        .rev()
+        .filter_map(|e| {
+            let shared = shareable(e, policy, now);
+            if shared.is_none() {
+                left_out += 1;
+            }
+            shared.map(|b| (e.name.clone(), URL_SAFE_NO_PAD.encode(b)))
+        })
+        .collect();
+    let shared = Shared {
+        v: 1,
+        policy: (policy_text != Policy::default().to_toml()).then(|| policy_text.to_owned()),
+        inputs,
+    };
+    let json = serde_json::to_vec(&shared).map_err(|e| e.to_string())?;
+    let fragment = format!("share={}", URL_SAFE_NO_PAD.encode(json));
+    if fragment.len() > SHARE_LIMIT {
+        return Err(format!(
+            "too large to share as a link ({} KB; the limit is {} KB) — export a report instead",
+            fragment.len() / 1024,
+            SHARE_LIMIT / 1024
+        ));
+    }
+    Ok((fragment, left_out))
+}
+
+/// What a share link restores: inputs (name, bytes) and the policy text, if not the default.
+pub type SharedState = (Vec<(String, Vec<u8>)>, Option<String>);
+
+/// What a share fragment holds; `None` when the fragment is not a share link or does not
+/// decode.
+pub fn parse_fragment(hash: &str) -> Option<SharedState> {
+    let data = hash.trim_start_matches('#').strip_prefix("share=")?;
+    let json = URL_SAFE_NO_PAD.decode(data).ok()?;
+    let shared: Shared = serde_json::from_slice(&json).ok()?;
+    if shared.v != 1 {
+        return None;
+    }
+    let inputs = shared
+        .inputs
+        .into_iter()
+        .filter_map(|(name, b64)| URL_SAFE_NO_PAD.decode(b64).ok().map(|b| (name, b)))
+        .collect();
+    Some((inputs, shared.policy))
+}
