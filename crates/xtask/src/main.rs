@@ -103,7 +103,7 @@ fn content_security_policy(index: &Path) -> Result<()> {
         );
     };
     let hash = base64::engine::general_purpose::STANDARD
-        .encode(sha2::Sha256::digest(html[start..end].as_bytes()));
+        .encode(sha2::Sha256::digest(&html.as_bytes()[start..end]));
     let policy = format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'sha256-{hash}'; style-src 'self'; img-src 'self' data:; connect-src 'self' http: https:; object-src 'none'; base-uri 'none'; form-action 'none'"
     );
