@@ -24,16 +24,19 @@ fn tools_dir() -> PathBuf {
         .join(".cache/tlscope/tools")
 }
 
-/// testssl.sh from Debian and sslyze from PyPI (in a venv), installed when missing.
+/// testssl.sh and sslscan from Debian, sslyze from PyPI (in a venv), installed when missing.
 fn peers() -> Result<PathBuf> {
-    let installed = Command::new("dpkg-query")
-        .args(["-W", "-f=${Status}", "testssl.sh"])
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"));
-    if !installed {
-        run(Command::new("sh")
-            .args(["-c", "apt-get install -y --no-install-recommends testssl.sh || (apt-get update && apt-get install -y --no-install-recommends testssl.sh)"])
-            .env("DEBIAN_FRONTEND", "noninteractive"))?;
+    for package in ["testssl.sh", "sslscan"] {
+        let installed = Command::new("dpkg-query")
+            .args(["-W", "-f=${Status}", package])
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"));
+        if !installed {
+            let install = format!("apt-get install -y --no-install-recommends {package}");
+            run(Command::new("sh")
+                .args(["-c", &format!("{install} || (apt-get update && {install})")])
+                .env("DEBIAN_FRONTEND", "noninteractive"))?;
+        }
     }
     let venv = tools_dir().join("sslyze-venv");
     let sslyze = venv.join("bin/sslyze");
@@ -73,6 +76,34 @@ struct Verdict {
     tls12: BTreeSet<String>,
     tls13: BTreeSet<String>,
     groups: BTreeSet<String>,
+    /// Certificate problems as each tool can tell them: "chain trusted" and "host name matches"
+    /// under the tool's own (public) trust store.
+    certificate: BTreeSet<String>,
+}
+
+fn certificate_words(trusted: Option<bool>, host: Option<bool>) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    if let Some(t) = trusted {
+        out.insert(
+            if t {
+                "chain trusted"
+            } else {
+                "chain not trusted"
+            }
+            .to_owned(),
+        );
+    }
+    if let Some(h) = host {
+        out.insert(
+            if h {
+                "host name matches"
+            } else {
+                "host name mismatch"
+            }
+            .to_owned(),
+        );
+    }
+    out
 }
 
 fn group_name(g: &str) -> String {
@@ -122,7 +153,10 @@ def suites(k):
     res = (r.get(k) or {}).get("result") or {}
     return [c["cipher_suite"]["name"] for c in res.get("accepted_cipher_suites", [])]
 curves = ((r.get("elliptic_curves") or {}).get("result") or {}).get("supported_curves") or []
-print(json.dumps({
+deps = (((r.get("certificate_info") or {}).get("result") or {}).get("certificate_deployments") or [{}])
+trusted = any(p.get("was_validation_successful") for p in deps[0].get("path_validation_results", []))
+host = deps[0].get("leaf_certificate_subject_matches_hostname")
+print(json.dumps({"trusted": trusted, "host": host,
     "SSL3.0": suites("ssl_3_0_cipher_suites"), "1.0": suites("tls_1_0_cipher_suites"),
     "1.1": suites("tls_1_1_cipher_suites"), "1.2": suites("tls_1_2_cipher_suites"),
     "1.3": suites("tls_1_3_cipher_suites"), "groups": [c["name"] for c in curves]}))
@@ -162,12 +196,14 @@ fn sslyze_verdict(path: &Path) -> Result<Verdict> {
         }
     }
     v.groups = names(&r["groups"]).iter().map(|g| group_name(g)).collect();
+    v.certificate = certificate_words(r["trusted"].as_bool(), r["host"].as_bool());
     Ok(v)
 }
 
 fn testssl_verdict(path: &Path) -> Result<Verdict> {
     let doc: Value = serde_json::from_slice(&std::fs::read(path)?)?;
     let mut v = Verdict::default();
+    let (mut trusted, mut host) = (None, None);
     for e in doc.as_array().into_iter().flatten() {
         let id = e["id"].as_str().unwrap_or("");
         let finding = e["finding"].as_str().unwrap_or("");
@@ -201,10 +237,17 @@ fn testssl_verdict(path: &Path) -> Result<Verdict> {
                 v.tls12.insert(iana.to_owned());
             }
         }
+        if id == "cert_chain_of_trust" {
+            trusted = Some(finding.starts_with("passed"));
+        }
+        if id == "cert_trust" {
+            host = Some(finding.to_ascii_lowercase().starts_with("ok"));
+        }
         if id == "PFS_ECDHE_curves" || id == "FS_ECDHE_curves" {
             v.groups = finding.split_whitespace().map(group_name).collect();
         }
     }
+    v.certificate = certificate_words(trusted, host);
     Ok(v)
 }
 
@@ -227,43 +270,71 @@ pub fn scan(out: &mut String) -> Result<()> {
     let (_nginx, spec, weak) = testbed::nginx(&dir, &pki);
     writeln!(
         out,
-        "## Endpoint scan: tlscope probe vs testssl.sh vs sslyze\n"
+        "## Endpoint scan: tlscope probe vs sslscan vs sslyze vs testssl.sh\n"
+    )?;
+    let first_line = |cmd: &mut Command| {
+        cmd.output()
+            .map(|o| {
+                let text = format!(
+                    "{}{}",
+                    String::from_utf8_lossy(&o.stdout),
+                    String::from_utf8_lossy(&o.stderr)
+                );
+                text.lines()
+                    .map(str::trim)
+                    .find(|l| !l.is_empty() && !l.starts_with('#'))
+                    .unwrap_or("")
+                    .chars()
+                    .take(60)
+                    .collect::<String>()
+            })
+            .unwrap_or_default()
+    };
+    writeln!(
+        out,
+        "Local nginx (`{}`, {}), RSA 2048 certificate from a test CA; `spec` is the specification's TLS 1.3-only server, `weak` allows TLS 1.0–1.2 with `ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA:@SECLEVEL=0`. Peers: sslscan `{}`, sslyze `{}`, testssl.sh `{}`. Wall time per host: tlscope, sslscan and sslyze median of 3 runs, testssl.sh one run. Every tool judges the certificate against public roots (the test CA is not among them), so all should say \"chain not trusted\".\n",
+        first_line(Command::new("nginx").arg("-v")),
+        crate::bench::version("openssl", &["version"]),
+        first_line(Command::new("sslscan").arg("--version")),
+        first_line(Command::new(&sslyze).arg("--version")),
+        first_line(Command::new("testssl").arg("--version")),
     )?;
     writeln!(
         out,
-        "Local nginx (OpenSSL {}), RSA 2048 certificate from a test CA; `spec` is the specification's TLS 1.3-only server, `weak` allows TLS 1.0–1.2 with `ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA:@SECLEVEL=0`. Wall time per host: tlscope and sslyze median of 3 runs, testssl.sh one run.\n",
-        crate::bench::version("openssl", &["version"])
-    )?;
-    writeln!(
-        out,
-        "| host | tlscope probe | sslyze | testssl.sh | sslyze / tlscope | testssl.sh / tlscope |\n|---|---:|---:|---:|---:|---:|"
+        "| host | tlscope probe | sslscan | sslyze | testssl.sh | sslscan / tlscope | sslyze / tlscope | testssl.sh / tlscope |\n|---|---:|---:|---:|---:|---:|---:|---:|"
     )?;
     let mut comparisons = String::new();
     for (name, port) in [("spec", spec), ("weak", weak)] {
         let target = format!("localhost:{port}");
-        let mut tl_times = Vec::new();
-        let mut tl_json = Vec::new();
-        for _ in 0..3 {
-            let (t, json) = timed(
-                Command::new(&tlscope)
-                    .args(["probe", "--format", "json", "--roots"])
-                    .arg(&pki.ca)
-                    .arg(&target),
-            )?;
-            tl_times.push(t);
-            tl_json = json;
-        }
+        let times = |cmd: &dyn Fn() -> Command| -> Result<(f64, Vec<u8>)> {
+            let mut all = Vec::new();
+            let mut last = Vec::new();
+            for _ in 0..3 {
+                let (t, output) = timed(&mut cmd())?;
+                all.push(t);
+                last = output;
+            }
+            Ok((median(all), last))
+        };
+        // tlscope judges against the Mozilla roots here, like the peers.
+        let (tl, tl_json) = times(&|| {
+            let mut c = Command::new(&tlscope);
+            c.args(["probe", "--format", "json"]).arg(&target);
+            c
+        })?;
+        let (ss, _) = times(&|| {
+            let mut c = Command::new("sslscan");
+            c.arg("--no-colour").arg(&target);
+            c
+        })?;
         let sy_json = dir.join(format!("sslyze-{name}.json"));
-        let mut sy_times = Vec::new();
-        for _ in 0..3 {
-            let (t, _) = timed(
-                Command::new(&sslyze)
-                    .args(["--quiet"])
-                    .arg(format!("--json_out={}", sy_json.display()))
-                    .arg(&target),
-            )?;
-            sy_times.push(t);
-        }
+        let (sy, _) = times(&|| {
+            let mut c = Command::new(&sslyze);
+            c.arg("--quiet")
+                .arg(format!("--json_out={}", sy_json.display()))
+                .arg(&target);
+            c
+        })?;
         let ts_json = dir.join(format!("testssl-{name}.json"));
         let _ = std::fs::remove_file(&ts_json);
         let (ts_time, _) = timed(
@@ -272,11 +343,13 @@ pub fn scan(out: &mut String) -> Result<()> {
                 .arg(&ts_json)
                 .arg(&target),
         )?;
-        let (tl, sy) = (median(tl_times), median(sy_times));
-        println!("scan {name}: tlscope {tl:.2} s, sslyze {sy:.2} s, testssl.sh {ts_time:.1} s");
+        println!(
+            "scan {name}: tlscope {tl:.2} s, sslscan {ss:.2} s, sslyze {sy:.2} s, testssl.sh {ts_time:.1} s"
+        );
         writeln!(
             out,
-            "| {name} | {tl:.3} s | {sy:.2} s | {ts_time:.1} s | {:.0}x | {:.0}x |",
+            "| {name} | {tl:.3} s | {ss:.2} s | {sy:.2} s | {ts_time:.1} s | {:.1}x | {:.0}x | {:.0}x |",
+            ss / tl,
             sy / tl,
             ts_time / tl
         )?;
@@ -287,11 +360,12 @@ pub fn scan(out: &mut String) -> Result<()> {
         ];
         writeln!(
             comparisons,
-            "\n**{name}** — tlscope: versions {}; TLS 1.2 {}; TLS 1.3 {}; groups {}\n",
+            "\n**{name}** — tlscope: versions {}; TLS 1.2 {}; TLS 1.3 {}; groups {}; certificate: {}\n",
             list(&ours.versions),
             list(&ours.tls12),
             list(&ours.tls13),
-            list(&ours.groups)
+            list(&ours.groups),
+            list(&ours.certificate)
         )?;
         for (tool, v) in &theirs {
             let mut diffs = Vec::new();
@@ -300,6 +374,7 @@ pub fn scan(out: &mut String) -> Result<()> {
                 ("TLS 1.2 suites", &ours.tls12, &v.tls12),
                 ("TLS 1.3 suites", &ours.tls13, &v.tls13),
                 ("groups", &ours.groups, &v.groups),
+                ("certificate", &ours.certificate, &v.certificate),
             ] {
                 if a != b {
                     let only_ours: BTreeSet<_> = a.difference(b).cloned().collect();
@@ -314,7 +389,7 @@ pub fn scan(out: &mut String) -> Result<()> {
             if diffs.is_empty() {
                 writeln!(
                     comparisons,
-                    "- {tool}: agrees on versions, suites and groups."
+                    "- {tool}: agrees on versions, suites, groups and the certificate verdict."
                 )?;
             } else {
                 writeln!(comparisons, "- {tool}: {}.", diffs.join("; "))?;
