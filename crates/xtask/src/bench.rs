@@ -59,13 +59,22 @@ pub fn all() -> Result<()> {
     Ok(())
 }
 
-/// Only the TLS comparisons, printed (RESULTS.md is left as it is).
+/// Only the TLS comparisons: rerun, printed, and put in place of the TLS sections of
+/// bench/RESULTS.md (the sections before them are kept).
 pub fn tls_only() -> Result<()> {
     setup::run()?;
     let mut results = String::new();
     crate::bench_tls::scan(&mut results)?;
     crate::bench_tls::handshakes(&mut results)?;
     println!("\n{results}");
+    let path = root().join("bench/RESULTS.md");
+    let existing = std::fs::read_to_string(&path).unwrap_or_default();
+    let kept = existing
+        .find("## Endpoint scan")
+        .map_or(existing.as_str(), |i| &existing[..i]);
+    std::fs::write(&path, format!("{kept}{results}"))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    println!("xtask: updated the TLS sections of {}", path.display());
     Ok(())
 }
 

@@ -20,7 +20,7 @@ const USAGE: &str = "usage: cargo xtask <setup|demo|test|bench|fuzz>
   build   [PUBLIC_URL] the dashboard as a static site in dist/, with its Content-Security-Policy
   test    setup, then run every test: lint, native, wasm in headless Chromium, browser end-to-end
   bench   [tls] every benchmark beside its peer, written to bench/RESULTS.md
-          (`bench tls`: only the scan and handshake comparisons, printed, nothing written)
+          (`bench tls`: only the scan and handshake comparisons, rerun into RESULTS.md)
   fuzz    [RUNS] run every cargo-fuzz target RUNS times (default 1000000; needs nightly)";
 
 fn main() {
