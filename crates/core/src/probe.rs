@@ -114,6 +114,28 @@ pub struct ProbeReport {
 }
 
 impl ProbeReport {
+    /// A report for `target` with nothing observed yet.
+    pub fn new(target: String, service: Service, at: Timestamp) -> Self {
+        Self {
+            target,
+            service,
+            address: String::new(),
+            server_name: None,
+            at,
+            versions: Vec::new(),
+            groups: Vec::new(),
+            alpn: None,
+            chain: Vec::new(),
+            ocsp_stapled: None,
+            resumption: None,
+            client_auth: None,
+            hsts: None,
+            postgres_direct_tls: None,
+            latency_micros: 0,
+            error: None,
+        }
+    }
+
     /// Versions the server accepted.
     pub fn accepted(&self) -> impl Iterator<Item = &VersionProbe> {
         self.versions.iter().filter(|v| v.accepted)

@@ -46,21 +46,7 @@ pub async fn probe_all(
 
 fn failed(t: &ProbeTarget, now: Timestamp, error: String) -> ProbeReport {
     ProbeReport {
-        target: t.shown.clone(),
-        service: t.service,
-        address: String::new(),
-        server_name: None,
-        at: now,
-        versions: Vec::new(),
-        groups: Vec::new(),
-        alpn: None,
-        chain: Vec::new(),
-        ocsp_stapled: None,
-        resumption: None,
-        client_auth: None,
-        hsts: None,
-        postgres_direct_tls: None,
-        latency_micros: 0,
         error: Some(error),
+        ..ProbeReport::new(t.shown.clone(), t.service, now)
     }
 }

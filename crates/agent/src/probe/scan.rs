@@ -600,24 +600,8 @@ pub async fn probe(target: &ProbeTarget, options: &ProbeOptions, now: Timestamp)
         .server_name
         .clone()
         .unwrap_or_else(|| target.host.clone());
-    let mut report = ProbeReport {
-        target: target.shown.clone(),
-        service: target.service,
-        address: String::new(),
-        server_name: Some(name.clone()).filter(|n| n.parse::<std::net::IpAddr>().is_err()),
-        at: now,
-        versions: Vec::new(),
-        groups: Vec::new(),
-        alpn: None,
-        chain: Vec::new(),
-        ocsp_stapled: None,
-        resumption: None,
-        client_auth: None,
-        hsts: None,
-        postgres_direct_tls: None,
-        latency_micros: 0,
-        error: None,
-    };
+    let mut report = ProbeReport::new(target.shown.clone(), target.service, now);
+    report.server_name = Some(name.clone()).filter(|n| n.parse::<std::net::IpAddr>().is_err());
     if let Err(e) = run(target, options, name, &mut report).await {
         report.error = Some(e);
     }

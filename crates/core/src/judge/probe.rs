@@ -102,22 +102,11 @@ mod tests {
 
     fn report(service: Service, versions: Vec<VersionProbe>) -> ProbeReport {
         ProbeReport {
-            target: "db.example:5432".into(),
-            service,
             address: "127.0.0.1:5432".into(),
-            server_name: None,
-            at: Timestamp::from_unix(0),
             versions,
             groups: vec!["X25519".into()],
-            alpn: None,
-            chain: Vec::new(),
-            ocsp_stapled: None,
-            resumption: None,
-            client_auth: None,
-            hsts: None,
-            postgres_direct_tls: None,
             latency_micros: 1000,
-            error: None,
+            ..ProbeReport::new("db.example:5432".into(), service, Timestamp::from_unix(0))
         }
     }
 
