@@ -82,6 +82,29 @@ pub fn App() -> Html {
             dispatch.dispatch(Action::EditPolicy(text))
         })
     };
+    let on_host = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |(id, host)| dispatch.dispatch(Action::SetHost { id, host }))
+    };
+    let on_trust = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |(id, trusted)| dispatch.dispatch(Action::SetTrusted { id, trusted }))
+    };
+    let on_samples = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::LoadSamples))
+    };
+    // Mozilla plus the roots the person trusts; rebuilt only when that choice changes.
+    let trusted_ids: Vec<usize> = state
+        .entries
+        .iter()
+        .filter(|e| e.trusted)
+        .map(|e| e.id)
+        .collect();
+    let anchors = {
+        let entries = state.entries.clone();
+        use_memo(trusted_ids, move |_| crate::trust::anchors(&entries))
+    };
     let tab = |view: View, label: &'static str| {
         let dispatch = state.dispatcher();
         let count = state
@@ -144,6 +167,10 @@ pub fn App() -> Html {
                             } else {
                                 <p>{ "Drop a PEM or DER certificate, a chain, or a bundle — or paste one above." }</p>
                             }
+                            <p>
+                                <button type="button" class="button secondary" id="try-samples" onclick={on_samples.clone()}>{ "Try the samples" }</button>
+                                <span class="muted">{ " a good chain, an expired leaf, a wrong host, a SHA-1 intermediate and a risky connection string, judged as of 2026-06-01" }</span>
+                            </p>
                         </section>
                     } else {
                         <div class="toolbar">
@@ -154,7 +181,8 @@ pub fn App() -> Html {
                             policy_text={AttrValue::from(state.policy_text.clone())} now={state.now} />
                         <div class="results" aria-live="polite">
                             { for shown.iter().map(|entry| html! {
-                                <EntryView key={entry.id} entry={(*entry).clone()} now={state.now} policy={state.policy.clone()} on_remove={on_remove.clone()} />
+                                <EntryView key={entry.id} entry={(*entry).clone()} now={state.now} policy={state.policy.clone()}
+                                    anchors={(*anchors).clone()} on_remove={on_remove.clone()} on_host={on_host.clone()} on_trust={on_trust.clone()} />
                             }) }
                         </div>
                     }

@@ -38,8 +38,9 @@ impl Format {
     }
 }
 
-/// The report document for every input on the page.
+/// The report document for every input on the page, chains validated as the page does.
 pub fn document(entries: &[Entry], policy: &Policy, now: Timestamp) -> Document {
+    let anchors = crate::trust::anchors(entries);
     let request = ChainRequest::default();
     let inputs = entries
         .iter()
@@ -51,7 +52,8 @@ pub fn document(entries: &[Entry], policy: &Policy, now: Timestamp) -> Document 
                     items: d.items.len(),
                 }),
                 error: None,
-                findings: judge::inspect(d, &request, policy, now).findings,
+                findings: judge::inspect(d, &crate::trust::request(e, &anchors), policy, now)
+                    .findings,
                 problems: d.errors.iter().map(ToString::to_string).collect(),
             },
             Outcome::Text(text) => {

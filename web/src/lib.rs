@@ -11,6 +11,8 @@
 //! | [`app`] | the App that wires state to components |
 //! | [`export`] | JSON, SARIF and Markdown downloads made in the browser; the share link in the URL fragment |
 //! | [`live`] | the link to an agent: the snapshot (fetch) and the event stream (EventSource) |
+//! | [`trust`] | the anchors chains are validated against (Mozilla plus roots the person trusts) |
+//! | [`samples`] | the built-in samples behind "Try the samples" |
 //! | [`browser`] | the few browser facts the view needs (the clock, reading dropped files) |
 
 #![forbid(unsafe_code)]
@@ -20,6 +22,8 @@ pub mod browser;
 pub mod components;
 pub mod export;
 pub mod live;
+pub mod samples;
 pub mod state;
+pub mod trust;
 
 pub use app::App;

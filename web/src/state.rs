@@ -43,6 +43,10 @@ pub struct Entry {
     pub outcome: Outcome,
     /// The bytes as given (for the share link).
     pub source: Rc<[u8]>,
+    /// The host name the chain is checked for, when the person gave one.
+    pub host: Option<String>,
+    /// Whether the person trusts this input's CA certificates as roots.
+    pub trusted: bool,
 }
 
 impl Entry {
@@ -101,6 +105,22 @@ pub enum Action {
     EditPolicy(String),
     /// Show another view.
     Show(View),
+    /// Check an input's chain for this host name (empty: no host check).
+    SetHost {
+        /// The input.
+        id: usize,
+        /// The host name.
+        host: String,
+    },
+    /// Trust (or stop trusting) an input's CA certificates as roots.
+    SetTrusted {
+        /// The input.
+        id: usize,
+        /// Whether to trust them.
+        trusted: bool,
+    },
+    /// Add the built-in samples and judge as of their date.
+    LoadSamples,
 }
 
 impl State {
@@ -139,6 +159,30 @@ fn classify(bytes: Vec<u8>) -> Outcome {
     }
 }
 
+impl State {
+    /// Adds an input (shown first) and returns its id.
+    fn push(&mut self, name: String, outcome: Outcome, source: Rc<[u8]>) -> usize {
+        let id = self.next_id;
+        self.entries.insert(
+            0,
+            Entry {
+                id,
+                name,
+                outcome,
+                source,
+                host: None,
+                trusted: false,
+            },
+        );
+        self.next_id += 1;
+        id
+    }
+
+    fn entry_mut(&mut self, id: usize) -> Option<&mut Entry> {
+        self.entries.iter_mut().find(|e| e.id == id)
+    }
+}
+
 impl Reducible for State {
     type Action = Action;
 
@@ -153,28 +197,10 @@ impl Reducible for State {
                 } else {
                     View::Inspect
                 };
-                next.entries.insert(
-                    0,
-                    Entry {
-                        id: next.next_id,
-                        name,
-                        outcome,
-                        source,
-                    },
-                );
-                next.next_id += 1;
+                next.push(name, outcome, source);
             }
             Action::ReadFailed { name, error } => {
-                next.entries.insert(
-                    0,
-                    Entry {
-                        id: next.next_id,
-                        name,
-                        outcome: Outcome::Failed(error),
-                        source: Rc::from(Vec::new()),
-                    },
-                );
-                next.next_id += 1;
+                next.push(name, Outcome::Failed(error), Rc::from(Vec::new()));
             }
             Action::SetNow(Some(t)) => {
                 next.now = t;
@@ -196,6 +222,33 @@ impl Reducible for State {
                 next.policy_text = text;
             }
             Action::Show(view) => next.view = view,
+            Action::SetHost { id, host } => {
+                if let Some(e) = next.entry_mut(id) {
+                    e.host = Some(host.trim().to_owned()).filter(|h| !h.is_empty());
+                }
+            }
+            Action::SetTrusted { id, trusted } => {
+                if let Some(e) = next.entry_mut(id) {
+                    e.trusted = trusted;
+                }
+            }
+            Action::LoadSamples => {
+                // Pushed last to first, so they read in order.
+                for sample in crate::samples::SAMPLES.iter().rev() {
+                    let id = next.push(
+                        sample.name.to_owned(),
+                        classify(sample.bytes.to_vec()),
+                        Rc::from(sample.bytes),
+                    );
+                    if let Some(e) = next.entry_mut(id) {
+                        e.host = sample.host.map(str::to_owned);
+                        e.trusted = sample.trusted;
+                    }
+                }
+                next.now = crate::samples::sample_date();
+                next.now_pinned = true;
+                next.view = View::Inspect;
+            }
         }
         Rc::new(next)
     }

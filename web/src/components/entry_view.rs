@@ -1,14 +1,16 @@
 //! Everything one input produced: certificates, key notices and errors, in input order.
 
-use std::sync::OnceLock;
+use std::rc::Rc;
 
 use tlscope_core::chain::TrustAnchor;
-use tlscope_core::judge::{self, ChainRequest};
+use tlscope_core::judge;
 use tlscope_core::{Item, Policy, Timestamp};
+use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::{Asn1View, CertificateCard, ChainView, ErrorCard, FindingList, LintView};
 use crate::state::{Entry, Outcome};
+use crate::trust;
 
 /// Properties of [`EntryView`].
 #[derive(Properties, PartialEq)]
@@ -18,9 +20,15 @@ pub struct EntryViewProps {
     /// The moment validity is judged at.
     pub now: Timestamp,
     /// The policy to judge under.
-    pub policy: std::rc::Rc<Policy>,
+    pub policy: Rc<Policy>,
+    /// What chains are validated against.
+    pub anchors: Rc<Vec<TrustAnchor>>,
     /// Remove this input.
     pub on_remove: Callback<usize>,
+    /// Check this input for a host name: (id, host).
+    pub on_host: Callback<(usize, String)>,
+    /// Trust this input's CA certificates as roots: (id, trusted).
+    pub on_trust: Callback<(usize, bool)>,
 }
 
 /// One input's results.
@@ -31,9 +39,19 @@ pub fn EntryView(props: &EntryViewProps) -> Html {
     // Chain validation against ~150 anchors is the costly part of a render: redo it only when
     // the input or the judgement time changes, not on every re-render of the list.
     let inspection = use_memo(
-        (entry.clone(), props.now, props.policy.clone()),
-        |(entry, now, policy)| match &entry.outcome {
-            Outcome::Pki(decoded) => Some(judge::inspect(decoded, request(), policy, *now)),
+        (
+            entry.clone(),
+            props.now,
+            props.policy.clone(),
+            props.anchors.clone(),
+        ),
+        |(entry, now, policy, anchors)| match &entry.outcome {
+            Outcome::Pki(decoded) => Some(judge::inspect(
+                decoded,
+                &trust::request(entry, anchors),
+                policy,
+                *now,
+            )),
             _ => None,
         },
     );
@@ -123,6 +141,9 @@ pub fn EntryView(props: &EntryViewProps) -> Html {
         <article class="entry" aria-label={entry.name.clone()}>
             <header class="entry-header">
                 <h2 class="entry-name">{ &entry.name }</h2>
+                if matches!(entry.outcome, Outcome::Pki(_)) {
+                    { entry_controls(entry, &props.on_host, &props.on_trust) }
+                }
                 <button type="button" class="link" aria-label={format!("Remove {}", entry.name)}
                     onclick={props.on_remove.reform(move |_| id)}>{ "Remove" }</button>
             </header>
@@ -131,11 +152,43 @@ pub fn EntryView(props: &EntryViewProps) -> Html {
     }
 }
 
-/// Chains dropped in the dashboard are validated against the Mozilla root set, built once.
-fn request() -> &'static ChainRequest {
-    static REQUEST: OnceLock<ChainRequest> = OnceLock::new();
-    REQUEST.get_or_init(|| ChainRequest {
-        anchors: TrustAnchor::mozilla(),
-        ..ChainRequest::default()
-    })
+/// The host name the chain is checked for and, for a CA, "trust as root".
+fn entry_controls(
+    entry: &Entry,
+    on_host: &Callback<(usize, String)>,
+    on_trust: &Callback<(usize, bool)>,
+) -> Html {
+    let id = entry.id;
+    let onchange = on_host.reform(move |e: Event| {
+        let host = e
+            .target_dyn_into::<HtmlInputElement>()
+            .map(|i| i.value())
+            .unwrap_or_default();
+        (id, host)
+    });
+    let ontrust = on_trust.reform(move |e: Event| {
+        let checked = e
+            .target_dyn_into::<HtmlInputElement>()
+            .is_some_and(|i| i.checked());
+        (id, checked)
+    });
+    let has_leaf = matches!(&entry.outcome, Outcome::Pki(d) if d.certificates().any(|c| !c.is_ca));
+    html! {
+        <div class="entry-controls">
+            if has_leaf {
+            <label class="host-check">
+                { "Host name " }
+                <input type="text" class="host-input" placeholder="e.g. www.example.com" spellcheck="false"
+                    value={entry.host.clone().unwrap_or_default()} {onchange}
+                    aria-label={format!("Host name to check {} for", entry.name)} />
+            </label>
+            }
+            if trust::can_be_trusted(entry) {
+                <label class="trust-root">
+                    <input type="checkbox" checked={entry.trusted} onchange={ontrust} />
+                    { " Trust as root" }
+                </label>
+            }
+        </div>
+    }
 }
