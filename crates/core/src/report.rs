@@ -1,12 +1,12 @@
 //! Findings: a rule, the evidence, and where. Plain data that serialises to the page, the CLI's
 //! JSON and (later) SARIF; a finding is never an `Err`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::rules::{Severity, rule};
 
 /// Where a finding applies.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum Location {
@@ -116,6 +116,28 @@ impl Finding {
                 location,
             },
         }
+    }
+}
+
+/// A finding read back from its serialised form (a Web Worker's answer, a saved report): the
+/// rule's text comes from the rules table, so only the id, severity, evidence and location
+/// travel. An id the table does not know is an error.
+impl<'de> Deserialize<'de> for Finding {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Wire {
+            rule: String,
+            severity: Severity,
+            evidence: String,
+            location: Location,
+        }
+        let wire = Wire::deserialize(deserializer)?;
+        let known = rule(&wire.rule)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown rule {:?}", wire.rule)))?;
+        Ok(Self {
+            severity: wire.severity,
+            ..Self::new(known.id, wire.evidence, wire.location)
+        })
     }
 }
 

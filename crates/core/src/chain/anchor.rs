@@ -3,13 +3,13 @@
 //! certificate is kept so its own constraints (validity, basic constraints, name constraints)
 //! are checked too.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use x509_parser::prelude::*;
 
 use crate::asn1;
 
 /// Where a trust anchor came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum AnchorOrigin {
     /// Supplied by the user (`--roots`, dropped in the dashboard).

@@ -14,7 +14,7 @@ mod revocation;
 
 use std::collections::HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::*;
 use x509_parser::revocation_list::CertificateRevocationList;
@@ -87,7 +87,7 @@ impl Limits {
 }
 
 /// One certificate on a path.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Link {
     /// How people name it.
     pub name: String,
@@ -98,7 +98,7 @@ pub struct Link {
 }
 
 /// One path tried, leaf first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PathReport {
     /// The certificates, leaf first; the last is the anchor when `anchored`.
     pub links: Vec<Link>,
@@ -112,7 +112,7 @@ pub struct PathReport {
 }
 
 /// The verdict on a chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChainReport {
     /// Whether some path is valid.
     pub valid: bool,

@@ -217,6 +217,15 @@ pub enum DecodeError {
 /// Decodes `input`. `Err` when nothing in it could be decoded; otherwise the items plus an error
 /// for every block that failed.
 pub fn decode(input: &[u8]) -> Result<Decoded, DecodeError> {
+    decode_with_progress(input, &mut |_, _| {})
+}
+
+/// [`decode`], telling `progress(done, total)` after each PEM block (a large bundle in the
+/// dashboard's worker shows how far it is). DER input is one step.
+pub fn decode_with_progress(
+    input: &[u8],
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Decoded, DecodeError> {
     if input.iter().all(u8::is_ascii_whitespace) {
         return Err(DecodeError::Empty);
     }
@@ -228,11 +237,14 @@ pub fn decode(input: &[u8]) -> Result<Decoded, DecodeError> {
             items: Vec::new(),
             errors: Vec::new(),
         };
-        for block in scan_pem(input) {
+        let blocks = scan_pem(input);
+        let total = blocks.len();
+        for (done, block) in blocks.into_iter().enumerate() {
             match block.and_then(items_from_pem) {
                 Ok(items) => decoded.items.extend(items),
                 Err(e) => decoded.errors.push(e),
             }
+            progress(done + 1, total);
         }
         return match (decoded.items.is_empty(), decoded.errors.first()) {
             (true, Some(first)) if decoded.errors.len() == 1 => Err(first.clone()),

@@ -14,7 +14,7 @@ pub use connection::connection;
 pub use handshake::handshake;
 pub use probe::probe;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::certificate::{Certificate, ValidityStatus};
 use crate::chain::{self, ChainReport, PeerName, Purpose, TrustAnchor};
@@ -214,7 +214,7 @@ pub struct ChainRequest {
 
 /// The whole judgement of one input: findings (policy and chain, merged, most severe first)
 /// and the chain report when the input held certificates.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Inspection {
     /// Every finding, most severe first, without duplicates.
     pub findings: Vec<Finding>,
@@ -279,6 +279,51 @@ mod tests {
 
     fn days_before_expiry(c: &Certificate, days: i64) -> Timestamp {
         Timestamp::from_unix(c.validity.not_after.unix() - days * DAY)
+    }
+
+    #[test]
+    fn an_inspection_survives_a_json_round_trip() {
+        // What the dashboard's worker sends back must read back as the same judgement.
+        let c = leaf(800, &[]);
+        let pem = format!(
+            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &c.der)
+        );
+        let d = decode(pem.as_bytes()).unwrap();
+        let inspection = inspect(
+            &d,
+            &ChainRequest::default(),
+            &Policy::default(),
+            days_before_expiry(&c, 3),
+        );
+        assert!(inspection.findings.len() >= 3, "{inspection:?}");
+        let json = serde_json::to_string(&inspection).unwrap();
+        let back: Inspection = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, inspection);
+        // A rule the table does not know is refused, not invented.
+        let forged = json.replacen(inspection.findings[0].rule, "NO-SUCH-RULE", 1);
+        let err = serde_json::from_str::<Inspection>(&forged).unwrap_err();
+        assert!(
+            err.to_string().contains("unknown rule \"NO-SUCH-RULE\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn decoding_reports_progress_per_block() {
+        let c = leaf(90, &["a.test"]);
+        let block = format!(
+            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &c.der)
+        );
+        let mut seen = Vec::new();
+        let d =
+            crate::decode::decode_with_progress(block.repeat(3).as_bytes(), &mut |done, total| {
+                seen.push((done, total))
+            })
+            .unwrap();
+        assert_eq!(d.items.len(), 3);
+        assert_eq!(seen, [(1, 3), (2, 3), (3, 3)]);
     }
 
     #[test]
