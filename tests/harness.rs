@@ -204,6 +204,23 @@ pub async fn drop_file(client: &Client, name: &str, bytes: &[u8]) {
         .expect("dispatch drop");
 }
 
+/// Drops a text file (PEM) on the page; cheaper than [`drop_file`] for megabytes of text.
+pub async fn drop_text(client: &Client, name: &str, text: &str) {
+    let script = r#"
+        const [name, text] = arguments;
+        const file = new File([text], name);
+        const dt = new DataTransfer();
+        dt.items.add(file);
+        const target = document.querySelector('.drop-target');
+        target.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+        target.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    "#;
+    client
+        .execute(script, vec![name.into(), text.into()])
+        .await
+        .expect("dispatch drop");
+}
+
 /// Saves a screenshot under target/screenshots.
 pub async fn screenshot(client: &Client, name: &str) -> PathBuf {
     let png = client.screenshot().await.expect("screenshot");

@@ -1,41 +1,56 @@
 //! Dashboard timings in headless Chromium, for `cargo xtask bench`: time to first render (fresh
-//! browser session each time, so nothing is cached) and time to a verdict for a dropped
-//! 150-certificate bundle (the drop until the 150th certificate card is on the page). Prints
-//! one JSON object; measurements only, no assertions.
+//! browser session each time, so nothing is cached); time to a verdict for a dropped chain of
+//! 50 certificates (judged on the page's thread: drop until the 50th card is on the page); and
+//! for a 1,000-certificate bundle (judged in the Web Worker: drop until its report is shown),
+//! with the longest main-thread task seen meanwhile (Long Tasks API). Prints one JSON object;
+//! measurements only, no assertions.
 
 use std::time::{Duration, Instant};
 
-use fantoccini::Locator;
-use harness::{Chromedriver, Demo, drop_file};
+use fantoccini::{Client, Locator};
+use harness::{Chromedriver, Demo, drop_text};
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
 }
 
-/// 150 certificates: the system bundle's, repeated as needed.
-fn bundle() -> Vec<u8> {
+/// `n` certificates: the system bundle's, repeated as needed.
+fn bundle(n: usize) -> String {
     let text = std::fs::read_to_string("/etc/ssl/certs/ca-certificates.crt").expect("CA bundle");
-    let pems: Vec<String> = text
+    let pems: Vec<&str> = text
         .split_inclusive("-----END CERTIFICATE-----\n")
         .filter(|p| p.contains("BEGIN CERTIFICATE"))
-        .map(str::to_owned)
         .collect();
-    pems.iter()
-        .cycle()
-        .take(150)
-        .cloned()
-        .collect::<String>()
-        .into_bytes()
+    pems.iter().cycle().take(n).copied().collect()
+}
+
+/// Waits (polling every 20 ms, at most 120 s) until `css` matches at least `n` elements.
+async fn wait_for(client: &Client, css: &str, n: usize) {
+    let started = Instant::now();
+    loop {
+        let found = client
+            .find_all(Locator::Css(css))
+            .await
+            .map_or(0, |v| v.len());
+        if found >= n {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "only {found} of {n} {css} after 120 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let demo = Demo::start();
     let driver = Chromedriver::start();
-    let mut first_render = Vec::new();
-    let mut verdict = Vec::new();
-    let bundle = bundle();
+    let (mut first_render, mut verdict_50, mut verdict_1000, mut longest) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (small, large) = (bundle(50), bundle(1000));
     for _ in 0..3 {
         let client = driver.session().await;
         let started = Instant::now();
@@ -48,23 +63,33 @@ async fn main() {
             .await
             .expect("rendered");
         first_render.push(started.elapsed().as_secs_f64() * 1000.0);
+
         let started = Instant::now();
-        drop_file(&client, "bundle-150.pem", &bundle).await;
-        loop {
-            let n = client
-                .find_all(Locator::Css(".card.certificate"))
-                .await
-                .map_or(0, |v| v.len());
-            if n >= 150 {
-                break;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(120),
-                "only {n} cards after 120 s"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        verdict.push(started.elapsed().as_secs_f64() * 1000.0);
+        drop_text(&client, "bundle-50.pem", &small).await;
+        wait_for(&client, ".card.certificate", 50).await;
+        verdict_50.push(started.elapsed().as_secs_f64() * 1000.0);
+
+        client
+            .execute(
+                r#"window.longestTask = 0;
+                   new PerformanceObserver(list => list.getEntries().forEach(e =>
+                       window.longestTask = Math.max(window.longestTask, e.duration)))
+                       .observe({ type: 'longtask' });"#,
+                vec![],
+            )
+            .await
+            .expect("long task observer");
+        let started = Instant::now();
+        drop_text(&client, "bundle-1000.pem", &large).await;
+        wait_for(&client, ".bundle-counts", 1).await;
+        verdict_1000.push(started.elapsed().as_secs_f64() * 1000.0);
+        let task = client
+            .execute("return window.longestTask", vec![])
+            .await
+            .ok()
+            .and_then(|v| v.as_f64())
+            .unwrap_or(0.0);
+        longest.push(task);
         let _ = client.close().await;
     }
     println!(
@@ -72,8 +97,12 @@ async fn main() {
         serde_json::json!({
             "first_render_ms": median(first_render.clone()),
             "first_render_runs_ms": first_render,
-            "verdict_150_ms": median(verdict.clone()),
-            "verdict_150_runs_ms": verdict,
+            "verdict_50_ms": median(verdict_50.clone()),
+            "verdict_50_runs_ms": verdict_50,
+            "verdict_1000_ms": median(verdict_1000.clone()),
+            "verdict_1000_runs_ms": verdict_1000,
+            "longest_main_thread_task_ms": median(longest.clone()),
+            "longest_main_thread_task_runs_ms": longest,
         })
     );
 }

@@ -1,5 +1,7 @@
 //! The App: state, the ways in (drop, pick, paste), and the list of results.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use gloo::timers::callback::Interval;
@@ -7,13 +9,75 @@ use web_sys::File;
 use yew::prelude::*;
 
 use crate::browser;
+use crate::bundle::{self, BundleJob, WorkerMessage};
 use crate::components::{DropTarget, EntryView, ExportBar, InputBar, LiveView, PolicyView};
-use crate::state::{Action, State, View};
+use crate::offload::{self, Offload};
+use crate::state::{Action, State, View, fresh_id};
+
+/// The workers judging large inputs, by entry id; dropping one stops it.
+type Offloads = Rc<RefCell<HashMap<usize, Offload>>>;
+
+/// Hands entry `id`'s bytes to a new worker; its messages become actions. `false` when the
+/// browser would not start a worker.
+fn offload(
+    id: usize,
+    bytes: &[u8],
+    job: &BundleJob,
+    dispatch: UseReducerDispatcher<State>,
+    offloads: &Offloads,
+) -> bool {
+    let on_message = Callback::from(move |message: WorkerMessage| {
+        let action = match message {
+            WorkerMessage::Ready => return,
+            WorkerMessage::Progress { stage, done, total } => Action::BundleProgress {
+                id,
+                stage,
+                done,
+                total,
+            },
+            WorkerMessage::Done(report) => Action::BundleDone {
+                id,
+                report: Rc::new(*report),
+            },
+            WorkerMessage::Failed { error } => Action::BundleFailed { id, error },
+        };
+        dispatch.dispatch(action);
+    });
+    match offload::judge_in_worker(bytes, job, on_message) {
+        Ok(running) => {
+            offloads.borrow_mut().insert(id, running);
+            true
+        }
+        Err(_) => false,
+    }
+}
 
 /// The dashboard.
 #[component]
 pub fn App() -> Html {
     let state = use_reducer(|| State::new(browser::now(), browser::load_policy()));
+    let offloads: Offloads = use_mut_ref(HashMap::new);
+
+    // Every input arrives here: large bundles go to a worker, the rest are judged in place.
+    let ingest = {
+        let state = state.clone();
+        let offloads = offloads.clone();
+        Callback::from(move |(name, bytes): (String, Vec<u8>)| {
+            if bundle::wants_worker(&bytes) {
+                let id = fresh_id();
+                let job = state.bundle_job(None);
+                if offload(id, &bytes, &job, state.dispatcher(), &offloads) {
+                    state.dispatch(Action::Offloaded {
+                        id,
+                        name,
+                        source: Rc::from(bytes),
+                    });
+                    return;
+                }
+            }
+            state.dispatch(Action::Input { name, bytes });
+        })
+    };
 
     {
         let dispatch = state.dispatcher();
@@ -28,6 +92,7 @@ pub fn App() -> Html {
     // A share link: its inputs and policy arrive in the URL fragment.
     {
         let dispatch = state.dispatcher();
+        let ingest = ingest.clone();
         use_effect_with((), move |_| {
             let hash = web_sys::window()
                 .and_then(|w| w.location().hash().ok())
@@ -37,7 +102,7 @@ pub fn App() -> Html {
                     dispatch.dispatch(Action::EditPolicy(text));
                 }
                 for (name, bytes) in inputs {
-                    dispatch.dispatch(Action::Input { name, bytes });
+                    ingest.emit((name, bytes));
                 }
             }
         });
@@ -45,26 +110,33 @@ pub fn App() -> Html {
 
     let on_files = {
         let dispatch = state.dispatcher();
+        let ingest = ingest.clone();
         Callback::from(move |files: Vec<File>| {
             for file in files {
                 let dispatch = dispatch.clone();
+                let ingest = ingest.clone();
                 wasm_bindgen_futures::spawn_local(async move {
                     let name = file.name();
                     match browser::read_file(file).await {
-                        Ok(bytes) => dispatch.dispatch(Action::Input { name, bytes }),
+                        Ok(bytes) => ingest.emit((name, bytes)),
                         Err(error) => dispatch.dispatch(Action::ReadFailed { name, error }),
                     }
                 });
             }
         })
     };
-    let on_text = {
-        let dispatch = state.dispatcher();
-        Callback::from(move |text: String| {
-            dispatch.dispatch(Action::Input {
-                name: "pasted text".into(),
-                bytes: text.into_bytes(),
-            })
+    let on_text = ingest.reform(|text: String| ("pasted text".to_owned(), text.into_bytes()));
+    let on_rejudge = {
+        let state = state.clone();
+        let offloads = offloads.clone();
+        Callback::from(move |id: usize| {
+            let Some(entry) = state.entries.iter().find(|e| e.id == id) else {
+                return;
+            };
+            let job = state.bundle_job(entry.host.clone());
+            if offload(id, &entry.source, &job, state.dispatcher(), &offloads) {
+                state.dispatch(Action::Rejudge(id));
+            }
         })
     };
     let on_now = {
@@ -73,7 +145,11 @@ pub fn App() -> Html {
     };
     let on_remove = {
         let dispatch = state.dispatcher();
-        Callback::from(move |id| dispatch.dispatch(Action::Remove(id)))
+        let offloads = offloads.clone();
+        Callback::from(move |id| {
+            offloads.borrow_mut().remove(&id);
+            dispatch.dispatch(Action::Remove(id))
+        })
     };
     let on_edit_policy = {
         let dispatch = state.dispatcher();
@@ -137,7 +213,11 @@ pub fn App() -> Html {
         .collect();
     let on_clear = {
         let dispatch = state.dispatcher();
-        Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::Clear))
+        let offloads = offloads.clone();
+        Callback::from(move |_: MouseEvent| {
+            offloads.borrow_mut().clear();
+            dispatch.dispatch(Action::Clear)
+        })
     };
 
     html! {
@@ -182,7 +262,7 @@ pub fn App() -> Html {
                         <div class="results" aria-live="polite">
                             { for shown.iter().map(|entry| html! {
                                 <EntryView key={entry.id} entry={(*entry).clone()} now={state.now} policy={state.policy.clone()}
-                                    anchors={(*anchors).clone()} on_remove={on_remove.clone()} on_host={on_host.clone()} on_trust={on_trust.clone()} />
+                                    anchors={(*anchors).clone()} on_remove={on_remove.clone()} on_host={on_host.clone()} on_trust={on_trust.clone()} on_rejudge={on_rejudge.clone()} />
                             }) }
                         </div>
                     }

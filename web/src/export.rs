@@ -11,7 +11,7 @@ use tlscope_core::judge::{self, ChainRequest};
 use tlscope_core::lint::{Recognised, lint};
 use tlscope_core::{Policy, Timestamp};
 
-use crate::state::{Entry, Outcome};
+use crate::state::{BundleStatus, Entry, Outcome};
 
 /// The longest share link offered; longer states are refused with a message.
 pub const SHARE_LIMIT: usize = 256 * 1024;
@@ -68,6 +68,18 @@ pub fn document(entries: &[Entry], policy: &Policy, now: Timestamp) -> Document 
                     Err(err) => failed(&e.name, err.to_string()),
                 }
             }
+            Outcome::Bundle(BundleStatus::Ready(r)) => InputReport {
+                path: e.name.clone(),
+                recognised: Some(Recognised::Pki {
+                    items: r.certificates.len() + r.requests + r.crls + r.private_keys,
+                }),
+                error: None,
+                findings: r.inspection.findings.clone(),
+                problems: r.errors.clone(),
+            },
+            Outcome::Bundle(BundleStatus::Working { .. }) => {
+                failed(&e.name, "still being judged in the worker".into())
+            }
             Outcome::Failed(why) => failed(&e.name, why.clone()),
         })
         .collect();
@@ -113,7 +125,8 @@ struct Shared {
 /// password, secret or token with the value masked.
 fn shareable(e: &Entry, policy: &Policy, now: Timestamp) -> Option<Vec<u8>> {
     match &e.outcome {
-        Outcome::Failed(_) => None,
+        Outcome::Failed(_) | Outcome::Bundle(BundleStatus::Working { .. }) => None,
+        Outcome::Bundle(BundleStatus::Ready(r)) => (r.private_keys == 0).then(|| e.source.to_vec()),
         Outcome::Pki(d) => (!d
             .items
             .iter()

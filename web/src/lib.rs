@@ -13,17 +13,22 @@
 //! | [`live`] | the link to an agent: the snapshot (fetch) and the event stream (EventSource) |
 //! | [`trust`] | the anchors chains are validated against (Mozilla plus roots the person trusts) |
 //! | [`samples`] | the built-in samples behind "Try the samples" |
+//! | [`bundle`] | large bundles judged in a Web Worker: the protocol and the judgement |
+//! | [`worker`], [`offload`] | the worker's side (the `tlscope-worker` binary) and the page's side |
 //! | [`browser`] | the few browser facts the view needs (the clock, reading dropped files) |
 
 #![forbid(unsafe_code)]
 
 pub mod app;
 pub mod browser;
+pub mod bundle;
 pub mod components;
 pub mod export;
 pub mod live;
+pub mod offload;
 pub mod samples;
 pub mod state;
 pub mod trust;
+pub mod worker;
 
 pub use app::App;

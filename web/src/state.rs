@@ -4,9 +4,13 @@
 
 use std::rc::Rc;
 
+use std::cell::Cell;
+
 use tlscope_core::decode::DecodeError;
 use tlscope_core::{Decoded, Policy, Timestamp, decode};
 use yew::Reducible;
+
+use crate::bundle::{BundleJob, BundleReport};
 
 /// The dashboard's views.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +34,24 @@ pub enum Outcome {
     Text(String),
     /// Nothing could be read; why.
     Failed(String),
+    /// A large bundle, judged in the Web Worker.
+    Bundle(BundleStatus),
+}
+
+/// Where a bundle's judgement in the worker has got to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BundleStatus {
+    /// Under way: `done` of `total` steps of `stage` (`decoding`, `judging`).
+    Working {
+        /// What the worker is doing.
+        stage: String,
+        /// Steps done.
+        done: usize,
+        /// Steps in all (0 until the worker knows).
+        total: usize,
+    },
+    /// Judged.
+    Ready(Rc<BundleReport>),
 }
 
 /// One input the person gave: a file or a paste.
@@ -73,7 +95,20 @@ pub struct State {
     pub policy_error: Option<String>,
     /// The view showing.
     pub view: View,
-    next_id: usize,
+}
+
+thread_local! {
+    static NEXT_ID: Cell<usize> = const { Cell::new(0) };
+}
+
+/// A new entry id, unique within the page (the worker's messages are addressed by it, so it is
+/// known before the entry is added).
+pub fn fresh_id() -> usize {
+    NEXT_ID.with(|n| {
+        let id = n.get();
+        n.set(id + 1);
+        id
+    })
 }
 
 /// What can happen to the state.
@@ -121,6 +156,42 @@ pub enum Action {
     },
     /// Add the built-in samples and judge as of their date.
     LoadSamples,
+    /// A large input was handed to the worker as entry `id`.
+    Offloaded {
+        /// Its id, from [`fresh_id`].
+        id: usize,
+        /// File name.
+        name: String,
+        /// The bytes.
+        source: Rc<[u8]>,
+    },
+    /// The worker is judging entry `id` again (policy or date changed).
+    Rejudge(usize),
+    /// The worker got further.
+    BundleProgress {
+        /// The entry.
+        id: usize,
+        /// What it is doing.
+        stage: String,
+        /// Steps done.
+        done: usize,
+        /// Steps in all.
+        total: usize,
+    },
+    /// The worker finished.
+    BundleDone {
+        /// The entry.
+        id: usize,
+        /// Its report.
+        report: Rc<BundleReport>,
+    },
+    /// The worker could not read the input, or could not run.
+    BundleFailed {
+        /// The entry.
+        id: usize,
+        /// Why.
+        error: String,
+    },
 }
 
 impl State {
@@ -140,7 +211,6 @@ impl State {
             policy_text: text,
             policy_error: error,
             view: View::Inspect,
-            next_id: 0,
         }
     }
 }
@@ -159,10 +229,47 @@ fn classify(bytes: Vec<u8>) -> Outcome {
     }
 }
 
+impl BundleStatus {
+    /// Handed over, nothing heard yet.
+    pub fn starting() -> Self {
+        Self::Working {
+            stage: "starting".into(),
+            done: 0,
+            total: 0,
+        }
+    }
+}
+
 impl State {
+    /// The worker's job for a large input checked for `host`: the page's policy, date and the
+    /// roots the person trusts.
+    pub fn bundle_job(&self, host: Option<String>) -> BundleJob {
+        use base64::Engine as _;
+        let trusted_roots = self
+            .entries
+            .iter()
+            .filter(|e| e.trusted)
+            .filter_map(|e| match &e.outcome {
+                Outcome::Pki(d) => Some(d.certificates().filter(|c| c.is_ca)),
+                _ => None,
+            })
+            .flatten()
+            .map(|c| base64::engine::general_purpose::STANDARD.encode(&c.der))
+            .collect();
+        BundleJob {
+            policy: self.policy.to_toml(),
+            now: self.now,
+            host,
+            trusted_roots,
+        }
+    }
+
     /// Adds an input (shown first) and returns its id.
     fn push(&mut self, name: String, outcome: Outcome, source: Rc<[u8]>) -> usize {
-        let id = self.next_id;
+        self.push_as(fresh_id(), name, outcome, source)
+    }
+
+    fn push_as(&mut self, id: usize, name: String, outcome: Outcome, source: Rc<[u8]>) -> usize {
         self.entries.insert(
             0,
             Entry {
@@ -174,7 +281,6 @@ impl State {
                 trusted: false,
             },
         );
-        self.next_id += 1;
         id
     }
 
@@ -248,6 +354,36 @@ impl Reducible for State {
                 next.now = crate::samples::sample_date();
                 next.now_pinned = true;
                 next.view = View::Inspect;
+            }
+            Action::Offloaded { id, name, source } => {
+                next.push_as(id, name, Outcome::Bundle(BundleStatus::starting()), source);
+                next.view = View::Inspect;
+            }
+            Action::Rejudge(id) => {
+                if let Some(e) = next.entry_mut(id) {
+                    e.outcome = Outcome::Bundle(BundleStatus::starting());
+                }
+            }
+            Action::BundleProgress {
+                id,
+                stage,
+                done,
+                total,
+            } => match next.entry_mut(id) {
+                Some(e) if matches!(e.outcome, Outcome::Bundle(BundleStatus::Working { .. })) => {
+                    e.outcome = Outcome::Bundle(BundleStatus::Working { stage, done, total });
+                }
+                _ => return self,
+            },
+            Action::BundleDone { id, report } => {
+                if let Some(e) = next.entry_mut(id) {
+                    e.outcome = Outcome::Bundle(BundleStatus::Ready(report));
+                }
+            }
+            Action::BundleFailed { id, error } => {
+                if let Some(e) = next.entry_mut(id) {
+                    e.outcome = Outcome::Failed(error);
+                }
             }
         }
         Rc::new(next)

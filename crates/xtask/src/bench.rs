@@ -445,9 +445,11 @@ fn dashboard_timing(out: &mut String) -> Result<()> {
     )?;
     let ms = |k: &str| json[k].as_f64().unwrap_or(0.0);
     println!(
-        "\ndashboard: first render {:.0} ms, verdict for 150 certificates {:.0} ms",
+        "\ndashboard: first render {:.0} ms, 50 certificates {:.0} ms, 1000 certificates in the worker {:.0} ms (longest main-thread task {:.0} ms)",
         ms("first_render_ms"),
-        ms("verdict_150_ms")
+        ms("verdict_50_ms"),
+        ms("verdict_1000_ms"),
+        ms("longest_main_thread_task_ms")
     );
     writeln!(out, "## Dashboard in headless Chromium\n")?;
     writeln!(
@@ -456,11 +458,15 @@ fn dashboard_timing(out: &mut String) -> Result<()> {
     )?;
     writeln!(
         out,
-        "| measurement | median | runs |\n|---|---:|---|\n| time to first render (navigation → the page's drop target exists) | {:.0} ms | {} |\n| time to verdict for a dropped 150-certificate bundle (drop → 150th certificate card rendered) | {:.0} ms | {} |\n",
+        "| measurement | median | runs |\n|---|---:|---|\n| time to first render (navigation → the page's drop target exists) | {:.0} ms | {} |\n| 50-certificate chain, judged on the page (drop → 50th certificate card rendered) | {:.0} ms | {} |\n| 1,000-certificate bundle, judged in the Web Worker (drop → report table shown) | {:.0} ms | {} |\n| longest main-thread task during the 1,000-certificate judgement (Long Tasks API; 0 = none over 50 ms) | {:.0} ms | {} |\n",
         ms("first_render_ms"),
         json["first_render_runs_ms"],
-        ms("verdict_150_ms"),
-        json["verdict_150_runs_ms"]
+        ms("verdict_50_ms"),
+        json["verdict_50_runs_ms"],
+        ms("verdict_1000_ms"),
+        json["verdict_1000_runs_ms"],
+        ms("longest_main_thread_task_ms"),
+        json["longest_main_thread_task_runs_ms"]
     )?;
     Ok(())
 }
@@ -470,7 +476,10 @@ fn page_load(out: &mut String) -> Result<()> {
     let dist = root().join("dist");
     let mut total_raw = 0u64;
     let mut total_gz = 0u64;
-    println!("\nfirst page load (everything in dist/ the page fetches):");
+    let (mut worker_raw, mut worker_gz) = (0u64, 0u64);
+    println!(
+        "\nfirst page load (everything in dist/ the page fetches; the worker only for large bundles):"
+    );
     let mut entries: Vec<_> = std::fs::read_dir(&dist)?
         .filter_map(Result::ok)
         .map(|e| e.path())
@@ -484,14 +493,15 @@ fn page_load(out: &mut String) -> Result<()> {
             .output()
             .context("gzip is needed to measure compressed size")?;
         let gz = out.stdout.len() as u64;
-        total_raw += raw;
-        total_gz += gz;
-        println!(
-            "  {:<48} {:>9} bytes  {:>8} gzip",
-            path.file_name().unwrap_or_default().to_string_lossy(),
-            raw,
-            gz
-        );
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        if name.starts_with("tlscope-worker") {
+            worker_raw += raw;
+            worker_gz += gz;
+        } else {
+            total_raw += raw;
+            total_gz += gz;
+        }
+        println!("  {name:<48} {raw:>9} bytes  {gz:>8} gzip");
     }
     println!(
         "  {:<48} {:>9} bytes  {:>8} gzip (aim: under 409600)",
@@ -500,7 +510,7 @@ fn page_load(out: &mut String) -> Result<()> {
     writeln!(out, "## Dashboard first page load\n")?;
     writeln!(
         out,
-        "{total_raw} bytes, **{total_gz} bytes gzip** (gzip -9) for everything in dist/ (aim: under 400 KB).\n"
+        "{total_raw} bytes, **{total_gz} bytes gzip** (gzip -9) for everything the first page load fetches from dist/ (aim: under 400 KB). The Web Worker that judges large bundles (`tlscope-worker*`, {worker_raw} bytes, {worker_gz} bytes gzip) is fetched only when one is dropped.\n"
     )?;
     Ok(())
 }

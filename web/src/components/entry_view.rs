@@ -8,7 +8,7 @@ use tlscope_core::{Item, Policy, Timestamp};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::{Asn1View, CertificateCard, ChainView, ErrorCard, FindingList, LintView};
+use super::{Asn1View, BundleView, CertificateCard, ChainView, ErrorCard, FindingList, LintView};
 use crate::state::{Entry, Outcome};
 use crate::trust;
 
@@ -29,6 +29,8 @@ pub struct EntryViewProps {
     pub on_host: Callback<(usize, String)>,
     /// Trust this input's CA certificates as roots: (id, trusted).
     pub on_trust: Callback<(usize, bool)>,
+    /// Judge this (large) input again in the worker.
+    pub on_rejudge: Callback<usize>,
 }
 
 /// One input's results.
@@ -59,6 +61,9 @@ pub fn EntryView(props: &EntryViewProps) -> Html {
         Outcome::Failed(message) => {
             html! { <ErrorCard source={entry.name.clone()} message={message.clone()} /> }
         }
+        Outcome::Bundle(status) => html! {
+            <BundleView status={status.clone()} now={props.now} on_rejudge={props.on_rejudge.reform(move |_| id)} />
+        },
         Outcome::Text(text) => html! {
             <LintView name={entry.name.clone()} text={std::rc::Rc::<str>::from(text.as_str())} policy={props.policy.clone()} now={props.now} />
         },

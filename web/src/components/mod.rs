@@ -1,6 +1,7 @@
 //! The dashboard's components, one per file.
 
 mod asn1_view;
+mod bundle_view;
 mod certificate_card;
 mod chain_view;
 mod copy_button;
@@ -16,6 +17,7 @@ mod live_view;
 mod policy_view;
 
 pub use asn1_view::{Asn1View, Asn1ViewProps};
+pub use bundle_view::{BundleView, BundleViewProps};
 pub use certificate_card::{CertificateCard, CertificateCardProps};
 pub use chain_view::{ChainView, ChainViewProps};
 pub use copy_button::{CopyButton, CopyButtonProps};

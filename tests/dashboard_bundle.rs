@@ -1,0 +1,135 @@
+//! End to end: a 1,000-certificate bundle dropped on the dashboard is judged in the Web Worker —
+//! the worker's wasm is fetched, a progress indicator is shown, and the report arrives as a table
+//! of 1,000 rows shown 100 at a time, with a filter and a full card on demand. The page keeps
+//! working while and after the worker runs.
+
+use std::time::Duration;
+
+use fantoccini::Locator;
+use harness::{Dashboard, drop_text, screenshot};
+
+/// 1,000 certificates: the system bundle's, repeated as needed.
+fn bundle(n: usize) -> String {
+    let text = std::fs::read_to_string("/etc/ssl/certs/ca-certificates.crt")
+        .expect("CA bundle (ca-certificates, installed by cargo xtask setup)");
+    let pems: Vec<&str> = text
+        .split_inclusive("-----END CERTIFICATE-----\n")
+        .filter(|p| p.contains("BEGIN CERTIFICATE"))
+        .collect();
+    pems.iter().cycle().take(n).copied().collect()
+}
+
+async fn count(page: &Dashboard, css: &str) -> usize {
+    page.client
+        .find_all(Locator::Css(css))
+        .await
+        .map_or(0, |v| v.len())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_certificates_are_judged_in_a_worker_with_progress() {
+    let page = Dashboard::open().await;
+    // Record whether a progress indicator ever appears (it may be brief).
+    page.client
+        .execute(
+            r#"window.sawProgress = [];
+               new MutationObserver(() => {
+                   const p = document.querySelector('.bundle-progress .progress-text');
+                   if (p) window.sawProgress.push(p.textContent);
+               }).observe(document.body, { childList: true, subtree: true, characterData: true });"#,
+            vec![],
+        )
+        .await
+        .expect("observer");
+    drop_text(&page.client, "bundle-1000.pem", &bundle(1000)).await;
+
+    let counts = page
+        .client
+        .wait()
+        .at_most(Duration::from_secs(90))
+        .for_element(Locator::Css(".bundle-counts"))
+        .await
+        .expect("bundle report")
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(counts.contains("1000 certificates"), "{counts}");
+    assert!(counts.contains("judged in a worker"), "{counts}");
+
+    let progress = page
+        .client
+        .execute("return window.sawProgress", vec![])
+        .await
+        .expect("progress log");
+    let progress: Vec<String> = serde_json::from_value(progress).unwrap_or_default();
+    assert!(!progress.is_empty(), "no progress indicator was shown");
+
+    // The worker really ran: the page fetched its loader (the worker's own fetches, its script
+    // and wasm, are in the worker's timeline, not the page's).
+    let resources = page
+        .client
+        .execute(
+            "return performance.getEntriesByType('resource').map(e => e.name)",
+            vec![],
+        )
+        .await
+        .expect("resources");
+    let resources: Vec<String> = serde_json::from_value(resources).unwrap_or_default();
+    assert!(
+        resources
+            .iter()
+            .any(|r| r.ends_with("tlscope-worker_loader.js")),
+        "{resources:?}"
+    );
+
+    assert_eq!(count(&page, ".bundle-row").await, 100, "first page of rows");
+    page.client
+        .find(Locator::Css(".show-more"))
+        .await
+        .expect("show more")
+        .click()
+        .await
+        .expect("click");
+    assert_eq!(count(&page, ".bundle-row").await, 200);
+
+    // The filter narrows the table.
+    let filter = page
+        .client
+        .find(Locator::Css(".bundle-filter input"))
+        .await
+        .expect("filter");
+    filter.send_keys("ISRG").await.expect("type");
+    let rows = page
+        .client
+        .find_all(Locator::Css(".bundle-row"))
+        .await
+        .expect("rows");
+    assert!(!rows.is_empty() && rows.len() < 100, "{} rows", rows.len());
+    for row in &rows {
+        let text = row.text().await.unwrap_or_default();
+        assert!(text.contains("ISRG"), "{text}");
+    }
+
+    // A row opens its full card, decoded from that certificate alone.
+    rows[0]
+        .find(Locator::Css("button"))
+        .await
+        .expect("details button")
+        .click()
+        .await
+        .expect("click");
+    let card = page.text_of(".bundle .card.certificate").await;
+    assert!(card.contains("ISRG"), "{card}");
+    screenshot(&page.client, "dashboard-bundle").await;
+
+    // The page still works: another tab, and back.
+    page.client
+        .find(Locator::Css("#tab-policy"))
+        .await
+        .expect("policy tab")
+        .click()
+        .await
+        .expect("click");
+    page.text_of(".policy-text").await;
+    page.client.clone().close().await.expect("close session");
+}

@@ -1,0 +1,188 @@
+//! Large bundles, judged off the main thread. A drop of many certificates (or megabytes of
+//! binary) goes to a Web Worker (`tlscope-worker`, see [`crate::worker`]) that decodes it block
+//! by block, reporting progress, judges it, and answers with a [`BundleReport`]: the judgement
+//! plus one [`CertificateRow`] per certificate, which the page shows as a table. This module is
+//! the protocol both sides speak and the pure judgement the worker runs.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+use tlscope_core::chain::{PeerName, TrustAnchor};
+use tlscope_core::decode::decode_with_progress;
+use tlscope_core::judge::{self, ChainRequest, Inspection};
+use tlscope_core::{Item, Location, Policy, Severity, Timestamp};
+
+/// Inputs with at least this many certificate blocks are judged in the worker.
+pub const WORKER_BLOCKS: usize = 100;
+
+/// Binary inputs at least this large are decoded in the worker too.
+pub const WORKER_BYTES: usize = 1024 * 1024;
+
+/// Whether `bytes` should be judged in the worker rather than on the page's thread.
+pub fn wants_worker(bytes: &[u8]) -> bool {
+    const BEGIN: &[u8] = b"-----BEGIN CERTIFICATE-----";
+    let blocks = bytes.windows(BEGIN.len()).filter(|w| *w == BEGIN).count();
+    blocks >= WORKER_BLOCKS || (bytes.len() >= WORKER_BYTES && std::str::from_utf8(bytes).is_err())
+}
+
+/// What the page asks the worker to judge (the bytes travel beside it, as a `Uint8Array`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BundleJob {
+    /// The policy text (TOML).
+    pub policy: String,
+    /// The moment to judge at.
+    pub now: Timestamp,
+    /// The host name to check the chain for.
+    pub host: Option<String>,
+    /// Roots the person trusts besides Mozilla's, DER in base64.
+    pub trusted_roots: Vec<String>,
+}
+
+/// What the worker says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum WorkerMessage {
+    /// Loaded and listening: the page may send the job.
+    Ready,
+    /// `done` of `total` steps of `stage` are finished.
+    Progress {
+        /// `decoding` or `judging`.
+        stage: String,
+        /// Steps done.
+        done: usize,
+        /// Steps in all.
+        total: usize,
+    },
+    /// The judgement.
+    Done(Box<BundleReport>),
+    /// Nothing in the input could be read; why.
+    Failed {
+        /// The decoder's explanation.
+        error: String,
+    },
+}
+
+/// The judgement of a large bundle.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BundleReport {
+    /// Findings and the chain verdict, as for any input.
+    pub inspection: Inspection,
+    /// One row per certificate, in input order.
+    pub certificates: Vec<CertificateRow>,
+    /// CSRs, CRLs and private keys also found (keys are counted, never kept).
+    pub requests: usize,
+    /// CRLs found.
+    pub crls: usize,
+    /// Private keys found and discarded.
+    pub private_keys: usize,
+    /// Blocks that did not decode, explained.
+    pub errors: Vec<String>,
+    /// The moment it was judged at.
+    pub judged_at: Timestamp,
+    /// The policy's profile name.
+    pub profile: String,
+}
+
+/// One certificate of a bundle, as the table shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CertificateRow {
+    /// Position among the input's certificates (0-based, as findings count).
+    pub index: usize,
+    /// PEM line of its BEGIN line.
+    pub line: Option<usize>,
+    /// How people name it.
+    pub name: String,
+    /// Its issuer (RFC 4514).
+    pub issuer: String,
+    /// notAfter.
+    pub not_after: Timestamp,
+    /// Days left at the judgement time (negative: expired).
+    pub days_left: i64,
+    /// Key algorithm and size or curve.
+    pub key: String,
+    /// Whether it is a CA certificate.
+    pub is_ca: bool,
+    /// The most severe finding located at this certificate.
+    pub worst: Option<Severity>,
+    /// How many findings are located at it.
+    pub findings: usize,
+    /// The DER, base64, so the page can open its full card without decoding the whole bundle.
+    pub der: String,
+}
+
+/// Decodes and judges `bytes` as `job` asks, telling `progress(stage, done, total)` as it goes.
+pub fn judge_bundle(
+    bytes: &[u8],
+    job: &BundleJob,
+    progress: &mut dyn FnMut(&str, usize, usize),
+) -> Result<BundleReport, String> {
+    let policy = Policy::from_toml(&job.policy).map_err(|e| format!("policy: {e}"))?;
+    let decoded = decode_with_progress(bytes, &mut |done, total| progress("decoding", done, total))
+        .map_err(|e| e.to_string())?;
+    let mut anchors = crate::trust::mozilla().to_vec();
+    anchors.extend(
+        job.trusted_roots
+            .iter()
+            .filter_map(|b64| STANDARD.decode(b64).ok())
+            .filter_map(|der| TrustAnchor::from_certificate(&der).ok()),
+    );
+    let request = ChainRequest {
+        anchors,
+        host: job.host.as_deref().map(PeerName::host),
+        ..ChainRequest::default()
+    };
+    let count = decoded.certificates().count();
+    progress("judging", 0, count);
+    let inspection = judge::inspect(&decoded, &request, &policy, job.now);
+    progress("judging", count, count);
+
+    let mut rows = Vec::with_capacity(count);
+    let (mut requests, mut crls, mut private_keys) = (0, 0, 0);
+    for item in &decoded.items {
+        match item {
+            Item::Certificate {
+                certificate,
+                source,
+            } => {
+                let index = rows.len();
+                let here = inspection.findings.iter().filter(|f| {
+                    matches!(&f.location, Location::Certificate { index: i, .. } if *i == index)
+                });
+                let (findings, worst) = here.fold((0, None), |(n, worst), f| {
+                    (n + 1, worst.max(Some(f.severity)))
+                });
+                let key = &certificate.public_key;
+                rows.push(CertificateRow {
+                    index,
+                    line: source.line,
+                    name: certificate.display_name(),
+                    issuer: certificate.issuer.rfc4514.clone(),
+                    not_after: certificate.validity.not_after,
+                    days_left: certificate.validity.days_left(job.now),
+                    key: match &key.curve {
+                        Some(curve) => format!("{} {curve}", key.algorithm),
+                        None => format!("{} {}", key.algorithm, key.bits),
+                    },
+                    is_ca: certificate.is_ca,
+                    worst,
+                    findings,
+                    der: STANDARD.encode(&certificate.der),
+                });
+            }
+            Item::Request { .. } => requests += 1,
+            Item::RevocationList { .. } => crls += 1,
+            Item::PrivateKey { .. } => private_keys += 1,
+            _ => {}
+        }
+    }
+    Ok(BundleReport {
+        inspection,
+        certificates: rows,
+        requests,
+        crls,
+        private_keys,
+        errors: decoded.errors.iter().map(ToString::to_string).collect(),
+        judged_at: job.now,
+        profile: policy.profile.clone(),
+    })
+}

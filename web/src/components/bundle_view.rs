@@ -1,0 +1,192 @@
+//! A large bundle's results, judged in the Web Worker: a progress bar while it works, then the
+//! severity summary and findings, the chain verdict, and a table of every certificate (filter,
+//! pages of 100, a full card on demand, decoded from that one certificate's DER).
+
+use std::rc::Rc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use tlscope_core::{Certificate, Severity, Timestamp};
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use super::{CertificateCard, ChainView, FindingList};
+use crate::bundle::{BundleReport, CertificateRow};
+use crate::state::BundleStatus;
+
+/// Rows shown per page of the table.
+const PAGE: usize = 100;
+
+/// Properties of [`BundleView`].
+#[derive(Properties, PartialEq)]
+pub struct BundleViewProps {
+    /// Where the worker has got to.
+    pub status: BundleStatus,
+    /// The page's current "as of" moment (the report says which one it was judged at).
+    pub now: Timestamp,
+    /// Judge again with the page's current policy, date and roots.
+    pub on_rejudge: Callback<()>,
+}
+
+/// Progress, then the bundle's report.
+#[component]
+pub fn BundleView(props: &BundleViewProps) -> Html {
+    match &props.status {
+        BundleStatus::Working { stage, done, total } => progress(stage, *done, *total),
+        BundleStatus::Ready(report) => html! {
+            <BundleReportView report={report.clone()} now={props.now} on_rejudge={props.on_rejudge.clone()} />
+        },
+    }
+}
+
+fn progress(stage: &str, done: usize, total: usize) -> Html {
+    let text = match (stage, total) {
+        ("decoding", t) if t > 0 => format!("Decoding block {done} of {total}…"),
+        ("judging", t) => format!("Judging {t} certificates…"),
+        _ => "Starting the worker…".to_owned(),
+    };
+    html! {
+        <div class="card bundle-progress" role="status" aria-live="polite">
+            <label>
+                <span class="progress-text">{ &text }</span>
+                <progress max={total.max(1).to_string()} value={done.to_string()} aria-label={text.clone()} />
+            </label>
+            <p class="muted">{ "Large inputs are judged in a background worker; the page stays usable meanwhile." }</p>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct BundleReportViewProps {
+    report: Rc<BundleReport>,
+    now: Timestamp,
+    on_rejudge: Callback<()>,
+}
+
+#[component]
+fn BundleReportView(props: &BundleReportViewProps) -> Html {
+    let filter = use_state(String::new);
+    let shown = use_state(|| PAGE);
+    let open = use_state(|| None::<usize>);
+    let r = &props.report;
+    let needle = filter.to_lowercase();
+    let matching: Vec<&CertificateRow> = r
+        .certificates
+        .iter()
+        .filter(|c| {
+            needle.is_empty()
+                || c.name.to_lowercase().contains(&needle)
+                || c.issuer.to_lowercase().contains(&needle)
+        })
+        .collect();
+    let on_filter = {
+        let filter = filter.clone();
+        let shown = shown.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(input) = e.target_dyn_into::<HtmlInputElement>() {
+                filter.set(input.value());
+                shown.set(PAGE);
+            }
+        })
+    };
+    let more = {
+        let shown = shown.clone();
+        Callback::from(move |_: MouseEvent| shown.set(*shown + PAGE))
+    };
+    let mut counts = vec![format!("{} certificates", r.certificates.len())];
+    for (n, what) in [
+        (r.requests, "CSRs"),
+        (r.crls, "CRLs"),
+        (r.private_keys, "private keys (discarded)"),
+        (r.errors.len(), "blocks that did not decode"),
+    ] {
+        if n > 0 {
+            counts.push(format!("{n} {what}"));
+        }
+    }
+    let stale = r.judged_at != props.now;
+    html! {
+        <section class="bundle" aria-label="Bundle">
+            <p class="bundle-counts">
+                { counts.join(" · ") }
+                <span class="muted">{ format!(" · judged in a worker as of {} under the {} policy ", r.judged_at.to_rfc3339().get(..10).unwrap_or_default(), r.profile) }</span>
+                <button type="button" class={classes!("link", stale.then_some("stale"))} onclick={props.on_rejudge.reform(|_| ())}>
+                    { if stale { "Judge again as of the page's date" } else { "Judge again" } }
+                </button>
+            </p>
+            <FindingList findings={r.inspection.findings.clone()} />
+            if let Some(report) = r.inspection.chain.clone() {
+                <ChainView {report} />
+            }
+            { for r.errors.iter().map(|e| html! { <p class="card error" role="alert">{ e }</p> }) }
+            <div class="bundle-table card">
+                <label class="bundle-filter">
+                    { "Filter " }
+                    <input type="search" placeholder="name or issuer" value={(*filter).clone()} oninput={on_filter} />
+                </label>
+                <span class="muted">{ format!(" {} of {} shown", matching.len().min(*shown), matching.len()) }</span>
+                <table>
+                    <thead><tr>
+                        <th scope="col">{ "#" }</th><th scope="col">{ "Certificate" }</th><th scope="col">{ "Issuer" }</th>
+                        <th scope="col">{ "Expires" }</th><th scope="col">{ "Key" }</th><th scope="col">{ "Findings" }</th><th scope="col"></th>
+                    </tr></thead>
+                    <tbody>
+                        { for matching.iter().take(*shown).map(|c| row(c, &open)) }
+                    </tbody>
+                </table>
+                if matching.len() > *shown {
+                    <button type="button" class="button secondary show-more" onclick={more}>
+                        { format!("Show {} more", PAGE.min(matching.len() - *shown)) }
+                    </button>
+                }
+            </div>
+            if let Some(card) = (*open).and_then(|i| r.certificates.get(i)).and_then(|c| details(c, props.now)) {
+                { card }
+            }
+        </section>
+    }
+}
+
+fn row(c: &CertificateRow, open: &UseStateHandle<Option<usize>>) -> Html {
+    let index = c.index;
+    let (class, mark) = match c.worst {
+        Some(Severity::Critical) => ("critical", "✖ critical"),
+        Some(Severity::Warning) => ("warning", "⚠ warning"),
+        Some(Severity::Info) => ("info", "ℹ info"),
+        None => ("ok", "✔ none"),
+    };
+    let expires = if c.days_left < 0 {
+        format!("expired {} d ago", -c.days_left)
+    } else {
+        format!("{} d", c.days_left)
+    };
+    let toggle = {
+        let open = open.clone();
+        Callback::from(move |_: MouseEvent| {
+            open.set(if *open == Some(index) {
+                None
+            } else {
+                Some(index)
+            })
+        })
+    };
+    html! {
+        <tr class={classes!("bundle-row", (c.days_left < 0).then_some("expired"))}>
+            <td>{ c.index }</td>
+            <td class="mono">{ &c.name }{ if c.is_ca { " (CA)" } else { "" } }</td>
+            <td class="mono muted">{ &c.issuer }</td>
+            <td>{ c.not_after.to_rfc3339().get(..10).unwrap_or_default().to_owned() }<span class="muted">{ format!(" · {expires}") }</span></td>
+            <td>{ &c.key }</td>
+            <td><span class={classes!("badge", class)}>{ mark }</span>{ if c.findings > 1 { format!(" ×{}", c.findings) } else { String::new() } }</td>
+            <td><button type="button" class="link" aria-expanded={(**open == Some(index)).to_string()} onclick={toggle}
+                aria-label={format!("Details of certificate {}", c.index)}>{ "Details" }</button></td>
+        </tr>
+    }
+}
+
+/// The full card of one row's certificate, decoded from its DER alone.
+fn details(c: &CertificateRow, now: Timestamp) -> Option<Html> {
+    let der = STANDARD.decode(&c.der).ok()?;
+    let certificate = Certificate::from_der(&der).ok()?;
+    Some(html! { <CertificateCard {certificate} {now} line={c.line} /> })
+}

@@ -1,0 +1,90 @@
+//! The page's side of [`crate::bundle`]: starts a `tlscope-worker`, sends it the job when it
+//! says it is ready, and hands every message it sends back to a callback.
+
+use js_sys::{Object, Reflect, Uint8Array};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{MessageEvent, Worker};
+use yew::Callback;
+
+use crate::bundle::{BundleJob, WorkerMessage};
+
+/// The worker's loader, next to the page's own script (so it follows `--public-url`).
+const LOADER: &str = "tlscope-worker_loader.js";
+
+/// A running job; dropping it stops the worker.
+pub struct Offload {
+    worker: Worker,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl Drop for Offload {
+    fn drop(&mut self) {
+        self.worker.terminate();
+    }
+}
+
+/// Where the worker's loader is: beside the page's wasm-bindgen script, else beside the page.
+fn loader_url() -> String {
+    let preload = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector("link[rel=modulepreload]").ok().flatten())
+        .and_then(|l| l.get_attribute("href"));
+    match preload.as_deref().and_then(|href| href.rsplit_once('/')) {
+        Some((dir, _)) => format!("{dir}/{LOADER}"),
+        None => format!("./{LOADER}"),
+    }
+}
+
+/// Starts a worker on `bytes`; every message it sends (progress, then the report or the
+/// reason it failed) goes to `on_message`. `Err` when the browser will not start a worker.
+pub fn judge_in_worker(
+    bytes: &[u8],
+    job: &BundleJob,
+    on_message: Callback<WorkerMessage>,
+) -> Result<Offload, String> {
+    let worker = Worker::new(&loader_url()).map_err(|e| format!("no Web Worker: {e:?}"))?;
+    let request = Object::new();
+    let job_text = serde_json::to_string(job).map_err(|e| e.to_string())?;
+    Reflect::set(&request, &"job".into(), &job_text.into()).map_err(|e| format!("{e:?}"))?;
+    Reflect::set(&request, &"bytes".into(), &Uint8Array::from(bytes).into())
+        .map_err(|e| format!("{e:?}"))?;
+    let failed = on_message.clone();
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+        failed.emit(WorkerMessage::Failed {
+            error: format!("the Web Worker ({}) could not start", loader_url()),
+        })
+    });
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    let sender = worker.clone();
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        let message = event
+            .data()
+            .as_string()
+            .and_then(|text| serde_json::from_str::<WorkerMessage>(&text).ok())
+            .unwrap_or_else(|| WorkerMessage::Failed {
+                error: "the worker answered something unreadable".into(),
+            });
+        match &message {
+            WorkerMessage::Ready => {
+                if let Err(e) = sender.post_message(&request) {
+                    on_message.emit(WorkerMessage::Failed {
+                        error: format!("could not hand the bundle to the worker: {e:?}"),
+                    });
+                }
+            }
+            WorkerMessage::Done(_) | WorkerMessage::Failed { .. } => {
+                sender.terminate();
+                on_message.emit(message);
+            }
+            WorkerMessage::Progress { .. } => on_message.emit(message),
+        }
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    Ok(Offload {
+        worker,
+        _on_message: on_message,
+        _on_error: on_error,
+    })
+}

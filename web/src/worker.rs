@@ -1,0 +1,65 @@
+//! The Web Worker's side of [`crate::bundle`]: the `tlscope-worker` binary calls [`serve`],
+//! which says it is ready, then answers each job (a `{bytes, job}` object) with progress
+//! messages and a report, all as JSON text.
+
+use js_sys::{Reflect, Uint8Array};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+use crate::bundle::{BundleJob, WorkerMessage, judge_bundle};
+
+/// Progress is posted every this many blocks (and at the end), not for every block.
+const PROGRESS_EVERY: usize = 25;
+
+/// Installs the job handler on the worker's global scope and tells the page it is ready.
+pub fn serve() {
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let reply = scope.clone();
+    let on_job = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        let message = answer(&event.data(), &mut |m| post(&reply, m));
+        post(&reply, &message);
+    });
+    scope.set_onmessage(Some(on_job.as_ref().unchecked_ref()));
+    // The handler lives as long as the worker.
+    on_job.forget();
+    post(&scope, &WorkerMessage::Ready);
+}
+
+/// The answer to one job; progress goes to `tell` on the way.
+fn answer(data: &JsValue, tell: &mut dyn FnMut(&WorkerMessage)) -> WorkerMessage {
+    let bytes = Reflect::get(data, &JsValue::from_str("bytes"))
+        .ok()
+        .filter(|b| b.is_instance_of::<Uint8Array>())
+        .map(|b| Uint8Array::new(&b).to_vec());
+    let job = Reflect::get(data, &JsValue::from_str("job"))
+        .ok()
+        .and_then(|j| j.as_string())
+        .and_then(|j| serde_json::from_str::<BundleJob>(&j).ok());
+    let (Some(bytes), Some(job)) = (bytes, job) else {
+        return WorkerMessage::Failed {
+            error: "the worker was sent something other than a bundle job".into(),
+        };
+    };
+    let mut progress = |stage: &str, done: usize, total: usize| {
+        if done == total || done.is_multiple_of(PROGRESS_EVERY) {
+            tell(&WorkerMessage::Progress {
+                stage: stage.to_owned(),
+                done,
+                total,
+            });
+        }
+    };
+    match judge_bundle(&bytes, &job, &mut progress) {
+        Ok(report) => WorkerMessage::Done(Box::new(report)),
+        Err(error) => WorkerMessage::Failed { error },
+    }
+}
+
+fn post(scope: &DedicatedWorkerGlobalScope, message: &WorkerMessage) {
+    let text = serde_json::to_string(message).unwrap_or_else(|e| {
+        format!("{{\"kind\":\"failed\",\"error\":\"the report could not be encoded: {e}\"}}")
+    });
+    // A closed page is the only reason posting fails; nobody is left to tell.
+    let _ = scope.post_message(&JsValue::from_str(&text));
+}
