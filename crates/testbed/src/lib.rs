@@ -200,6 +200,46 @@ http {{
     (server, spec, weak)
 }
 
+/// nginx as a plain static file server: `site` served under the URL path `prefix` (e.g.
+/// `/tlscope/`), over HTTP on loopback, with Debian's MIME types. Returns the server.
+pub fn nginx_static(dir: &Path, site: &Path, prefix: &str) -> Server {
+    let port = free_port();
+    std::fs::create_dir_all(dir.join("nginx-static/logs")).expect("nginx dir");
+    let conf = format!(
+        r#"master_process off;
+worker_processes 1;
+error_log {dir}/nginx-static/error.log;
+pid {dir}/nginx-static/nginx.pid;
+daemon off;
+events {{ worker_connections 64; }}
+http {{
+  include /etc/nginx/mime.types;
+  access_log {dir}/nginx-static/access.log;
+  client_body_temp_path {dir}/nginx-static/body; proxy_temp_path {dir}/nginx-static/proxy;
+  fastcgi_temp_path {dir}/nginx-static/fastcgi; uwsgi_temp_path {dir}/nginx-static/uwsgi; scgi_temp_path {dir}/nginx-static/scgi;
+  server {{
+    listen 127.0.0.1:{port};
+    location {prefix} {{ alias {site}/; }}
+  }}
+}}
+"#,
+        dir = dir.display(),
+        site = site.display(),
+    );
+    let path = dir.join("nginx-static/nginx.conf");
+    std::fs::write(&path, conf).expect("nginx.conf");
+    spawn(
+        "nginx (static)",
+        port,
+        Command::new("nginx")
+            .arg("-p")
+            .arg(dir.join("nginx-static"))
+            .arg("-c")
+            .arg(&path),
+        &dir.join("nginx-static/stderr.log"),
+    )
+}
+
 fn wait_for_port(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while TcpStream::connect(SocketAddr::from(([127, 0, 0, 1], port))).is_err() {

@@ -17,7 +17,8 @@ const USAGE: &str = "usage: cargo xtask <setup|demo|test|bench|fuzz>
   setup   install what is missing: wasm32 target, trunk, wasm-bindgen-cli, wasm-opt (npm binaryen),
           Debian packages (chromium, chromium-driver, openssl)
   demo    setup, build the dashboard, start `tlscope demo`, print the URL
-  build   [PUBLIC_URL] the dashboard as a static site in dist/, with its Content-Security-Policy
+  build   [PUBLIC_URL [DIST]] the dashboard as a static site in DIST (default dist/), with its
+          Content-Security-Policy; PUBLIC_URL is the sub-path it is served from (default /)
   test    setup, then run every test: lint, native, wasm in headless Chromium, browser end-to-end
   bench   [tls] every benchmark beside its peer, written to bench/RESULTS.md
           (`bench tls`: only the scan and handshake comparisons, rerun into RESULTS.md)
@@ -29,9 +30,10 @@ fn main() {
         Some("setup") => setup::run().map(|_| ()),
         Some("demo") => demo(&args[1..]),
         Some("test") => test::run(),
-        Some("build") => {
-            setup::run().and_then(|_| build_dashboard(args.get(1).map(String::as_str)))
-        }
+        Some("build") => setup::run().and_then(|_| {
+            let dist = args.get(2).map_or_else(|| root().join("dist"), PathBuf::from);
+            build_dashboard_into(args.get(1).map(String::as_str), &dist)
+        }),
         Some("bench") if args.get(1).is_some_and(|a| a == "tls") => bench::tls_only(),
         Some("bench") => bench::all(),
         Some("fuzz") => fuzz::fuzz(&args[1..]),
@@ -72,13 +74,19 @@ pub fn run(cmd: &mut Command) -> Result<()> {
 
 /// Builds the dashboard into dist/ with the pinned, locally installed tools.
 pub fn build_dashboard(public_url: Option<&str>) -> Result<()> {
+    build_dashboard_into(public_url, &root().join("dist"))
+}
+
+/// Builds the dashboard into `dist`, served from `public_url` (a sub-path such as `/tlscope/`).
+pub fn build_dashboard_into(public_url: Option<&str>, dist: &Path) -> Result<()> {
     let mut cmd = Command::new("trunk");
-    cmd.args(["build", "--release", "--offline"]);
+    cmd.args(["build", "--release", "--offline", "--dist"])
+        .arg(dist);
     if let Some(url) = public_url {
         cmd.args(["--public-url", url]);
     }
     run(&mut cmd)?;
-    content_security_policy(&root().join("dist/index.html"))
+    content_security_policy(&dist.join("index.html"))
 }
 
 /// The page's Content-Security-Policy, as a `<meta>` so any static host serves it: scripts only

@@ -67,6 +67,9 @@ fn run_counted(step: &str, cmd: &mut Command, counts: &mut Counts) -> Result<()>
     Ok(())
 }
 
+/// The sub-path the static-hosting test serves the dashboard from.
+const SUBPATH: &str = "/tlscope/";
+
 /// The whole suite.
 pub fn run() -> Result<()> {
     let started = std::time::Instant::now();
@@ -96,6 +99,9 @@ pub fn run() -> Result<()> {
 
     // The end-to-end tests drive the real binary against the real, release-built dashboard.
     crate::build_dashboard(None)?;
+    // The same site built for a sub-path, served by a plain static server in its own test.
+    let subpath_dist = root().join("target").join("dist-subpath");
+    crate::build_dashboard_into(Some(SUBPATH), &subpath_dist)?;
     crate::run(Command::new("cargo").args([
         "build",
         "--package",
@@ -120,6 +126,7 @@ pub fn run() -> Result<()> {
             ])
             .env("TLSCOPE_BIN", &bin)
             .env("TLSCOPE_DIST", root().join("dist"))
+            .env("TLSCOPE_DIST_SUBPATH", &subpath_dist)
             .env("TLSCOPE_AXE", crate::setup::axe_script()),
         &mut counts,
     )?;

@@ -1,0 +1,98 @@
+//! Static hosting: the release dashboard built with `--public-url /tlscope/` (by `cargo xtask
+//! test`, into target/dist-subpath) is served by a plain static server — nginx with nothing but
+//! an `alias` — under that sub-path, with no agent anywhere. The page renders, judges a dropped
+//! chain, starts its Web Worker for a large bundle, and fetches everything from under the
+//! sub-path.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use fantoccini::Locator;
+use harness::{Chromedriver, drop_text, root, screenshot};
+
+fn subpath_dist() -> PathBuf {
+    let dist = std::env::var_os("TLSCOPE_DIST_SUBPATH")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/dist-subpath"));
+    assert!(
+        dist.join("index.html").is_file(),
+        "{} has no index.html: run `cargo xtask test` (it builds the dashboard for /tlscope/)",
+        dist.display()
+    );
+    dist
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_static_build_works_under_a_sub_path_from_a_plain_server() {
+    let dir = std::env::temp_dir().join(format!("tlscope-subpath-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let server = tlscope_testbed::nginx_static(&dir, &subpath_dist(), "/tlscope/");
+    let base = format!("http://127.0.0.1:{}", server.port);
+
+    let driver = Chromedriver::start();
+    let client = driver.session().await;
+    client
+        .goto(&format!("{base}/tlscope/"))
+        .await
+        .expect("open");
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(".drop-target"))
+        .await
+        .expect("dashboard rendered under /tlscope/");
+
+    let chain = std::fs::read_to_string(root().join("web/samples/good-chain.pem")).unwrap();
+    drop_text(&client, "good-chain.pem", &chain).await;
+    let card = client
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(".card.certificate"))
+        .await
+        .expect("certificate card")
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(card.contains("www.tlscope.example"), "{card}");
+
+    // 120 certificates: the worker loads from under the sub-path too.
+    drop_text(&client, "bundle.pem", &chain.repeat(60)).await;
+    let counts = client
+        .wait()
+        .at_most(Duration::from_secs(60))
+        .for_element(Locator::Css(".bundle-counts"))
+        .await
+        .expect("bundle judged in the worker")
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(counts.contains("120 certificates"), "{counts}");
+
+    let resources = client
+        .execute(
+            "return performance.getEntriesByType('resource').map(e => e.name)",
+            vec![],
+        )
+        .await
+        .expect("resources");
+    let resources: Vec<String> = serde_json::from_value(resources).unwrap_or_default();
+    assert!(resources.len() >= 4, "{resources:?}");
+    for r in resources.iter().filter(|r| !r.ends_with("favicon.ico")) {
+        assert!(
+            r.starts_with(&format!("{base}/tlscope/")),
+            "{r} is outside the sub-path"
+        );
+    }
+    // nginx served every one of them: nothing under /tlscope/ was missing.
+    let log = std::fs::read_to_string(dir.join("nginx-static/access.log")).unwrap_or_default();
+    let misses: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains(" 404 ") && !l.contains("favicon"))
+        .collect();
+    assert!(misses.is_empty(), "{misses:?}");
+    assert!(log.contains("tlscope-worker_bg.wasm"), "{log}");
+    screenshot(&client, "dashboard-subpath").await;
+    client.close().await.expect("close");
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
