@@ -31,7 +31,9 @@ fn main() {
         Some("demo") => demo(&args[1..]),
         Some("test") => test::run(),
         Some("build") => setup::run().and_then(|_| {
-            let dist = args.get(2).map_or_else(|| root().join("dist"), PathBuf::from);
+            let dist = args
+                .get(2)
+                .map_or_else(|| root().join("dist"), PathBuf::from);
             build_dashboard_into(args.get(1).map(String::as_str), &dist)
         }),
         Some("bench") if args.get(1).is_some_and(|a| a == "tls") => bench::tls_only(),
