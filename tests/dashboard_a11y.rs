@@ -1,5 +1,6 @@
 //! Accessibility: axe-core (from npm, installed by `cargo xtask setup`) runs in Chromium on
-//! every view of the dashboard — Inspect with a certificate, Lint with connection strings,
+//! every view of the dashboard — Inspect with the samples, a bundle judged in the worker and a
+//! certificate, Lint with connection strings,
 //! Policy, and Live connected to the demo — and finds no serious or critical violation.
 
 use fantoccini::Locator;
@@ -63,6 +64,40 @@ async fn every_view_has_no_serious_or_critical_axe_violation() {
             .await
             .into_iter()
             .map(|v| format!("empty page: {v}")),
+    );
+    // The samples: entries with their host-name fields and "trust as root" boxes.
+    page.client
+        .find(Locator::Id("try-samples"))
+        .await
+        .expect("samples button")
+        .click()
+        .await
+        .expect("click");
+    page.text_of(".chain-verdict").await;
+    found.extend(
+        violations(&page, &axe)
+            .await
+            .into_iter()
+            .map(|v| format!("Inspect (samples): {v}")),
+    );
+    // A bundle judged in the worker: the summary, the table, a row's card.
+    let chain =
+        std::fs::read_to_string(harness::root().join("web/samples/good-chain.pem")).unwrap();
+    harness::drop_text(&page.client, "bundle.pem", &chain.repeat(60)).await;
+    page.text_of(".bundle-counts").await;
+    page.client
+        .find(Locator::Css(".bundle-row button"))
+        .await
+        .expect("details")
+        .click()
+        .await
+        .expect("click");
+    page.text_of(".bundle .card.certificate").await;
+    found.extend(
+        violations(&page, &axe)
+            .await
+            .into_iter()
+            .map(|v| format!("Inspect (bundle): {v}")),
     );
     let text = std::fs::read_to_string("/etc/ssl/certs/ca-certificates.crt").unwrap();
     let end = text.find("-----END CERTIFICATE-----").unwrap() + 26;

@@ -66,15 +66,36 @@ pub fn tls_only() -> Result<()> {
     let mut results = String::new();
     crate::bench_tls::scan(&mut results)?;
     crate::bench_tls::handshakes(&mut results)?;
+    replace_sections("## Endpoint scan", None, &results)
+}
+
+/// Only the dashboard's measurements (first page load, timings in Chromium): rerun, printed,
+/// and put in place of those sections of bench/RESULTS.md.
+pub fn dashboard_only() -> Result<()> {
+    setup::run()?;
+    let mut results = String::new();
+    page_load(&mut results)?;
+    dashboard_timing(&mut results)?;
+    replace_sections(
+        "## Dashboard first page load",
+        Some("## Endpoint scan"),
+        &results,
+    )
+}
+
+/// Replaces bench/RESULTS.md from the section starting `from` up to the one starting `until`
+/// (or the end) with `results`; a file without those sections gets them appended.
+fn replace_sections(from: &str, until: Option<&str>, results: &str) -> Result<()> {
     println!("\n{results}");
     let path = root().join("bench/RESULTS.md");
     let existing = std::fs::read_to_string(&path).unwrap_or_default();
-    let kept = existing
-        .find("## Endpoint scan")
-        .map_or(existing.as_str(), |i| &existing[..i]);
-    std::fs::write(&path, format!("{kept}{results}"))
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    println!("xtask: updated the TLS sections of {}", path.display());
+    let start = existing.find(from).unwrap_or(existing.len());
+    let end = until
+        .and_then(|u| existing[start..].find(u).map(|i| start + i))
+        .unwrap_or(existing.len());
+    let updated = format!("{}{results}{}", &existing[..start], &existing[end..]);
+    std::fs::write(&path, updated).with_context(|| format!("cannot write {}", path.display()))?;
+    println!("xtask: updated {from} in {}", path.display());
     Ok(())
 }
 

@@ -20,8 +20,9 @@ const USAGE: &str = "usage: cargo xtask <setup|demo|test|bench|fuzz>
   build   [PUBLIC_URL [DIST]] the dashboard as a static site in DIST (default dist/), with its
           Content-Security-Policy; PUBLIC_URL is the sub-path it is served from (default /)
   test    setup, then run every test: lint, native, wasm in headless Chromium, browser end-to-end
-  bench   [tls] every benchmark beside its peer, written to bench/RESULTS.md
-          (`bench tls`: only the scan and handshake comparisons, rerun into RESULTS.md)
+  bench   [tls|dashboard] every benchmark beside its peer, written to bench/RESULTS.md
+          (`bench tls`: only the scan and handshake comparisons; `bench dashboard`: only the
+          page-load size and the Chromium timings; each rerun into its sections of RESULTS.md)
   fuzz    [RUNS] run every cargo-fuzz target RUNS times (default 1000000; needs nightly)";
 
 fn main() {
@@ -37,6 +38,7 @@ fn main() {
             build_dashboard_into(args.get(1).map(String::as_str), &dist)
         }),
         Some("bench") if args.get(1).is_some_and(|a| a == "tls") => bench::tls_only(),
+        Some("bench") if args.get(1).is_some_and(|a| a == "dashboard") => bench::dashboard_only(),
         Some("bench") => bench::all(),
         Some("fuzz") => fuzz::fuzz(&args[1..]),
         _ => {
