@@ -5,7 +5,6 @@
 
 use std::time::{Duration, Instant};
 
-use fantoccini::Locator;
 use harness::{Dashboard, drop_file, screenshot};
 
 fn openssl(args: &[&str], dir: &std::path::Path) {
@@ -19,16 +18,9 @@ fn openssl(args: &[&str], dir: &std::path::Path) {
     assert!(status.success(), "openssl {args:?}");
 }
 
-async fn cards(page: &Dashboard, css: &str) -> usize {
-    page.client
-        .find_all(Locator::Css(css))
-        .await
-        .map_or(0, |v| v.len())
-}
-
 async fn wait_for(page: &Dashboard, css: &str, at_least: usize) {
     let deadline = Instant::now() + Duration::from_secs(60);
-    while cards(page, css).await < at_least {
+    while page.count(css).await < at_least {
         assert!(
             Instant::now() < deadline,
             "{at_least} × {css} not shown within 60 s"

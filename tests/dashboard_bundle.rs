@@ -6,25 +6,7 @@
 use std::time::Duration;
 
 use fantoccini::Locator;
-use harness::{Dashboard, drop_text, screenshot};
-
-/// 1,000 certificates: the system bundle's, repeated as needed.
-fn bundle(n: usize) -> String {
-    let text = std::fs::read_to_string("/etc/ssl/certs/ca-certificates.crt")
-        .expect("CA bundle (ca-certificates, installed by cargo xtask setup)");
-    let pems: Vec<&str> = text
-        .split_inclusive("-----END CERTIFICATE-----\n")
-        .filter(|p| p.contains("BEGIN CERTIFICATE"))
-        .collect();
-    pems.iter().cycle().take(n).copied().collect()
-}
-
-async fn count(page: &Dashboard, css: &str) -> usize {
-    page.client
-        .find_all(Locator::Css(css))
-        .await
-        .map_or(0, |v| v.len())
-}
+use harness::{Dashboard, drop_text, screenshot, system_certificates};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_certificates_are_judged_in_a_worker_with_progress() {
@@ -41,7 +23,7 @@ async fn a_thousand_certificates_are_judged_in_a_worker_with_progress() {
         )
         .await
         .expect("observer");
-    drop_text(&page.client, "bundle-1000.pem", &bundle(1000)).await;
+    drop_text(&page.client, "bundle-1000.pem", &system_certificates(1000)).await;
 
     let counts = page
         .client
@@ -82,7 +64,7 @@ async fn a_thousand_certificates_are_judged_in_a_worker_with_progress() {
         "{resources:?}"
     );
 
-    assert_eq!(count(&page, ".bundle-row").await, 100, "first page of rows");
+    assert_eq!(page.count(".bundle-row").await, 100, "first page of rows");
     page.client
         .find(Locator::Css(".show-more"))
         .await
@@ -90,7 +72,7 @@ async fn a_thousand_certificates_are_judged_in_a_worker_with_progress() {
         .click()
         .await
         .expect("click");
-    assert_eq!(count(&page, ".bundle-row").await, 200);
+    assert_eq!(page.count(".bundle-row").await, 200);
 
     // The filter narrows the table.
     let filter = page

@@ -9,13 +9,6 @@ fn corpus(name: &str) -> Vec<u8> {
     std::fs::read(harness::root().join("crates/core/tests/corpus").join(name)).unwrap()
 }
 
-async fn count(page: &Dashboard, css: &str) -> usize {
-    page.client
-        .find_all(Locator::Css(css))
-        .await
-        .map_or(0, |v| v.len())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lint_view_rejudges_when_the_policy_changes() {
     let page = Dashboard::open().await;
@@ -28,10 +21,14 @@ async fn lint_view_rejudges_when_the_policy_changes() {
     let kind = page.text_of(".lint .badge.kind").await;
     assert_eq!(kind, "nginx configuration");
     assert_eq!(
-        count(&page, ".lint li[data-rule=\"TLS-VERSION-MIN\"]").await,
+        page.count(".lint li[data-rule=\"TLS-VERSION-MIN\"]").await,
         2
     );
-    assert!(count(&page, ".lint li[data-rule=\"WEB-PROXY-VERIFY-OFF\"]").await == 1);
+    assert!(
+        page.count(".lint li[data-rule=\"WEB-PROXY-VERIFY-OFF\"]")
+            .await
+            == 1
+    );
 
     drop_file(
         &page.client,
@@ -89,7 +86,7 @@ async fn lint_view_rejudges_when_the_policy_changes() {
         .unwrap();
     page.text_of(".lint").await;
     assert_eq!(
-        count(&page, ".lint li[data-rule=\"TLS-VERSION-MIN\"]").await,
+        page.count(".lint li[data-rule=\"TLS-VERSION-MIN\"]").await,
         1,
         "the last valid policy (TLS 1.2 allowed) is in force"
     );

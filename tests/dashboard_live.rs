@@ -8,13 +8,6 @@ use std::time::{Duration, Instant};
 use fantoccini::Locator;
 use harness::{Dashboard, screenshot};
 
-async fn count(page: &Dashboard, css: &str) -> usize {
-    page.client
-        .find_all(Locator::Css(css))
-        .await
-        .map_or(0, |v| v.len())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_view_shows_the_demo_judged_in_the_browser() {
     let page = Dashboard::open().await;
@@ -27,7 +20,7 @@ async fn live_view_shows_the_demo_judged_in_the_browser() {
         .expect("click");
     // The demo probes every 10 s; its four endpoints appear with their verdicts.
     let started = Instant::now();
-    while count(&page, "#live-endpoints tr.endpoint").await < 4 {
+    while page.count("#live-endpoints tr.endpoint").await < 4 {
         assert!(
             started.elapsed() < Duration::from_secs(60),
             "endpoints never appeared: {}",
@@ -46,17 +39,17 @@ async fn live_view_shows_the_demo_judged_in_the_browser() {
         assert!(alerts.contains(rule), "{rule} in alerts: {alerts}");
     }
     assert!(
-        count(&page, "#live-alerts li[data-rule^=\"CHAIN-\"]").await >= 1,
+        page.count("#live-alerts li[data-rule^=\"CHAIN-\"]").await >= 1,
         "the self-signed server's chain is judged: {alerts}"
     );
-    assert_eq!(count(&page, "#live-edges tr.edge").await, 3);
+    assert_eq!(page.count("#live-edges tr.edge").await, 3);
     let feed = page.text_of("#live-feed").await;
     assert!(
         feed.contains("accepted") && feed.contains("/edge/edge-"),
         "{feed}"
     );
     assert!(feed.contains("refused"), "{feed}");
-    assert!(count(&page, "#live-timeline svg.timeline g.row").await >= 5);
+    assert!(page.count("#live-timeline svg.timeline g.row").await >= 5);
     let status = page.text_of("#live-status").await;
     assert!(status.starts_with("connected"), "{status}");
     screenshot(&page.client, "dashboard-live").await;

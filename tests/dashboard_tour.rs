@@ -10,23 +10,6 @@ use harness::{Dashboard, screenshot};
 
 const SIZES: [(&str, u32, u32); 2] = [("desktop", 1280, 800), ("phone", 390, 844)];
 
-async fn click(client: &Client, css: &str) {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click {css}: {e}"));
-}
-
-async fn count(client: &Client, css: &str) -> usize {
-    client
-        .find_all(Locator::Css(css))
-        .await
-        .map_or(0, |v| v.len())
-}
-
 /// How far the page is wider than the window, in CSS pixels (0 when it fits).
 async fn overflow(client: &Client) -> i64 {
     client
@@ -76,13 +59,13 @@ async fn shoot(client: &Client, view: &str, size: &str) {
 async fn every_view_at_desktop_and_phone_width() {
     let page = Dashboard::open().await;
     let client = &page.client;
-    click(client, "#try-samples").await;
+    page.click("#try-samples").await;
     page.text_of(".chain-verdict").await;
 
     // The Live view needs the demo's first probes; wait for them once.
-    click(client, "#tab-live").await;
+    page.click("#tab-live").await;
     let started = Instant::now();
-    while count(client, "#live-endpoints tr.endpoint").await < 4 {
+    while page.count("#live-endpoints tr.endpoint").await < 4 {
         assert!(
             started.elapsed() < Duration::from_secs(60),
             "the demo's endpoints never appeared"
@@ -96,21 +79,21 @@ async fn every_view_at_desktop_and_phone_width() {
             .await
             .expect("window size");
 
-        click(client, "#tab-inspect").await;
-        assert_eq!(count(client, "article.entry").await, 5);
+        page.click("#tab-inspect").await;
+        assert_eq!(page.count("article.entry").await, 5);
         let inspect = page.text_of(".results").await;
         for text in ["✔ Chain valid", "CERT-EXPIRED", "HOST-MISMATCH"] {
             assert!(inspect.contains(text), "{text} on Inspect at {size}");
         }
         shoot(client, "inspect", size).await;
 
-        click(client, "#tab-lint").await;
+        page.click("#tab-lint").await;
         let lint = page.text_of(".results").await;
         assert!(lint.contains("DB-PG-SSLMODE"), "{lint}");
         assert!(!lint.contains("s3cret-pa55"), "password shown at {size}");
         shoot(client, "lint", size).await;
 
-        click(client, "#tab-policy").await;
+        page.click("#tab-policy").await;
         let policy = client
             .find(Locator::Css("#policy-text"))
             .await
@@ -122,10 +105,10 @@ async fn every_view_at_desktop_and_phone_width() {
         assert!(policy.contains("TLS_AES_256_GCM_SHA384"), "{policy}");
         shoot(client, "policy", size).await;
 
-        click(client, "#tab-live").await;
+        page.click("#tab-live").await;
         let live = page.text_of("#live-endpoints").await;
         assert!(live.contains("TLS 1.3"), "{live}");
-        assert_eq!(count(client, "#live-edges tr.edge").await, 3);
+        assert_eq!(page.count("#live-edges tr.edge").await, 3);
         shoot(client, "live", size).await;
     }
 }

@@ -221,6 +221,17 @@ pub async fn drop_text(client: &Client, name: &str, text: &str) {
         .expect("dispatch drop");
 }
 
+/// `n` PEM certificates: the system's CA bundle (ca-certificates), repeated as needed.
+pub fn system_certificates(n: usize) -> String {
+    let text = std::fs::read_to_string("/etc/ssl/certs/ca-certificates.crt")
+        .expect("CA bundle (ca-certificates, installed by cargo xtask setup)");
+    let pems: Vec<&str> = text
+        .split_inclusive("-----END CERTIFICATE-----\n")
+        .filter(|p| p.contains("BEGIN CERTIFICATE"))
+        .collect();
+    pems.iter().cycle().take(n).copied().collect()
+}
+
 /// Saves a screenshot under target/screenshots.
 pub async fn screenshot(client: &Client, name: &str) -> PathBuf {
     let png = client.screenshot().await.expect("screenshot");
@@ -281,6 +292,25 @@ impl Dashboard {
             _driver: driver,
             _demo: demo,
         }
+    }
+
+    /// How many elements match `css` now.
+    pub async fn count(&self, css: &str) -> usize {
+        self.client
+            .find_all(fantoccini::Locator::Css(css))
+            .await
+            .map_or(0, |v| v.len())
+    }
+
+    /// Clicks the first element matching `css`.
+    pub async fn click(&self, css: &str) {
+        self.client
+            .find(fantoccini::Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
     /// Text of the first element matching `css`, waiting up to 15 s for it to appear.

@@ -8,21 +8,11 @@
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, Locator};
-use harness::{Chromedriver, Demo, drop_text};
+use harness::{Chromedriver, Demo, drop_text, system_certificates};
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
-}
-
-/// `n` certificates: the system bundle's, repeated as needed.
-fn bundle(n: usize) -> String {
-    let text = std::fs::read_to_string("/etc/ssl/certs/ca-certificates.crt").expect("CA bundle");
-    let pems: Vec<&str> = text
-        .split_inclusive("-----END CERTIFICATE-----\n")
-        .filter(|p| p.contains("BEGIN CERTIFICATE"))
-        .collect();
-    pems.iter().cycle().take(n).copied().collect()
 }
 
 /// Waits (polling every 20 ms, at most 120 s) until `css` matches at least `n` elements.
@@ -50,7 +40,7 @@ async fn main() {
     let driver = Chromedriver::start();
     let (mut first_render, mut verdict_50, mut verdict_1000, mut longest) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (small, large) = (bundle(50), bundle(1000));
+    let (small, large) = (system_certificates(50), system_certificates(1000));
     for _ in 0..3 {
         let client = driver.session().await;
         let started = Instant::now();
