@@ -104,14 +104,32 @@ async fn a_thousand_certificates_are_judged_in_a_worker_with_progress() {
     assert!(card.contains("ISRG"), "{card}");
     screenshot(&page.client, "dashboard-bundle").await;
 
-    // The page still works: another tab, and back.
-    page.client
-        .find(Locator::Css("#tab-policy"))
+    // The page still works: the policy changes on another tab, the bundle says so, and is
+    // judged again in a new worker.
+    page.click("#tab-policy").await;
+    let editor = page
+        .client
+        .find(Locator::Id("policy-text"))
         .await
-        .expect("policy tab")
-        .click()
+        .expect("policy editor");
+    editor.clear().await.expect("clear");
+    editor
+        .send_keys("version = 1\n[tls]\nclient_min_version = \"1.2\"\n")
         .await
-        .expect("click");
-    page.text_of(".policy-text").await;
+        .expect("type");
+    assert!(page.text_of("#policy-status").await.starts_with("✔ Valid"));
+    page.click("#tab-inspect").await;
+    let again = page.text_of(".bundle-counts button").await;
+    assert_eq!(again, "The policy changed: judge again");
+    page.click(".bundle-counts button").await;
+    let started = std::time::Instant::now();
+    loop {
+        let text = page.text_of(".bundle-counts").await;
+        if text.ends_with("Judge again") {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "{text}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     page.client.clone().close().await.expect("close session");
 }

@@ -255,7 +255,10 @@ pub fn App() -> Html {
                     } else {
                         <div class="toolbar">
                             <span class="count">{ format!("{} inputs · policy: {}", shown.len(), state.policy.profile) }</span>
-                            <button type="button" class="link" onclick={on_clear}>{ "Clear all" }</button>
+                            <span>
+                                <button type="button" class="link" onclick={on_samples}>{ "Add the samples" }</button>
+                                <button type="button" class="link" onclick={on_clear}>{ "Clear all" }</button>
+                            </span>
                         </div>
                         <ExportBar entries={Rc::new(state.entries.clone())} policy={state.policy.clone()}
                             policy_text={AttrValue::from(state.policy_text.clone())} now={state.now} />

@@ -81,6 +81,8 @@ pub struct BundleReport {
     pub judged_at: Timestamp,
     /// The policy's profile name.
     pub profile: String,
+    /// The policy it was judged under (TOML), to tell when the page's has changed since.
+    pub policy: String,
 }
 
 /// One certificate of a bundle, as the table shows it.
@@ -184,5 +186,6 @@ pub fn judge_bundle(
         errors: decoded.errors.iter().map(ToString::to_string).collect(),
         judged_at: job.now,
         profile: policy.profile.clone(),
+        policy: job.policy.clone(),
     })
 }

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use tlscope_core::{Certificate, Severity, Timestamp};
+use tlscope_core::{Certificate, Policy, Severity, Timestamp};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -24,6 +24,8 @@ pub struct BundleViewProps {
     pub status: BundleStatus,
     /// The page's current "as of" moment (the report says which one it was judged at).
     pub now: Timestamp,
+    /// The page's current policy (the report says which one it was judged under).
+    pub policy: Rc<Policy>,
     /// Judge again with the page's current policy, date and roots.
     pub on_rejudge: Callback<()>,
 }
@@ -34,7 +36,7 @@ pub fn BundleView(props: &BundleViewProps) -> Html {
     match &props.status {
         BundleStatus::Working { stage, done, total } => progress(stage, *done, *total),
         BundleStatus::Ready(report) => html! {
-            <BundleReportView report={report.clone()} now={props.now} on_rejudge={props.on_rejudge.clone()} />
+            <BundleReportView report={report.clone()} now={props.now} policy={props.policy.clone()} on_rejudge={props.on_rejudge.clone()} />
         },
     }
 }
@@ -60,6 +62,7 @@ fn progress(stage: &str, done: usize, total: usize) -> Html {
 struct BundleReportViewProps {
     report: Rc<BundleReport>,
     now: Timestamp,
+    policy: Rc<Policy>,
     on_rejudge: Callback<()>,
 }
 
@@ -104,14 +107,19 @@ fn BundleReportView(props: &BundleReportViewProps) -> Html {
             counts.push(format!("{n} {what}"));
         }
     }
-    let stale = r.judged_at != props.now;
+    let policy_changed = r.policy != props.policy.to_toml();
+    let stale = policy_changed || r.judged_at != props.now;
     html! {
         <section class="bundle" aria-label="Bundle">
             <p class="bundle-counts">
                 { counts.join(" · ") }
                 <span class="muted">{ format!(" · judged in a worker as of {} under the {} policy ", r.judged_at.to_rfc3339().get(..10).unwrap_or_default(), r.profile) }</span>
                 <button type="button" class={classes!("link", stale.then_some("stale"))} onclick={props.on_rejudge.reform(|_| ())}>
-                    { if stale { "Judge again as of the page's date" } else { "Judge again" } }
+                    { match (policy_changed, r.judged_at != props.now) {
+                        (true, _) => "The policy changed: judge again",
+                        (false, true) => "Judge again as of the page's date",
+                        (false, false) => "Judge again",
+                    } }
                 </button>
             </p>
             <FindingList findings={r.inspection.findings.clone()} />

@@ -62,7 +62,7 @@ pub fn EntryView(props: &EntryViewProps) -> Html {
             html! { <ErrorCard source={entry.name.clone()} message={message.clone()} /> }
         }
         Outcome::Bundle(status) => html! {
-            <BundleView status={status.clone()} now={props.now} on_rejudge={props.on_rejudge.reform(move |_| id)} />
+            <BundleView status={status.clone()} now={props.now} policy={props.policy.clone()} on_rejudge={props.on_rejudge.reform(move |_| id)} />
         },
         Outcome::Text(text) => html! {
             <LintView name={entry.name.clone()} text={std::rc::Rc::<str>::from(text.as_str())} policy={props.policy.clone()} now={props.now} />
