@@ -2,7 +2,7 @@
 //! test`, into target/dist-subpath) is served by a plain static server — nginx with nothing but
 //! an `alias` — under that sub-path, with no agent anywhere. The page renders, judges a dropped
 //! chain, starts its Web Worker for a large bundle, and fetches everything from under the
-//! sub-path.
+//! sub-path. A host missing the worker's files still judges large bundles, on the page.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -92,6 +92,61 @@ async fn the_static_build_works_under_a_sub_path_from_a_plain_server() {
     assert!(misses.is_empty(), "{misses:?}");
     assert!(log.contains("tlscope-worker_bg.wasm"), "{log}");
     screenshot(&client, "dashboard-subpath").await;
+    client.close().await.expect("close");
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A host that did not upload the worker's files: large bundles are judged on the page instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_worker_files_large_bundles_are_judged_on_the_page() {
+    let dir = std::env::temp_dir().join(format!("tlscope-noworker-{}", std::process::id()));
+    let site = dir.join("site");
+    std::fs::create_dir_all(&site).unwrap();
+    for file in std::fs::read_dir(subpath_dist()).unwrap().flatten() {
+        let name = file.file_name();
+        if !name.to_string_lossy().starts_with("tlscope-worker") && file.path().is_file() {
+            std::fs::copy(file.path(), site.join(&name)).unwrap();
+        }
+    }
+    let server = tlscope_testbed::nginx_static(&dir, &site, "/tlscope/");
+    let driver = Chromedriver::start();
+    let client = driver.session().await;
+    client
+        .goto(&format!("http://127.0.0.1:{}/tlscope/", server.port))
+        .await
+        .expect("open");
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(".drop-target"))
+        .await
+        .expect("dashboard rendered");
+    let chain = std::fs::read_to_string(root().join("web/samples/good-chain.pem")).unwrap();
+    drop_text(&client, "bundle.pem", &chain.repeat(60)).await;
+    let started = std::time::Instant::now();
+    loop {
+        let cards = client
+            .find_all(Locator::Css(".card.certificate"))
+            .await
+            .map_or(0, |v| v.len());
+        if cards == 120 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{cards} cards after 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        client
+            .find_all(Locator::Css(".decode-error"))
+            .await
+            .map_or(0, |v| v.len())
+            == 0,
+        "the missing worker is not the person's problem"
+    );
     client.close().await.expect("close");
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);

@@ -40,6 +40,10 @@ fn offload(
                 report: Rc::new(*report),
             },
             WorkerMessage::Failed { error } => Action::BundleFailed { id, error },
+            WorkerMessage::Crashed { error } => {
+                gloo::console::warn!(format!("{error}; judging on the page instead"));
+                Action::JudgeHere(id)
+            }
         };
         dispatch.dispatch(action);
     });

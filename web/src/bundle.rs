@@ -60,6 +60,12 @@ pub enum WorkerMessage {
         /// The decoder's explanation.
         error: String,
     },
+    /// The worker itself failed (it could not load, or stopped); the page judges the input
+    /// itself instead.
+    Crashed {
+        /// What the browser said.
+        error: String,
+    },
 }
 
 /// The judgement of a large bundle.

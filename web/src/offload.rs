@@ -51,9 +51,14 @@ pub fn judge_in_worker(
     Reflect::set(&request, &"bytes".into(), &Uint8Array::from(bytes).into())
         .map_err(|e| format!("{e:?}"))?;
     let failed = on_message.clone();
-    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
-        failed.emit(WorkerMessage::Failed {
-            error: format!("the Web Worker ({}) could not start", loader_url()),
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+        let detail = event
+            .dyn_ref::<web_sys::ErrorEvent>()
+            .map(|e| e.message())
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| format!("could not load {}", loader_url()));
+        failed.emit(WorkerMessage::Crashed {
+            error: format!("the Web Worker judging this input stopped: {detail}"),
         })
     });
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -74,7 +79,9 @@ pub fn judge_in_worker(
                     });
                 }
             }
-            WorkerMessage::Done(_) | WorkerMessage::Failed { .. } => {
+            WorkerMessage::Done(_)
+            | WorkerMessage::Failed { .. }
+            | WorkerMessage::Crashed { .. } => {
                 sender.terminate();
                 on_message.emit(message);
             }

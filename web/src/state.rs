@@ -185,7 +185,9 @@ pub enum Action {
         /// Its report.
         report: Rc<BundleReport>,
     },
-    /// The worker could not read the input, or could not run.
+    /// The worker could not run: judge entry `id` on the page instead.
+    JudgeHere(usize),
+    /// The worker could not read the input.
     BundleFailed {
         /// The entry.
         id: usize,
@@ -378,6 +380,11 @@ impl Reducible for State {
             Action::BundleDone { id, report } => {
                 if let Some(e) = next.entry_mut(id) {
                     e.outcome = Outcome::Bundle(BundleStatus::Ready(report));
+                }
+            }
+            Action::JudgeHere(id) => {
+                if let Some(e) = next.entry_mut(id) {
+                    e.outcome = classify(e.source.to_vec());
                 }
             }
             Action::BundleFailed { id, error } => {
