@@ -131,5 +131,32 @@ async fn a_thousand_certificates_are_judged_in_a_worker_with_progress() {
         assert!(started.elapsed() < Duration::from_secs(60), "{text}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+
+    // A host name typed into the bundle's entry sends it back to the worker, checked for it.
+    let host = page
+        .client
+        .find(Locator::Css("article.entry .host-input"))
+        .await
+        .expect("host field");
+    host.send_keys("shop.example.test").await.expect("type");
+    page.client
+        .execute(
+            "document.querySelector('article.entry .host-input').dispatchEvent(new Event('change', {bubbles: true}))",
+            vec![],
+        )
+        .await
+        .expect("change");
+    let started = std::time::Instant::now();
+    while page
+        .count("article.entry li[data-rule=\"HOST-MISMATCH\"]")
+        .await
+        == 0
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no HOST-MISMATCH after the host was set"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     page.client.clone().close().await.expect("close session");
 }

@@ -130,19 +130,24 @@ pub fn App() -> Html {
         })
     };
     let on_text = ingest.reform(|text: String| ("pasted text".to_owned(), text.into_bytes()));
-    let on_rejudge = {
+    // Judges a large entry again in a new worker, for `host` (`None`: the entry's own).
+    let rejudge = {
         let state = state.clone();
         let offloads = offloads.clone();
-        Callback::from(move |id: usize| {
+        Callback::from(move |(id, host): (usize, Option<String>)| {
             let Some(entry) = state.entries.iter().find(|e| e.id == id) else {
                 return;
             };
-            let job = state.bundle_job(entry.host.clone());
+            let host = host
+                .or_else(|| entry.host.clone())
+                .filter(|h| !h.is_empty());
+            let job = state.bundle_job(host);
             if offload(id, &entry.source, &job, state.dispatcher(), &offloads) {
                 state.dispatch(Action::Rejudge(id));
             }
         })
     };
+    let on_rejudge = rejudge.reform(|id| (id, None));
     let on_now = {
         let dispatch = state.dispatcher();
         Callback::from(move |t| dispatch.dispatch(Action::SetNow(t)))
@@ -163,8 +168,20 @@ pub fn App() -> Html {
         })
     };
     let on_host = {
-        let dispatch = state.dispatcher();
-        Callback::from(move |(id, host)| dispatch.dispatch(Action::SetHost { id, host }))
+        let state = state.clone();
+        Callback::from(move |(id, host): (usize, String)| {
+            let bundle = state
+                .entries
+                .iter()
+                .any(|e| e.id == id && matches!(e.outcome, crate::state::Outcome::Bundle(_)));
+            state.dispatch(Action::SetHost {
+                id,
+                host: host.clone(),
+            });
+            if bundle {
+                rejudge.emit((id, Some(host.trim().to_owned())));
+            }
+        })
     };
     let on_trust = {
         let dispatch = state.dispatcher();

@@ -146,7 +146,7 @@ pub fn EntryView(props: &EntryViewProps) -> Html {
         <article class="entry" aria-label={entry.name.clone()}>
             <header class="entry-header">
                 <h2 class="entry-name">{ &entry.name }</h2>
-                if matches!(entry.outcome, Outcome::Pki(_)) {
+                if matches!(entry.outcome, Outcome::Pki(_) | Outcome::Bundle(_)) {
                     { entry_controls(entry, &props.on_host, &props.on_trust) }
                 }
                 <button type="button" class="link" aria-label={format!("Remove {}", entry.name)}
@@ -177,7 +177,11 @@ fn entry_controls(
             .is_some_and(|i| i.checked());
         (id, checked)
     });
-    let has_leaf = matches!(&entry.outcome, Outcome::Pki(d) if d.certificates().any(|c| !c.is_ca));
+    let has_leaf = match &entry.outcome {
+        Outcome::Pki(d) => d.certificates().any(|c| !c.is_ca),
+        Outcome::Bundle(_) => true,
+        _ => false,
+    };
     html! {
         <div class="entry-controls">
             if has_leaf {
