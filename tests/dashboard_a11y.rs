@@ -136,4 +136,5 @@ async fn every_view_has_no_serious_or_critical_axe_violation() {
             .map(|v| format!("Live: {v}")),
     );
     assert!(found.is_empty(), "axe-core found:\n{}", found.join("\n"));
+    page.close().await;
 }

@@ -142,4 +142,5 @@ async fn the_bad_input_corpus_gives_clear_messages_and_the_page_keeps_working() 
     );
     screenshot(&page.client, "dashboard-bad-input-corpus").await;
     let _ = std::fs::remove_dir_all(&dir);
+    page.close().await;
 }

@@ -164,4 +164,5 @@ async fn exports_share_links_csp_and_no_network() {
         .await
         .unwrap();
     assert!(!page.text_of(".card.certificate").await.is_empty());
+    page.close().await;
 }

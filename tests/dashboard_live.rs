@@ -53,4 +53,5 @@ async fn live_view_shows_the_demo_judged_in_the_browser() {
     let status = page.text_of("#live-status").await;
     assert!(status.starts_with("connected"), "{status}");
     screenshot(&page.client, "dashboard-live").await;
+    page.close().await;
 }

@@ -111,4 +111,5 @@ async fn every_view_at_desktop_and_phone_width() {
         assert_eq!(page.count("#live-edges tr.edge").await, 3);
         shoot(client, "live", size).await;
     }
+    page.close().await;
 }

@@ -294,6 +294,11 @@ impl Dashboard {
         }
     }
 
+    /// Ends the browser session (so no Chromium outlives the test), then stops everything.
+    pub async fn close(self) {
+        let _ = self.client.clone().close().await;
+    }
+
     /// How many elements match `css` now.
     pub async fn count(&self, css: &str) -> usize {
         self.client

@@ -110,6 +110,9 @@ pub struct Link {
     ended: tokio::sync::oneshot::Receiver<String>,
 }
 
+/// How long a heartbeat may wait for the coordinator's answer before the link counts as dead.
+pub const HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(10);
+
 impl Link {
     /// Why the connection ended: the TLS alert or I/O error, in words.
     async fn why_ended(&mut self, fallback: String) -> String {
@@ -266,6 +269,26 @@ impl Edge {
 
     /// Sends one heartbeat on `sender`; the coordinator's serial on success.
     pub async fn heartbeat(&self, link: &mut Link) -> Result<String, EdgeError> {
+        let mut stage = "waiting for the connection to be ready";
+        match tokio::time::timeout(HEARTBEAT_TIMEOUT, self.exchange_heartbeat(link, &mut stage))
+            .await
+        {
+            Ok(answer) => answer,
+            Err(_) => Err(EdgeError::Connect {
+                addr: self.coordinator,
+                reason: format!(
+                    "no answer to the heartbeat within {} s ({stage})",
+                    HEARTBEAT_TIMEOUT.as_secs()
+                ),
+            }),
+        }
+    }
+
+    async fn exchange_heartbeat(
+        &self,
+        link: &mut Link,
+        stage: &mut &'static str,
+    ) -> Result<String, EdgeError> {
         let fail = |reason: String| EdgeError::Connect {
             addr: self.coordinator,
             reason,
@@ -277,11 +300,13 @@ impl Edge {
             .header(hyper::header::HOST, self.server_name.to_str().as_ref())
             .body(Full::new(Bytes::from_static(b"{}")))
             .map_err(|e| fail(e.to_string()))?;
+        *stage = "waiting for the response";
         let response = match link.sender.send_request(request).await {
             Ok(r) => r,
             Err(e) => return Err(fail(link.why_ended(mtls::describe_chain(&e)).await)),
         };
         let status = response.status().as_u16();
+        *stage = "reading the response body";
         let body = response
             .into_body()
             .collect()

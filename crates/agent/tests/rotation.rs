@@ -73,7 +73,7 @@ async fn two_years_of_rotation_under_load_without_a_failed_handshake() {
     let mut long_lived_beats_after_rotation = 0;
     let mut old_coordinator_refused = 0;
     let mut long_lived_refused = false;
-    for _day in 0..DAYS {
+    for day in 0..DAYS {
         t.fixed.advance(Timestamp::DAY);
         let events = t.coordinator.tick().expect("tick");
         for e in &events {
@@ -96,9 +96,20 @@ async fn two_years_of_rotation_under_load_without_a_failed_handshake() {
             *counts.entry(kind).or_default() += 1;
         }
         // Every edge completes at least one more handshake under the new state.
+        // (Each attempt is bounded by the handshake and heartbeat timeouts, so an edge that
+        // makes no progress for 30 s is stuck, and the test says so rather than hanging.)
         let marks: Vec<u64> = done.iter().map(|d| d.load(Ordering::SeqCst)).collect();
-        for (d, mark) in done.iter().zip(&marks) {
+        let waited = std::time::Instant::now();
+        for ((d, mark), name) in done.iter().zip(&marks).zip(EDGES) {
             while d.load(Ordering::SeqCst) < mark + 1 {
+                if waited.elapsed() > Duration::from_secs(30) {
+                    let failures = failures.lock().expect("lock");
+                    panic!(
+                        "day {day}: edge {name} has not finished an attempt in 30 s; {} failures so far, the last: {:?}",
+                        failures.len(),
+                        failures.iter().rev().take(3).collect::<Vec<_>>()
+                    );
+                }
                 tokio::time::sleep(Duration::from_millis(1)).await;
             }
         }
