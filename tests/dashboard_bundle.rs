@@ -74,6 +74,33 @@ async fn a_thousand_certificates_are_judged_in_a_worker_with_progress() {
         .expect("click");
     assert_eq!(page.count(".bundle-row").await, 200);
 
+    // Ordered by expiry, the soonest comes first.
+    page.client
+        .execute(
+            "const s = document.querySelector('.bundle-order select'); s.value = 'expiry'; s.dispatchEvent(new Event('change', {bubbles: true}));",
+            vec![],
+        )
+        .await
+        .expect("order by expiry");
+    let mut days = Vec::new();
+    for row in page
+        .client
+        .find_all(Locator::Css(".bundle-row td:nth-child(4)"))
+        .await
+        .expect("expiry cells")
+        .iter()
+        .take(20)
+    {
+        let text = row.text().await.unwrap_or_default();
+        let n: i64 = text
+            .rsplit('·')
+            .next()
+            .and_then(|d| d.split_whitespace().find_map(|w| w.parse().ok()))
+            .unwrap_or_else(|| panic!("days in {text:?}"));
+        days.push(if text.contains("expired") { -n } else { n });
+    }
+    assert!(days.windows(2).all(|w| w[0] <= w[1]), "{days:?}");
+
     // The filter narrows the table.
     let filter = page
         .client

@@ -1,13 +1,14 @@
 //! A large bundle's results, judged in the Web Worker: a progress bar while it works, then the
 //! severity summary and findings, the chain verdict, and a table of every certificate (filter,
-//! pages of 100, a full card on demand, decoded from that one certificate's DER).
+//! order by expiry or severity, pages of 100, a full card on demand, decoded from that one
+//! certificate's DER).
 
 use std::rc::Rc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use tlscope_core::{Certificate, Policy, Severity, Timestamp};
-use web_sys::HtmlInputElement;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use super::{CertificateCard, ChainView, FindingList};
@@ -58,6 +59,17 @@ fn progress(stage: &str, done: usize, total: usize) -> Html {
     }
 }
 
+/// The order of the certificate table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    /// As in the input.
+    Input,
+    /// Soonest expiry (or longest expired) first.
+    Expiry,
+    /// Most severe finding first, then most findings.
+    Severity,
+}
+
 #[derive(Properties, PartialEq)]
 struct BundleReportViewProps {
     report: Rc<BundleReport>,
@@ -71,9 +83,10 @@ fn BundleReportView(props: &BundleReportViewProps) -> Html {
     let filter = use_state(String::new);
     let shown = use_state(|| PAGE);
     let open = use_state(|| None::<usize>);
+    let order = use_state(|| Order::Input);
     let r = &props.report;
     let needle = filter.to_lowercase();
-    let matching: Vec<&CertificateRow> = r
+    let mut matching: Vec<&CertificateRow> = r
         .certificates
         .iter()
         .filter(|c| {
@@ -82,6 +95,29 @@ fn BundleReportView(props: &BundleReportViewProps) -> Html {
                 || c.issuer.to_lowercase().contains(&needle)
         })
         .collect();
+    match *order {
+        Order::Input => {}
+        Order::Expiry => matching.sort_by_key(|c| (c.days_left, c.index)),
+        Order::Severity => matching.sort_by_key(|c| {
+            (
+                std::cmp::Reverse(c.worst),
+                std::cmp::Reverse(c.findings),
+                c.index,
+            )
+        }),
+    }
+    let on_order = {
+        let order = order.clone();
+        Callback::from(move |e: Event| {
+            if let Some(select) = e.target_dyn_into::<HtmlSelectElement>() {
+                order.set(match select.value().as_str() {
+                    "expiry" => Order::Expiry,
+                    "severity" => Order::Severity,
+                    _ => Order::Input,
+                });
+            }
+        })
+    };
     let on_filter = {
         let filter = filter.clone();
         let shown = shown.clone();
@@ -131,6 +167,14 @@ fn BundleReportView(props: &BundleReportViewProps) -> Html {
                 <label class="bundle-filter">
                     { "Filter " }
                     <input type="search" placeholder="name or issuer" value={(*filter).clone()} oninput={on_filter} />
+                </label>
+                <label class="bundle-order">
+                    { " Order " }
+                    <select onchange={on_order}>
+                        <option value="input" selected={*order == Order::Input}>{ "as in the input" }</option>
+                        <option value="expiry" selected={*order == Order::Expiry}>{ "soonest expiry first" }</option>
+                        <option value="severity" selected={*order == Order::Severity}>{ "worst findings first" }</option>
+                    </select>
                 </label>
                 <span class="muted">{ format!(" {} of {} shown", matching.len().min(*shown), matching.len()) }</span>
                 <table>
