@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use fantoccini::Locator;
-use harness::{Dashboard, drop_text, screenshot, system_certificates};
+use harness::{Dashboard, drop_text, screenshot, system_certificates, wait_text};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_certificates_are_judged_in_a_worker_with_progress() {
@@ -25,16 +25,7 @@ async fn a_thousand_certificates_are_judged_in_a_worker_with_progress() {
         .expect("observer");
     drop_text(&page.client, "bundle-1000.pem", &system_certificates(1000)).await;
 
-    let counts = page
-        .client
-        .wait()
-        .at_most(Duration::from_secs(90))
-        .for_element(Locator::Css(".bundle-counts"))
-        .await
-        .expect("bundle report")
-        .text()
-        .await
-        .unwrap_or_default();
+    let counts = wait_text(&page.client, ".bundle-counts", 90).await;
     assert!(counts.contains("1000 certificates"), "{counts}");
     assert!(counts.contains("judged in a worker"), "{counts}");
 

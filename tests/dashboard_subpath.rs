@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use fantoccini::Locator;
-use harness::{Chromedriver, drop_text, root, screenshot};
+use harness::{Chromedriver, drop_text, open_dashboard, root, screenshot, wait_text};
 
 fn subpath_dist() -> PathBuf {
     let dist = std::env::var_os("TLSCOPE_DIST_SUBPATH")
@@ -31,41 +31,16 @@ async fn the_static_build_works_under_a_sub_path_from_a_plain_server() {
 
     let driver = Chromedriver::start();
     let client = driver.session().await;
-    client
-        .goto(&format!("{base}/tlscope/"))
-        .await
-        .expect("open");
-    client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css(".drop-target"))
-        .await
-        .expect("dashboard rendered under /tlscope/");
+    open_dashboard(&client, &format!("{base}/tlscope/")).await;
 
     let chain = std::fs::read_to_string(root().join("web/samples/good-chain.pem")).unwrap();
     drop_text(&client, "good-chain.pem", &chain).await;
-    let card = client
-        .wait()
-        .at_most(Duration::from_secs(15))
-        .for_element(Locator::Css(".card.certificate"))
-        .await
-        .expect("certificate card")
-        .text()
-        .await
-        .unwrap_or_default();
+    let card = wait_text(&client, ".card.certificate", 15).await;
     assert!(card.contains("www.tlscope.example"), "{card}");
 
     // 120 certificates: the worker loads from under the sub-path too.
     drop_text(&client, "bundle.pem", &chain.repeat(60)).await;
-    let counts = client
-        .wait()
-        .at_most(Duration::from_secs(60))
-        .for_element(Locator::Css(".bundle-counts"))
-        .await
-        .expect("bundle judged in the worker")
-        .text()
-        .await
-        .unwrap_or_default();
+    let counts = wait_text(&client, ".bundle-counts", 60).await;
     assert!(counts.contains("120 certificates"), "{counts}");
 
     let resources = client
@@ -112,16 +87,11 @@ async fn without_the_worker_files_large_bundles_are_judged_on_the_page() {
     let server = tlscope_testbed::nginx_static(&dir, &site, "/tlscope/");
     let driver = Chromedriver::start();
     let client = driver.session().await;
-    client
-        .goto(&format!("http://127.0.0.1:{}/tlscope/", server.port))
-        .await
-        .expect("open");
-    client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css(".drop-target"))
-        .await
-        .expect("dashboard rendered");
+    open_dashboard(
+        &client,
+        &format!("http://127.0.0.1:{}/tlscope/", server.port),
+    )
+    .await;
     let chain = std::fs::read_to_string(root().join("web/samples/good-chain.pem")).unwrap();
     drop_text(&client, "bundle.pem", &chain.repeat(60)).await;
     let started = std::time::Instant::now();

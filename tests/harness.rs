@@ -189,26 +189,19 @@ impl Chromedriver {
 /// Dispatches a synthetic drop of one file (name, bytes) on the page's drop target, the way a
 /// browser does when a person drags a file in.
 pub async fn drop_file(client: &Client, name: &str, bytes: &[u8]) {
-    let script = r#"
-        const [name, data] = arguments;
-        const file = new File([new Uint8Array(data)], name);
-        const dt = new DataTransfer();
-        dt.items.add(file);
-        const target = document.querySelector('.drop-target');
-        target.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
-        target.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
-    "#;
-    client
-        .execute(script, vec![name.into(), serde_json::json!(bytes)])
-        .await
-        .expect("dispatch drop");
+    dispatch_drop(client, name, serde_json::json!(bytes)).await;
 }
 
 /// Drops a text file (PEM) on the page; cheaper than [`drop_file`] for megabytes of text.
 pub async fn drop_text(client: &Client, name: &str, text: &str) {
+    dispatch_drop(client, name, text.into()).await;
+}
+
+/// The drop itself: `data` is the file's text, or its bytes as a JSON array.
+async fn dispatch_drop(client: &Client, name: &str, data: serde_json::Value) {
     let script = r#"
-        const [name, text] = arguments;
-        const file = new File([text], name);
+        const [name, data] = arguments;
+        const file = new File([typeof data === 'string' ? data : new Uint8Array(data)], name);
         const dt = new DataTransfer();
         dt.items.add(file);
         const target = document.querySelector('.drop-target');
@@ -216,9 +209,33 @@ pub async fn drop_text(client: &Client, name: &str, text: &str) {
         target.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
     "#;
     client
-        .execute(script, vec![name.into(), text.into()])
+        .execute(script, vec![name.into(), data])
         .await
         .expect("dispatch drop");
+}
+
+/// Opens the dashboard at `url` and waits (30 s at most) until it has rendered.
+pub async fn open_dashboard(client: &Client, url: &str) {
+    client.goto(url).await.expect("open dashboard");
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(fantoccini::Locator::Css(".drop-target"))
+        .await
+        .unwrap_or_else(|e| panic!("dashboard at {url} not rendered: {e}"));
+}
+
+/// Text of the first element matching `css`, waiting up to `secs` seconds for it to appear.
+pub async fn wait_text(client: &Client, css: &str, secs: u64) -> String {
+    client
+        .wait()
+        .at_most(Duration::from_secs(secs))
+        .for_element(fantoccini::Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} not shown within {secs} s: {e}"))
+        .text()
+        .await
+        .expect("element text")
 }
 
 /// `n` PEM certificates: the system's CA bundle (ca-certificates), repeated as needed.
@@ -280,13 +297,7 @@ impl Dashboard {
         let demo = Demo::start();
         let driver = Chromedriver::start();
         let client = driver.session().await;
-        client.goto(&demo.url).await.expect("open dashboard");
-        client
-            .wait()
-            .at_most(Duration::from_secs(30))
-            .for_element(fantoccini::Locator::Css(".drop-target"))
-            .await
-            .expect("dashboard rendered");
+        open_dashboard(&client, &demo.url).await;
         Dashboard {
             client,
             _driver: driver,
@@ -320,14 +331,6 @@ impl Dashboard {
 
     /// Text of the first element matching `css`, waiting up to 15 s for it to appear.
     pub async fn text_of(&self, css: &str) -> String {
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(15))
-            .for_element(fantoccini::Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css} not shown: {e}"))
-            .text()
-            .await
-            .expect("element text")
+        wait_text(&self.client, css, 15).await
     }
 }
