@@ -199,8 +199,8 @@ pub fn App() -> Html {
         .map(|e| e.id)
         .collect();
     let anchors = {
-        let entries = state.entries.clone();
-        use_memo(trusted_ids, move |_| crate::trust::anchors(&entries))
+        let state = state.clone();
+        use_memo(trusted_ids, move |_| crate::trust::anchors(&state.entries))
     };
     let tab = |view: View, label: &'static str| {
         let dispatch = state.dispatcher();
