@@ -7,7 +7,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
-use tlscope_core::chain::{PeerName, TrustAnchor};
+use tlscope_core::chain::{PeerName, Purpose, TrustAnchor};
 use tlscope_core::decode::decode_with_progress;
 use tlscope_core::judge::{self, ChainRequest, Inspection};
 use tlscope_core::{Item, Location, Policy, Severity, Timestamp};
@@ -134,11 +134,11 @@ pub fn judge_bundle(
             .filter_map(|b64| STANDARD.decode(b64).ok())
             .filter_map(|der| TrustAnchor::from_certificate(&der).ok()),
     );
-    let request = ChainRequest {
+    let request = ChainRequest::for_host(
         anchors,
-        host: job.host.as_deref().map(PeerName::host),
-        ..ChainRequest::default()
-    };
+        Purpose::ServerAuth,
+        job.host.as_deref().map(PeerName::host),
+    );
     let count = decoded.certificates().count();
     progress("judging", 0, count);
     let inspection = judge::inspect(&decoded, &request, &policy, job.now);

@@ -5,7 +5,7 @@
 use std::rc::Rc;
 use std::sync::OnceLock;
 
-use tlscope_core::chain::{PeerName, TrustAnchor};
+use tlscope_core::chain::{PeerName, Purpose, TrustAnchor};
 use tlscope_core::judge::ChainRequest;
 
 use crate::state::{Entry, Outcome};
@@ -39,14 +39,14 @@ pub fn can_be_trusted(entry: &Entry) -> bool {
 
 /// How the entry's chain is validated: against `anchors`, for its host name when it has one.
 pub fn request(entry: &Entry, anchors: &[TrustAnchor]) -> ChainRequest {
-    ChainRequest {
-        anchors: anchors.to_vec(),
-        host: entry
+    ChainRequest::for_host(
+        anchors.to_vec(),
+        Purpose::ServerAuth,
+        entry
             .host
             .as_deref()
             .map(str::trim)
             .filter(|h| !h.is_empty())
             .map(PeerName::host),
-        ..ChainRequest::default()
-    }
+    )
 }

@@ -227,6 +227,20 @@ pub const RULES: &[Rule] = &[
         references: TRANSPORT,
     },
     Rule {
+        id: "CHAIN-CA-AS-LEAF",
+        severity: Severity::Critical,
+        title: "a CA certificate is used as the end entity",
+        remediation: "Serve a subscriber certificate (basicConstraints cA=FALSE, no keyCertSign) issued by this CA; a CA certificate itself is a trust anchor or an intermediate, not a server or client identity.",
+        references: TRANSPORT,
+    },
+    Rule {
+        id: "CERT-TRUST-ANCHOR",
+        severity: Severity::Info,
+        title: "the certificate is itself a trust anchor",
+        remediation: "Nothing to fix: a trust anchor is trusted by configuration. It is judged as a CA (validity, key, constraints), not as a server certificate.",
+        references: TRANSPORT,
+    },
+    Rule {
         id: "CHAIN-PROFILE",
         severity: Severity::Critical,
         title: "certificate violates the RFC 5280 / CA/B Forum profile",

@@ -58,7 +58,7 @@ fn every_rule_is_defined_once_used_and_tested() {
         }
     }
     // Rules the corpus triggers are named in tests/corpus/*.expected; chain rules are pinned to
-    // the x509-limbo testcases that trigger them in tests/limbo/rules.txt.
+    // the x509-limbo testcases that trigger them in tests/conformance/rules.txt.
     let mut pinned: Vec<_> = std::fs::read_dir(root.join("tests/corpus"))
         .into_iter()
         .flatten()
@@ -66,7 +66,7 @@ fn every_rule_is_defined_once_used_and_tested() {
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "expected"))
         .collect();
-    pinned.push(root.join("tests/limbo/rules.txt"));
+    pinned.push(root.join("tests/conformance/rules.txt"));
     {
         for path in pinned {
             let text = std::fs::read_to_string(path).unwrap_or_default();

@@ -61,13 +61,19 @@ pub fn fuzz(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Certificates from ../shared/conformance/limbo.json as starting points: single DER files
-/// for `decode` and `asn1_tree`, length-prefixed bags (leaf, intermediates, root) for `chain`.
+/// Certificates from the committed x509-limbo data (crates/core/tests/conformance) as starting
+/// points: single DER files for `decode` and `asn1_tree`, length-prefixed bags (leaf,
+/// intermediates, root) for `chain`.
 fn seed() -> Result<()> {
-    let limbo = root().join("../shared/conformance/limbo.json");
-    let text = std::fs::read_to_string(&limbo)
+    use std::io::Read as _;
+    let limbo = root().join("crates/core/tests/conformance/limbo.json.gz");
+    let compressed = std::fs::read(&limbo)
         .with_context(|| format!("cannot read {} for the seed corpus", limbo.display()))?;
-    let doc: serde_json::Value = serde_json::from_str(&text)?;
+    let mut text = Vec::new();
+    flate2::read::GzDecoder::new(compressed.as_slice())
+        .read_to_end(&mut text)
+        .with_context(|| format!("{} is not gzip", limbo.display()))?;
+    let doc: serde_json::Value = serde_json::from_slice(&text)?;
     let corpus = root().join("fuzz/corpus");
     for target in TARGETS {
         std::fs::create_dir_all(corpus.join(target))?;

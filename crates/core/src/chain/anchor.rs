@@ -46,6 +46,16 @@ impl TrustAnchor {
         })
     }
 
+    /// Whether the certificate `der` (with this subject and SubjectPublicKeyInfo, both DER) is
+    /// this anchor: the same bytes, or, for an anchor known only by subject and key (the
+    /// Mozilla set), the same subject and key.
+    pub fn is_certificate(&self, der: &[u8], subject: &[u8], spki: &[u8]) -> bool {
+        match &self.certificate {
+            Some(own) => own.as_slice() == der,
+            None => self.subject == subject && self.spki == spki,
+        }
+    }
+
     /// The Mozilla root program's anchors (about 150), as shipped in webpki-roots.
     pub fn mozilla() -> Vec<Self> {
         webpki_roots::TLS_SERVER_ROOTS

@@ -26,6 +26,7 @@ use crate::timestamp::Timestamp;
 
 pub use anchor::{AnchorOrigin, TrustAnchor};
 pub use names::{PeerName, check_dns_name, dns_matches};
+pub use profile::CommonNameCheck;
 use profile::Role;
 
 /// What the leaf certificate must be good for.
@@ -42,7 +43,7 @@ pub enum Purpose {
 }
 
 impl Purpose {
-    fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Purpose::ServerAuth => "serverAuth (TLS server)",
             Purpose::ClientAuth => "clientAuth (TLS client)",
@@ -66,6 +67,11 @@ pub struct Options {
     pub leaf_key_usage: Vec<String>,
     /// CRLs (DER) to check revocation against.
     pub crls: Vec<Vec<u8>>,
+    /// Extended key usages the leaf must allow besides the purpose's (by OID), when it has an
+    /// extKeyUsage extension.
+    pub leaf_ekus: Vec<String>,
+    /// How a subject CN outside the SANs is judged.
+    pub common_name: CommonNameCheck,
 }
 
 /// The bounds on path building. Each figure is rustls-webpki's, which it chose to stop
@@ -266,11 +272,24 @@ pub fn validate(
         let Some(der) = certificates.get(index) else {
             continue;
         };
-        // A certificate that is also an anchor is used as the anchor.
-        if let Some(pos) = pool[..anchor_count]
-            .iter()
-            .position(|e| e.anchor.and_then(|a| a.certificate.as_deref()) == Some(der.as_slice()))
-        {
+        // A certificate that is also an anchor is used as the anchor. Anchors without a
+        // certificate (the Mozilla set) are matched by subject and key, and take the input's
+        // certificate so its validity and constraints are checked too.
+        let parsed = X509Certificate::from_der(der).ok().map(|(_, c)| c);
+        let (subject, spki) = parsed.as_ref().map_or((&[][..], &[][..]), |c| {
+            (c.subject().as_raw(), c.public_key().raw)
+        });
+        if let Some(pos) = pool[..anchor_count].iter().position(|e| {
+            e.anchor
+                .is_some_and(|a| a.is_certificate(der, subject, spki))
+        }) {
+            if pool[pos].cert.is_none()
+                && let Some(mut with_cert) = Entry::from_certificate(der)
+            {
+                with_cert.anchor = pool[pos].anchor;
+                with_cert.name.clone_from(&pool[pos].name);
+                pool[pos] = with_cert;
+            }
             if index == leaf_index {
                 pool[pos].input = Some(index);
                 leaf = Some(pos);
@@ -497,13 +516,29 @@ impl Builder<'_, '_> {
         let mut out: Vec<Finding> = Vec::new();
         for (pos, &i) in path.iter().enumerate() {
             let e = &self.pool[i];
-            let role = if pos == 0 {
-                Role::Leaf
-            } else if anchored && pos == n - 1 {
+            // A trust anchor given as the leaf is judged as the CA it is; only an end-entity
+            // purpose with a peer name asks of it what a leaf owes (CHAIN-CA-AS-LEAF).
+            let role = if anchored && pos == n - 1 && (pos > 0 || options.peer_names.is_empty()) {
                 Role::Anchor
+            } else if pos == 0 {
+                Role::Leaf
             } else {
                 Role::Intermediate
             };
+            if pos == 0 && role == Role::Anchor {
+                let store = match e.anchor.map(|a| a.origin) {
+                    Some(AnchorOrigin::Mozilla) => "the Mozilla root program (webpki-roots)",
+                    _ => "the supplied roots",
+                };
+                out.push(Finding::new(
+                    "CERT-TRUST-ANCHOR",
+                    format!(
+                        "{:?} is a trust anchor of {store}; it is judged as a CA",
+                        e.name
+                    ),
+                    e.location(),
+                ));
+            }
             let mut push = |rule: &'static str, text: String| {
                 out.push(Finding::new(rule, text, e.location()));
             };
@@ -511,15 +546,15 @@ impl Builder<'_, '_> {
                 push(rule, text);
             }
             if let Some(cert) = &e.cert {
-                for (rule, text) in profile::check(cert, role, options.purpose) {
+                for (rule, text) in profile::check(cert, role, options) {
                     push(rule, text);
                 }
                 validity(cert, options.now, &mut push);
                 if pos > 0 {
                     ca_checks(cert, pos, path, self.pool, &mut push);
                 }
-                eku_checks(cert, role, options.purpose, &mut push);
-                if pos == 0 {
+                eku_checks(cert, role, options, &mut push);
+                if role == Role::Leaf {
                     leaf_checks(cert, options, &mut push);
                 }
             }
@@ -712,13 +747,28 @@ fn ca_checks(
 fn eku_checks(
     cert: &X509Certificate<'_>,
     role: Role,
-    purpose: Purpose,
+    options: &Options,
     push: &mut impl FnMut(&'static str, String),
 ) {
+    let purpose = options.purpose;
     let Ok(Some(eku)) = cert.extended_key_usage() else {
         return;
     };
     let e = &eku.value;
+    if role == Role::Leaf {
+        let listed = eku_oids(e);
+        for wanted in &options.leaf_ekus {
+            if !listed.iter().any(|l| l == wanted) {
+                push(
+                    "CHAIN-EKU",
+                    format!(
+                        "the certificate's extKeyUsage does not include {}, which this use requires",
+                        eku_name(wanted).unwrap_or(wanted)
+                    ),
+                );
+            }
+        }
+    }
     let allowed = match purpose {
         Purpose::ServerAuth => e.server_auth,
         Purpose::ClientAuth => e.client_auth,
@@ -734,6 +784,55 @@ fn eku_checks(
         };
         push("CHAIN-EKU", format!("{what} {}", purpose.label()));
     }
+}
+
+/// Extended key usages by name (RFC 5280 4.2.1.12) and OID, as `--eku` takes them.
+pub const EKU_NAMES: &[(&str, &str)] = &[
+    ("serverAuth", "1.3.6.1.5.5.7.3.1"),
+    ("clientAuth", "1.3.6.1.5.5.7.3.2"),
+    ("codeSigning", "1.3.6.1.5.5.7.3.3"),
+    ("emailProtection", "1.3.6.1.5.5.7.3.4"),
+    ("timeStamping", "1.3.6.1.5.5.7.3.8"),
+    ("OCSPSigning", "1.3.6.1.5.5.7.3.9"),
+    ("anyExtendedKeyUsage", "2.5.29.37.0"),
+];
+
+/// The OID of an extended key usage given by name or as a dotted OID; `None` for neither.
+pub fn eku_oid(text: &str) -> Option<String> {
+    if let Some((_, oid)) = EKU_NAMES
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(text))
+    {
+        return Some((*oid).to_owned());
+    }
+    let arcs: Vec<&str> = text.split('.').collect();
+    (arcs.len() >= 2
+        && arcs
+            .iter()
+            .all(|a| !a.is_empty() && a.bytes().all(|b| b.is_ascii_digit())))
+    .then(|| text.to_owned())
+}
+
+fn eku_name(oid: &str) -> Option<&'static str> {
+    EKU_NAMES.iter().find(|(_, o)| *o == oid).map(|(n, _)| *n)
+}
+
+fn eku_oids(e: &x509_parser::extensions::ExtendedKeyUsage<'_>) -> Vec<String> {
+    let mut out: Vec<String> = [
+        (e.server_auth, "1.3.6.1.5.5.7.3.1"),
+        (e.client_auth, "1.3.6.1.5.5.7.3.2"),
+        (e.code_signing, "1.3.6.1.5.5.7.3.3"),
+        (e.email_protection, "1.3.6.1.5.5.7.3.4"),
+        (e.time_stamping, "1.3.6.1.5.5.7.3.8"),
+        (e.ocsp_signing, "1.3.6.1.5.5.7.3.9"),
+        (e.any, "2.5.29.37.0"),
+    ]
+    .into_iter()
+    .filter(|(set, _)| *set)
+    .map(|(_, oid)| oid.to_owned())
+    .collect();
+    out.extend(e.other.iter().map(|o| o.to_id_string()));
+    out
 }
 
 fn leaf_checks(

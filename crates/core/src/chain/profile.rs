@@ -7,8 +7,10 @@ use std::collections::HashSet;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::*;
 
-use super::Purpose;
+use serde::{Deserialize, Serialize};
+
 use super::names::{check_dns_name, check_email, ip_from_san};
+use super::{Options, Purpose};
 
 /// The role a certificate plays in a path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +39,8 @@ const KNOWN_CRITICAL: &[&str] = &[
 ];
 
 /// Every profile problem of `cert` in `role`.
-pub fn check(cert: &X509Certificate<'_>, role: Role, purpose: Purpose) -> Vec<Problem> {
+pub fn check(cert: &X509Certificate<'_>, role: Role, options: &Options) -> Vec<Problem> {
+    let purpose = options.purpose;
     let mut out: Vec<Problem> = Vec::new();
     let mut p = |rule: &'static str, text: String| out.push((rule, text));
     let tbs = &cert.tbs_certificate;
@@ -147,6 +150,12 @@ pub fn check(cert: &X509Certificate<'_>, role: Role, purpose: Purpose) -> Vec<Pr
                         .into(),
                 );
             }
+            ParsedExtension::NameConstraints(_) if !ext.critical => {
+                p(
+                    "CHAIN-NAME-CONSTRAINTS",
+                    "nameConstraints is not critical (RFC 5280 4.2.1.10: MUST be critical), so verifiers that ignore it and verifiers that enforce it disagree about this CA".into(),
+                );
+            }
             ParsedExtension::ExtendedKeyUsage(eku) if eku_is_empty(eku) => {
                 p(
                     "CHAIN-EKU",
@@ -230,12 +239,24 @@ pub fn check(cert: &X509Certificate<'_>, role: Role, purpose: Purpose) -> Vec<Pr
                     p("CHAIN-PROFILE", problem);
                 }
                 if purpose == Purpose::ServerAuth
-                    && let Some((rule, problem)) = common_name_not_in_san(cert, &san.general_names)
+                    && let Some((rule, problem)) =
+                        common_name_not_in_san(cert, &san.general_names, options.common_name)
                 {
                     p(rule, problem);
                 }
             }
         }
+    }
+    // CABF BR 7.1.2.7.8: a subscriber (TLS end-entity) certificate has cA=FALSE. A CA
+    // certificate presented as the peer is refused, as rustls-webpki and browsers do.
+    if role == Role::Leaf && is_ca && matches!(purpose, Purpose::ServerAuth | Purpose::ClientAuth) {
+        p(
+            "CHAIN-CA-AS-LEAF",
+            format!(
+                "a CA certificate (basicConstraints cA=TRUE) is used as the end entity for {} (CABF BR 7.1.2.7.8)",
+                purpose.label()
+            ),
+        );
     }
     if role == Role::Leaf && !is_ca && exts.iter().any(|e| e.oid.to_id_string() == "2.5.29.30") {
         p("CHAIN-NAME-CONSTRAINTS", "an end-entity certificate carries nameConstraints, which only CA certificates may (RFC 5280 4.2.1.10)".into());
@@ -285,13 +306,31 @@ fn san_syntax(names: &[GeneralName<'_>]) -> Vec<String> {
     out
 }
 
+/// How a subject CN that is none of the SAN entries is judged. Verifiers disagree: browsers,
+/// OpenSSL, Go and rustls ignore the CN once a SAN is present, and BetterTLS expects such a
+/// certificate to be accepted (for example CN `bad.example.com` with the only DNS SAN
+/// `test.localhost`, in cases without any name constraint), while CABF BR 7.1.4.3 forbids
+/// issuing it and x509-limbo's `webpki::cn::not-in-san` expects a rejection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CommonNameCheck {
+    /// A CN outside the SANs is a warning (CERT-CN-NOT-IN-SAN); the chain stays valid, as it is
+    /// for every mainstream TLS client. A CN that *respells* a SAN entry is still refused.
+    #[default]
+    Warn,
+    /// CABF BR 7.1.4.3 to the letter: a CN outside the SANs invalidates the chain.
+    Refuse,
+}
+
 /// CABF BR 7.1.4.3: a subject CN, when present, repeats one SAN entry exactly (an IP in its
 /// canonical text form). A CN that is another *spelling* of a SAN entry (case, IP notation,
 /// Unicode instead of punycode) is refused: verifiers that still read the CN would disagree
-/// with those that read the SAN. A CN that is simply absent from the SANs is a warning.
+/// with those that read the SAN. A CN that is simply none of the SANs is judged as `check`
+/// says (a warning by default; see [`CommonNameCheck`]).
 fn common_name_not_in_san(
     cert: &X509Certificate<'_>,
     sans: &[GeneralName<'_>],
+    check: CommonNameCheck,
 ) -> Option<(&'static str, String)> {
     let cn = cert.subject().iter_common_name().next()?;
     let Ok(cn) = cn.as_str() else {
@@ -308,27 +347,98 @@ fn common_name_not_in_san(
     if exact {
         return None;
     }
-    let has_ip_san = sans.iter().any(|n| matches!(n, GeneralName::IPAddress(_)));
-    let ip_like = (cn.chars().any(|c| c == '.' || c == ':') || cn.starts_with("0x"))
-        && cn
-            .chars()
-            .all(|c| c.is_ascii_hexdigit() || matches!(c, '.' | ':' | 'x' | 'X'));
-    let respelled = sans
-        .iter()
-        .any(|n| matches!(n, GeneralName::DNSName(d) if d.eq_ignore_ascii_case(cn)))
-        || (!cn.is_ascii() && !sans.is_empty())
-        || (ip_like && has_ip_san);
+    // Another spelling of the same address: only an address equal to an IP SAN counts, so a CN
+    // `1.1.1.1` beside the SAN `127.0.0.1` names a different host, it does not respell one.
+    let same_address = legacy_ip(cn).is_some_and(|ip| {
+        sans.iter()
+            .any(|n| matches!(n, GeneralName::IPAddress(b) if ip_from_san(b) == Some(ip)))
+    });
+    let respelled = same_address
+        || sans
+            .iter()
+            .any(|n| matches!(n, GeneralName::DNSName(d) if d.eq_ignore_ascii_case(cn)))
+        || (!cn.is_ascii() && !sans.is_empty());
     if respelled {
-        Some((
+        return Some((
             "CHAIN-PROFILE",
             format!(
                 "the subject CN {cn:?} spells a SAN entry differently (case, IP notation or Unicode instead of punycode); CABF BR 7.1.4.3 requires it exactly"
             ),
-        ))
-    } else {
-        Some((
-            "CERT-CN-NOT-IN-SAN",
-            format!("the subject CN {cn:?} is not one of the SAN entries (CABF BR 7.1.4.3)"),
-        ))
+        ));
+    }
+    let text = format!("the subject CN {cn:?} is not one of the SAN entries (CABF BR 7.1.4.3)");
+    Some(match check {
+        CommonNameCheck::Warn => ("CERT-CN-NOT-IN-SAN", text),
+        CommonNameCheck::Refuse => ("CHAIN-PROFILE", text),
+    })
+}
+
+/// An IP address in any notation a legacy verifier reading the CN might accept: IPv6 in any
+/// case or compression, IPv4 as `inet_aton` reads it (one to four parts, each decimal, `0x`
+/// hexadecimal or `0`-prefixed octal: `0xC0A80101`, `192.168.001.001`, `127.1`).
+fn legacy_ip(text: &str) -> Option<std::net::IpAddr> {
+    if text.contains(':') {
+        return text.parse::<std::net::Ipv6Addr>().ok().map(Into::into);
+    }
+    let parts: Vec<u64> = text
+        .split('.')
+        .map(|part| {
+            let (digits, radix) =
+                if let Some(hex) = part.strip_prefix("0x").or_else(|| part.strip_prefix("0X")) {
+                    (hex, 16)
+                } else if part.len() > 1 && part.starts_with('0') {
+                    (&part[1..], 8)
+                } else {
+                    (part, 10)
+                };
+            if digits.is_empty() || digits.len() > 16 {
+                return None;
+            }
+            u64::from_str_radix(digits, radix).ok()
+        })
+        .collect::<Option<_>>()?;
+    let (last, head) = parts.split_last()?;
+    if head.len() > 3 || head.iter().any(|p| *p > 255) {
+        return None;
+    }
+    let room = 8 * (4 - head.len() as u32);
+    if *last >= 1u64 << room {
+        return None;
+    }
+    let value = head
+        .iter()
+        .enumerate()
+        .fold(*last, |acc, (i, p)| acc | (p << (24 - 8 * i as u32)));
+    u32::try_from(value)
+        .ok()
+        .map(|v| std::net::IpAddr::V4(v.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::legacy_ip;
+
+    #[test]
+    fn legacy_ip_notations_read_as_inet_aton_does() {
+        for (text, ip) in [
+            ("192.168.1.1", "192.168.1.1"),
+            ("0xC0A80101", "192.168.1.1"),
+            ("192.168.001.001", "192.168.1.1"),
+            ("127.1", "127.0.0.1"),
+            ("2130706433", "127.0.0.1"),
+            ("2001:DB8::8A2E:370:7334", "2001:db8::8a2e:370:7334"),
+        ] {
+            assert_eq!(legacy_ip(text), ip.parse().ok(), "{text}");
+        }
+        for text in [
+            "example.com",
+            "256.1.1.1",
+            "1.2.3.4.5",
+            "08.1.1.1",
+            "",
+            "1..1",
+        ] {
+            assert_eq!(legacy_ip(text), None, "{text}");
+        }
     }
 }

@@ -237,3 +237,156 @@ fn mozilla_anchors_are_used_by_name_and_key() {
     let report = validate(&[l], 0, &anchors, &options("api.example.test"));
     assert_eq!(rules(&report), ["CHAIN-ISSUER-NOT-FOUND"]);
 }
+
+/// A leaf with these SANs (DNS names, or IP addresses when they parse as one) and this CN.
+fn leaf_with_cn(cn: &str, sans: &[&str], parent: &Ca) -> Vec<u8> {
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let mut p =
+        CertificateParams::new(sans.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>()).unwrap();
+    p.distinguished_name.push(DnType::CommonName, cn);
+    p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    p.not_before = date_time_ymd(2026, 1, 1);
+    p.not_after = date_time_ymd(2026, 12, 31);
+    p.use_authority_key_identifier_extension = true;
+    p.signed_by(&key, &parent.issuer).unwrap().der().to_vec()
+}
+
+/// x509-limbo `webpki::ca-as-leaf`: a CA certificate presented as the server is refused.
+#[test]
+fn webpki_ca_as_leaf_is_refused() {
+    let r = root("Root");
+    let i = intermediate("ca.example.test", &r, 2030);
+    let report = validate(
+        std::slice::from_ref(&i.der),
+        0,
+        &anchors(&[&r]),
+        &options("ca.example.test"),
+    );
+    assert!(!report.valid);
+    assert!(rules(&report).contains(&"CHAIN-CA-AS-LEAF"), "{report:#?}");
+    // Without a name to check, and for no particular purpose, the intermediate is a valid CA.
+    let as_ca = Options {
+        purpose: Purpose::Any,
+        peer_names: Vec::new(),
+        ..options("ca.example.test")
+    };
+    let report = validate(&[i.der], 0, &anchors(&[&r]), &as_ca);
+    assert!(report.valid, "{:#?}", report.problems);
+}
+
+/// x509-limbo `rfc5280::nc::permitted-dns-match-noncritical`: nameConstraints must be critical.
+#[test]
+fn rfc5280_nc_permitted_dns_match_noncritical_is_refused() {
+    // NameConstraints { permittedSubtrees [0] { GeneralSubtree { dNSName "example.test" } } },
+    // DER, in a root that marks it critical and in one that does not.
+    let mut nc = vec![0x30, 0x12, 0xa0, 0x10, 0x30, 0x0e, 0x82, 0x0c];
+    nc.extend_from_slice(b"example.test");
+    let constrained_root = |critical: bool| {
+        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut params = ca_params("Constrained root", 2035);
+        let mut ext = rcgen::CustomExtension::from_oid_content(&[2, 5, 29, 30], nc.clone());
+        ext.set_criticality(critical);
+        params.custom_extensions.push(ext);
+        let der = params.self_signed(&key).unwrap().der().to_vec();
+        Ca {
+            der,
+            issuer: Issuer::new(params, key),
+        }
+    };
+    let r = constrained_root(true);
+    let l = leaf("api.example.test", &r, 9);
+    let ok = validate(
+        std::slice::from_ref(&l),
+        0,
+        &anchors(&[&r]),
+        &options("api.example.test"),
+    );
+    assert!(ok.valid, "{:#?}", ok.problems);
+    let r = constrained_root(false);
+    let l = leaf("api.example.test", &r, 9);
+    let report = validate(&[l], 0, &anchors(&[&r]), &options("api.example.test"));
+    assert!(!report.valid);
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|f| f.rule == "CHAIN-NAME-CONSTRAINTS" && f.evidence.contains("not critical")),
+        "{report:#?}"
+    );
+}
+
+/// BetterTLS (100 wrong rejects before): a CN naming *another* IP address than the IP SAN is
+/// not a respelling of it, only a CN outside the SANs (a warning).
+#[test]
+fn bettertls_ip_cn_naming_another_address_is_not_a_respelling() {
+    let r = root("Root");
+    let l = leaf_with_cn("1.1.1.1", &["127.0.0.1"], &r);
+    let report = validate(&[l], 0, &anchors(&[&r]), &options("127.0.0.1"));
+    assert!(report.valid, "{:#?}", report.problems);
+    assert_eq!(rules(&report), ["CERT-CN-NOT-IN-SAN"]);
+    // The same address in another notation still is one, and is refused.
+    let l = leaf_with_cn("127.000.000.001", &["127.0.0.1"], &r);
+    let report = validate(&[l], 0, &anchors(&[&r]), &options("127.0.0.1"));
+    assert!(!report.valid);
+    assert_eq!(rules(&report), ["CHAIN-PROFILE"]);
+}
+
+/// x509-limbo `webpki::cn::not-in-san`: a warning by default, refused under
+/// `CommonNameCheck::Refuse` (`tlscope inspect --strict-cn`).
+#[test]
+fn webpki_cn_not_in_san_warns_and_strict_refuses() {
+    let r = root("Root");
+    let l = leaf_with_cn("notinsan.example.test", &["valid.example.test"], &r);
+    let report = validate(
+        std::slice::from_ref(&l),
+        0,
+        &anchors(&[&r]),
+        &options("valid.example.test"),
+    );
+    assert!(report.valid, "{:#?}", report.problems);
+    assert_eq!(rules(&report), ["CERT-CN-NOT-IN-SAN"]);
+    let strict = Options {
+        common_name: CommonNameCheck::Refuse,
+        ..options("valid.example.test")
+    };
+    let report = validate(&[l], 0, &anchors(&[&r]), &strict);
+    assert!(!report.valid);
+    assert_eq!(rules(&report), ["CHAIN-PROFILE"]);
+}
+
+/// "What is this root?": a root of a store that keeps only subject and key (the Mozilla set),
+/// inspected by itself, is recognised as that anchor and judged as a CA; asked for as a server
+/// it is a CA used as an end entity.
+#[test]
+fn a_root_inspected_alone_is_recognised_as_its_trust_anchor() {
+    let r = root("Lonely Root");
+    let from_cert = TrustAnchor::from_certificate(&r.der).unwrap();
+    let by_name_and_key = TrustAnchor {
+        certificate: None,
+        origin: AnchorOrigin::Mozilla,
+        ..from_cert
+    };
+    let alone = Options {
+        peer_names: Vec::new(),
+        ..options("unused")
+    };
+    let report = validate(
+        std::slice::from_ref(&r.der),
+        0,
+        std::slice::from_ref(&by_name_and_key),
+        &alone,
+    );
+    assert!(report.valid, "{:#?}", report.problems);
+    assert_eq!(rules(&report), ["CERT-TRUST-ANCHOR"]);
+    assert!(report.problems[0].evidence.contains("Mozilla"));
+    assert_eq!(report.paths[0].links[0].anchor, Some(AnchorOrigin::Mozilla));
+    let report = validate(
+        &[r.der],
+        0,
+        &[by_name_and_key],
+        &options("www.example.test"),
+    );
+    assert!(!report.valid);
+    assert!(rules(&report).contains(&"CHAIN-CA-AS-LEAF"), "{report:#?}");
+}

@@ -208,8 +208,50 @@ pub struct ChainRequest {
     pub anchors: Vec<TrustAnchor>,
     /// What the leaf is for.
     pub purpose: Purpose,
-    /// The host the leaf must be valid for.
-    pub host: Option<PeerName>,
+    /// The names the leaf must be valid for (host names, IP addresses, e-mail addresses);
+    /// empty: no name check.
+    pub peer_names: Vec<PeerName>,
+    /// At most this many intermediates between the leaf and the anchor.
+    pub max_intermediates: Option<usize>,
+    /// Key usages the leaf must allow (`digitalSignature`, `keyEncipherment`, `keyAgreement`).
+    pub key_usage: Vec<String>,
+    /// Extended key usages (OIDs) the leaf must allow besides the purpose's.
+    pub ekus: Vec<String>,
+    /// How a subject CN outside the SANs is judged.
+    pub common_name: chain::CommonNameCheck,
+}
+
+impl ChainRequest {
+    /// A request for `anchors`, for `purpose`, checking the leaf for `host` when there is one.
+    pub fn for_host(anchors: Vec<TrustAnchor>, purpose: Purpose, host: Option<PeerName>) -> Self {
+        Self {
+            anchors,
+            purpose,
+            peer_names: host.into_iter().collect(),
+            ..Self::default()
+        }
+    }
+
+    /// The validation options for this request at `now` with these CRLs. A CA certificate in
+    /// the leaf position with no name to check is validated as the CA it is (an intermediate
+    /// or root on its own: "does it chain to a trusted root?"), not as a TLS end entity.
+    pub fn options(&self, leaf_is_ca: bool, now: Timestamp, crls: Vec<Vec<u8>>) -> chain::Options {
+        let purpose = if leaf_is_ca && self.peer_names.is_empty() {
+            Purpose::Any
+        } else {
+            self.purpose
+        };
+        chain::Options {
+            now,
+            purpose,
+            peer_names: self.peer_names.clone(),
+            max_intermediates: self.max_intermediates,
+            leaf_key_usage: self.key_usage.clone(),
+            crls,
+            leaf_ekus: self.ekus.clone(),
+            common_name: self.common_name,
+        }
+    }
 }
 
 /// The whole judgement of one input: findings (policy and chain, merged, most severe first)
@@ -228,14 +270,11 @@ pub fn inspect(d: &Decoded, request: &ChainRequest, policy: &Policy, now: Timest
     let mut findings = decoded(d, policy, now);
     let ders: Vec<Vec<u8>> = d.certificates().map(|c| c.der.clone()).collect();
     let chain = (!ders.is_empty()).then(|| {
-        let options = chain::Options {
-            now,
-            purpose: request.purpose,
-            peer_names: request.host.iter().cloned().collect(),
-            crls: d.revocation_lists().map(|c| c.der.clone()).collect(),
-            ..chain::Options::default()
-        };
-        chain::validate(&ders, chain::leaf_index(&ders), &request.anchors, &options)
+        let leaf = chain::leaf_index(&ders);
+        let leaf_is_ca = d.certificates().nth(leaf).is_some_and(|c| c.is_ca);
+        let crls = d.revocation_lists().map(|c| c.der.clone()).collect();
+        let options = request.options(leaf_is_ca, now, crls);
+        chain::validate(&ders, leaf, &request.anchors, &options)
     });
     if let Some(report) = &chain {
         for f in &report.problems {
