@@ -110,4 +110,10 @@ pub enum AgentError {
     /// The server failed while running.
     #[error("server error: {0}")]
     Serve(std::io::Error),
+    /// A flag's value is not one the command accepts; the text says which and what it expects.
+    #[error("{0}")]
+    Usage(String),
+    /// A report could not be serialised (a bug: every report type serialises).
+    #[error("cannot write the report: {0}")]
+    Output(#[from] serde_json::Error),
 }

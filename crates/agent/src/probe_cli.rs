@@ -16,10 +16,11 @@ use tlscope_agent::AgentError;
 use tlscope_agent::clock::{Clock, SystemClock};
 use tlscope_agent::lint::Format;
 use tlscope_agent::probe::{self, ProbeOptions};
-use tlscope_core::chain::TrustAnchor;
 use tlscope_core::export::{Document, InputReport};
 use tlscope_core::probe::{ClientAuth, ProbeReport};
-use tlscope_core::{Finding, Policy, Severity, Timestamp};
+use tlscope_core::{Finding, Timestamp};
+
+use crate::judging_cli::JudgeArgs;
 
 /// `tlscope probe` arguments.
 #[derive(Debug, Args)]
@@ -27,18 +28,11 @@ pub struct ProbeArgs {
     /// host:port, https://…, postgres://…, mysql://…, rediss://…, or @FILE with one a line.
     #[arg(required = true)]
     targets: Vec<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
-    format: Format,
-    /// Exit 1 when a finding is at least this severe (warning or critical).
-    #[arg(long, default_value = "critical", value_parser = ["warning", "critical"])]
-    fail_on: String,
+    #[command(flatten)]
+    judge: JudgeArgs,
     /// Server name for SNI and the certificate check (default: each target's host).
     #[arg(long, value_name = "NAME")]
     host: Option<String>,
-    /// Trust these roots (PEM/DER) when judging chains instead of the Mozilla set.
-    #[arg(long, value_name = "FILE")]
-    roots: Option<PathBuf>,
     /// Client certificate chain (PEM) for targets that require one.
     #[arg(long, value_name = "FILE", requires = "key")]
     cert: Option<PathBuf>,
@@ -51,21 +45,6 @@ pub struct ProbeArgs {
     /// Seconds allowed for each connect, read or handshake.
     #[arg(long, default_value_t = 5)]
     timeout: u64,
-    /// Judge under this TOML policy file.
-    #[arg(long, value_name = "FILE")]
-    policy: Option<PathBuf>,
-}
-
-impl ProbeArgs {
-    /// `--policy`.
-    pub fn policy_file(&self) -> Option<PathBuf> {
-        self.policy.clone()
-    }
-
-    /// `--roots`.
-    pub fn roots_file(&self) -> Option<PathBuf> {
-        self.roots.clone()
-    }
 }
 
 fn read(path: &PathBuf) -> Result<Vec<u8>, AgentError> {
@@ -94,11 +73,12 @@ struct ProbeDocument<'a> {
 }
 
 /// Runs `tlscope probe`.
-pub fn probe(
-    args: ProbeArgs,
-    policy: &Policy,
-    anchors: &[TrustAnchor],
-) -> Result<ExitCode, AgentError> {
+pub fn probe(args: ProbeArgs) -> Result<ExitCode, AgentError> {
+    let policy = &args.judge.load_policy()?;
+    let anchors = &args.judge.anchors()?;
+    // Probed now; judged as of --at when given ("will this server's chain be valid on the 1st?").
+    let judged_at = args.judge.now()?;
+    let format = args.judge.format;
     let mut targets = Vec::new();
     for t in &args.targets {
         if let Some(file) = t.strip_prefix('@') {
@@ -136,7 +116,7 @@ pub fn probe(
     let now = SystemClock.now();
     let total = targets.len();
     let finished = AtomicUsize::new(0);
-    let tty = std::io::stderr().is_terminal() && args.format == Format::Text;
+    let tty = std::io::stderr().is_terminal() && format == Format::Text;
     let runtime = tokio::runtime::Runtime::new().map_err(AgentError::Serve)?;
     let progress = |r: &ProbeReport| {
         let n = finished.fetch_add(1, Ordering::SeqCst) + 1;
@@ -164,7 +144,7 @@ pub fn probe(
     let judged: Vec<Judged> = reports
         .into_iter()
         .map(|report| {
-            let findings = tlscope_core::judge::probe(&report, anchors, policy, now);
+            let findings = tlscope_core::judge::probe(&report, anchors, policy, judged_at);
             Judged { report, findings }
         })
         .collect();
@@ -180,27 +160,22 @@ pub fn probe(
             })
             .collect(),
         &policy.profile,
-        now,
+        judged_at,
     );
-    match args.format {
+    match format {
         Format::Json => println!(
             "{}",
             serde_json::to_string_pretty(&ProbeDocument {
                 schema: "tlscope-probe/1",
-                judged_at: now,
+                judged_at,
                 policy: &policy.profile,
                 targets: &judged,
-            })
-            .unwrap_or_default()
+            })?
         ),
         Format::Text => print!("{}", render(&judged)),
         other => print!("{}", tlscope_agent::lint::render(&document, other)),
     }
-    let gate = if args.fail_on == "warning" {
-        Severity::Warning
-    } else {
-        Severity::Critical
-    };
+    let gate = args.judge.gate();
     let failed = judged.iter().any(|j| j.report.error.is_some())
         || document.worst().is_some_and(|w| w >= gate);
     Ok(if failed {
