@@ -47,6 +47,7 @@ async fn card_shows_what_the_core_decoded_in_the_browser() {
         CertificateCardProps {
             certificate: (**certificate).clone(),
             now,
+            policy: Default::default(),
             line: Some(1),
         },
     )
@@ -66,6 +67,45 @@ async fn card_shows_what_the_core_decoded_in_the_browser() {
         sans.contains("*.wasm.example.test") && sans.contains("192.0.2.7"),
         "{sans}"
     );
+}
+
+/// Issue 16: the expiry badge hard-coded 7 and 30 days while the findings followed the policy;
+/// with the policy's bands widened, the badge and the CERT-EXPIRY-* finding agree again.
+#[wasm_bindgen_test]
+async fn the_expiry_badge_follows_the_policy_bands() {
+    use tlscope_core::{Policy, judge};
+
+    let decoded = decode(LEAF.as_bytes()).expect("fixture decodes");
+    let Item::Certificate { certificate, .. } = &decoded.items[0] else {
+        panic!("not a certificate")
+    };
+    let now = Timestamp::from_unix(certificate.validity.not_after.unix() - 10 * Timestamp::DAY);
+    let mut policy = Policy::default();
+    policy.alerts.critical_days = 14;
+    let findings = judge::decoded(&decoded, &policy, now);
+    assert!(findings.iter().any(|f| f.rule == "CERT-EXPIRY-CRITICAL"));
+    let root = mount();
+    yew::Renderer::<CertificateCard>::with_root_and_props(
+        root.clone(),
+        CertificateCardProps {
+            certificate: (**certificate).clone(),
+            now,
+            policy: std::rc::Rc::new(policy),
+            line: Some(1),
+        },
+    )
+    .render();
+    settle().await;
+    let badge = root
+        .query_selector(".cert-status")
+        .unwrap()
+        .expect("badge rendered");
+    assert!(
+        badge.class_list().contains("critical"),
+        "{:?}",
+        badge.class_name()
+    );
+    assert!(text_of(&root, ".cert-status").contains("✖ Expires in 10 days"));
 }
 
 #[wasm_bindgen_test]

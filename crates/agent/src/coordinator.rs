@@ -365,8 +365,30 @@ impl Coordinator {
         }
         let path = req.uri().path().to_owned();
         let method = req.method().clone();
-        let _ = req.into_body().collect().await;
+        let body = match http_body_util::Limited::new(req.into_body(), MAX_BODY)
+            .collect()
+            .await
+        {
+            Ok(b) => b.to_bytes(),
+            Err(_) => {
+                return json(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    &serde_json::json!({"error": format!("request bodies are limited to {MAX_BODY} bytes")}),
+                    true,
+                );
+            }
+        };
         match (segment, method.as_str(), path.as_str()) {
+            (Segment::Client, "POST", "/v1/enroll") => self.enroll(&body).await,
+            (Segment::Mtls, "POST", "/v1/renew") => {
+                self.renew(identity.as_deref(), serial, &body).await
+            }
+            (Segment::Mtls, "GET", "/v1/trust") => {
+                match self.blocking(ca::enrolment::trust).await {
+                    Ok(bundle) => json(StatusCode::OK, &serde_json::json!(bundle), false),
+                    Err(e) => ca_error(&e),
+                }
+            }
             (_, "GET", "/v1/whoami") => json(
                 StatusCode::OK,
                 &serde_json::json!({
@@ -397,9 +419,20 @@ impl Coordinator {
                     entry.last_heartbeat = now;
                     entry.heartbeats += 1;
                 }
+                let trust_digest = self
+                    .blocking(ca::enrolment::trust)
+                    .await
+                    .map(|t| t.trust_digest)
+                    .unwrap_or_default();
                 json(
                     StatusCode::OK,
-                    &serde_json::json!({"ok": true, "at": now, "coordinator_serial": self.serial()}),
+                    &serde_json::json!({
+                        "ok": true,
+                        "at": now,
+                        "coordinator_serial": self.serial(),
+                        "coordinator": self.name,
+                        "trust_digest": trust_digest,
+                    }),
                     false,
                 )
             }
@@ -415,6 +448,128 @@ impl Coordinator {
             ),
         }
     }
+}
+
+/// The largest request body the coordinator reads (a CSR and a token fit many times over).
+const MAX_BODY: usize = 64 * 1024;
+
+/// `POST /v1/enroll` and `POST /v1/renew` bodies.
+#[derive(Debug, serde::Deserialize)]
+struct CsrRequest {
+    /// The join token (enrolment only).
+    #[serde(default)]
+    token: Option<String>,
+    /// The PKCS#10 request, PEM.
+    csr: String,
+}
+
+impl Coordinator {
+    /// Runs a store operation off the async threads (it takes the store's file lock).
+    async fn blocking<T: Send + 'static>(
+        &self,
+        op: impl FnOnce(&Store, &str) -> Result<T, CaError> + Send + 'static,
+    ) -> Result<T, CaError> {
+        let store = Arc::clone(&self.store);
+        let tenant = self.tenant.clone();
+        tokio::task::spawn_blocking(move || op(&store, &tenant))
+            .await
+            .unwrap_or_else(|e| Err(CaError::Issue(format!("the store task failed: {e}"))))
+    }
+
+    /// Enrolment: a one-time token and a CSR in, the node's certificate and trust out.
+    async fn enroll(&self, body: &[u8]) -> Response<Full<Bytes>> {
+        let request: CsrRequest = match serde_json::from_slice(body) {
+            Ok(r) => r,
+            Err(e) => return bad_request(&format!("expected {{\"token\": …, \"csr\": PEM}}: {e}")),
+        };
+        let Some(token) = request.token else {
+            return bad_request("expected a \"token\" field with the join token");
+        };
+        let (policy, now) = (Arc::clone(&self.policy), self.clock.now());
+        let result = self
+            .blocking(move |store, tenant| {
+                ca::enrolment::enroll(store, tenant, &token, request.csr.as_bytes(), &policy, now)
+            })
+            .await;
+        match result {
+            Ok(issued) => {
+                let _ = self.reload();
+                json(StatusCode::OK, &serde_json::json!(issued), true)
+            }
+            Err(e) => ca_error(&e),
+        }
+    }
+
+    /// Renewal over the mTLS channel: the identity is the authenticated certificate's.
+    async fn renew(
+        &self,
+        identity: Option<&str>,
+        serial: &str,
+        body: &[u8],
+    ) -> Response<Full<Bytes>> {
+        let Some(identity) = identity.and_then(Identity::parse) else {
+            return json(
+                StatusCode::FORBIDDEN,
+                &serde_json::json!({"error": "the client certificate carries no tlscope identity"}),
+                true,
+            );
+        };
+        let request: CsrRequest = match serde_json::from_slice(body) {
+            Ok(r) => r,
+            Err(e) => return bad_request(&format!("expected {{\"csr\": PEM}}: {e}")),
+        };
+        let (policy, now, serial) = (
+            Arc::clone(&self.policy),
+            self.clock.now(),
+            serial.to_owned(),
+        );
+        let result = self
+            .blocking(move |store, _| {
+                ca::enrolment::renew(
+                    store,
+                    &identity,
+                    &serial,
+                    request.csr.as_bytes(),
+                    &policy,
+                    now,
+                )
+            })
+            .await;
+        match result {
+            Ok((issued, event)) => {
+                self.counters.rotations.fetch_add(1, Ordering::Relaxed);
+                let _ = self.events.send(event);
+                let _ = self.reload();
+                json(StatusCode::OK, &serde_json::json!(issued), false)
+            }
+            Err(e) => ca_error(&e),
+        }
+    }
+}
+
+fn bad_request(message: &str) -> Response<Full<Bytes>> {
+    json(
+        StatusCode::BAD_REQUEST,
+        &serde_json::json!({"error": message}),
+        true,
+    )
+}
+
+/// A CA error as an HTTP answer: refusals of the request are 4xx with the reason, anything
+/// else a 500 that says what failed.
+fn ca_error(e: &CaError) -> Response<Full<Bytes>> {
+    use ca::enrolment::EnrolError;
+    let status = match e {
+        CaError::Enrol(
+            EnrolError::BadCsr(_)
+            | EnrolError::BadKey(_)
+            | EnrolError::NameMismatch { .. }
+            | EnrolError::Malformed,
+        ) => StatusCode::BAD_REQUEST,
+        CaError::Enrol(_) | CaError::NodeExists { .. } => StatusCode::FORBIDDEN,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    json(status, &serde_json::json!({"error": e.to_string()}), true)
 }
 
 fn json(status: StatusCode, body: &serde_json::Value, close: bool) -> Response<Full<Bytes>> {
@@ -434,15 +589,14 @@ fn json(status: StatusCode, body: &serde_json::Value, close: bool) -> Response<F
     response
 }
 
-/// The serial of a DER certificate, lowercase hex without leading zero bytes.
+/// The serial of a DER certificate as the store and `inspect` spell it: uppercase hex without
+/// leading zero bytes.
 pub fn serial_of(der: &[u8]) -> String {
     x509_parser::parse_x509_certificate(der)
         .map(|(_, c)| {
-            c.raw_serial()
-                .iter()
-                .skip_while(|b| **b == 0)
-                .map(|b| format!("{b:02x}"))
-                .collect()
+            let raw = c.raw_serial();
+            let significant = raw.iter().position(|b| *b != 0).unwrap_or(raw.len());
+            tlscope_core::asn1::hex::upper(&raw[significant..])
         })
         .unwrap_or_default()
 }

@@ -69,7 +69,10 @@ pub fn run(args: &InspectArgs) -> Result<ExitCode, AgentError> {
             eprintln!("tlscope: {}: the chain is not valid", r.file);
         }
     }
-    let gate = document.worst().is_some_and(|w| w >= args.judge.gate());
+    let gate = args
+        .judge
+        .gate(None)
+        .is_some_and(|g| document.worst().is_some_and(|w| w >= g));
     Ok(if undecoded || invalid || gate {
         ExitCode::FAILURE
     } else {

@@ -19,9 +19,10 @@ pub struct JudgeArgs {
     /// Output: text, json (the command's JSON document), sarif or md (findings).
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
-    /// Exit 1 when a finding is at least this severe.
-    #[arg(long, value_enum, default_value = "critical")]
-    pub fail_on: FailOn,
+    /// Exit 1 when a finding is at least this severe. Default: critical for lint and probe;
+    /// inspect fails only on input that does not decode and chains that do not validate.
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
     /// Judge as of this RFC 3339 time instead of now ("will it still be valid on the 1st?").
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
@@ -58,9 +59,9 @@ impl JudgeArgs {
         }
     }
 
-    /// The severity `--fail-on` gates at.
-    pub fn gate(&self) -> Severity {
-        self.fail_on.severity()
+    /// The severity `--fail-on` gates at, `default` when it was not given (`None`: no gate).
+    pub fn gate(&self, default: Option<FailOn>) -> Option<Severity> {
+        self.fail_on.or(default).map(FailOn::severity)
     }
 }
 

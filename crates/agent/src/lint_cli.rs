@@ -10,7 +10,7 @@ use tlscope_agent::lint;
 use tlscope_core::chain::Purpose;
 use tlscope_core::judge::ChainRequest;
 
-use crate::judging_cli::{JudgeArgs, read_input};
+use crate::judging_cli::{FailOn, JudgeArgs, read_input};
 
 /// `tlscope lint` arguments.
 #[derive(Debug, Args)]
@@ -31,7 +31,8 @@ pub fn run(args: &LintArgs) -> Result<ExitCode, AgentError> {
     let files = lint::collect(&args.paths)?;
     let doc = lint::run(&files, read_input, &request, &policy, now)?;
     print!("{}", lint::render(&doc, args.judge.format));
-    Ok(if lint::gate_fails(&doc, args.judge.gate()) {
+    let gate = args.judge.gate(Some(FailOn::Critical));
+    Ok(if gate.is_some_and(|g| lint::gate_fails(&doc, g)) {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

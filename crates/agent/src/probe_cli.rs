@@ -20,7 +20,7 @@ use tlscope_core::export::{Document, InputReport};
 use tlscope_core::probe::{ClientAuth, ProbeReport};
 use tlscope_core::{Finding, Timestamp};
 
-use crate::judging_cli::JudgeArgs;
+use crate::judging_cli::{FailOn, JudgeArgs};
 
 /// `tlscope probe` arguments.
 #[derive(Debug, Args)]
@@ -175,9 +175,9 @@ pub fn probe(args: ProbeArgs) -> Result<ExitCode, AgentError> {
         Format::Text => print!("{}", render(&judged)),
         other => print!("{}", tlscope_agent::lint::render(&document, other)),
     }
-    let gate = args.judge.gate();
+    let gate = args.judge.gate(Some(FailOn::Critical));
     let failed = judged.iter().any(|j| j.report.error.is_some())
-        || document.worst().is_some_and(|w| w >= gate);
+        || gate.is_some_and(|g| document.worst().is_some_and(|w| w >= g));
     Ok(if failed {
         ExitCode::FAILURE
     } else {

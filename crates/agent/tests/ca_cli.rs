@@ -342,3 +342,38 @@ fn a_port_in_use_is_a_clear_error() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 16: `ca list` printed serials in lowercase, `inspect` (like openssl) in uppercase.
+#[test]
+fn a_serial_prints_the_same_in_ca_list_and_inspect() {
+    let store = scratch("serial-spelling");
+    let (code, _, err) = run(tlscope(&store).args(["ca", "init", "--tenant", "t"]));
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(tlscope(&store).args([
+        "ca", "issue", "--tenant", "t", "--role", "edge", "--name", "e1",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let listed = list(&store, "t")
+        .into_iter()
+        .find(|r| r["name"] == "e1")
+        .expect("e1 listed")["serial"]
+        .as_str()
+        .expect("serial")
+        .to_owned();
+    let out_dir = store.join("export");
+    let (code, _, err) = run(tlscope(&store)
+        .args(["ca", "export", "--tenant", "t", "--name", "e1", "--out"])
+        .arg(&out_dir));
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(Command::new(env!("CARGO_BIN_EXE_tlscope"))
+        .args(["inspect", "--json", "--purpose", "client", "--roots"])
+        .arg(out_dir.join("ca.pem"))
+        .arg(out_dir.join("cert.pem")));
+    assert_eq!(code, 0, "{err}{out}");
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("inspect JSON");
+    let inspected = doc["files"][0]["items"][0]["certificate"]["serial"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no serial in {doc:#}"));
+    assert_eq!(listed, inspected);
+    let _ = std::fs::remove_dir_all(&store);
+}

@@ -127,11 +127,35 @@ pub fn plan(subjects: &[Subject], policy: &Policy, now: Timestamp) -> Vec<Rotati
         .collect()
 }
 
+/// When `s` must be renewed: its role's grace before notAfter (14 days for edges and
+/// coordinators, 30 for the CA under the default policy). The one rule the agent's scheduler,
+/// `ca list` and the dashboard all follow.
+pub fn renew_at(s: &Subject, policy: &Policy) -> Timestamp {
+    let (_, grace) = policy.lifetime(s.role);
+    Timestamp::from_unix(s.not_after.unix().saturating_sub(grace.saturating_mul(DAY)))
+}
+
+/// Whether `s` is due for renewal at `now` (in its renewal window, or past it).
+pub fn renewal_due(s: &Subject, policy: &Policy, now: Timestamp) -> bool {
+    now >= renew_at(s, policy)
+}
+
+/// The end of the grace period of `s` once it is replaced at `replaced_at`: old and new are
+/// both accepted for the role's grace, never past the old certificate's notAfter. Replaced on
+/// schedule (at [`renew_at`]) that is exactly its notAfter; replaced early, sooner.
+pub fn grace_end(s: &Subject, policy: &Policy, replaced_at: Timestamp) -> Timestamp {
+    let (_, grace) = policy.lifetime(s.role);
+    let end = Timestamp::from_unix(replaced_at.unix().saturating_add(grace.saturating_mul(DAY)));
+    end.min(s.not_after)
+}
+
 fn plan_one(s: &Subject, index: usize, policy: &Policy, now: Timestamp) -> RotationPlan {
     let (lifetime, grace) = policy.lifetime(s.role);
-    let renew_at =
-        Timestamp::from_unix(s.not_after.unix().saturating_sub(grace.saturating_mul(DAY)));
-    let grace_end = s.not_after;
+    let renew_at = renew_at(s, policy);
+    let grace_end = match s.replaced_at {
+        Some(replaced) => grace_end(s, policy, replaced),
+        None => s.not_after,
+    };
     let seconds_left = s.not_after.unix().saturating_sub(now.unix());
     let days_left = seconds_left.div_euclid(DAY);
     let status = if now >= s.not_after {

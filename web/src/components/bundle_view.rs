@@ -192,7 +192,7 @@ fn BundleReportView(props: &BundleReportViewProps) -> Html {
                     </button>
                 }
             </div>
-            if let Some(card) = (*open).and_then(|i| r.certificates.get(i)).and_then(|c| details(c, props.now)) {
+            if let Some(card) = (*open).and_then(|i| r.certificates.get(i)).and_then(|c| details(c, props.now, props.policy.clone())) {
                 { card }
             }
         </section>
@@ -237,8 +237,8 @@ fn row(c: &CertificateRow, open: &UseStateHandle<Option<usize>>) -> Html {
 }
 
 /// The full card of one row's certificate, decoded from its DER alone.
-fn details(c: &CertificateRow, now: Timestamp) -> Option<Html> {
+fn details(c: &CertificateRow, now: Timestamp, policy: Rc<Policy>) -> Option<Html> {
     let der = STANDARD.decode(&c.der).ok()?;
     let certificate = Certificate::from_der(&der).ok()?;
-    Some(html! { <CertificateCard {certificate} {now} line={c.line} /> })
+    Some(html! { <CertificateCard {certificate} {now} {policy} line={c.line} /> })
 }

@@ -1,8 +1,11 @@
 //! One certificate's details: names, validity with days left, key, fingerprints and pins,
 //! and its extensions.
 
-use tlscope_core::certificate::{ExtensionValue, ValidityStatus};
-use tlscope_core::{Certificate, SubjectAltName, Timestamp};
+use std::rc::Rc;
+
+use tlscope_core::certificate::ExtensionValue;
+use tlscope_core::judge::ExpiryBand;
+use tlscope_core::{Certificate, Policy, SubjectAltName, Timestamp};
 use yew::prelude::*;
 
 use super::{Asn1View, CopyButton};
@@ -14,6 +17,8 @@ pub struct CertificateCardProps {
     pub certificate: Certificate,
     /// The moment validity is judged at.
     pub now: Timestamp,
+    /// The policy whose alert bands the expiry badge shows.
+    pub policy: Rc<Policy>,
     /// The PEM line it came from, if any.
     #[prop_or_default]
     pub line: Option<usize>,
@@ -24,12 +29,12 @@ pub struct CertificateCardProps {
 pub fn CertificateCard(props: &CertificateCardProps) -> Html {
     let c = &props.certificate;
     let days = c.validity.days_left(props.now);
-    let (status_class, status_text) = match c.validity.status(props.now) {
-        ValidityStatus::Expired => ("critical", format!("✖ Expired {} days ago", -days)),
-        ValidityStatus::NotYetValid => ("critical", "✖ Not yet valid".to_owned()),
-        ValidityStatus::Valid if days <= 7 => ("critical", format!("✖ Expires in {days} days")),
-        ValidityStatus::Valid if days <= 30 => ("warning", format!("⚠ Expires in {days} days")),
-        ValidityStatus::Valid => ("ok", format!("✔ Valid, {days} days left")),
+    let (status_class, status_text) = match ExpiryBand::of(c, &props.policy, props.now) {
+        ExpiryBand::Expired => ("critical", format!("✖ Expired {} days ago", -days)),
+        ExpiryBand::NotYetValid => ("critical", "✖ Not yet valid".to_owned()),
+        ExpiryBand::Critical => ("critical", format!("✖ Expires in {days} days")),
+        ExpiryBand::Warning => ("warning", format!("⚠ Expires in {days} days")),
+        ExpiryBand::Ok => ("ok", format!("✔ Valid, {days} days left")),
     };
     let key = match &c.public_key.curve {
         Some(curve) => format!("{} {curve}", c.public_key.algorithm),

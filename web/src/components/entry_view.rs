@@ -82,7 +82,7 @@ pub fn EntryView(props: &EntryViewProps) -> Html {
                 }
                 { for decoded.items.iter().map(|item| match item {
                     Item::Certificate { certificate, source } => html! {
-                        <CertificateCard certificate={(**certificate).clone()} now={props.now} line={source.line} />
+                        <CertificateCard certificate={(**certificate).clone()} now={props.now} policy={props.policy.clone()} line={source.line} />
                     },
                     Item::PrivateKey { format, encrypted, source, algorithm, bits } => html! {
                         <div class="card warning key-notice" role="status">

@@ -3,13 +3,15 @@
 
 use base64::Engine as _;
 use rcgen::{
-    BasicConstraints, CertificateParams, CertificateRevocationListParams, DistinguishedName,
-    DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose,
-    PKCS_ECDSA_P256_SHA256, RevocationReason, RevokedCertParams, SanType, SerialNumber,
+    BasicConstraints, CertificateParams, CertificateRevocationListParams,
+    CertificateSigningRequestParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256, RevocationReason,
+    RevokedCertParams, SanType, SerialNumber,
 };
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject as _;
 use time::OffsetDateTime;
+use tlscope_core::rotation;
 use tlscope_core::{Policy, Timestamp};
 
 use super::identity::{Identity, NodeRole};
@@ -61,13 +63,16 @@ fn later(t: Timestamp, days: i64) -> Timestamp {
     Timestamp::from_unix(t.unix().saturating_add(days.saturating_mul(DAY)))
 }
 
-/// A random positive 16-byte serial and its hex.
+/// A random positive 16-byte serial and its hex, spelt as the core spells every serial
+/// (uppercase, as `openssl x509 -serial` and `tlscope inspect` print it).
 fn serial() -> Result<(SerialNumber, String), CaError> {
     let mut bytes = [0u8; 16];
     aws_lc_rs::rand::fill(&mut bytes).map_err(|_| CaError::Issue("no randomness".into()))?;
     bytes[0] = (bytes[0] & 0x7f) | 0x01;
-    let hex = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    Ok((SerialNumber::from_slice(&bytes), hex))
+    Ok((
+        SerialNumber::from_slice(&bytes),
+        tlscope_core::asn1::hex::upper(&bytes),
+    ))
 }
 
 /// Creates a CA generation, makes it active and the previous active one retiring.
@@ -147,7 +152,8 @@ fn issuer_of(
     Ok(Issuer::from_ca_cert_der(&der, key)?)
 }
 
-/// Issues a node certificate under the active CA and records it as current.
+/// Issues a node certificate under the active CA, with a key the CA makes and keeps in the
+/// store, and records it as current.
 pub fn new_node(
     store: &Store,
     index: &mut TenantIndex,
@@ -156,12 +162,46 @@ pub fn new_node(
     policy: &Policy,
     now: Timestamp,
 ) -> Result<CertRecord, CaError> {
+    let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
+    issue_node(store, index, role, name, NodeKey::Kept(&key), policy, now)
+}
+
+/// Issues a node certificate under the active CA for the public key of an enrolled node's CSR
+/// (its names are ignored: the identity is `role`/`name`); the store holds no key for it.
+pub fn new_node_with_key(
+    store: &Store,
+    index: &mut TenantIndex,
+    role: NodeRole,
+    name: &str,
+    csr: &CertificateSigningRequestParams,
+    policy: &Policy,
+    now: Timestamp,
+) -> Result<CertRecord, CaError> {
+    issue_node(store, index, role, name, NodeKey::Node(csr), policy, now)
+}
+
+/// Whose key a node certificate certifies.
+enum NodeKey<'a> {
+    /// One the CA made and keeps (sealed) in the store.
+    Kept(&'a KeyPair),
+    /// The enrolled node's own, from its CSR.
+    Node(&'a CertificateSigningRequestParams),
+}
+
+fn issue_node(
+    store: &Store,
+    index: &mut TenantIndex,
+    role: NodeRole,
+    name: &str,
+    key: NodeKey<'_>,
+    policy: &Policy,
+    now: Timestamp,
+) -> Result<CertRecord, CaError> {
     let tenant = index.tenant.clone();
     let ca = issuing_ca(index, now)
         .ok_or_else(|| CaError::NoActiveCa(tenant.clone()))?
         .clone();
     let issuer = issuer_of(store, &tenant, &ca)?;
-    let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
     let (serial_number, serial_hex) = serial()?;
     let not_after = later(now, policy.rotation.leaf_days).min(ca.not_after);
     let mut params = CertificateParams::default();
@@ -194,17 +234,29 @@ pub fn new_node(
     params.subject_alt_names = sans;
     params.use_authority_key_identifier_extension = true;
     params.key_identifier_method = KeyIdMethod::Sha256;
-    let cert = params.signed_by(&key, &issuer)?;
+    let (cert, key_ref) = match key {
+        NodeKey::Kept(key) => {
+            let cert = params.signed_by(key, &issuer)?;
+            let key_ref = store.write_key(
+                &tenant,
+                &format!("keys/{serial_hex}.key"),
+                &key.serialize_pem(),
+            )?;
+            (cert, Some(key_ref))
+        }
+        NodeKey::Node(csr) => {
+            let request = CertificateSigningRequestParams {
+                params,
+                public_key: csr.public_key.clone(),
+            };
+            (request.signed_by(&issuer)?, None)
+        }
+    };
     let cert_ref = store.write_file(
         &tenant,
         &format!("certs/{serial_hex}.pem"),
         cert.pem().as_bytes(),
         false,
-    )?;
-    let key_ref = store.write_key(
-        &tenant,
-        &format!("keys/{serial_hex}.key"),
-        &key.serialize_pem(),
     )?;
     let record = CertRecord {
         name: name.to_owned(),
@@ -284,19 +336,47 @@ fn supersede(
     now: Timestamp,
 ) -> Result<RotationEvent, CaError> {
     let old = index.certs[at].clone();
-    let grace_end = later(now, policy.rotation.leaf_grace_days).min(old.not_after);
     let new = new_node(store, index, old.role, &old.name, policy, now)?;
+    Ok(replaced(index, at, &new, policy, now))
+}
+
+/// Renews the enrolled node whose current certificate is `index.certs[at]` for the key in
+/// `csr`; the old certificate stays accepted through its grace period.
+pub fn supersede_with_key(
+    store: &Store,
+    index: &mut TenantIndex,
+    at: usize,
+    csr: &CertificateSigningRequestParams,
+    policy: &Policy,
+    now: Timestamp,
+) -> Result<(CertRecord, RotationEvent), CaError> {
+    let old = index.certs[at].clone();
+    let new = new_node_with_key(store, index, old.role, &old.name, csr, policy, now)?;
+    let event = replaced(index, at, &new, policy, now);
+    Ok((new, event))
+}
+
+/// Marks `index.certs[at]` superseded by `new` at `now`, with the core's grace end.
+fn replaced(
+    index: &mut TenantIndex,
+    at: usize,
+    new: &CertRecord,
+    policy: &Policy,
+    now: Timestamp,
+) -> RotationEvent {
+    let old = index.certs[at].clone();
+    let grace_end = rotation::grace_end(&subject_of(&old), policy, now);
     index.certs[at].state = CertState::Superseded {
         replaced_at: now,
         grace_end,
     };
-    Ok(RotationEvent::Renewed {
+    RotationEvent::Renewed {
         name: old.name,
         role: old.role,
-        serial: new.serial,
+        serial: new.serial.clone(),
         previous: old.serial,
         grace_end,
-    })
+    }
 }
 
 /// The rotation transaction (see [`super::rotate`]).
@@ -309,9 +389,16 @@ pub fn rotate(
 ) -> Result<Vec<RotationEvent>, CaError> {
     let mut events = Vec::new();
     let mut crl_due = false;
-    let ca_due = index
-        .active_ca()
-        .is_none_or(|ca| now >= later(ca.not_after, -policy.rotation.ca_grace_days));
+    let ca_due = index.active_ca().is_none_or(|ca| {
+        let subject = rotation::Subject {
+            name: "ca".into(),
+            role: rotation::Role::Ca,
+            not_before: ca.not_before,
+            not_after: ca.not_after,
+            replaced_at: None,
+        };
+        rotation::renewal_due(&subject, policy, now)
+    });
     if force.ca || ca_due {
         let previous = index
             .active_ca()
@@ -328,6 +415,10 @@ pub fn rotate(
     let mut moved = std::collections::HashSet::new();
     if let Some(issuing) = issuing_ca(index, now).map(|c| c.serial.clone()) {
         for at in current_positions(index) {
+            // Enrolled nodes keep their keys: they move when they next renew themselves.
+            if index.certs[at].enrolled() {
+                continue;
+            }
             if index.certs[at].ca_serial != issuing {
                 moved.insert(index.certs[at].name.clone());
                 events.push(supersede(store, index, at, policy, now)?);
@@ -344,10 +435,10 @@ pub fn rotate(
     }
     for at in current_positions(index) {
         let c = &index.certs[at];
-        if moved.contains(&c.name) {
+        if moved.contains(&c.name) || c.enrolled() {
             continue;
         }
-        if force.nodes || now >= later(c.not_after, -policy.rotation.leaf_grace_days) {
+        if force.nodes || rotation::renewal_due(&subject_of(c), policy, now) {
             events.push(supersede(store, index, at, policy, now)?);
         }
     }
@@ -371,6 +462,20 @@ pub fn rotate(
         refresh_crls(store, index, now)?;
     }
     Ok(events)
+}
+
+/// A certificate record as the core's rotation planner sees it.
+pub(super) fn subject_of(c: &CertRecord) -> rotation::Subject {
+    rotation::Subject {
+        name: c.name.clone(),
+        role: c.role.rotation_role(),
+        not_before: c.not_before,
+        not_after: c.not_after,
+        replaced_at: match c.state {
+            CertState::Superseded { replaced_at, .. } => Some(replaced_at),
+            _ => None,
+        },
+    }
 }
 
 fn current_positions(index: &TenantIndex) -> Vec<usize> {

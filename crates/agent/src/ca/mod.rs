@@ -3,6 +3,7 @@
 //! and CA certificates with the policy's lifetimes and grace periods; export for other software.
 //! Every operation is one locked transaction on the [`Store`], committed by its index.
 
+pub mod enrolment;
 pub mod identity;
 mod issuing;
 
@@ -56,6 +57,14 @@ pub enum CaError {
     /// Building or signing a certificate or CRL failed.
     #[error("cannot issue: {0}")]
     Issue(String),
+    /// An enrolment or renewal was refused.
+    #[error(transparent)]
+    Enrol(#[from] enrolment::EnrolError),
+    /// The node keeps its own key (it was enrolled), so the store holds no material for it.
+    #[error(
+        "{0} was enrolled and keeps its own key; its certificate and trust are in its state directory"
+    )]
+    Enrolled(String),
 }
 
 fn node_list(known: &[String]) -> String {
@@ -262,16 +271,19 @@ pub fn list(
     let mut rows: Vec<Listing> = index
         .cas
         .iter()
-        .map(|c| {
+        .enumerate()
+        .map(|(i, c)| {
             let mut row = ca_listing(&index, c);
             if c.state != CaState::Retired {
+                // A retiring CA was replaced when its successor was made.
+                let replaced_at = index.cas.get(i + 1).map(|next| next.not_before);
                 row.status = status_of(
                     Subject {
                         name: row.subject.clone(),
                         role: tlscope_core::rotation::Role::Ca,
                         not_before: c.not_before,
                         not_after: c.not_after,
-                        replaced_at: (c.state == CaState::Retiring).then_some(c.not_before),
+                        replaced_at: replaced_at.filter(|_| c.state == CaState::Retiring),
                     },
                     policy,
                     now,
@@ -330,10 +342,14 @@ fn material_of(
         .ok_or_else(|| CaError::NoActiveCa(tenant.to_owned()))?;
     let leaf = pem_cert(store, tenant, &record.cert)?;
     let issuer = pem_cert(store, tenant, &ca.cert)?;
-    let key_pem = store.read_key(tenant, &record.key)?;
+    let key_file = record
+        .key
+        .as_ref()
+        .ok_or_else(|| CaError::Enrolled(Identity::node(tenant, record.role, name).uri()))?;
+    let key_pem = store.read_key(tenant, key_file)?;
     let key =
         PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).map_err(|e| StoreError::Corrupt {
-            path: store.tenant_dir(tenant).join(&record.key.path),
+            path: store.tenant_dir(tenant).join(&key_file.path),
             reason: format!("expected a PKCS#8 PEM private key: {e}"),
         })?;
     let mut trusted = Vec::new();
@@ -486,25 +502,15 @@ fn status_of(subject: Subject, policy: &Policy, now: Timestamp) -> String {
 }
 
 fn node_listing(index: &TenantIndex, c: &CertRecord, policy: &Policy, now: Timestamp) -> Listing {
-    let (state, replaced_at) = match &c.state {
-        CertState::Current => ("current", None),
-        CertState::Superseded { replaced_at, .. } => ("superseded", Some(*replaced_at)),
-        CertState::Revoked { .. } => ("revoked", None),
+    let state = match &c.state {
+        CertState::Current => "current",
+        CertState::Superseded { .. } => "superseded",
+        CertState::Revoked { .. } => "revoked",
     };
     let status = if state == "revoked" {
         "revoked".to_owned()
     } else {
-        status_of(
-            Subject {
-                name: c.name.clone(),
-                role: c.role.rotation_role(),
-                not_before: c.not_before,
-                not_after: c.not_after,
-                replaced_at,
-            },
-            policy,
-            now,
-        )
+        status_of(issuing::subject_of(c), policy, now)
     };
     Listing {
         tenant: index.tenant.clone(),

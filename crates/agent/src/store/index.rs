@@ -36,7 +36,7 @@ pub enum CaState {
 /// One CA generation of the tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaRecord {
-    /// Serial number, lowercase hex.
+    /// Serial number, uppercase hex (earlier stores: lowercase).
     pub serial: String,
     /// notBefore.
     pub not_before: Timestamp,
@@ -81,7 +81,7 @@ pub struct CertRecord {
     pub name: String,
     /// Its role.
     pub role: NodeRole,
-    /// Serial number, lowercase hex.
+    /// Serial number, uppercase hex (earlier stores: lowercase).
     pub serial: String,
     /// The serial of the CA that issued it.
     pub ca_serial: String,
@@ -94,8 +94,32 @@ pub struct CertRecord {
     pub state: CertState,
     /// The certificate (PEM, leaf only).
     pub cert: FileRef,
-    /// The key (PKCS#8 PEM, or sealed).
-    pub key: FileRef,
+    /// The key (PKCS#8 PEM, or sealed); `None` for an enrolled node, which keeps its own key
+    /// and renews itself over its mTLS channel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<FileRef>,
+}
+
+impl CertRecord {
+    /// Whether the node keeps its own key (enrolled), so only it can renew it.
+    pub fn enrolled(&self) -> bool {
+        self.key.is_none()
+    }
+}
+
+/// A join token, stored only as its digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRecord {
+    /// Lowercase hex SHA-256 of the token.
+    pub sha256: String,
+    /// The role the enrolled node gets.
+    pub role: NodeRole,
+    /// The node's name.
+    pub name: String,
+    /// When it stops working.
+    pub expires_at: Timestamp,
+    /// When it was used up, if it was.
+    pub used_at: Option<Timestamp>,
 }
 
 /// Everything the store knows about one tenant.
@@ -116,6 +140,9 @@ pub struct TenantIndex {
     pub cas: Vec<CaRecord>,
     /// Issued certificates, oldest first.
     pub certs: Vec<CertRecord>,
+    /// Join tokens made by `tlscope ca token` (digests only).
+    #[serde(default)]
+    pub tokens: Vec<TokenRecord>,
 }
 
 impl TenantIndex {
@@ -145,7 +172,7 @@ impl TenantIndex {
             .chain(
                 self.certs
                     .iter()
-                    .flat_map(|c| [Some(&c.cert), Some(&c.key)]),
+                    .flat_map(|c| [Some(&c.cert), c.key.as_ref()]),
             )
             .flatten()
     }

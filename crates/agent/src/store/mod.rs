@@ -181,6 +181,7 @@ impl Store {
             next_crl_number: 1,
             cas: Vec::new(),
             certs: Vec::new(),
+            tokens: Vec::new(),
         })
     }
 

@@ -516,9 +516,13 @@ impl Builder<'_, '_> {
         let mut out: Vec<Finding> = Vec::new();
         for (pos, &i) in path.iter().enumerate() {
             let e = &self.pool[i];
-            // A trust anchor given as the leaf is judged as the CA it is; only an end-entity
-            // purpose with a peer name asks of it what a leaf owes (CHAIN-CA-AS-LEAF).
-            let role = if anchored && pos == n - 1 && (pos > 0 || options.peer_names.is_empty()) {
+            // A CA that is a trust anchor given as the leaf is judged as the CA it is; only an
+            // end-entity purpose with a peer name asks of it what a leaf owes (CHAIN-CA-AS-LEAF).
+            // A directly trusted end-entity certificate (a pin) stays a leaf.
+            let anchor_alone = pos == 0
+                && options.peer_names.is_empty()
+                && e.cert.as_ref().is_none_or(|c| c.is_ca());
+            let role = if anchored && pos == n - 1 && (pos > 0 || anchor_alone) {
                 Role::Anchor
             } else if pos == 0 {
                 Role::Leaf

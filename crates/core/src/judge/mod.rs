@@ -23,6 +23,47 @@ use crate::policy::Policy;
 use crate::report::{Finding, Location};
 use crate::timestamp::Timestamp;
 
+/// Where a certificate stands against the policy's expiry alert bands at a moment: the one
+/// judgement behind the CERT-EXPIRY-* findings and every badge that shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExpiryBand {
+    /// Past notAfter.
+    Expired,
+    /// Before notBefore.
+    NotYetValid,
+    /// Valid, with at most the policy's critical number of days left.
+    Critical,
+    /// Valid, with at most the policy's warning number of days left.
+    Warning,
+    /// Valid, outside both bands.
+    Ok,
+}
+
+impl ExpiryBand {
+    /// The band of `c` under `policy` at `now`.
+    pub fn of(c: &Certificate, policy: &Policy, now: Timestamp) -> Self {
+        let days = c.validity.days_left(now);
+        match c.validity.status(now) {
+            ValidityStatus::Expired => Self::Expired,
+            ValidityStatus::NotYetValid => Self::NotYetValid,
+            ValidityStatus::Valid if days <= policy.alerts.critical_days => Self::Critical,
+            ValidityStatus::Valid if days <= policy.alerts.warning_days => Self::Warning,
+            ValidityStatus::Valid => Self::Ok,
+        }
+    }
+
+    /// The severity a badge for this band shows (`None`: nothing to flag).
+    pub fn severity(self) -> Option<crate::rules::Severity> {
+        use crate::rules::Severity;
+        match self {
+            Self::Expired | Self::NotYetValid | Self::Critical => Some(Severity::Critical),
+            Self::Warning => Some(Severity::Warning),
+            Self::Ok => None,
+        }
+    }
+}
+
 /// Every finding for one certificate, the `index`-th of its input.
 pub fn certificate(c: &Certificate, index: usize, policy: &Policy, now: Timestamp) -> Vec<Finding> {
     let at = || Location::Certificate {
@@ -31,8 +72,8 @@ pub fn certificate(c: &Certificate, index: usize, policy: &Policy, now: Timestam
     };
     let mut out = Vec::new();
     let days = c.validity.days_left(now);
-    match c.validity.status(now) {
-        ValidityStatus::Expired => out.push(Finding::new(
+    match ExpiryBand::of(c, policy, now) {
+        ExpiryBand::Expired => out.push(Finding::new(
             "CERT-EXPIRED",
             format!(
                 "notAfter {} is {} days before {now}",
@@ -40,12 +81,12 @@ pub fn certificate(c: &Certificate, index: usize, policy: &Policy, now: Timestam
             ),
             at(),
         )),
-        ValidityStatus::NotYetValid => out.push(Finding::new(
+        ExpiryBand::NotYetValid => out.push(Finding::new(
             "CERT-NOT-YET-VALID",
             format!("notBefore {} is after {now}", c.validity.not_before),
             at(),
         )),
-        ValidityStatus::Valid if days <= policy.alerts.critical_days => out.push(Finding::new(
+        ExpiryBand::Critical => out.push(Finding::new(
             "CERT-EXPIRY-CRITICAL",
             format!(
                 "{days} days left (critical at ≤ {} days); notAfter {}",
@@ -53,7 +94,7 @@ pub fn certificate(c: &Certificate, index: usize, policy: &Policy, now: Timestam
             ),
             at(),
         )),
-        ValidityStatus::Valid if days <= policy.alerts.warning_days => out.push(Finding::new(
+        ExpiryBand::Warning => out.push(Finding::new(
             "CERT-EXPIRY-WARNING",
             format!(
                 "{days} days left (warning at ≤ {} days); notAfter {}",
@@ -61,7 +102,7 @@ pub fn certificate(c: &Certificate, index: usize, policy: &Policy, now: Timestam
             ),
             at(),
         )),
-        ValidityStatus::Valid => {}
+        ExpiryBand::Ok => {}
     }
     if !c.is_ca && c.validity.lifetime_days() > policy.rotation.leaf_days {
         out.push(Finding::new(
@@ -264,6 +305,24 @@ pub struct Inspection {
     pub chain: Option<ChainReport>,
 }
 
+/// Chain rules and the certificate rules that name the same problem of the same certificate
+/// under the policy: the chain's finding (it invalidates the path) is the one kept.
+const SAME_PROBLEM: &[(&str, &[&str])] = &[
+    ("CHAIN-SIGNATURE-WEAK", &["CERT-SIG-WEAK-HASH"]),
+    (
+        "CHAIN-KEY-REJECTED",
+        &["CERT-KEY-WEAK", "CERT-KEY-UNAPPROVED"],
+    ),
+];
+
+/// Whether two findings are about the same input certificate.
+fn same_certificate(a: &Finding, b: &Finding) -> bool {
+    matches!(
+        (&a.location, &b.location),
+        (Location::Certificate { index: i, .. }, Location::Certificate { index: j, .. }) if i == j
+    )
+}
+
 /// Judges `d` under `policy` at `now` and validates its chain as `request` asks; CRLs in the
 /// input are used for revocation.
 pub fn inspect(d: &Decoded, request: &ChainRequest, policy: &Policy, now: Timestamp) -> Inspection {
@@ -278,6 +337,11 @@ pub fn inspect(d: &Decoded, request: &ChainRequest, policy: &Policy, now: Timest
     });
     if let Some(report) = &chain {
         for f in &report.problems {
+            // One finding per problem: where the chain refuses a certificate's signature or
+            // key, the policy's finding about the same signature or key says nothing more.
+            if let Some(&(_, covered)) = SAME_PROBLEM.iter().find(|(rule, _)| *rule == f.rule) {
+                findings.retain(|g| !(covered.contains(&g.rule) && same_certificate(g, f)));
+            }
             let duplicate = findings
                 .iter()
                 .any(|g| g.rule == f.rule && g.location == f.location);
@@ -318,6 +382,36 @@ mod tests {
 
     fn days_before_expiry(c: &Certificate, days: i64) -> Timestamp {
         Timestamp::from_unix(c.validity.not_after.unix() - days * DAY)
+    }
+
+    /// Issue 16: a chain through an intermediate signed with SHA-1 raised both
+    /// CHAIN-SIGNATURE-WEAK and CERT-SIG-WEAK-HASH for that one signature.
+    #[test]
+    fn one_sha1_intermediate_gives_one_finding() {
+        let samples = concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/samples/");
+        let chain = std::fs::read(format!("{samples}sha1-intermediate.pem")).unwrap();
+        let root = decode(&std::fs::read(format!("{samples}root.pem")).unwrap()).unwrap();
+        let anchors: Vec<TrustAnchor> = root
+            .certificates()
+            .map(|c| TrustAnchor::from_certificate(&c.der).unwrap())
+            .collect();
+        let d = decode(&chain).unwrap();
+        let request = ChainRequest::for_host(anchors, Purpose::ServerAuth, None);
+        let now = Timestamp::parse_rfc3339("2026-06-01T00:00:00Z").unwrap();
+        let inspection = inspect(&d, &request, &Policy::default(), now);
+        let weak: Vec<&Finding> = inspection
+            .findings
+            .iter()
+            .filter(|f| f.evidence.to_ascii_lowercase().contains("sha1"))
+            .collect();
+        assert_eq!(weak.len(), 1, "{weak:#?}");
+        assert_eq!(weak[0].rule, "CHAIN-SIGNATURE-WEAK");
+        // Without the chain's verdict (a certificate judged on its own) the policy still says it.
+        let alone = certificate(d.certificates().nth(1).unwrap(), 1, &Policy::default(), now);
+        assert!(
+            alone.iter().any(|f| f.rule == "CERT-SIG-WEAK-HASH"),
+            "{alone:#?}"
+        );
     }
 
     #[test]
