@@ -1,11 +1,16 @@
 //! An edge: keeps an mTLS connection to its coordinator, verifies the coordinator's certificate
 //! against the tenant's CAs and its identity, heartbeats over it, notices new certificates and
-//! trust in the store at each heartbeat (no reconnect needed), and reconnects with exponential
-//! backoff when the connection fails.
+//! trust at each heartbeat (no reconnect needed), and reconnects with exponential backoff when
+//! the connection fails, trying the next coordinator address each time.
+//!
+//! Its material comes from the CA store (single host) or from its own state directory (an
+//! enrolled edge, on any host): such an edge renews itself over its mTLS channel with a new key
+//! when the core's rotation planner says it is due (plus a jitter of its own), and fetches the
+//! trust bundle whenever the coordinator's heartbeat shows it changed.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt as _, Full};
@@ -22,7 +27,9 @@ use tokio_rustls::TlsConnector;
 use crate::ca::{self, CaError, NodeMaterial};
 use crate::clock::Clock;
 use crate::coordinator::{ALPN, HANDSHAKE_TIMEOUT, accepted_record};
+use crate::enrol_client;
 use crate::mtls::{self, CoordinatorVerifier, Credentials, MtlsError};
+use crate::node_state::StateDir;
 use crate::store::Store;
 
 /// Errors of an edge.
@@ -35,6 +42,9 @@ pub enum EdgeError {
     /// TLS configuration failed.
     #[error(transparent)]
     Mtls(#[from] MtlsError),
+    /// The state directory of an enrolled edge failed.
+    #[error(transparent)]
+    State(#[from] crate::node_state::StateError),
     /// The coordinator could not be reached or the handshake failed.
     #[error("coordinator {addr}: {reason}")]
     Connect {
@@ -68,6 +78,20 @@ pub enum EdgeEvent {
     Heartbeat {
         /// The serial the coordinator presented.
         coordinator_serial: String,
+        /// The coordinator's node name.
+        coordinator: String,
+    },
+    /// An enrolled edge renewed its certificate over the mTLS channel.
+    Renewed {
+        /// The new serial.
+        serial: String,
+        /// Its notAfter.
+        not_after: tlscope_core::Timestamp,
+    },
+    /// An enrolled edge fetched a changed trust bundle.
+    TrustUpdated {
+        /// The bundle's digest.
+        trust_digest: String,
     },
     /// New certificate or trust was loaded from the store.
     Reloaded {
@@ -83,10 +107,30 @@ pub enum EdgeEvent {
     },
 }
 
+/// Where an edge's certificate, key and trust come from.
+#[derive(Debug)]
+enum Source {
+    /// The CA store, shared with the coordinator (single host).
+    Store(Arc<Store>),
+    /// Its own state directory (enrolled over the network).
+    State(StateDir),
+}
+
+/// What a heartbeat answer says.
+#[derive(Debug, Clone, Default)]
+pub struct HeartbeatAnswer {
+    /// The serial the coordinator presents.
+    pub coordinator_serial: String,
+    /// The coordinator's node name.
+    pub coordinator: String,
+    /// The digest of the tenant's current trust bundle.
+    pub trust_digest: String,
+}
+
 /// An edge node.
 #[derive(Debug)]
 pub struct Edge {
-    store: Arc<Store>,
+    source: Source,
     tenant: String,
     name: String,
     policy: Arc<Policy>,
@@ -97,9 +141,12 @@ pub struct Edge {
     /// certificate's identity into new connections.
     connector: std::sync::RwLock<Arc<rustls::ClientConfig>>,
     server_name: ServerName<'static>,
-    coordinator: SocketAddr,
+    coordinators: Vec<SocketAddr>,
+    current: AtomicUsize,
     clock: Arc<dyn Clock>,
     generation: AtomicU64,
+    /// For a state-directory edge: the version of the directory last loaded.
+    loaded: std::sync::Mutex<String>,
 }
 
 /// An open mTLS connection to the coordinator: the HTTP sender, and why the connection ended
@@ -172,7 +219,7 @@ impl Edge {
             reason: format!("{dns:?} is not a valid server name"),
         })?;
         Ok(Self {
-            store,
+            source: Source::Store(store),
             tenant,
             name: material.identity.name.clone(),
             policy,
@@ -181,10 +228,79 @@ impl Edge {
             verifier,
             connector: std::sync::RwLock::new(Arc::new(config)),
             server_name,
-            coordinator,
+            coordinators: vec![coordinator],
+            current: AtomicUsize::new(0),
             clock,
             generation: AtomicU64::new(material.generation),
+            loaded: std::sync::Mutex::new(String::new()),
         })
+    }
+
+    /// An enrolled edge running from its state directory, with no access to the CA store,
+    /// reaching any of `coordinators` (failing over in order) and accepting any coordinator of
+    /// its tenant by identity.
+    pub fn from_state(
+        state: StateDir,
+        coordinators: Vec<SocketAddr>,
+        policy: Arc<Policy>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, EdgeError> {
+        let material = state.material()?;
+        let first = coordinators
+            .first()
+            .copied()
+            .ok_or_else(|| EdgeError::Connect {
+                addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+                reason: "no coordinator address given".into(),
+            })?;
+        let provider = mtls::provider(&policy)?;
+        let credentials = Arc::new(Credentials::new(&provider, &material)?);
+        let verifier = Arc::new(CoordinatorVerifier::by_identity(
+            Arc::clone(&provider),
+            &material,
+        )?);
+        let config = mtls::client_config(
+            Arc::clone(&provider),
+            Arc::clone(&clock),
+            Arc::clone(&credentials),
+            Arc::clone(&verifier),
+            &[ALPN],
+        )?;
+        let tenant = material.identity.tenant.clone();
+        let version = state.version();
+        let _ = first;
+        Ok(Self {
+            source: Source::State(state),
+            server_name: enrol_client::coordinator_name(&tenant),
+            tenant,
+            name: material.identity.name.clone(),
+            policy,
+            provider,
+            credentials,
+            verifier,
+            connector: std::sync::RwLock::new(Arc::new(config)),
+            coordinators,
+            current: AtomicUsize::new(0),
+            clock,
+            generation: AtomicU64::new(0),
+            loaded: std::sync::Mutex::new(version),
+        })
+    }
+
+    /// The coordinator address in use.
+    pub fn coordinator(&self) -> SocketAddr {
+        let i = self.current.load(Ordering::SeqCst) % self.coordinators.len().max(1);
+        self.coordinators
+            .get(i)
+            .copied()
+            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    /// Moves to the next coordinator address (after a failure).
+    fn fail_over(&self) {
+        if self.coordinators.len() > 1 {
+            self.current.fetch_add(1, Ordering::SeqCst);
+        }
     }
 
     fn config(&self) -> Arc<rustls::ClientConfig> {
@@ -199,13 +315,29 @@ impl Edge {
         self.credentials.serial()
     }
 
-    /// Reloads certificate and trust when the store's generation moved; the new serial if it did.
+    /// Reloads certificate and trust when the store's generation (or the state directory)
+    /// moved; the new serial if it did.
     pub fn reload(&self) -> Result<Option<String>, EdgeError> {
-        let generation = ca::generation(&self.store, &self.tenant)?;
-        if generation == self.generation.load(Ordering::SeqCst) {
-            return Ok(None);
-        }
-        let material = ca::material(&self.store, &self.tenant, &self.name)?;
+        let material = match &self.source {
+            Source::Store(store) => {
+                let generation = ca::generation(store, &self.tenant)?;
+                if generation == self.generation.load(Ordering::SeqCst) {
+                    return Ok(None);
+                }
+                ca::material(store, &self.tenant, &self.name)?
+            }
+            Source::State(state) => {
+                let version = state.version();
+                if self.loaded.lock().is_ok_and(|v| *v == version) {
+                    return Ok(None);
+                }
+                let material = state.material()?;
+                if let Ok(mut v) = self.loaded.lock() {
+                    *v = version;
+                }
+                material
+            }
+        };
         self.credentials.replace(&self.provider, &material)?;
         self.verifier.replace(&material)?;
         let config = mtls::client_config(
@@ -219,19 +351,16 @@ impl Edge {
             *slot = Arc::new(config);
         }
         self.generation.store(material.generation, Ordering::SeqCst);
-        let _ = &self.policy;
         Ok(Some(material.serial))
     }
 
     /// Opens an mTLS connection and returns the handshake record and an HTTP sender on it.
     pub async fn connect(&self) -> Result<(HandshakeRecord, Link), EdgeError> {
-        let fail = |reason: String| EdgeError::Connect {
-            addr: self.coordinator,
-            reason,
-        };
+        let addr = self.coordinator();
+        let fail = |reason: String| EdgeError::Connect { addr, reason };
         let started = Instant::now();
         let at = self.clock.now();
-        let tcp = tokio::time::timeout(HANDSHAKE_TIMEOUT, TcpStream::connect(self.coordinator))
+        let tcp = tokio::time::timeout(HANDSHAKE_TIMEOUT, TcpStream::connect(addr))
             .await
             .map_err(|_| fail("connect timed out".into()))?
             .map_err(|e| fail(e.to_string()))?;
@@ -246,7 +375,7 @@ impl Edge {
         let latency = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         let mut record = accepted_record(
             tls.get_ref().1,
-            self.coordinator.to_string(),
+            addr.to_string(),
             Segment::Mtls,
             at,
             latency,
@@ -267,36 +396,63 @@ impl Edge {
         Ok((record, Link { sender, ended }))
     }
 
-    /// Sends one heartbeat on `sender`; the coordinator's serial on success.
+    /// Sends one heartbeat on `link`; the coordinator's serial on success.
     pub async fn heartbeat(&self, link: &mut Link) -> Result<String, EdgeError> {
+        Ok(self.heartbeat_answer(link).await?.coordinator_serial)
+    }
+
+    /// Sends one heartbeat on `link`; what the coordinator answered.
+    pub async fn heartbeat_answer(&self, link: &mut Link) -> Result<HeartbeatAnswer, EdgeError> {
+        let body = self.exchange(link, "POST", "/v1/heartbeat").await?;
+        let value: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        let text = |key: &str| value[key].as_str().unwrap_or_default().to_owned();
+        Ok(HeartbeatAnswer {
+            coordinator_serial: text("coordinator_serial"),
+            coordinator: text("coordinator"),
+            trust_digest: text("trust_digest"),
+        })
+    }
+
+    /// One request on `link` within [`HEARTBEAT_TIMEOUT`]; the body of a 200 answer.
+    async fn exchange(
+        &self,
+        link: &mut Link,
+        method: &str,
+        path: &str,
+    ) -> Result<String, EdgeError> {
         let mut stage = "waiting for the connection to be ready";
-        match tokio::time::timeout(HEARTBEAT_TIMEOUT, self.exchange_heartbeat(link, &mut stage))
-            .await
+        match tokio::time::timeout(
+            HEARTBEAT_TIMEOUT,
+            self.exchange_on(link, method, path, &mut stage),
+        )
+        .await
         {
             Ok(answer) => answer,
             Err(_) => Err(EdgeError::Connect {
-                addr: self.coordinator,
+                addr: self.coordinator(),
                 reason: format!(
-                    "no answer to the heartbeat within {} s ({stage})",
+                    "no answer to {method} {path} within {} s ({stage})",
                     HEARTBEAT_TIMEOUT.as_secs()
                 ),
             }),
         }
     }
 
-    async fn exchange_heartbeat(
+    async fn exchange_on(
         &self,
         link: &mut Link,
+        method: &str,
+        path: &str,
         stage: &mut &'static str,
     ) -> Result<String, EdgeError> {
-        let fail = |reason: String| EdgeError::Connect {
-            addr: self.coordinator,
-            reason,
-        };
+        let addr = self.coordinator();
+        let fail = |reason: String| EdgeError::Connect { addr, reason };
         if let Err(e) = link.sender.ready().await {
             return Err(fail(link.why_ended(mtls::describe_chain(&e)).await));
         }
-        let request = Request::post("/v1/heartbeat")
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
             .header(hyper::header::HOST, self.server_name.to_str().as_ref())
             .body(Full::new(Bytes::from_static(b"{}")))
             .map_err(|e| fail(e.to_string()))?;
@@ -315,17 +471,87 @@ impl Edge {
             .to_bytes();
         let body = String::from_utf8_lossy(&body).into_owned();
         if status != 200 {
-            return Err(EdgeError::Refused {
-                addr: self.coordinator,
-                status,
-                body,
-            });
+            return Err(EdgeError::Refused { addr, status, body });
         }
-        let value: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-        Ok(value["coordinator_serial"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned())
+        Ok(body)
+    }
+
+    /// For an enrolled edge: when the core's rotation planner says its certificate is due
+    /// (with a jitter of up to a tenth of the grace, fixed per certificate, so a fleet does not
+    /// renew at once) or its issuing CA is no longer the active one, renews over the mTLS
+    /// channel; when the trust digest differs, fetches the bundle. What changed, if anything.
+    async fn maintain(
+        &self,
+        link: &mut Link,
+        answer: &HeartbeatAnswer,
+    ) -> Result<Option<EdgeEvent>, EdgeError> {
+        let Source::State(state) = &self.source else {
+            return Ok(None);
+        };
+        let material = state.material()?;
+        let mut trust_changed = false;
+        if !answer.trust_digest.is_empty() && answer.trust_digest != state.trust_digest() {
+            let body = self.exchange(link, "GET", "/v1/trust").await?;
+            let bundle: crate::ca::enrolment::TrustBundle =
+                serde_json::from_str(&body).map_err(|e| EdgeError::Connect {
+                    addr: self.coordinator(),
+                    reason: format!("the trust bundle is not usable: {e}"),
+                })?;
+            state.write(&crate::node_state::Update {
+                trust: Some(&bundle.trust),
+                crl: Some(&bundle.crl),
+                ..Default::default()
+            })?;
+            trust_changed = true;
+            let issuer = material
+                .chain
+                .get(1)
+                .map(|c| crate::coordinator::serial_of(c))
+                .unwrap_or_default();
+            if !bundle.active_ca.is_empty() && bundle.active_ca != issuer {
+                return self.renew_now(state).await.map(Some);
+            }
+        }
+        if self.renewal_due(&material) {
+            return self.renew_now(state).await.map(Some);
+        }
+        Ok(trust_changed.then(|| EdgeEvent::TrustUpdated {
+            trust_digest: state.trust_digest(),
+        }))
+    }
+
+    fn renewal_due(&self, material: &NodeMaterial) -> bool {
+        let Some(leaf) = material.chain.first() else {
+            return false;
+        };
+        let Ok(cert) = tlscope_core::Certificate::from_der(leaf) else {
+            return false;
+        };
+        let subject = tlscope_core::rotation::Subject::from_certificate(&cert);
+        let (_, grace) = self.policy.lifetime(subject.role);
+        let jitter_range = (grace * tlscope_core::Timestamp::DAY / 10).max(1);
+        let seed = material
+            .serial
+            .bytes()
+            .fold(0i64, |h, b| h.wrapping_mul(31).wrapping_add(i64::from(b)));
+        let early = seed.rem_euclid(jitter_range);
+        let now = tlscope_core::Timestamp::from_unix(self.clock.now().unix() + early);
+        tlscope_core::rotation::renewal_due(&subject, &self.policy, now)
+    }
+
+    async fn renew_now(&self, state: &StateDir) -> Result<EdgeEvent, EdgeError> {
+        let addr = self.coordinator();
+        let issued = enrol_client::renew(self.config(), addr, &self.tenant, &self.name, state)
+            .await
+            .map_err(|e| EdgeError::Connect {
+                addr,
+                reason: format!("renewal: {e}"),
+            })?;
+        self.reload()?;
+        Ok(EdgeEvent::Renewed {
+            serial: issued.serial,
+            not_after: issued.not_after,
+        })
     }
 
     /// One full exchange on a fresh connection: handshake, one heartbeat, close.
@@ -354,17 +580,37 @@ impl Edge {
                                 retry_in_ms: 0,
                             }),
                         }
-                        match self.heartbeat(&mut sender).await {
-                            Ok(coordinator_serial) => {
+                        match self.heartbeat_answer(&mut sender).await {
+                            Ok(answer) => {
                                 backoff = Duration::from_millis(100);
-                                report(EdgeEvent::Heartbeat { coordinator_serial });
+                                let renewed = self.maintain(&mut sender, &answer).await;
+                                report(EdgeEvent::Heartbeat {
+                                    coordinator_serial: answer.coordinator_serial,
+                                    coordinator: answer.coordinator,
+                                });
+                                match renewed {
+                                    Ok(Some(event @ EdgeEvent::Renewed { .. })) => {
+                                        report(event);
+                                        // Present the new certificate from the next handshake.
+                                        break "reconnecting with the renewed certificate".into();
+                                    }
+                                    Ok(Some(event)) => report(event),
+                                    Ok(None) => {}
+                                    Err(e) => report(EdgeEvent::Disconnected {
+                                        reason: e.to_string(),
+                                        retry_in_ms: 0,
+                                    }),
+                                }
                             }
                             Err(e) => break e.to_string(),
                         }
                         tokio::time::sleep(every).await;
                     }
                 }
-                Err(e) => e.to_string(),
+                Err(e) => {
+                    self.fail_over();
+                    e.to_string()
+                }
             };
             let _ = self.reload();
             report(EdgeEvent::Disconnected {

@@ -10,10 +10,12 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 use tlscope_agent::AgentError;
 use tlscope_agent::ca::identity::NodeRole;
-use tlscope_agent::ca::{self, Force, Listing};
+use tlscope_agent::ca::{self, Force, Listing, enrolment};
 use tlscope_agent::clock::{Clock, SystemClock};
 use tlscope_agent::coordinator::Coordinator;
 use tlscope_agent::edge::Edge;
+use tlscope_agent::enrol_client;
+use tlscope_agent::node_state::StateDir;
 use tlscope_agent::store::Store;
 use tlscope_agent::store::sealing::SealingKey;
 use tlscope_core::Policy;
@@ -74,6 +76,25 @@ pub enum CaCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Make a one-time join token for a node that will enrol over the network with its own
+    /// key (`tlscope enroll`); prints the token and the CA fingerprint to pin.
+    Token {
+        /// Tenant.
+        #[arg(long)]
+        tenant: String,
+        /// The node's name (a-z, 0-9, '-').
+        #[arg(long)]
+        name: String,
+        /// What the node will be.
+        #[arg(long, value_enum, default_value = "edge")]
+        role: RoleArg,
+        /// How long the token works: a number with s, m, h or d.
+        #[arg(long, default_value = "15m")]
+        ttl: String,
+        /// JSON: {"token", "ca_fingerprint", "expires_at"}.
+        #[arg(long)]
+        json: bool,
+    },
     /// Revoke every certificate of a node now.
     Revoke {
         /// Tenant.
@@ -130,15 +151,20 @@ pub struct CoordinatorArgs {
 /// `tlscope edge` arguments.
 #[derive(Debug, Args)]
 pub struct EdgeArgs {
-    /// Tenant.
-    #[arg(long)]
-    tenant: String,
-    /// This edge's node name.
-    #[arg(long)]
-    name: String,
-    /// The coordinator's mTLS address.
-    #[arg(long)]
-    coordinator: SocketAddr,
+    /// An enrolled edge's state directory (`tlscope enroll --state`): run from it, with no
+    /// access to the CA store, renewing over the mTLS channel.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["tenant", "name"])]
+    state: Option<PathBuf>,
+    /// Tenant (an edge whose certificate is in the local store).
+    #[arg(long, required_unless_present = "state")]
+    tenant: Option<String>,
+    /// This edge's node name (an edge whose certificate is in the local store).
+    #[arg(long, required_unless_present = "state")]
+    name: Option<String>,
+    /// The coordinators' mTLS addresses, HOST:PORT, comma-separated; tried in turn when one
+    /// fails.
+    #[arg(long, value_delimiter = ',', required = true)]
+    coordinator: Vec<String>,
     /// The coordinator's node name, verified in its certificate.
     #[arg(long, default_value = "coordinator")]
     coordinator_name: String,
@@ -254,6 +280,30 @@ pub fn ca_command(
                 println!("wrote {file}");
             }
         }
+        CaCommand::Token {
+            tenant,
+            name,
+            role,
+            ttl,
+            json,
+        } => {
+            let role = match role {
+                RoleArg::Edge => NodeRole::Edge,
+                RoleArg::Coordinator => NodeRole::Coordinator,
+            };
+            let token = enrolment::token(&store, &tenant, role, &name, duration(&ttl)?, now)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&token)?);
+            } else {
+                println!("token           {}", token.token);
+                println!("ca fingerprint  {}", token.ca_fingerprint);
+                println!("expires at      {}", token.expires_at);
+                println!(
+                    "on the node: TLSCOPE_JOIN_TOKEN=… tlscope enroll --coordinator HOST:PORT --ca-fingerprint {} --state DIR",
+                    token.ca_fingerprint
+                );
+            }
+        }
         CaCommand::Revoke { tenant, name } => {
             for e in ca::revoke(&store, &tenant, &name, now)? {
                 println!("{}", serde_json::to_string(&e).unwrap_or_default());
@@ -270,6 +320,86 @@ pub fn ca_command(
             }
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Seconds in a duration written as a number with `s`, `m`, `h` or `d`.
+fn duration(text: &str) -> Result<i64, AgentError> {
+    let (number, unit) = text.split_at(text.len().saturating_sub(1));
+    let scale = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => 0,
+    };
+    match number.parse::<i64>() {
+        Ok(n) if n > 0 && scale > 0 => Ok(n.saturating_mul(scale)),
+        _ => Err(AgentError::Usage(format!(
+            "--ttl {text:?}: expected a positive number followed by s, m, h or d (e.g. 15m)"
+        ))),
+    }
+}
+
+/// `tlscope enroll` arguments.
+#[derive(Debug, Args)]
+pub struct EnrollArgs {
+    /// The coordinator's client-facing address (its --listen), HOST:PORT.
+    #[arg(long)]
+    coordinator: String,
+    /// A file holding the join token from `tlscope ca token` (`-`: standard input). Without it
+    /// the token is read from TLSCOPE_JOIN_TOKEN: a token never goes on a command line, where
+    /// every local user can read it.
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<PathBuf>,
+    /// The tenant CA's fingerprint as `tlscope ca token` printed it (sha256:HEX).
+    #[arg(long, value_name = "sha256:HEX")]
+    ca_fingerprint: String,
+    /// Where the node keeps cert.pem, key.pem (0600), ca.pem and crl.pem.
+    #[arg(long, value_name = "DIR")]
+    state: PathBuf,
+}
+
+/// Runs `tlscope enroll`: nothing is written unless the coordinator issued the certificate.
+pub fn enroll(args: EnrollArgs, policy: Policy) -> Result<ExitCode, AgentError> {
+    let token = match &args.token_file {
+        Some(path) => {
+            let bytes = crate::judging_cli::read_input(path)?;
+            String::from_utf8_lossy(&bytes).trim().to_owned()
+        }
+        None => std::env::var("TLSCOPE_JOIN_TOKEN").map_err(|_| {
+            AgentError::Usage(
+                "no join token: give --token-file FILE or set TLSCOPE_JOIN_TOKEN".into(),
+            )
+        })?,
+    };
+    let runtime = tokio::runtime::Runtime::new().map_err(AgentError::Serve)?;
+    let state = StateDir::new(&args.state);
+    let issued = runtime.block_on(async {
+        let addr = *resolve(std::slice::from_ref(&args.coordinator))
+            .await?
+            .first()
+            .ok_or_else(|| {
+                AgentError::Usage(format!("--coordinator {:?}: no address", args.coordinator))
+            })?;
+        enrol_client::enroll(
+            addr,
+            &token,
+            &args.ca_fingerprint,
+            &state,
+            &policy,
+            Arc::new(SystemClock),
+        )
+        .await
+        .map_err(|e| AgentError::Enrol(Box::new(e)))
+    })?;
+    println!(
+        "enrolled {} (serial {}, valid until {}); wrote cert.pem, key.pem, ca.pem, crl.pem in {}",
+        issued.identity,
+        issued.serial,
+        issued.not_after,
+        args.state.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -318,25 +448,47 @@ pub fn coordinator(
     })
 }
 
+/// Resolves HOST:PORT addresses (names through the system resolver).
+async fn resolve(addrs: &[String]) -> Result<Vec<SocketAddr>, AgentError> {
+    let mut out = Vec::new();
+    for a in addrs {
+        let found = tokio::net::lookup_host(a.as_str())
+            .await
+            .map_err(|e| AgentError::Usage(format!("--coordinator {a:?}: {e}")))?;
+        out.extend(found.take(1));
+    }
+    Ok(out)
+}
+
 /// Runs an edge until Ctrl+C; prints one JSON event per line.
 pub fn edge(
     args: EdgeArgs,
     store_args: &StoreArgs,
     policy: Policy,
 ) -> Result<ExitCode, AgentError> {
-    let store = Arc::new(store_args.open()?);
     let clock = store_args.clock()?;
-    let edge = Edge::new(
-        store,
-        &args.tenant,
-        &args.name,
-        args.coordinator,
-        &args.coordinator_name,
-        Arc::new(policy),
-        clock,
-    )
-    .map_err(AgentError::Edge)?;
     let runtime = tokio::runtime::Runtime::new().map_err(AgentError::Serve)?;
+    let coordinators = runtime.block_on(resolve(&args.coordinator))?;
+    let edge = match (&args.state, &args.tenant, &args.name) {
+        (Some(dir), _, _) => {
+            Edge::from_state(StateDir::new(dir), coordinators, Arc::new(policy), clock)
+        }
+        (None, Some(tenant), Some(name)) => Edge::new(
+            Arc::new(store_args.open()?),
+            tenant,
+            name,
+            coordinators[0],
+            &args.coordinator_name,
+            Arc::new(policy),
+            clock,
+        ),
+        _ => {
+            return Err(AgentError::Usage(
+                "tlscope edge needs --state DIR, or --tenant and --name".into(),
+            ));
+        }
+    }
+    .map_err(AgentError::Edge)?;
     runtime.block_on(async move {
         let run = Arc::new(edge).run(Duration::from_secs(args.heartbeat.max(1)), |event| {
             println!("{}", serde_json::to_string(&event).unwrap_or_default());

@@ -27,10 +27,12 @@ pub mod clock;
 pub mod coordinator;
 pub mod demo;
 pub mod edge;
+pub mod enrol_client;
 pub mod inspect;
 pub mod lint;
 pub mod loadgen;
 pub mod mtls;
+pub mod node_state;
 pub mod observatory;
 pub mod probe;
 pub mod server;
@@ -113,6 +115,9 @@ pub enum AgentError {
     /// A flag's value is not one the command accepts; the text says which and what it expects.
     #[error("{0}")]
     Usage(String),
+    /// Enrolment failed; nothing was written.
+    #[error("enrolment failed: {0}")]
+    Enrol(Box<enrol_client::EnrolClientError>),
     /// A report could not be serialised (a bug: every report type serialises).
     #[error("cannot write the report: {0}")]
     Output(#[from] serde_json::Error),

@@ -63,6 +63,16 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         policy: Option<PathBuf>,
     },
+    /// Enrol this machine as a node over the network: make a key here, send a CSR with the
+    /// join token (TLSCOPE_JOIN_TOKEN or --token-file) over TLS 1.3 to the coordinator pinned by
+    /// --ca-fingerprint, and write the state directory `tlscope edge --state` runs from.
+    Enroll {
+        #[command(flatten)]
+        args: infra_cli::EnrollArgs,
+        /// Suites from this TOML policy file.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+    },
     /// Probe endpoints: versions SSL 3.0–TLS 1.3, suites per version and server order, TLS 1.3
     /// groups (incl. X25519MLKEM768), chain and host name, OCSP stapling, resumption, client
     /// authentication, HSTS; PostgreSQL and MySQL/MariaDB upgrades. Exit 1 when a target fails or
@@ -130,6 +140,8 @@ fn main() -> ExitCode {
             .and_then(|policy| infra_cli::edge(args, &store, policy)),
         Command::Bench(args) => bench_cli::bench(args),
         Command::Probe { args } => probe_cli::probe(args),
+        Command::Enroll { args, policy } => judging_cli::load_policy(policy.as_deref(), None)
+            .and_then(|policy| infra_cli::enroll(args, policy)),
         Command::Demo {
             listen,
             dist,

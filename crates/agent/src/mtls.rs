@@ -297,16 +297,32 @@ pub struct CoordinatorVerifier {
     tenant: String,
     provider: Arc<CryptoProvider>,
     inner: RwLock<Arc<WebPkiServerVerifier>>,
+    /// Whether the name the edge dialled must be in the certificate. An enrolled edge reaching
+    /// coordinators by whatever address the network gives them checks the identity instead.
+    check_name: bool,
 }
 
 impl CoordinatorVerifier {
-    /// Trusts the tenant's CAs in `material`.
+    /// Trusts the tenant's CAs in `material`; the coordinator's DNS name must match too.
     pub fn new(provider: Arc<CryptoProvider>, material: &NodeMaterial) -> Result<Self, MtlsError> {
         let inner = Self::build(&provider, material)?;
         Ok(Self {
             tenant: material.identity.tenant.clone(),
             provider,
             inner: RwLock::new(inner),
+            check_name: true,
+        })
+    }
+
+    /// Trusts the tenant's CAs in `material` and accepts any coordinator of the tenant by its
+    /// identity (URI SAN), whatever address it was reached at (SPIFFE-style).
+    pub fn by_identity(
+        provider: Arc<CryptoProvider>,
+        material: &NodeMaterial,
+    ) -> Result<Self, MtlsError> {
+        Ok(Self {
+            check_name: false,
+            ..Self::new(provider, material)?
         })
     }
 
@@ -349,8 +365,15 @@ impl ServerCertVerifier for CoordinatorVerifier {
         ocsp: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
+        let own_name;
+        let name = if self.check_name {
+            server_name
+        } else {
+            own_name = own_dns_name(end_entity)?;
+            &own_name
+        };
         self.inner()?
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)?;
+            .verify_server_cert(end_entity, intermediates, name, ocsp, now)?;
         check_identity(end_entity, &self.tenant, NodeRole::Coordinator)?;
         Ok(ServerCertVerified::assertion())
     }
@@ -378,6 +401,157 @@ impl ServerCertVerifier for CoordinatorVerifier {
             .map(|v| v.supported_verify_schemes())
             .unwrap_or_default()
     }
+}
+
+/// The first DNS name in a certificate's SANs, so webpki checks chain, time, EKU and revocation
+/// while the identity check decides who it is.
+fn own_dns_name(end_entity: &CertificateDer<'_>) -> Result<ServerName<'static>, Error> {
+    let refuse = || Error::InvalidCertificate(CertificateError::NotValidForName);
+    let (_, cert) = x509_parser::parse_x509_certificate(end_entity)
+        .map_err(|_| Error::InvalidCertificate(CertificateError::BadEncoding))?;
+    let dns = cert
+        .subject_alternative_name()
+        .ok()
+        .flatten()
+        .and_then(|san| {
+            san.value.general_names.iter().find_map(|n| match n {
+                x509_parser::extensions::GeneralName::DNSName(d) => Some((*d).to_owned()),
+                _ => None,
+            })
+        })
+        .ok_or_else(refuse)?;
+    ServerName::try_from(dns).map_err(|_| refuse())
+}
+
+/// The check an enrolling node makes of the coordinator before it has any trust: the chain the
+/// coordinator presents must hold a CA certificate with the pinned SHA-256 fingerprint, the leaf
+/// must chain to it (webpki: signature, time, EKU) and carry the tenant's coordinator identity.
+#[derive(Debug)]
+pub struct PinnedCaVerifier {
+    tenant: String,
+    pin: String,
+    provider: Arc<CryptoProvider>,
+}
+
+/// The pinned CA was not among the certificates the coordinator presented.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the coordinator's chain holds no CA with the pinned fingerprint {pinned} (it presented {presented})"
+)]
+pub struct PinMismatch {
+    /// The pin given.
+    pub pinned: String,
+    /// Fingerprints of what was presented.
+    pub presented: String,
+}
+
+impl PinnedCaVerifier {
+    /// Pins `pin` (`sha256:HEX`) for `tenant`.
+    pub fn new(provider: Arc<CryptoProvider>, tenant: &str, pin: &str) -> Self {
+        Self {
+            tenant: tenant.to_owned(),
+            pin: pin.trim().to_ascii_lowercase(),
+            provider,
+        }
+    }
+}
+
+impl ServerCertVerifier for PinnedCaVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, Error> {
+        let fingerprints: Vec<String> = intermediates
+            .iter()
+            .map(|c| crate::ca::enrolment::fingerprint(c))
+            .collect();
+        let Some(pinned) = intermediates
+            .iter()
+            .zip(&fingerprints)
+            .find(|(_, f)| **f == self.pin)
+            .map(|(c, _)| c.clone().into_owned())
+        else {
+            return Err(Error::InvalidCertificate(CertificateError::Other(
+                OtherError(Arc::new(PinMismatch {
+                    pinned: self.pin.clone(),
+                    presented: if fingerprints.is_empty() {
+                        "no CA certificate".into()
+                    } else {
+                        fingerprints.join(", ")
+                    },
+                })),
+            )));
+        };
+        let mut roots = RootCertStore::empty();
+        roots
+            .add(pinned)
+            .map_err(|e| Error::General(format!("the pinned CA certificate: {e}")))?;
+        let verifier = WebPkiServerVerifier::builder_with_provider(
+            Arc::new(roots),
+            Arc::clone(&self.provider),
+        )
+        .build()
+        .map_err(|e| Error::General(e.to_string()))?;
+        let name = own_dns_name(end_entity)?;
+        verifier.verify_server_cert(end_entity, intermediates, &name, ocsp, now)?;
+        check_identity(end_entity, &self.tenant, NodeRole::Coordinator)?;
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+/// A TLS 1.3-only client configuration without a client certificate, checking the server with
+/// `verifier` (enrolment).
+pub fn anonymous_client_config(
+    provider: Arc<CryptoProvider>,
+    clock: Arc<dyn Clock>,
+    verifier: Arc<dyn ServerCertVerifier>,
+    alpn: &[&[u8]],
+) -> Result<ClientConfig, MtlsError> {
+    let mut config = ClientConfig::builder_with_details(provider, Arc::new(ClockTime(clock)))
+        .with_protocol_versions(&[&rustls::version::TLS13])?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    Ok(config)
 }
 
 /// A TLS 1.3-only server configuration; `clients` asks for and requires edge certificates.

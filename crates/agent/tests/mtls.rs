@@ -240,7 +240,9 @@ async fn edge_reconnects_with_backoff_until_the_coordinator_is_up() {
                 assert_eq!(record.outcome, Outcome::Accepted);
                 connected = true;
             }
-            Ok(Some(EdgeEvent::Heartbeat { coordinator_serial })) => {
+            Ok(Some(EdgeEvent::Heartbeat {
+                coordinator_serial, ..
+            })) => {
                 assert_eq!(coordinator_serial, started.serial());
                 heartbeats += 1;
             }
