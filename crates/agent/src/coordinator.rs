@@ -230,11 +230,13 @@ impl Coordinator {
         Ok(events)
     }
 
-    /// Serves both listeners until the task is dropped.
+    /// Serves both listeners until the task is dropped; dropping it also ends every connection
+    /// it accepted (as a stopped process would).
     pub async fn serve(self: Arc<Self>, client: TcpListener, mtls: TcpListener) {
-        let a = tokio::spawn(Arc::clone(&self).accept_loop(client, Segment::Client));
-        let b = tokio::spawn(Arc::clone(&self).accept_loop(mtls, Segment::Mtls));
-        let _ = tokio::join!(a, b);
+        let mut loops = tokio::task::JoinSet::new();
+        loops.spawn(Arc::clone(&self).accept_loop(client, Segment::Client));
+        loops.spawn(Arc::clone(&self).accept_loop(mtls, Segment::Mtls));
+        while loops.join_next().await.is_some() {}
     }
 
     /// Runs [`tick`](Self::tick) every `every` of real time; errors are printed and retried.
@@ -249,14 +251,16 @@ impl Coordinator {
     }
 
     async fn accept_loop(self: Arc<Self>, listener: TcpListener, segment: Segment) {
+        let mut connections = tokio::task::JoinSet::new();
         loop {
+            while connections.try_join_next().is_some() {}
             let Ok((tcp, peer)) = listener.accept().await else {
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             };
             let _ = tcp.set_nodelay(true);
             let this = Arc::clone(&self);
-            tokio::spawn(async move { this.connection(tcp, peer, segment).await });
+            connections.spawn(async move { this.connection(tcp, peer, segment).await });
         }
     }
 

@@ -361,3 +361,136 @@ fn edge_config(state: &StateDir, t: &Tenant) -> Arc<rustls::ClientConfig> {
         .unwrap(),
     )
 }
+
+/// A second coordinator of the same tenant and store, served on fresh loopback ports; returns
+/// its (client, mTLS) addresses and the task serving it.
+async fn second_coordinator(
+    t: &Tenant,
+    name: &str,
+) -> (
+    std::net::SocketAddr,
+    std::net::SocketAddr,
+    tokio::task::JoinHandle<()>,
+) {
+    let c = tlscope_agent::coordinator::Coordinator::new(
+        Arc::clone(&t.store),
+        &t.name,
+        name,
+        Arc::clone(&t.policy),
+        Arc::clone(&t.clock),
+    )
+    .expect("second coordinator");
+    let client = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mtls = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addrs = (client.local_addr().unwrap(), mtls.local_addr().unwrap());
+    let task = tokio::spawn(c.serve(client, mtls));
+    (addrs.0, addrs.1, task)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_coordinators_racing_for_one_token_issue_exactly_once() {
+    let dir = scratch("enrolment-race");
+    let t = Tenant::start(&dir, "acme", &[]).await;
+    let (c2_client, _, _c2) = second_coordinator(&t, "c2").await;
+    for round in 0..5 {
+        let name = format!("e{round}");
+        let joined =
+            enrolment::token(&t.store, "acme", NodeRole::Edge, &name, 900, t.clock.now()).unwrap();
+        let (a, b) = (
+            StateDir::new(dir.join(format!("{name}-a"))),
+            StateDir::new(dir.join(format!("{name}-b"))),
+        );
+        let (ra, rb) = tokio::join!(
+            enrol_client::enroll(
+                t.client_addr,
+                &joined.token,
+                &joined.ca_fingerprint,
+                &a,
+                &t.policy,
+                Arc::clone(&t.clock)
+            ),
+            enrol_client::enroll(
+                c2_client,
+                &joined.token,
+                &joined.ca_fingerprint,
+                &b,
+                &t.policy,
+                Arc::clone(&t.clock)
+            ),
+        );
+        assert!(
+            ra.is_ok() != rb.is_ok(),
+            "round {round}: exactly one coordinator may accept the token: {ra:?} / {rb:?}"
+        );
+        let loser = if ra.is_ok() { &b } else { &a };
+        assert!(
+            files(loser.path()).is_empty(),
+            "the refused node wrote files"
+        );
+        let current: Vec<_> = ca::list(&t.store, "acme", &t.policy, t.clock.now())
+            .unwrap()
+            .into_iter()
+            .filter(|l| l.name == name)
+            .collect();
+        assert_eq!(current.len(), 1, "{current:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_enrolled_edge_fails_over_when_its_coordinator_stops() {
+    let dir = scratch("enrolment-failover");
+    let t = Tenant::start(&dir, "acme", &[]).await;
+    let (_, c2_mtls, c2_task) = second_coordinator(&t, "c2").await;
+    let (_, c3_mtls, _c3) = second_coordinator(&t, "c3").await;
+    let joined =
+        enrolment::token(&t.store, "acme", NodeRole::Edge, "e1", 900, t.clock.now()).unwrap();
+    let state = StateDir::new(dir.join("e1"));
+    enrol(&t, &joined.token, &joined.ca_fingerprint, &state)
+        .await
+        .expect("enrol");
+    let edge = Arc::new(
+        Edge::from_state(
+            state,
+            vec![c2_mtls, c3_mtls],
+            Arc::clone(&t.policy),
+            Arc::clone(&t.clock),
+        )
+        .unwrap(),
+    );
+    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let runner = tokio::spawn(Arc::clone(&edge).run(Duration::from_millis(50), move |e| {
+        let _ = tx.send(e);
+    }));
+    assert!(
+        heard_from(&mut events, "c2").await,
+        "no heartbeat answered by c2"
+    );
+    // c2 stops (its listeners and connections go with its task): the edge moves to c3.
+    c2_task.abort();
+    assert!(
+        heard_from(&mut events, "c3").await,
+        "the edge did not fail over to c3"
+    );
+    runner.abort();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Whether a heartbeat answered by coordinator `wanted` arrives within 20 s.
+async fn heard_from(
+    events: &mut tokio::sync::mpsc::UnboundedReceiver<EdgeEvent>,
+    wanted: &str,
+) -> bool {
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(e) = events.recv().await {
+            if let EdgeEvent::Heartbeat { coordinator, .. } = e
+                && coordinator == wanted
+            {
+                return true;
+            }
+        }
+        false
+    })
+    .await
+    .unwrap_or(false)
+}
