@@ -23,9 +23,28 @@ use tlscope_core::Policy;
 /// Where the store is and how its keys are sealed.
 #[derive(Debug, Args)]
 pub struct StoreArgs {
-    /// The store directory (default: $XDG_DATA_HOME/tlscope or ~/.local/share/tlscope).
-    #[arg(long, env = "TLSCOPE_STORE", value_name = "DIR", global = true)]
+    /// The store: a directory (default: $XDG_DATA_HOME/tlscope or ~/.local/share/tlscope), or
+    /// s3://BUCKET/PREFIX on S3-compatible object storage shared by several coordinators
+    /// (credentials from the standard AWS environment chain, never from the command line).
+    #[arg(
+        long,
+        env = "TLSCOPE_STORE",
+        value_name = "DIR|s3://BUCKET/PREFIX",
+        global = true
+    )]
     store: Option<PathBuf>,
+    /// The S3-compatible endpoint (e.g. http://127.0.0.1:8333); default: AWS.
+    #[arg(long, env = "TLSCOPE_S3_ENDPOINT", value_name = "URL", global = true)]
+    s3_endpoint: Option<String>,
+    /// The S3 region.
+    #[arg(long, env = "TLSCOPE_S3_REGION", value_name = "REGION", global = true)]
+    s3_region: Option<String>,
+    /// Accept a plain-http endpoint that is not on loopback.
+    #[arg(long, global = true)]
+    s3_allow_http: bool,
+    /// Encrypt every object with SSE-KMS under this key id instead of SSE-S3 (AES256).
+    #[arg(long, value_name = "KEY_ID", global = true)]
+    s3_kms_key_id: Option<String>,
     /// Seal private keys at rest with the 256-bit key in FILE (64 hex digits, base64 or 32 bytes).
     #[arg(long, value_name = "FILE", global = true)]
     store_key_file: Option<PathBuf>,
@@ -196,6 +215,22 @@ impl StoreArgs {
             .transpose()
             .map_err(|e| AgentError::StoreKey(e.to_string()))?;
         let root = self.store.clone().unwrap_or_else(default_store);
+        let shown = root.display().to_string();
+        if shown.starts_with("s3://") {
+            use tlscope_agent::store::object::{Encryption, S3Location};
+            let mut location = S3Location::parse(&shown).map_err(|e| {
+                tlscope_agent::ca::CaError::from(tlscope_agent::store::StoreError::from(e))
+            })?;
+            location.endpoint.clone_from(&self.s3_endpoint);
+            location.region.clone_from(&self.s3_region);
+            location.allow_http = self.s3_allow_http;
+            if let Some(kms) = &self.s3_kms_key_id {
+                location.encryption = Encryption::Kms(kms.clone());
+            }
+            return Ok(
+                Store::open_objects(location, key).map_err(tlscope_agent::ca::CaError::from)?
+            );
+        }
         Ok(Store::open(root, key).map_err(tlscope_agent::ca::CaError::from)?)
     }
 

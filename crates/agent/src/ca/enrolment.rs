@@ -158,16 +158,6 @@ pub fn token(
     now: Timestamp,
 ) -> Result<JoinToken, CaError> {
     check_name("node name", name).map_err(StoreError::Name)?;
-    let lock = store.lock()?;
-    let mut index = store.read_index(tenant)?;
-    store.verify(&index)?;
-    if let Some(existing) = index.current(name) {
-        return Err(CaError::NodeExists {
-            tenant: tenant.to_owned(),
-            name: name.to_owned(),
-            serial: existing.serial.clone(),
-        });
-    }
     let mut secret = [0u8; 32];
     aws_lc_rs::rand::fill(&mut secret).map_err(|_| CaError::Issue("no randomness".into()))?;
     let token = format!(
@@ -175,19 +165,27 @@ pub fn token(
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret)
     );
     let expires_at = Timestamp::from_unix(now.unix().saturating_add(ttl_seconds.max(1)));
-    // Tokens that ended long ago are dropped so the index does not grow without bound.
-    index
-        .tokens
-        .retain(|t| t.expires_at.unix() > now.unix() - 30 * Timestamp::DAY);
-    index.tokens.push(TokenRecord {
-        sha256: token_hash(&token),
-        role,
-        name: name.to_owned(),
-        expires_at,
-        used_at: None,
-    });
-    let ca_fingerprint = fingerprint(&active_ca_der(store, &index)?);
-    store.commit(&mut index, &lock)?;
+    let ca_fingerprint = super::transaction(store, tenant, |index| {
+        if let Some(existing) = index.current(name) {
+            return Err(CaError::NodeExists {
+                tenant: tenant.to_owned(),
+                name: name.to_owned(),
+                serial: existing.serial.clone(),
+            });
+        }
+        // Tokens that ended long ago are dropped so the index does not grow without bound.
+        index
+            .tokens
+            .retain(|t| t.expires_at.unix() > now.unix() - 30 * Timestamp::DAY);
+        index.tokens.push(TokenRecord {
+            sha256: token_hash(&token),
+            role,
+            name: name.to_owned(),
+            expires_at,
+            used_at: None,
+        });
+        Ok((fingerprint(&active_ca_der(store, index)?), true))
+    })?;
     Ok(JoinToken {
         token,
         ca_fingerprint,
@@ -212,35 +210,37 @@ pub fn enroll(
         }
         .into());
     }
-    let lock = store.lock()?;
-    let mut index = store.read_index(tenant)?;
-    store.verify(&index)?;
     let hash = token_hash(token.trim());
-    let record = index
-        .tokens
-        .iter_mut()
-        .find(|t| t.sha256 == hash)
-        .ok_or_else(|| EnrolError::Unknown(tenant.to_owned()))?;
-    if let Some(at) = record.used_at {
-        return Err(EnrolError::Used(at).into());
-    }
-    if now >= record.expires_at {
-        return Err(EnrolError::Expired(record.expires_at).into());
-    }
-    record.used_at = Some(now);
-    let (role, name) = (record.role, record.name.clone());
-    if let Some(existing) = index.current(&name) {
-        return Err(CaError::NodeExists {
-            tenant: tenant.to_owned(),
-            name,
-            serial: existing.serial.clone(),
-        });
-    }
-    let identity = Identity::node(tenant, role, &name);
-    let request = checked_csr(csr, &identity)?;
-    let cert = issuing::new_node_with_key(store, &mut index, role, &name, &request, policy, now)?;
-    store.commit(&mut index, &lock)?;
-    issued(store, &index, &cert)
+    let identity_and_cert = super::transaction(store, tenant, |index| {
+        let record = index
+            .tokens
+            .iter_mut()
+            .find(|t| t.sha256 == hash)
+            .ok_or_else(|| EnrolError::Unknown(tenant.to_owned()))?;
+        if let Some(at) = record.used_at {
+            return Err(EnrolError::Used(at).into());
+        }
+        if now >= record.expires_at {
+            return Err(EnrolError::Expired(record.expires_at).into());
+        }
+        // Used up in the same commit that issues: a second coordinator's commit of the same
+        // token loses the compare-and-swap (or waits for the lock) and then finds it used.
+        record.used_at = Some(now);
+        let (role, name) = (record.role, record.name.clone());
+        if let Some(existing) = index.current(&name) {
+            return Err(CaError::NodeExists {
+                tenant: tenant.to_owned(),
+                name,
+                serial: existing.serial.clone(),
+            });
+        }
+        let identity = Identity::node(tenant, role, &name);
+        let request = checked_csr(csr, &identity)?;
+        let cert = issuing::new_node_with_key(store, index, role, &name, &request, policy, now)?;
+        Ok((cert, true))
+    })?;
+    let index = store.read_index(tenant)?;
+    issued(store, &index, &identity_and_cert)
 }
 
 /// Renews the enrolled node that authenticated with certificate `presented_serial` and carries
@@ -255,31 +255,33 @@ pub fn renew(
     now: Timestamp,
 ) -> Result<(Issued, RotationEvent), CaError> {
     let tenant = identity.tenant.as_str();
-    let lock = store.lock()?;
-    let mut index = store.read_index(tenant)?;
-    store.verify(&index)?;
-    let Some(at) = index
-        .certs
-        .iter()
-        .rposition(|c| c.name == identity.name && c.state == CertState::Current)
-    else {
-        return Err(EnrolError::NotCurrent(identity.uri()).into());
-    };
-    let presented_ok = index.certs.iter().any(|c| {
-        c.name == identity.name
-            && c.serial == presented_serial
-            && !matches!(c.state, CertState::Revoked { .. })
-    });
-    if !presented_ok {
-        return Err(EnrolError::StaleCertificate {
-            identity: identity.uri(),
-            serial: presented_serial.to_owned(),
+    let (cert, event) = super::transaction(store, tenant, |index| {
+        let Some(at) = index
+            .certs
+            .iter()
+            .rposition(|c| c.name == identity.name && c.state == CertState::Current)
+        else {
+            return Err(EnrolError::NotCurrent(identity.uri()).into());
+        };
+        let presented_ok = index.certs.iter().any(|c| {
+            c.name == identity.name
+                && c.serial == presented_serial
+                && !matches!(c.state, CertState::Revoked { .. })
+        });
+        if !presented_ok {
+            return Err(EnrolError::StaleCertificate {
+                identity: identity.uri(),
+                serial: presented_serial.to_owned(),
+            }
+            .into());
         }
-        .into());
-    }
-    let request = checked_csr(csr, identity)?;
-    let (cert, event) = issuing::supersede_with_key(store, &mut index, at, &request, policy, now)?;
-    store.commit(&mut index, &lock)?;
+        let request = checked_csr(csr, identity)?;
+        Ok((
+            issuing::supersede_with_key(store, index, at, &request, policy, now)?,
+            true,
+        ))
+    })?;
+    let index = store.read_index(tenant)?;
     Ok((issued(store, &index, &cert)?, event))
 }
 

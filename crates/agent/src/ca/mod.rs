@@ -166,6 +166,48 @@ pub struct NodeMaterial {
     pub generation: u64,
 }
 
+/// How many times a change is run again after losing its commit to another writer (object
+/// storage), before giving up.
+const MAX_ATTEMPTS: u32 = 64;
+
+/// Runs `change` on the tenant's current index under the store's lock and commits the index
+/// when it returns `true` beside its value. On object storage, where a commit can lose to
+/// another writer, the change is run again on the new index (a short random pause between
+/// attempts); `change` must therefore only act through the index and the files it writes.
+pub(crate) fn transaction<T>(
+    store: &Store,
+    tenant: &str,
+    mut change: impl FnMut(&mut TenantIndex) -> Result<(T, bool), CaError>,
+) -> Result<T, CaError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let lock = store.lock()?;
+        let mut index = store.read_index(tenant)?;
+        // On one host every file is checked before a change; on object storage each file is
+        // checked when it is read (a full check per change would cost a request per file).
+        if !store.is_shared() {
+            store.verify(&index)?;
+        }
+        let (value, commit) = change(&mut index)?;
+        if !commit {
+            return Ok(value);
+        }
+        match store.commit(&mut index, &lock) {
+            Ok(()) => return Ok(value),
+            Err(StoreError::Conflict(_)) if attempt < MAX_ATTEMPTS => {
+                drop(lock);
+                let mut jitter = [0u8; 1];
+                let _ = aws_lc_rs::rand::fill(&mut jitter);
+                std::thread::sleep(std::time::Duration::from_millis(
+                    1 + u64::from(jitter[0] % 20),
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
 /// Creates the tenant and its first CA.
 pub fn init(
     store: &Store,
@@ -191,19 +233,17 @@ pub fn issue(
     now: Timestamp,
 ) -> Result<Listing, CaError> {
     check_name("node name", name).map_err(StoreError::Name)?;
-    let lock = store.lock()?;
-    let mut index = store.read_index(tenant)?;
-    store.verify(&index)?;
-    if let Some(existing) = index.current(name) {
-        return Err(CaError::NodeExists {
-            tenant: tenant.to_owned(),
-            name: name.to_owned(),
-            serial: existing.serial.clone(),
-        });
-    }
-    let record = issuing::new_node(store, &mut index, role, name, policy, now)?;
-    store.commit(&mut index, &lock)?;
-    Ok(node_listing(&index, &record, policy, now))
+    transaction(store, tenant, |index| {
+        if let Some(existing) = index.current(name) {
+            return Err(CaError::NodeExists {
+                tenant: tenant.to_owned(),
+                name: name.to_owned(),
+                serial: existing.serial.clone(),
+            });
+        }
+        let record = issuing::new_node(store, index, role, name, policy, now)?;
+        Ok((node_listing(index, &record, policy, now), true))
+    })
 }
 
 /// Revokes every unrevoked certificate of a node, now.
@@ -213,29 +253,27 @@ pub fn revoke(
     name: &str,
     now: Timestamp,
 ) -> Result<Vec<RotationEvent>, CaError> {
-    let lock = store.lock()?;
-    let mut index = store.read_index(tenant)?;
-    store.verify(&index)?;
-    let mut events = Vec::new();
-    for cert in index.certs.iter_mut().filter(|c| c.name == name) {
-        if !matches!(cert.state, CertState::Revoked { .. }) {
-            cert.state = CertState::Revoked {
-                at: now,
-                reason: "operator".into(),
-            };
-            events.push(RotationEvent::Revoked {
-                name: name.to_owned(),
-                serial: cert.serial.clone(),
-                reason: "operator".into(),
-            });
+    transaction(store, tenant, |index| {
+        let mut events = Vec::new();
+        for cert in index.certs.iter_mut().filter(|c| c.name == name) {
+            if !matches!(cert.state, CertState::Revoked { .. }) {
+                cert.state = CertState::Revoked {
+                    at: now,
+                    reason: "operator".into(),
+                };
+                events.push(RotationEvent::Revoked {
+                    name: name.to_owned(),
+                    serial: cert.serial.clone(),
+                    reason: "operator".into(),
+                });
+            }
         }
-    }
-    if events.is_empty() {
-        return Err(unknown_node(&index, name));
-    }
-    issuing::refresh_crls(store, &mut index, now)?;
-    store.commit(&mut index, &lock)?;
-    Ok(events)
+        if events.is_empty() {
+            return Err(unknown_node(index, name));
+        }
+        issuing::refresh_crls(store, index, now)?;
+        Ok((events, true))
+    })
 }
 
 /// Does what is due at `now` (and what `force` asks): CA replacement 30 days (policy) before the
@@ -249,14 +287,11 @@ pub fn rotate(
     now: Timestamp,
     force: Force,
 ) -> Result<Vec<RotationEvent>, CaError> {
-    let lock = store.lock()?;
-    let mut index = store.read_index(tenant)?;
-    store.verify(&index)?;
-    let events = issuing::rotate(store, &mut index, policy, now, force)?;
-    if !events.is_empty() {
-        store.commit(&mut index, &lock)?;
-    }
-    Ok(events)
+    transaction(store, tenant, |index| {
+        let events = issuing::rotate(store, index, policy, now, force)?;
+        let changed = !events.is_empty();
+        Ok((events, changed))
+    })
 }
 
 /// Lists the tenant's CAs and certificates with their status at `now`.

@@ -143,6 +143,9 @@ pub struct TenantIndex {
     /// Join tokens made by `tlscope ca token` (digests only).
     #[serde(default)]
     pub tokens: Vec<TokenRecord>,
+    /// On object storage: the ETag the index was read at, which its commit must still match.
+    #[serde(skip)]
+    pub etag: Option<String>,
 }
 
 impl TenantIndex {

@@ -1,10 +1,16 @@
-//! The CA store: a directory with one sub-directory per tenant holding its index, certificates,
-//! keys and CRLs. Every write is atomic (temporary file, fsync, rename, fsync of the directory);
-//! key files are mode 0600 and optionally sealed with AES-256-GCM; changes are serialised across
-//! processes by an exclusive lock on `DIR/lock`. Reads check each file against the digest in the
+//! The CA store: per tenant an index, certificates, keys and CRLs, in a directory (one host) or
+//! on S3-compatible object storage (several coordinators on several hosts, [`object`]).
+//!
+//! In a directory every write is atomic (temporary file, fsync, rename, fsync of the directory),
+//! key files are mode 0600, and changes are serialised across processes by an exclusive lock on
+//! `DIR/lock`. On object storage content objects are created only if absent and the index is
+//! replaced only if unchanged (compare-and-swap on its ETag), so a commit that lost is reported
+//! as [`StoreError::Conflict`] and the transaction is run again on the new index. Keys are
+//! optionally sealed with AES-256-GCM in both. Reads check each file against the digest in the
 //! index, so corruption is reported, never used.
 
 pub mod index;
+pub mod object;
 pub mod sealing;
 
 use std::fs::{self, File, OpenOptions};
@@ -69,6 +75,12 @@ pub enum StoreError {
     /// A bad tenant or node name.
     #[error("{0}")]
     Name(String),
+    /// Another writer committed first (object storage); run the transaction again.
+    #[error("{0}: another writer changed the store first")]
+    Conflict(String),
+    /// The object storage failed.
+    #[error(transparent)]
+    Object(#[from] object::ObjectError),
 }
 
 fn known_list(known: &[String]) -> String {
@@ -84,13 +96,19 @@ fn known_list(known: &[String]) -> String {
 pub struct Store {
     root: PathBuf,
     key: Option<SealingKey>,
+    objects: Option<object::ObjectBackend>,
 }
 
-/// Held while a change is made; released on drop.
+/// Held while a change is made; released on drop. On object storage it holds nothing: the
+/// commit's compare-and-swap decides.
 #[derive(Debug)]
 pub struct StoreLock {
-    _file: File,
+    _file: Option<File>,
 }
+
+/// Objects no index names are removed from object storage only once they are this old, so a
+/// sweep never takes a file a concurrent, not yet committed, transaction just wrote.
+const OBJECT_SWEEP_AGE: i64 = 3600;
 
 const INDEX: &str = "index.json";
 const CHECK_PLAIN: &[u8] = b"tlscope store key check";
@@ -105,7 +123,58 @@ impl Store {
             source,
         })?;
         let _ = fs::set_permissions(&root, fs::Permissions::from_mode(0o700));
-        Ok(Self { root, key })
+        Ok(Self {
+            root,
+            key,
+            objects: None,
+        })
+    }
+
+    /// Opens the store on object storage at `location`.
+    pub fn open_objects(
+        location: object::S3Location,
+        key: Option<SealingKey>,
+    ) -> Result<Self, StoreError> {
+        let backend = object::ObjectBackend::open(location)?;
+        Ok(Self {
+            root: PathBuf::from(backend.display()),
+            key,
+            objects: Some(backend),
+        })
+    }
+
+    /// Commits that lost a compare-and-swap so far (object storage), for figures and tests.
+    pub fn conflicts(&self) -> u64 {
+        self.objects.as_ref().map_or(0, |o| {
+            o.conflicts.load(std::sync::atomic::Ordering::Relaxed)
+        })
+    }
+
+    /// Whether the store is on object storage (commits can conflict).
+    pub fn is_shared(&self) -> bool {
+        self.objects.is_some()
+    }
+
+    /// The object key of a tenant's file.
+    fn key_of(tenant: &str, rel: &str) -> String {
+        format!("tenants/{tenant}/{rel}")
+    }
+
+    /// Reads a tenant file's bytes (`None` when absent) and, on object storage, its ETag.
+    fn read_raw(
+        &self,
+        tenant: &str,
+        rel: &str,
+    ) -> Result<Option<(Vec<u8>, Option<String>)>, StoreError> {
+        if let Some(objects) = &self.objects {
+            return Ok(objects.get(&Self::key_of(tenant, rel))?);
+        }
+        let path = self.tenant_dir(tenant).join(rel);
+        match fs::read(&path) {
+            Ok(bytes) => Ok(Some((bytes, None))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(StoreError::Io { path, source }),
+        }
     }
 
     /// The store's directory.
@@ -120,6 +189,9 @@ impl Store {
 
     /// Takes the store's exclusive lock (waits for other processes).
     pub fn lock(&self) -> Result<StoreLock, StoreError> {
+        if self.objects.is_some() {
+            return Ok(StoreLock { _file: None });
+        }
         let path = self.root.join("lock");
         let file = OpenOptions::new()
             .create(true)
@@ -133,7 +205,7 @@ impl Store {
             })?;
         file.lock()
             .map_err(|source| StoreError::Io { path, source })?;
-        Ok(StoreLock { _file: file })
+        Ok(StoreLock { _file: Some(file) })
     }
 
     /// The tenant's directory.
@@ -143,6 +215,20 @@ impl Store {
 
     /// Tenants with an index, sorted.
     pub fn tenants(&self) -> Result<Vec<String>, StoreError> {
+        if let Some(objects) = &self.objects {
+            let mut names: Vec<String> = objects
+                .list("tenants")?
+                .into_iter()
+                .filter_map(|(key, _)| {
+                    key.strip_prefix("tenants/")?
+                        .strip_suffix(&format!("/{INDEX}"))
+                        .filter(|t| !t.contains('/'))
+                        .map(str::to_owned)
+                })
+                .collect();
+            names.sort();
+            return Ok(names);
+        }
         let dir = self.root.join("tenants");
         let entries = fs::read_dir(&dir).map_err(|source| StoreError::Io {
             path: dir.clone(),
@@ -160,7 +246,7 @@ impl Store {
     /// A new, empty index for `tenant` (not yet written); fails when the tenant exists.
     pub fn new_index(&self, tenant: &str) -> Result<TenantIndex, StoreError> {
         crate::ca::identity::check_name("tenant", tenant).map_err(StoreError::Name)?;
-        if self.tenant_dir(tenant).join(INDEX).exists() {
+        if self.read_raw(tenant, INDEX)?.is_some() {
             return Err(StoreError::TenantExists(tenant.to_owned()));
         }
         let key_check = match &self.key {
@@ -182,6 +268,7 @@ impl Store {
             cas: Vec::new(),
             certs: Vec::new(),
             tokens: Vec::new(),
+            etag: None,
         })
     }
 
@@ -191,18 +278,14 @@ impl Store {
     pub fn read_index(&self, tenant: &str) -> Result<TenantIndex, StoreError> {
         crate::ca::identity::check_name("tenant", tenant).map_err(StoreError::Name)?;
         let path = self.tenant_dir(tenant).join(INDEX);
-        let text = match fs::read(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(StoreError::UnknownTenant {
-                    tenant: tenant.to_owned(),
-                    root: self.root.clone(),
-                    known: self.tenants().unwrap_or_default(),
-                });
-            }
-            Err(source) => return Err(StoreError::Io { path, source }),
+        let Some((text, etag)) = self.read_raw(tenant, INDEX)? else {
+            return Err(StoreError::UnknownTenant {
+                tenant: tenant.to_owned(),
+                root: self.root.clone(),
+                known: self.tenants().unwrap_or_default(),
+            });
         };
-        let index: TenantIndex =
+        let mut index: TenantIndex =
             serde_json::from_slice(&text).map_err(|e| StoreError::Corrupt {
                 path: path.clone(),
                 reason: format!(
@@ -220,6 +303,7 @@ impl Store {
                 ),
             });
         }
+        index.etag = etag;
         match (&index.key_check, &self.key) {
             (None, _) => {}
             (Some(_), None) => return Err(StoreError::KeyRequired(tenant.to_owned())),
@@ -273,8 +357,18 @@ impl Store {
         bytes: &[u8],
         private: bool,
     ) -> Result<FileRef, StoreError> {
-        let path = self.tenant_dir(tenant).join(rel);
-        write_atomic(&path, bytes, if private { 0o600 } else { 0o644 })?;
+        if let Some(objects) = &self.objects {
+            // Names are unique per change (serials, CRL numbers): one that exists means another
+            // writer's change used it first.
+            objects
+                .put(&Self::key_of(tenant, rel), bytes, None)?
+                .map_err(|_| {
+                    StoreError::Conflict(format!("{}/{rel}", self.tenant_dir(tenant).display()))
+                })?;
+        } else {
+            let path = self.tenant_dir(tenant).join(rel);
+            write_atomic(&path, bytes, if private { 0o600 } else { 0o644 })?;
+        }
         Ok(FileRef {
             path: rel.to_owned(),
             sha256: sha256_hex(bytes),
@@ -298,10 +392,12 @@ impl Store {
     /// Reads a file named by the index and checks its digest.
     pub fn read_file(&self, tenant: &str, file: &FileRef) -> Result<Vec<u8>, StoreError> {
         let path = self.tenant_dir(tenant).join(&file.path);
-        let bytes = fs::read(&path).map_err(|source| StoreError::Io {
-            path: path.clone(),
-            source,
-        })?;
+        let Some((bytes, _)) = self.read_raw(tenant, &file.path)? else {
+            return Err(StoreError::Io {
+                path,
+                source: std::io::ErrorKind::NotFound.into(),
+            });
+        };
         let found = sha256_hex(&bytes);
         if found != file.sha256 {
             return Err(StoreError::Corrupt {
@@ -351,9 +447,44 @@ impl Store {
             path: self.tenant_dir(&index.tenant).join(INDEX),
             reason: format!("cannot serialise the index: {e}"),
         })?;
+        if let Some(objects) = &self.objects {
+            let key = Self::key_of(&index.tenant, INDEX);
+            if objects.put(&key, &json, index.etag.clone())?.is_err() {
+                index.generation -= 1;
+                return Err(StoreError::Conflict(
+                    self.tenant_dir(&index.tenant)
+                        .join(INDEX)
+                        .display()
+                        .to_string(),
+                ));
+            }
+            self.sweep_objects(index);
+            return Ok(());
+        }
         write_atomic(&self.tenant_dir(&index.tenant).join(INDEX), &json, 0o600)?;
         self.sweep(index);
         Ok(())
+    }
+
+    /// Object storage: removes objects of the tenant that no index names and that are older than
+    /// [`OBJECT_SWEEP_AGE`] (left by transactions that lost their commit). Best effort.
+    fn sweep_objects(&self, index: &TenantIndex) {
+        let Some(objects) = &self.objects else {
+            return;
+        };
+        let named: std::collections::HashSet<String> = index
+            .files()
+            .map(|f| Self::key_of(&index.tenant, &f.path))
+            .chain(std::iter::once(Self::key_of(&index.tenant, INDEX)))
+            .collect();
+        let Ok(all) = objects.list(&format!("tenants/{}", index.tenant)) else {
+            return;
+        };
+        for (key, age) in all {
+            if !named.contains(&key) && age > OBJECT_SWEEP_AGE {
+                let _ = objects.delete(&key);
+            }
+        }
     }
 
     /// Removes temporary files and files the index does not name. Best effort: a file that cannot
