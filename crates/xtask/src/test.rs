@@ -127,7 +127,8 @@ pub fn run() -> Result<()> {
             .env("TLSCOPE_BIN", &bin)
             .env("TLSCOPE_DIST", root().join("dist"))
             .env("TLSCOPE_DIST_SUBPATH", &subpath_dist)
-            .env("TLSCOPE_AXE", crate::setup::axe_script()),
+            .env("TLSCOPE_AXE", crate::setup::axe_script())
+            .env("TLSCOPE_WEED", crate::setup::weed_binary()),
         &mut counts,
     )?;
     run_counted(

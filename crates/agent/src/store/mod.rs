@@ -135,6 +135,12 @@ impl Store {
         location: object::S3Location,
         key: Option<SealingKey>,
     ) -> Result<Self, StoreError> {
+        if key.is_none() {
+            return Err(StoreError::Object(object::ObjectError::Config(format!(
+                "{}: a store on object storage needs a store key (--store-key-file FILE or TLSCOPE_STORE_KEY), so no private key ever reaches it in the clear",
+                location.display()
+            ))));
+        }
         let backend = object::ObjectBackend::open(location)?;
         Ok(Self {
             root: PathBuf::from(backend.display()),
@@ -161,11 +167,7 @@ impl Store {
     }
 
     /// Reads a tenant file's bytes (`None` when absent) and, on object storage, its ETag.
-    fn read_raw(
-        &self,
-        tenant: &str,
-        rel: &str,
-    ) -> Result<Option<(Vec<u8>, Option<String>)>, StoreError> {
+    fn read_raw(&self, tenant: &str, rel: &str) -> Result<Option<object::Versioned>, StoreError> {
         if let Some(objects) = &self.objects {
             return Ok(objects.get(&Self::key_of(tenant, rel))?);
         }
@@ -458,7 +460,11 @@ impl Store {
                         .to_string(),
                 ));
             }
-            self.sweep_objects(index);
+            // Listing every object of the tenant costs a request per thousand objects: sweep
+            // on one commit in sixteen.
+            if index.generation.is_multiple_of(16) {
+                self.sweep_objects(index);
+            }
             return Ok(());
         }
         write_atomic(&self.tenant_dir(&index.tenant).join(INDEX), &json, 0o600)?;

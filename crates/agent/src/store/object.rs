@@ -36,6 +36,27 @@ pub struct S3Location {
     pub allow_http: bool,
     /// The server-side encryption every object gets.
     pub encryption: Encryption,
+    /// Credentials given by a program embedding the store (and the tests); `None` reads the
+    /// standard AWS environment chain. The command line never sets this.
+    pub credentials: Option<StaticCredentials>,
+}
+
+/// An access key and its secret, for embedding programs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StaticCredentials {
+    /// The access key id.
+    pub access_key_id: String,
+    /// The secret (never printed: Debug masks it).
+    pub secret_access_key: String,
+}
+
+impl std::fmt::Debug for StaticCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaticCredentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"********")
+            .finish()
+    }
 }
 
 /// Server-side encryption for every object.
@@ -67,6 +88,9 @@ pub enum ObjectError {
     Stopped,
 }
 
+/// An object's bytes and, where the storage gives one, its ETag.
+pub type Versioned = (Vec<u8>, Option<String>);
+
 /// A conditional write lost: another writer created or replaced the object first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Conflict;
@@ -90,6 +114,7 @@ impl S3Location {
             region: None,
             allow_http: false,
             encryption: Encryption::S3,
+            credentials: None,
         })
     }
 
@@ -154,6 +179,11 @@ impl ObjectBackend {
                     .unwrap_or_else(|| "us-east-1".into()),
             )
             .with_conditional_put(object_store::aws::S3ConditionalPut::ETagMatch);
+        if let Some(c) = &location.credentials {
+            builder = builder
+                .with_access_key_id(&c.access_key_id)
+                .with_secret_access_key(&c.secret_access_key);
+        }
         if let Some(endpoint) = &location.endpoint {
             let http = endpoint.starts_with("http://");
             if http && !location.allow_http && !loopback(endpoint) {
@@ -228,7 +258,7 @@ impl ObjectBackend {
     }
 
     /// The object's bytes and ETag, or `None` when it does not exist.
-    pub fn get(&self, key: &str) -> Result<Option<(Vec<u8>, Option<String>)>, ObjectError> {
+    pub fn get(&self, key: &str) -> Result<Option<Versioned>, ObjectError> {
         let path = self.path(key);
         let result = self.call(move |c| {
             Box::pin(async move {
