@@ -101,7 +101,10 @@ async fn the_expiry_badge_follows_the_policy_bands() {
         .unwrap()
         .expect("badge rendered");
     assert!(
-        badge.class_list().contains("critical"),
+        badge
+            .class_name()
+            .split_whitespace()
+            .any(|c| c == "critical"),
         "{:?}",
         badge.class_name()
     );
