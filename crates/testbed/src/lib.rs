@@ -2,7 +2,7 @@
 //!
 //! Real servers for the probe tests and the benchmarks, installed from Debian packages by
 //! `cargo xtask setup` and started here on loopback with a test PKI: nginx, PostgreSQL, MariaDB,
-//! Redis and `openssl s_server`. Each is stopped when its handle drops. Failures panic with the
+//! Redis, `openssl s_server` and SeaweedFS (S3). Each is stopped when its handle drops. Failures panic with the
 //! server's log: this crate only ever runs inside tests and benchmarks.
 
 #![forbid(unsafe_code)]
