@@ -134,11 +134,12 @@ pub fn judge_bundle(
             .filter_map(|b64| STANDARD.decode(b64).ok())
             .filter_map(|der| TrustAnchor::from_certificate(&der).ok()),
     );
-    let request = ChainRequest::for_host(
+    let request = ChainRequest {
         anchors,
-        Purpose::ServerAuth,
-        job.host.as_deref().map(PeerName::host),
-    );
+        purpose: Purpose::ServerAuth,
+        peer_names: job.host.as_deref().map(PeerName::list).unwrap_or_default(),
+        ..ChainRequest::default()
+    };
     let count = decoded.certificates().count();
     progress("judging", 0, count);
     let inspection = judge::inspect(&decoded, &request, &policy, job.now);

@@ -39,14 +39,14 @@ pub fn can_be_trusted(entry: &Entry) -> bool {
 
 /// How the entry's chain is validated: against `anchors`, for its host name when it has one.
 pub fn request(entry: &Entry, anchors: &[TrustAnchor]) -> ChainRequest {
-    ChainRequest::for_host(
-        anchors.to_vec(),
-        Purpose::ServerAuth,
-        entry
+    ChainRequest {
+        anchors: anchors.to_vec(),
+        purpose: Purpose::ServerAuth,
+        peer_names: entry
             .host
             .as_deref()
-            .map(str::trim)
-            .filter(|h| !h.is_empty())
-            .map(PeerName::host),
-    )
+            .map(PeerName::list)
+            .unwrap_or_default(),
+        ..ChainRequest::default()
+    }
 }

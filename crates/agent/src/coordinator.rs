@@ -597,11 +597,7 @@ fn json(status: StatusCode, body: &serde_json::Value, close: bool) -> Response<F
 /// leading zero bytes.
 pub fn serial_of(der: &[u8]) -> String {
     x509_parser::parse_x509_certificate(der)
-        .map(|(_, c)| {
-            let raw = c.raw_serial();
-            let significant = raw.iter().position(|b| *b != 0).unwrap_or(raw.len());
-            tlscope_core::asn1::hex::upper(&raw[significant..])
-        })
+        .map(|(_, c)| tlscope_core::certificate::serial_hex(c.raw_serial()))
         .unwrap_or_default()
 }
 

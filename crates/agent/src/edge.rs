@@ -202,38 +202,22 @@ impl Edge {
         policy: Arc<Policy>,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, EdgeError> {
-        let provider = mtls::provider(&policy)?;
-        let credentials = Arc::new(Credentials::new(&provider, material)?);
-        let verifier = Arc::new(CoordinatorVerifier::new(Arc::clone(&provider), material)?);
-        let config = mtls::client_config(
-            Arc::clone(&provider),
-            Arc::clone(&clock),
-            Arc::clone(&credentials),
-            Arc::clone(&verifier),
-            &[ALPN],
-        )?;
-        let tenant = material.identity.tenant.clone();
-        let dns = format!("{coordinator_name}.{tenant}.tlscope.internal");
+        let dns = format!(
+            "{coordinator_name}.{}.tlscope.internal",
+            material.identity.tenant
+        );
         let server_name = ServerName::try_from(dns.clone()).map_err(|_| EdgeError::Connect {
             addr: coordinator,
             reason: format!("{dns:?} is not a valid server name"),
         })?;
-        Ok(Self {
-            source: Source::Store(store),
-            tenant,
-            name: material.identity.name.clone(),
-            policy,
-            provider,
-            credentials,
-            verifier,
-            connector: std::sync::RwLock::new(Arc::new(config)),
+        Self::assemble(
+            Source::Store(store),
+            material,
             server_name,
-            coordinators: vec![coordinator],
-            current: AtomicUsize::new(0),
+            vec![coordinator],
+            policy,
             clock,
-            generation: AtomicU64::new(material.generation),
-            loaded: std::sync::Mutex::new(String::new()),
-        })
+        )
     }
 
     /// An enrolled edge running from its state directory, with no access to the CA store,
@@ -245,20 +229,45 @@ impl Edge {
         policy: Arc<Policy>,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, EdgeError> {
-        let material = state.material()?;
-        let first = coordinators
-            .first()
-            .copied()
-            .ok_or_else(|| EdgeError::Connect {
+        if coordinators.is_empty() {
+            return Err(EdgeError::Connect {
                 addr: SocketAddr::from(([0, 0, 0, 0], 0)),
                 reason: "no coordinator address given".into(),
-            })?;
-        let provider = mtls::provider(&policy)?;
-        let credentials = Arc::new(Credentials::new(&provider, &material)?);
-        let verifier = Arc::new(CoordinatorVerifier::by_identity(
-            Arc::clone(&provider),
+            });
+        }
+        let material = state.material()?;
+        let server_name = enrol_client::coordinator_name(&material.identity.tenant);
+        let version = state.version();
+        let edge = Self::assemble(
+            Source::State(state),
             &material,
-        )?);
+            server_name,
+            coordinators,
+            policy,
+            clock,
+        )?;
+        if let Ok(mut loaded) = edge.loaded.lock() {
+            *loaded = version;
+        }
+        Ok(edge)
+    }
+
+    /// The edge for `material` from `source`: credentials, the coordinator verifier (by name
+    /// for a store edge, by identity for an enrolled one) and the TLS configuration.
+    fn assemble(
+        source: Source,
+        material: &NodeMaterial,
+        server_name: ServerName<'static>,
+        coordinators: Vec<SocketAddr>,
+        policy: Arc<Policy>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, EdgeError> {
+        let provider = mtls::provider(&policy)?;
+        let credentials = Arc::new(Credentials::new(&provider, material)?);
+        let verifier = Arc::new(match source {
+            Source::Store(_) => CoordinatorVerifier::new(Arc::clone(&provider), material)?,
+            Source::State(_) => CoordinatorVerifier::by_identity(Arc::clone(&provider), material)?,
+        });
         let config = mtls::client_config(
             Arc::clone(&provider),
             Arc::clone(&clock),
@@ -266,24 +275,21 @@ impl Edge {
             Arc::clone(&verifier),
             &[ALPN],
         )?;
-        let tenant = material.identity.tenant.clone();
-        let version = state.version();
-        let _ = first;
         Ok(Self {
-            source: Source::State(state),
-            server_name: enrol_client::coordinator_name(&tenant),
-            tenant,
+            source,
+            tenant: material.identity.tenant.clone(),
             name: material.identity.name.clone(),
             policy,
             provider,
             credentials,
             verifier,
             connector: std::sync::RwLock::new(Arc::new(config)),
+            server_name,
             coordinators,
             current: AtomicUsize::new(0),
             clock,
-            generation: AtomicU64::new(0),
-            loaded: std::sync::Mutex::new(version),
+            generation: AtomicU64::new(material.generation),
+            loaded: std::sync::Mutex::new(String::new()),
         })
     }
 

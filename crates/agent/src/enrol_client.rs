@@ -217,10 +217,21 @@ pub async fn enroll(
     let (key, csr) = key_and_csr(None)?;
     let body = serde_json::json!({"token": token.trim(), "csr": csr}).to_string();
     let server_name = coordinator_name(&tenant);
-    let (status, answer) = post(Arc::new(config), addr, server_name, "/v1/enroll", body).await?;
+    let answer = post(Arc::new(config), addr, server_name, "/v1/enroll", body).await?;
+    accept(answer, &key, addr, state)
+}
+
+/// Reads the coordinator's answer, checks it certifies `key`, and writes the new state (the key
+/// made here with it) as one change.
+fn accept(
+    (status, answer): (u16, Vec<u8>),
+    key: &KeyPair,
+    addr: SocketAddr,
+    state: &StateDir,
+) -> Result<Issued, EnrolClientError> {
     let shown = addr.to_string();
     let issued = issued_from(status, &answer, &shown)?;
-    check_issued(&issued, &key, &shown)?;
+    check_issued(&issued, key, &shown)?;
     state.write(&Update {
         certificate: Some(&issued.certificate),
         key: Some(&key.serialize_pem()),
@@ -247,15 +258,6 @@ pub async fn renew(
 ) -> Result<Issued, EnrolClientError> {
     let (key, csr) = key_and_csr(Some(name))?;
     let body = serde_json::json!({"csr": csr}).to_string();
-    let (status, answer) = post(config, addr, coordinator_name(tenant), "/v1/renew", body).await?;
-    let shown = addr.to_string();
-    let issued = issued_from(status, &answer, &shown)?;
-    check_issued(&issued, &key, &shown)?;
-    state.write(&Update {
-        certificate: Some(&issued.certificate),
-        key: Some(&key.serialize_pem()),
-        trust: Some(&issued.trust.trust),
-        crl: Some(&issued.trust.crl),
-    })?;
-    Ok(issued)
+    let answer = post(config, addr, coordinator_name(tenant), "/v1/renew", body).await?;
+    accept(answer, &key, addr, state)
 }

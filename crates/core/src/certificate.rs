@@ -134,7 +134,7 @@ impl Certificate {
         let issuer = DistinguishedName::from_x509(cert.issuer());
         Ok(Self {
             version: cert.version().0 + 1,
-            serial: hex::upper(cert.raw_serial()),
+            serial: serial_hex(cert.raw_serial()),
             signature_algorithm: signature_algorithm_name(
                 &cert.signature_algorithm.algorithm.to_id_string(),
             ),
@@ -271,8 +271,29 @@ pub fn signature_algorithm_name(oid: &str) -> String {
     .to_owned()
 }
 
+/// A serial number as `openssl x509 -serial` prints it: uppercase hex of the integer, without
+/// the zero byte DER puts before a value whose high bit is set (one byte at least).
+pub fn serial_hex(raw: &[u8]) -> String {
+    let significant = raw
+        .iter()
+        .position(|b| *b != 0)
+        .unwrap_or(raw.len().saturating_sub(1));
+    hex::upper(&raw[significant.min(raw.len())..])
+}
+
 #[cfg(test)]
 mod tests {
+    /// Regression: a serial whose first byte has its high bit set carries a 0x00 byte in DER;
+    /// `openssl x509 -serial` (and so the CA's listing) leaves it out, and tlscope printed it
+    /// (found by openssl_agreement, one run in two).
+    #[test]
+    fn serial_with_its_high_bit_set_prints_as_openssl_does() {
+        assert_eq!(super::serial_hex(&[0x00, 0x8B, 0x0D]), "8B0D");
+        assert_eq!(super::serial_hex(&[0x7F, 0x01]), "7F01");
+        assert_eq!(super::serial_hex(&[0x00]), "00");
+        assert_eq!(super::serial_hex(&[]), "");
+    }
+
     use super::*;
 
     fn generated(sans: &[&str]) -> (Vec<u8>, rcgen::KeyPair) {

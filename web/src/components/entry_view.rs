@@ -186,8 +186,8 @@ fn entry_controls(
         <div class="entry-controls">
             if has_leaf {
             <label class="host-check">
-                { "Host name " }
-                <input type="text" class="host-input" placeholder="e.g. www.example.com" spellcheck="false"
+                { "Host names " }
+                <input type="text" class="host-input" placeholder="e.g. www.example.com, 192.0.2.7 or ops@example.com" spellcheck="false"
                     value={entry.host.clone().unwrap_or_default()} {onchange}
                     aria-label={format!("Host name to check {} for", entry.name)} />
             </label>

@@ -28,6 +28,24 @@ impl PeerName {
     }
 }
 
+impl PeerName {
+    /// Names as people list them in one field: separated by commas or spaces, each an e-mail
+    /// address when it has an `@`, else a host (IP address or DNS name).
+    pub fn list(text: &str) -> Vec<Self> {
+        text.split(|c: char| c == ',' || c.is_whitespace())
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(|n| {
+                if n.contains('@') {
+                    PeerName::Email(n.to_owned())
+                } else {
+                    PeerName::host(n)
+                }
+            })
+            .collect()
+    }
+}
+
 impl std::fmt::Display for PeerName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -202,6 +220,19 @@ mod tests {
             PeerName::host("example.com."),
             PeerName::Dns("example.com".into())
         );
+    }
+
+    #[test]
+    fn a_field_of_names_reads_hosts_ips_and_emails() {
+        assert_eq!(
+            PeerName::list(" www.example.com, 192.0.2.7 ops@example.com,,"),
+            vec![
+                PeerName::Dns("www.example.com".into()),
+                PeerName::Ip("192.0.2.7".parse().unwrap()),
+                PeerName::Email("ops@example.com".into()),
+            ]
+        );
+        assert!(PeerName::list("  ").is_empty());
     }
 
     #[test]
