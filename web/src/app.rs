@@ -183,6 +183,10 @@ pub fn App() -> Html {
             }
         })
     };
+    let on_checks = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |(id, checks)| dispatch.dispatch(Action::SetChecks { id, checks }))
+    };
     let on_trust = {
         let dispatch = state.dispatcher();
         Callback::from(move |(id, trusted)| dispatch.dispatch(Action::SetTrusted { id, trusted }))
@@ -286,7 +290,7 @@ pub fn App() -> Html {
                         <div class="results" aria-live="polite">
                             { for shown.iter().map(|entry| html! {
                                 <EntryView key={entry.id} entry={(*entry).clone()} now={state.now} policy={state.policy.clone()}
-                                    anchors={(*anchors).clone()} on_remove={on_remove.clone()} on_host={on_host.clone()} on_trust={on_trust.clone()} on_rejudge={on_rejudge.clone()} />
+                                    anchors={(*anchors).clone()} on_remove={on_remove.clone()} on_host={on_host.clone()} on_checks={on_checks.clone()} on_trust={on_trust.clone()} on_rejudge={on_rejudge.clone()} />
                             }) }
                         </div>
                     }

@@ -69,6 +69,18 @@ pub struct Entry {
     pub host: Option<String>,
     /// Whether the person trusts this input's CA certificates as roots.
     pub trusted: bool,
+    /// What else the chain is checked for.
+    pub checks: Checks,
+}
+
+/// How an entry's chain is validated besides its names: the same choices as
+/// `tlscope inspect --purpose client` and `--strict-cn`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Checks {
+    /// The leaf is a TLS client (mTLS) certificate rather than a server's.
+    pub client: bool,
+    /// A subject CN that is none of the SANs invalidates the chain (CABF BR 7.1.4.3).
+    pub strict_cn: bool,
 }
 
 impl Entry {
@@ -146,6 +158,13 @@ pub enum Action {
         id: usize,
         /// The host name.
         host: String,
+    },
+    /// Check an input's chain this way.
+    SetChecks {
+        /// The input.
+        id: usize,
+        /// The checks.
+        checks: Checks,
     },
     /// Trust (or stop trusting) an input's CA certificates as roots.
     SetTrusted {
@@ -281,6 +300,7 @@ impl State {
                 source,
                 host: None,
                 trusted: false,
+                checks: Checks::default(),
             },
         );
         id
@@ -333,6 +353,11 @@ impl Reducible for State {
             Action::SetHost { id, host } => {
                 if let Some(e) = next.entry_mut(id) {
                     e.host = Some(host.trim().to_owned()).filter(|h| !h.is_empty());
+                }
+            }
+            Action::SetChecks { id, checks } => {
+                if let Some(e) = next.entry_mut(id) {
+                    e.checks = checks;
                 }
             }
             Action::SetTrusted { id, trusted } => {

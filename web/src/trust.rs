@@ -5,7 +5,7 @@
 use std::rc::Rc;
 use std::sync::OnceLock;
 
-use tlscope_core::chain::{PeerName, Purpose, TrustAnchor};
+use tlscope_core::chain::{CommonNameCheck, PeerName, Purpose, TrustAnchor};
 use tlscope_core::judge::ChainRequest;
 
 use crate::state::{Entry, Outcome};
@@ -37,16 +37,26 @@ pub fn can_be_trusted(entry: &Entry) -> bool {
     matches!(&entry.outcome, Outcome::Pki(d) if d.certificates().any(|c| c.is_ca && c.self_issued))
 }
 
-/// How the entry's chain is validated: against `anchors`, for its host name when it has one.
+/// How the entry's chain is validated: against `anchors`, for its names when it has any, as a
+/// server's or a client's certificate, with the CN read leniently or strictly.
 pub fn request(entry: &Entry, anchors: &[TrustAnchor]) -> ChainRequest {
     ChainRequest {
         anchors: anchors.to_vec(),
-        purpose: Purpose::ServerAuth,
+        purpose: if entry.checks.client {
+            Purpose::ClientAuth
+        } else {
+            Purpose::ServerAuth
+        },
         peer_names: entry
             .host
             .as_deref()
             .map(PeerName::list)
             .unwrap_or_default(),
+        common_name: if entry.checks.strict_cn {
+            CommonNameCheck::Refuse
+        } else {
+            CommonNameCheck::Warn
+        },
         ..ChainRequest::default()
     }
 }

@@ -9,7 +9,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::{Asn1View, BundleView, CertificateCard, ChainView, ErrorCard, FindingList, LintView};
-use crate::state::{Entry, Outcome};
+use crate::state::{Checks, Entry, Outcome};
 use crate::trust;
 
 /// Properties of [`EntryView`].
@@ -27,6 +27,8 @@ pub struct EntryViewProps {
     pub on_remove: Callback<usize>,
     /// Check this input for a host name: (id, host).
     pub on_host: Callback<(usize, String)>,
+    /// Check this input's chain this way: (id, checks).
+    pub on_checks: Callback<(usize, Checks)>,
     /// Trust this input's CA certificates as roots: (id, trusted).
     pub on_trust: Callback<(usize, bool)>,
     /// Judge this (large) input again in the worker.
@@ -147,7 +149,7 @@ pub fn EntryView(props: &EntryViewProps) -> Html {
             <header class="entry-header">
                 <h2 class="entry-name">{ &entry.name }</h2>
                 if matches!(entry.outcome, Outcome::Pki(_) | Outcome::Bundle(_)) {
-                    { entry_controls(entry, &props.on_host, &props.on_trust) }
+                    { entry_controls(entry, &props.on_host, &props.on_checks, &props.on_trust) }
                 }
                 <button type="button" class="link" aria-label={format!("Remove {}", entry.name)}
                     onclick={props.on_remove.reform(move |_| id)}>{ "Remove" }</button>
@@ -161,9 +163,29 @@ pub fn EntryView(props: &EntryViewProps) -> Html {
 fn entry_controls(
     entry: &Entry,
     on_host: &Callback<(usize, String)>,
+    on_checks: &Callback<(usize, Checks)>,
     on_trust: &Callback<(usize, bool)>,
 ) -> Html {
     let id = entry.id;
+    let checks = entry.checks;
+    let onpurpose = on_checks.reform(move |e: Event| {
+        let client = e
+            .target_dyn_into::<web_sys::HtmlSelectElement>()
+            .is_some_and(|s| s.value() == "client");
+        (id, Checks { client, ..checks })
+    });
+    let onstrict = on_checks.reform(move |e: Event| {
+        let strict_cn = e
+            .target_dyn_into::<HtmlInputElement>()
+            .is_some_and(|i| i.checked());
+        (
+            id,
+            Checks {
+                strict_cn,
+                ..checks
+            },
+        )
+    });
     let onchange = on_host.reform(move |e: Event| {
         let host = e
             .target_dyn_into::<HtmlInputElement>()
@@ -190,6 +212,18 @@ fn entry_controls(
                 <input type="text" class="host-input" placeholder="e.g. www.example.com, 192.0.2.7 or ops@example.com" spellcheck="false"
                     value={entry.host.clone().unwrap_or_default()} {onchange}
                     aria-label={format!("Host name to check {} for", entry.name)} />
+            </label>
+            <label class="purpose-check">
+                { "As " }
+                <select class="purpose-input" onchange={onpurpose}
+                    aria-label={format!("What the leaf of {} is for", entry.name)}>
+                    <option value="server" selected={!checks.client}>{ "TLS server" }</option>
+                    <option value="client" selected={checks.client}>{ "TLS client (mTLS)" }</option>
+                </select>
+            </label>
+            <label class="strict-cn" title="Refuse a subject CN that is none of the SANs (CABF BR 7.1.4.3); clients ignore the CN, so by default it is a warning">
+                <input type="checkbox" class="strict-cn-input" checked={checks.strict_cn} onchange={onstrict} />
+                { " Strict CN" }
             </label>
             }
             if trust::can_be_trusted(entry) {
