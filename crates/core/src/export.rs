@@ -381,7 +381,7 @@ mod tests {
                     }),
                     error: None,
                     findings: vec![Finding::new(
-                        "TLS-VERSION-MIN",
+                        crate::rule!("TLS-VERSION-MIN"),
                         "ssl_protocols TLSv1.2 | TLSv1.3".into(),
                         Location::Directive {
                             line: 4,

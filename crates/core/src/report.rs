@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::rules::{Severity, rule};
+use crate::rules::{RuleId, Severity};
 
 /// Where a finding applies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,28 +93,17 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// A finding of rule `id`. Unknown ids are a programming error caught by the rules-table test;
-    /// at run time they degrade to an info finding rather than panicking.
-    pub fn new(id: &'static str, evidence: String, location: Location) -> Self {
-        match rule(id) {
-            Some(r) => Self {
-                rule: r.id,
-                severity: r.severity,
-                title: r.title,
-                evidence,
-                remediation: r.remediation,
-                references: r.references,
-                location,
-            },
-            None => Self {
-                rule: id,
-                severity: Severity::Info,
-                title: "unknown rule",
-                evidence,
-                remediation: "",
-                references: &[],
-                location,
-            },
+    /// A finding of rule `id` (see [`rule!`](crate::rule): ids are checked while compiling).
+    pub fn new(id: RuleId, evidence: String, location: Location) -> Self {
+        let r = id.rule();
+        Self {
+            rule: r.id,
+            severity: r.severity,
+            title: r.title,
+            evidence,
+            remediation: r.remediation,
+            references: r.references,
+            location,
         }
     }
 }
@@ -132,11 +121,11 @@ impl<'de> Deserialize<'de> for Finding {
             location: Location,
         }
         let wire = Wire::deserialize(deserializer)?;
-        let known = rule(&wire.rule)
+        let known = RuleId::of(&wire.rule)
             .ok_or_else(|| serde::de::Error::custom(format!("unknown rule {:?}", wire.rule)))?;
         Ok(Self {
             severity: wire.severity,
-            ..Self::new(known.id, wire.evidence, wire.location)
+            ..Self::new(known, wire.evidence, wire.location)
         })
     }
 }

@@ -177,7 +177,7 @@ fn plan_one(s: &Subject, index: usize, policy: &Policy, now: Timestamp) -> Rotat
     let alerts = match status {
         RotationStatus::Ok => Vec::new(),
         RotationStatus::RenewDue => vec![Finding::new(
-            "ROTATION-RENEW-DUE",
+            crate::rule!("ROTATION-RENEW-DUE"),
             format!(
                 "{role} certificate entered its renewal window on {renew_at} ({grace} days before notAfter {}); {days_left} days left",
                 s.not_after
@@ -185,14 +185,14 @@ fn plan_one(s: &Subject, index: usize, policy: &Policy, now: Timestamp) -> Rotat
             at(),
         )],
         RotationStatus::InGrace => vec![Finding::new(
-            "ROTATION-IN-GRACE",
+            crate::rule!("ROTATION-IN-GRACE"),
             format!(
                 "{role} certificate replaced; both accepted until {grace_end}, then the old one is revoked"
             ),
             at(),
         )],
         RotationStatus::Overdue => vec![Finding::new(
-            "ROTATION-OVERDUE",
+            crate::rule!("ROTATION-OVERDUE"),
             format!(
                 "{role} certificate should have been renewed on {renew_at}; {days_left} days left (critical at ≤ {} days)",
                 policy.alerts.critical_days
@@ -200,7 +200,7 @@ fn plan_one(s: &Subject, index: usize, policy: &Policy, now: Timestamp) -> Rotat
             at(),
         )],
         RotationStatus::Expired => vec![Finding::new(
-            "CERT-EXPIRED",
+            crate::rule!("CERT-EXPIRED"),
             format!("{role} certificate expired at {}", s.not_after),
             at(),
         )],

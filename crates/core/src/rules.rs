@@ -576,6 +576,104 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.id == id)
 }
 
+/// A rule id that is in the table: made by [`rule!`](crate::rule), which checks the id while
+/// compiling (a typo is a build error, not an "unknown rule" finding at run time), or by
+/// [`RuleId::of`] for an id read at run time.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleId(&'static Rule);
+
+impl PartialEq for RuleId {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.id == other.0.id
+    }
+}
+
+impl Eq for RuleId {}
+
+impl std::hash::Hash for RuleId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.id.hash(state);
+    }
+}
+
+/// A finding's rule (`&'static str`) compares with the id it was made from.
+impl PartialEq<RuleId> for &str {
+    fn eq(&self, other: &RuleId) -> bool {
+        *self == other.0.id
+    }
+}
+
+impl RuleId {
+    /// The id of rule `id`; evaluated in a const context by [`rule!`](crate::rule), where an
+    /// id missing from the table stops the build. Ids known only at run time go through
+    /// [`RuleId::of`].
+    #[doc(hidden)]
+    #[allow(
+        clippy::panic,
+        reason = "evaluated while compiling (rule! puts it in a const), where the panic is the build error that catches a misspelt id"
+    )]
+    pub const fn checked(id: &str) -> Self {
+        let mut i = 0;
+        while i < RULES.len() {
+            if const_eq(RULES[i].id, id) {
+                return Self(&RULES[i]);
+            }
+            i += 1;
+        }
+        panic!("no such rule id in the rules table");
+    }
+
+    /// The id of rule `id`, when the table has it (ids read back from JSON).
+    pub fn of(id: &str) -> Option<Self> {
+        rule(id).map(Self)
+    }
+
+    /// The rule.
+    pub const fn rule(self) -> &'static Rule {
+        self.0
+    }
+
+    /// The id as text.
+    pub const fn as_str(self) -> &'static str {
+        self.0.id
+    }
+}
+
+const fn const_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// A [`RuleId`] checked against the rules table while compiling:
+///
+/// ```
+/// let id = tlscope_core::rule!("CERT-EXPIRED");
+/// assert_eq!(id.rule().severity, tlscope_core::Severity::Critical);
+/// ```
+///
+/// A misspelt id does not build:
+///
+/// ```compile_fail
+/// let id = tlscope_core::rule!("NO-SUCH-RULE");
+/// ```
+#[macro_export]
+macro_rules! rule {
+    ($id:literal) => {{
+        const ID: $crate::rules::RuleId = $crate::rules::RuleId::checked($id);
+        ID
+    }};
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,7 +20,7 @@ use x509_parser::prelude::*;
 use x509_parser::revocation_list::CertificateRevocationList;
 
 use crate::report::{Finding, Location};
-use crate::rules::Severity;
+use crate::rules::{RuleId, Severity};
 use crate::signature::{self, SignatureError};
 use crate::timestamp::Timestamp;
 
@@ -319,7 +319,7 @@ pub fn validate(
     }
     let Some(leaf) = leaf else {
         let problems = vec![Finding::new(
-            "CHAIN-PROFILE",
+            crate::rule!("CHAIN-PROFILE"),
             leaf_problem.unwrap_or_else(|| "no certificate was supplied".into()),
             Location::Certificate {
                 index: leaf_index,
@@ -357,7 +357,7 @@ pub fn validate(
     let mut paths = builder.paths;
     if exhausted && !valid {
         let note = Finding::new(
-            "CHAIN-TOO-COMPLEX",
+            crate::rule!("CHAIN-TOO-COMPLEX"),
             format!(
                 "path building stopped at its limits ({} signatures, {} steps, {} intermediates per path, {} name-constraint comparisons) before finding a valid path",
                 Limits::MAX_SIGNATURES,
@@ -456,7 +456,7 @@ impl Builder<'_, '_> {
             let e = &self.pool[last];
             let (rule, text) = if e.self_issued && e.issued_by(e) {
                 (
-                    "CHAIN-UNTRUSTED-ROOT",
+                    crate::rule!("CHAIN-UNTRUSTED-ROOT"),
                     format!(
                         "the path ends at the self-signed certificate {:?}, which is not a trusted root",
                         e.name
@@ -467,7 +467,7 @@ impl Builder<'_, '_> {
                     .map(|(_, n)| n.to_string())
                     .unwrap_or_else(|_| "?".into());
                 (
-                    "CHAIN-ISSUER-NOT-FOUND",
+                    crate::rule!("CHAIN-ISSUER-NOT-FOUND"),
                     format!(
                         "the issuer of {:?} ({issuer}) is neither among the supplied certificates nor a trusted root",
                         e.name
@@ -535,7 +535,7 @@ impl Builder<'_, '_> {
                     _ => "the supplied roots",
                 };
                 out.push(Finding::new(
-                    "CERT-TRUST-ANCHOR",
+                    crate::rule!("CERT-TRUST-ANCHOR"),
                     format!(
                         "{:?} is a trust anchor of {store}; it is judged as a CA",
                         e.name
@@ -543,7 +543,7 @@ impl Builder<'_, '_> {
                     e.location(),
                 ));
             }
-            let mut push = |rule: &'static str, text: String| {
+            let mut push = |rule: RuleId, text: String| {
                 out.push(Finding::new(rule, text, e.location()));
             };
             for (rule, text) in key_problems(&e.spki, role) {
@@ -568,9 +568,11 @@ impl Builder<'_, '_> {
                     Ok(()) => {}
                     Err(err) => {
                         let rule = match err {
-                            SignatureError::WeakHash { .. } => "CHAIN-SIGNATURE-WEAK",
-                            SignatureError::Invalid { .. } => "CHAIN-SIGNATURE-INVALID",
-                            _ => "CHAIN-SIGNATURE-UNSUPPORTED",
+                            SignatureError::WeakHash { .. } => crate::rule!("CHAIN-SIGNATURE-WEAK"),
+                            SignatureError::Invalid { .. } => {
+                                crate::rule!("CHAIN-SIGNATURE-INVALID")
+                            }
+                            _ => crate::rule!("CHAIN-SIGNATURE-UNSUPPORTED"),
                         };
                         out.push(Finding::new(
                             rule,
@@ -602,7 +604,7 @@ impl Builder<'_, '_> {
                 .count();
             if count > max {
                 out.push(Finding::new(
-                    "CHAIN-PATH-LEN",
+                    crate::rule!("CHAIN-PATH-LEN"),
                     format!("the path has {count} intermediates; at most {max} are allowed"),
                     self.pool[path[0]].location(),
                 ));
@@ -611,7 +613,7 @@ impl Builder<'_, '_> {
         if self.name_constraints(path, &mut out).is_err() {
             self.exhausted = true;
             out.push(Finding::new(
-                "CHAIN-TOO-COMPLEX",
+                crate::rule!("CHAIN-TOO-COMPLEX"),
                 format!(
                     "checking name constraints needed more than {} comparisons; refused as a denial-of-service risk",
                     constraints::MAX_COMPARISONS
@@ -639,7 +641,7 @@ impl Builder<'_, '_> {
             let has_malformed = !malformed.is_empty();
             for text in malformed {
                 out.push(Finding::new(
-                    "CHAIN-NAME-CONSTRAINTS",
+                    crate::rule!("CHAIN-NAME-CONSTRAINTS"),
                     text,
                     self.pool[ci].location(),
                 ));
@@ -662,7 +664,7 @@ impl Builder<'_, '_> {
                 };
                 for text in constraints::violations(nc.value, &names, &mut budget)? {
                     out.push(Finding::new(
-                        "CHAIN-NAME-CONSTRAINTS",
+                        crate::rule!("CHAIN-NAME-CONSTRAINTS"),
                         format!("{text}, which {:?} forbids", self.pool[ci].name),
                         entry.location(),
                     ));
@@ -682,22 +684,18 @@ fn subject_alt_names<'a>(cert: &X509Certificate<'a>) -> Vec<GeneralName<'a>> {
         .unwrap_or_default()
 }
 
-fn validity(
-    cert: &X509Certificate<'_>,
-    now: Timestamp,
-    push: &mut impl FnMut(&'static str, String),
-) {
+fn validity(cert: &X509Certificate<'_>, now: Timestamp, push: &mut impl FnMut(RuleId, String)) {
     let not_before = Timestamp::from_unix(cert.validity().not_before.timestamp());
     let not_after = Timestamp::from_unix(cert.validity().not_after.timestamp());
     if now < not_before {
         push(
-            "CERT-NOT-YET-VALID",
+            crate::rule!("CERT-NOT-YET-VALID"),
             format!("valid only from {not_before}; the validation time is {now}"),
         );
     }
     if now > not_after {
         push(
-            "CERT-EXPIRED",
+            crate::rule!("CERT-EXPIRED"),
             format!("expired at {not_after}; the validation time is {now}"),
         );
     }
@@ -709,15 +707,15 @@ fn ca_checks(
     pos: usize,
     path: &[usize],
     pool: &[Entry<'_>],
-    push: &mut impl FnMut(&'static str, String),
+    push: &mut impl FnMut(RuleId, String),
 ) {
     match cert.basic_constraints() {
         Ok(Some(bc)) => {
             if !bc.value.ca {
-                push("CHAIN-NOT-A-CA", "it signs another certificate but basicConstraints says cA=FALSE (RFC 5280 6.1.4(k))".into());
+                push(crate::rule!("CHAIN-NOT-A-CA"), "it signs another certificate but basicConstraints says cA=FALSE (RFC 5280 6.1.4(k))".into());
             }
             if !bc.critical {
-                push("CHAIN-NOT-A-CA", "basicConstraints is not critical in a CA certificate (RFC 5280 4.2.1.9: MUST be critical)".into());
+                push(crate::rule!("CHAIN-NOT-A-CA"), "basicConstraints is not critical in a CA certificate (RFC 5280 4.2.1.9: MUST be critical)".into());
             }
             if let (true, Some(max)) = (bc.value.ca, bc.value.path_len_constraint) {
                 let below = path
@@ -728,20 +726,20 @@ fn ca_checks(
                     .count();
                 if below > max as usize {
                     push(
-                        "CHAIN-PATH-LEN",
+                        crate::rule!("CHAIN-PATH-LEN"),
                         format!("pathLenConstraint {max} allows {max} intermediate(s) below it, but the path has {below}"),
                     );
                 }
             }
         }
-        Ok(None) => push("CHAIN-NOT-A-CA", "it signs another certificate but has no basicConstraints extension (RFC 5280 6.1.4(k))".into()),
-        Err(e) => push("CHAIN-NOT-A-CA", format!("basicConstraints is unreadable: {e}")),
+        Ok(None) => push(crate::rule!("CHAIN-NOT-A-CA"), "it signs another certificate but has no basicConstraints extension (RFC 5280 6.1.4(k))".into()),
+        Err(e) => push(crate::rule!("CHAIN-NOT-A-CA"), format!("basicConstraints is unreadable: {e}")),
     }
     if let Ok(Some(ku)) = cert.key_usage()
         && !ku.value.key_cert_sign()
     {
         push(
-            "CHAIN-KEY-USAGE",
+            crate::rule!("CHAIN-KEY-USAGE"),
             "it signs another certificate but keyUsage lacks keyCertSign (RFC 5280 6.1.4(n))"
                 .into(),
         );
@@ -752,7 +750,7 @@ fn eku_checks(
     cert: &X509Certificate<'_>,
     role: Role,
     options: &Options,
-    push: &mut impl FnMut(&'static str, String),
+    push: &mut impl FnMut(RuleId, String),
 ) {
     let purpose = options.purpose;
     let Ok(Some(eku)) = cert.extended_key_usage() else {
@@ -764,7 +762,7 @@ fn eku_checks(
         for wanted in &options.leaf_ekus {
             if !listed.iter().any(|l| l == wanted) {
                 push(
-                    "CHAIN-EKU",
+                    crate::rule!("CHAIN-EKU"),
                     format!(
                         "the certificate's extKeyUsage does not include {}, which this use requires",
                         eku_name(wanted).unwrap_or(wanted)
@@ -786,7 +784,10 @@ fn eku_checks(
         } else {
             "this CA's extKeyUsage restricts what it may issue and does not include"
         };
-        push("CHAIN-EKU", format!("{what} {}", purpose.label()));
+        push(
+            crate::rule!("CHAIN-EKU"),
+            format!("{what} {}", purpose.label()),
+        );
     }
 }
 
@@ -842,7 +843,7 @@ fn eku_oids(e: &x509_parser::extensions::ExtendedKeyUsage<'_>) -> Vec<String> {
 fn leaf_checks(
     cert: &X509Certificate<'_>,
     options: &Options,
-    push: &mut impl FnMut(&'static str, String),
+    push: &mut impl FnMut(RuleId, String),
 ) {
     if let Ok(Some(ku)) = cert.key_usage() {
         for wanted in &options.leaf_key_usage {
@@ -854,7 +855,7 @@ fn leaf_checks(
             };
             if !ok {
                 push(
-                    "CHAIN-KEY-USAGE",
+                    crate::rule!("CHAIN-KEY-USAGE"),
                     format!("keyUsage lacks {wanted}, which this use requires"),
                 );
             }
@@ -891,13 +892,13 @@ fn leaf_checks(
                     listed.join(", ")
                 )
             };
-            push("HOST-MISMATCH", text);
+            push(crate::rule!("HOST-MISMATCH"), text);
         }
     }
 }
 
 /// Keys a verifier refuses: too small, odd sizes, curves outside P-256/384/521, DSA.
-fn key_problems(spki: &SubjectPublicKeyInfo<'_>, role: Role) -> Vec<(&'static str, String)> {
+fn key_problems(spki: &SubjectPublicKeyInfo<'_>, role: Role) -> Vec<(RuleId, String)> {
     let whose = if role == Role::Leaf {
         "its"
     } else {
@@ -910,12 +911,12 @@ fn key_problems(spki: &SubjectPublicKeyInfo<'_>, role: Role) -> Vec<(&'static st
                 let bits = crate::asn1::bit_length(rsa.modulus).unwrap_or(0);
                 if bits < 2048 {
                     out.push((
-                        "CHAIN-KEY-REJECTED",
+                        crate::rule!("CHAIN-KEY-REJECTED"),
                         format!("{whose} RSA key is {bits} bits; at least 2048 are required"),
                     ));
                 } else if !bits.is_multiple_of(8) {
                     out.push((
-                        "CHAIN-KEY-REJECTED",
+                        crate::rule!("CHAIN-KEY-REJECTED"),
                         format!("{whose} RSA key is {bits} bits, not a whole number of bytes"),
                     ));
                 }
@@ -924,23 +925,23 @@ fn key_problems(spki: &SubjectPublicKeyInfo<'_>, role: Role) -> Vec<(&'static st
         "1.2.840.10045.2.1" => match crate::certificate::named_curve_oid(spki).as_deref() {
             Some("1.2.840.10045.3.1.7" | "1.3.132.0.34" | "1.3.132.0.35") => {}
             Some(other) => out.push((
-                "CHAIN-KEY-REJECTED",
+                crate::rule!("CHAIN-KEY-REJECTED"),
                 format!(
                     "{whose} EC key is on curve {other}; only P-256, P-384 and P-521 are accepted"
                 ),
             )),
             None => out.push((
-                "CHAIN-KEY-REJECTED",
+                crate::rule!("CHAIN-KEY-REJECTED"),
                 format!("{whose} EC key uses explicit curve parameters, which RFC 5480 forbids"),
             )),
         },
         "1.3.101.112" => {}
         "1.2.840.10040.4.1" => out.push((
-            "CHAIN-KEY-REJECTED",
+            crate::rule!("CHAIN-KEY-REJECTED"),
             format!("{whose} key is DSA, which is not accepted"),
         )),
         other => out.push((
-            "CHAIN-KEY-REJECTED",
+            crate::rule!("CHAIN-KEY-REJECTED"),
             format!("{whose} key algorithm {other} is not accepted"),
         )),
     }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::names::{check_dns_name, check_email, ip_from_san};
 use super::{Options, Purpose};
+use crate::rules::RuleId;
 
 /// The role a certificate plays in a path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,7 +25,7 @@ pub enum Role {
 }
 
 /// A problem with one certificate: rule id and explanation.
-pub type Problem = (&'static str, String);
+pub type Problem = (RuleId, String);
 
 const KNOWN_CRITICAL: &[&str] = &[
     "2.5.29.15", // keyUsage
@@ -42,14 +43,14 @@ const KNOWN_CRITICAL: &[&str] = &[
 pub fn check(cert: &X509Certificate<'_>, role: Role, options: &Options) -> Vec<Problem> {
     let purpose = options.purpose;
     let mut out: Vec<Problem> = Vec::new();
-    let mut p = |rule: &'static str, text: String| out.push((rule, text));
+    let mut p = |rule: RuleId, text: String| out.push((rule, text));
     let tbs = &cert.tbs_certificate;
     let self_issued = cert.subject().as_raw() == cert.issuer().as_raw();
     let exts = cert.extensions();
 
     if role != Role::Anchor && cert.version() != X509Version::V3 {
         p(
-            "CHAIN-PROFILE",
+            crate::rule!("CHAIN-PROFILE"),
             format!(
                 "version {} certificate: only X.509 v3 can carry the extensions a verifier needs (RFC 5280 4.1.2.1)",
                 cert.version().0 + 1
@@ -60,7 +61,7 @@ pub fn check(cert: &X509Certificate<'_>, role: Role, options: &Options) -> Vec<P
         let serial = cert.raw_serial();
         if serial.len() > 20 {
             p(
-                "CHAIN-PROFILE",
+                crate::rule!("CHAIN-PROFILE"),
                 format!(
                     "the serial number is {} bytes; RFC 5280 4.1.2.2 allows at most 20",
                     serial.len()
@@ -68,13 +69,13 @@ pub fn check(cert: &X509Certificate<'_>, role: Role, options: &Options) -> Vec<P
             );
         } else if serial.first().is_some_and(|b| b & 0x80 != 0) {
             p(
-                "CHAIN-PROFILE",
+                crate::rule!("CHAIN-PROFILE"),
                 "the serial number is negative (RFC 5280 4.1.2.2 requires a positive integer)"
                     .into(),
             );
         } else if serial.iter().all(|b| *b == 0) {
             p(
-                "CHAIN-PROFILE",
+                crate::rule!("CHAIN-PROFILE"),
                 "the serial number is zero (RFC 5280 4.1.2.2 requires a positive integer)".into(),
             );
         }
@@ -82,11 +83,11 @@ pub fn check(cert: &X509Certificate<'_>, role: Role, options: &Options) -> Vec<P
     if tbs.signature.algorithm != cert.signature_algorithm.algorithm
         || tbs.signature.parameters != cert.signature_algorithm.parameters
     {
-        p("CHAIN-PROFILE", "the signature algorithm inside the signed part differs from the outer one (RFC 5280 4.1.1.2)".into());
+        p(crate::rule!("CHAIN-PROFILE"), "the signature algorithm inside the signed part differs from the outer one (RFC 5280 4.1.1.2)".into());
     }
     if cert.issuer().iter_rdn().next().is_none() {
         p(
-            "CHAIN-PROFILE",
+            crate::rule!("CHAIN-PROFILE"),
             "the issuer name is empty (RFC 5280 4.1.2.4)".into(),
         );
     }
@@ -96,13 +97,13 @@ pub fn check(cert: &X509Certificate<'_>, role: Role, options: &Options) -> Vec<P
         let oid = ext.oid.to_id_string();
         if !seen.insert(oid.clone()) {
             p(
-                "CHAIN-PROFILE",
+                crate::rule!("CHAIN-PROFILE"),
                 format!("extension {oid} appears more than once (RFC 5280 4.2)"),
             );
         }
         if let ParsedExtension::ParseError { error } = ext.parsed_extension() {
             p(
-                "CHAIN-PROFILE",
+                crate::rule!("CHAIN-PROFILE"),
                 format!("extension {oid} is malformed: {error}"),
             );
         }
@@ -111,7 +112,7 @@ pub fn check(cert: &X509Certificate<'_>, role: Role, options: &Options) -> Vec<P
             && !KNOWN_CRITICAL.contains(&oid.as_str())
         {
             p(
-                "CHAIN-CRITICAL-EXTENSION",
+                crate::rule!("CHAIN-CRITICAL-EXTENSION"),
                 format!(
                     "critical extension {oid} is not understood, so the certificate must be rejected (RFC 5280 4.2)"
                 ),
@@ -120,45 +121,45 @@ pub fn check(cert: &X509Certificate<'_>, role: Role, options: &Options) -> Vec<P
         match ext.parsed_extension() {
             ParsedExtension::AuthorityKeyIdentifier(aki) => {
                 if ext.critical {
-                    p("CHAIN-PROFILE", "authorityKeyIdentifier is critical (RFC 5280 4.2.1.1: MUST be non-critical)".into());
+                    p(crate::rule!("CHAIN-PROFILE"), "authorityKeyIdentifier is critical (RFC 5280 4.2.1.1: MUST be non-critical)".into());
                 }
                 if aki.key_identifier.is_none() {
-                    p("CHAIN-PROFILE", "authorityKeyIdentifier has no keyIdentifier (RFC 5280 4.2.1.1, CABF BR 7.1.2)".into());
+                    p(crate::rule!("CHAIN-PROFILE"), "authorityKeyIdentifier has no keyIdentifier (RFC 5280 4.2.1.1, CABF BR 7.1.2)".into());
                 }
                 if aki.authority_cert_issuer.is_some() || aki.authority_cert_serial.is_some() {
-                    p("CHAIN-PROFILE", "authorityKeyIdentifier carries authorityCertIssuer/SerialNumber, which CABF BR 7.1.2 forbids".into());
+                    p(crate::rule!("CHAIN-PROFILE"), "authorityKeyIdentifier carries authorityCertIssuer/SerialNumber, which CABF BR 7.1.2 forbids".into());
                 }
             }
             ParsedExtension::SubjectKeyIdentifier(_) if ext.critical => {
                 p(
-                    "CHAIN-PROFILE",
+                    crate::rule!("CHAIN-PROFILE"),
                     "subjectKeyIdentifier is critical (RFC 5280 4.2.1.2: MUST be non-critical)"
                         .into(),
                 );
             }
             ParsedExtension::AuthorityInfoAccess(_) if ext.critical => {
                 p(
-                    "CHAIN-PROFILE",
+                    crate::rule!("CHAIN-PROFILE"),
                     "authorityInfoAccess is critical (RFC 5280 4.2.2.1: MUST be non-critical)"
                         .into(),
                 );
             }
             ParsedExtension::PolicyConstraints(_) if !ext.critical => {
                 p(
-                    "CHAIN-PROFILE",
+                    crate::rule!("CHAIN-PROFILE"),
                     "policyConstraints is not critical (RFC 5280 4.2.1.11: MUST be critical)"
                         .into(),
                 );
             }
             ParsedExtension::NameConstraints(_) if !ext.critical => {
                 p(
-                    "CHAIN-NAME-CONSTRAINTS",
+                    crate::rule!("CHAIN-NAME-CONSTRAINTS"),
                     "nameConstraints is not critical (RFC 5280 4.2.1.10: MUST be critical), so verifiers that ignore it and verifiers that enforce it disagree about this CA".into(),
                 );
             }
             ParsedExtension::ExtendedKeyUsage(eku) if eku_is_empty(eku) => {
                 p(
-                    "CHAIN-EKU",
+                    crate::rule!("CHAIN-EKU"),
                     "extKeyUsage lists no purposes (RFC 5280 4.2.1.12 requires at least one)"
                         .into(),
                 );
@@ -177,7 +178,7 @@ pub fn check(cert: &X509Certificate<'_>, role: Role, options: &Options) -> Vec<P
     });
     // A trust anchor is trusted by configuration: even a cross-signed copy without AKI is fine.
     if aki.is_none() && !self_issued && role != Role::Anchor {
-        p("CHAIN-PROFILE", "authorityKeyIdentifier is missing; RFC 5280 4.2.1.1 requires it in every certificate not self-signed".into());
+        p(crate::rule!("CHAIN-PROFILE"), "authorityKeyIdentifier is missing; RFC 5280 4.2.1.1 requires it in every certificate not self-signed".into());
     }
     // Only an anchor is known to be self-*signed*; a self-issued intermediate may be a key rollover.
     if let (Role::Anchor, true, Some(aki_id), Some(ski)) = (
@@ -187,22 +188,22 @@ pub fn check(cert: &X509Certificate<'_>, role: Role, options: &Options) -> Vec<P
         ski,
     ) && aki_id.0 != ski
     {
-        p("CHAIN-PROFILE", "self-signed certificate whose authorityKeyIdentifier differs from its own subjectKeyIdentifier".into());
+        p(crate::rule!("CHAIN-PROFILE"), "self-signed certificate whose authorityKeyIdentifier differs from its own subjectKeyIdentifier".into());
     }
 
     let bc = cert.basic_constraints().ok().flatten();
     let is_ca = bc.as_ref().is_some_and(|b| b.value.ca);
     let ku = cert.key_usage().ok().flatten().map(|k| *k.value);
     if is_ca && ski.is_none() {
-        p("CHAIN-PROFILE", "CA certificate without subjectKeyIdentifier (RFC 5280 4.2.1.2: MUST be present in CA certificates)".into());
+        p(crate::rule!("CHAIN-PROFILE"), "CA certificate without subjectKeyIdentifier (RFC 5280 4.2.1.2: MUST be present in CA certificates)".into());
     }
     if let Some(ku) = &ku {
         if is_ca && !ku.key_cert_sign() {
-            p("CHAIN-KEY-USAGE", "basicConstraints says CA but keyUsage lacks keyCertSign (RFC 5280 4.2.1.3, 4.2.1.9)".into());
+            p(crate::rule!("CHAIN-KEY-USAGE"), "basicConstraints says CA but keyUsage lacks keyCertSign (RFC 5280 4.2.1.3, 4.2.1.9)".into());
         }
         if !is_ca && ku.key_cert_sign() {
             p(
-                "CHAIN-KEY-USAGE",
+                crate::rule!("CHAIN-KEY-USAGE"),
                 "keyUsage has keyCertSign but basicConstraints does not say CA (RFC 5280 4.2.1.3)"
                     .into(),
             );
@@ -213,30 +214,30 @@ pub fn check(cert: &X509Certificate<'_>, role: Role, options: &Options) -> Vec<P
     let san_ext = exts.iter().find(|e| e.oid.to_id_string() == "2.5.29.17");
     if is_ca && subject_empty {
         p(
-            "CHAIN-PROFILE",
+            crate::rule!("CHAIN-PROFILE"),
             "CA certificate with an empty subject (RFC 5280 4.1.2.6)".into(),
         );
     }
     if subject_empty && !san_ext.is_some_and(|e| e.critical) {
         p(
-            "CHAIN-PROFILE",
+            crate::rule!("CHAIN-PROFILE"),
             "empty subject without a critical subjectAltName (RFC 5280 4.1.2.6, 4.2.1.6)".into(),
         );
     }
     if let Some(ext) = san_ext {
         if ext.critical && !subject_empty {
-            p("CHAIN-PROFILE", "subjectAltName is critical although the subject is not empty (RFC 5280 4.2.1.6, CABF BR 7.1.2.7.12)".into());
+            p(crate::rule!("CHAIN-PROFILE"), "subjectAltName is critical although the subject is not empty (RFC 5280 4.2.1.6, CABF BR 7.1.2.7.12)".into());
         }
         if let ParsedExtension::SubjectAlternativeName(san) = ext.parsed_extension() {
             if san.general_names.is_empty() {
                 p(
-                    "CHAIN-PROFILE",
+                    crate::rule!("CHAIN-PROFILE"),
                     "subjectAltName is present but empty (RFC 5280 4.2.1.6)".into(),
                 );
             }
             if role == Role::Leaf {
                 for problem in san_syntax(&san.general_names) {
-                    p("CHAIN-PROFILE", problem);
+                    p(crate::rule!("CHAIN-PROFILE"), problem);
                 }
                 if purpose == Purpose::ServerAuth
                     && let Some((rule, problem)) =
@@ -251,7 +252,7 @@ pub fn check(cert: &X509Certificate<'_>, role: Role, options: &Options) -> Vec<P
     // certificate presented as the peer is refused, as rustls-webpki and browsers do.
     if role == Role::Leaf && is_ca && matches!(purpose, Purpose::ServerAuth | Purpose::ClientAuth) {
         p(
-            "CHAIN-CA-AS-LEAF",
+            crate::rule!("CHAIN-CA-AS-LEAF"),
             format!(
                 "a CA certificate (basicConstraints cA=TRUE) is used as the end entity for {} (CABF BR 7.1.2.7.8)",
                 purpose.label()
@@ -259,7 +260,7 @@ pub fn check(cert: &X509Certificate<'_>, role: Role, options: &Options) -> Vec<P
         );
     }
     if role == Role::Leaf && !is_ca && exts.iter().any(|e| e.oid.to_id_string() == "2.5.29.30") {
-        p("CHAIN-NAME-CONSTRAINTS", "an end-entity certificate carries nameConstraints, which only CA certificates may (RFC 5280 4.2.1.10)".into());
+        p(crate::rule!("CHAIN-NAME-CONSTRAINTS"), "an end-entity certificate carries nameConstraints, which only CA certificates may (RFC 5280 4.2.1.10)".into());
     }
     out
 }
@@ -331,11 +332,11 @@ fn common_name_not_in_san(
     cert: &X509Certificate<'_>,
     sans: &[GeneralName<'_>],
     check: CommonNameCheck,
-) -> Option<(&'static str, String)> {
+) -> Option<(RuleId, String)> {
     let cn = cert.subject().iter_common_name().next()?;
     let Ok(cn) = cn.as_str() else {
         return Some((
-            "CHAIN-PROFILE",
+            crate::rule!("CHAIN-PROFILE"),
             "the subject CN is not a readable string".into(),
         ));
     };
@@ -360,7 +361,7 @@ fn common_name_not_in_san(
         || (!cn.is_ascii() && !sans.is_empty());
     if respelled {
         return Some((
-            "CHAIN-PROFILE",
+            crate::rule!("CHAIN-PROFILE"),
             format!(
                 "the subject CN {cn:?} spells a SAN entry differently (case, IP notation or Unicode instead of punycode); CABF BR 7.1.4.3 requires it exactly"
             ),
@@ -368,8 +369,8 @@ fn common_name_not_in_san(
     }
     let text = format!("the subject CN {cn:?} is not one of the SAN entries (CABF BR 7.1.4.3)");
     Some(match check {
-        CommonNameCheck::Warn => ("CERT-CN-NOT-IN-SAN", text),
-        CommonNameCheck::Refuse => ("CHAIN-PROFILE", text),
+        CommonNameCheck::Warn => (crate::rule!("CERT-CN-NOT-IN-SAN"), text),
+        CommonNameCheck::Refuse => (crate::rule!("CHAIN-PROFILE"), text),
     })
 }
 

@@ -31,7 +31,7 @@ pub fn check(
             crl.signature_value.data.as_ref(),
         ) {
             out.push((
-                "CHAIN-CRL-INVALID",
+                crate::rule!("CHAIN-CRL-INVALID"),
                 format!("the CRL from {} cannot be trusted: {e}", crl.issuer()),
             ));
             continue;
@@ -41,7 +41,7 @@ pub fn check(
             && !ku.value.crl_sign()
         {
             out.push((
-                "CHAIN-CRL-INVALID",
+                crate::rule!("CHAIN-CRL-INVALID"),
                 format!(
                     "the CRL issuer {} lacks the cRLSign key usage (RFC 5280 4.2.1.3)",
                     crl.issuer()
@@ -56,7 +56,7 @@ pub fn check(
         {
             None => {
                 out.push((
-                    "CHAIN-CRL-INVALID",
+                    crate::rule!("CHAIN-CRL-INVALID"),
                     format!(
                         "the CRL from {} has no CRL number (RFC 5280 5.2.3: MUST be present)",
                         crl.issuer()
@@ -65,7 +65,7 @@ pub fn check(
                 usable = false;
             }
             Some(e) if e.critical => {
-                out.push(("CHAIN-CRL-INVALID", format!("the CRL from {} marks its CRL number critical (RFC 5280 5.2.3: MUST be non-critical)", crl.issuer())));
+                out.push((crate::rule!("CHAIN-CRL-INVALID"), format!("the CRL from {} marks its CRL number critical (RFC 5280 5.2.3: MUST be non-critical)", crl.issuer())));
                 usable = false;
             }
             Some(_) => {}
@@ -74,7 +74,7 @@ pub fn check(
             && Timestamp::from_unix(next.timestamp()) < now
         {
             out.push((
-                "CHAIN-CRL-INVALID",
+                crate::rule!("CHAIN-CRL-INVALID"),
                 format!(
                     "the CRL from {} is stale: its nextUpdate {} has passed",
                     crl.issuer(),
@@ -95,7 +95,7 @@ pub fn check(
                 .map(|(_, r)| format!(" (reason: {r})"))
                 .unwrap_or_default();
             out.push((
-                "CHAIN-REVOKED",
+                crate::rule!("CHAIN-REVOKED"),
                 format!(
                     "serial {} was revoked on {}{reason} by {}",
                     crate::asn1::hex::upper(cert.raw_serial()),

@@ -175,13 +175,13 @@ fn peer_authentication(d: &Node, what: &str, out: &mut Vec<Finding>) {
     match mode.and_then(Node::text) {
         Some("STRICT") => {}
         Some(other) => out.push(at(
-            "MESH-PEER-AUTH-NOT-STRICT",
+            crate::rule!("MESH-PEER-AUTH-NOT-STRICT"),
             format!("{what}: spec.mtls.mode {other} accepts plaintext"),
             mode.map_or(d.line(), Node::line),
             "spec.mtls.mode",
         )),
         None => out.push(at(
-            "MESH-PEER-AUTH-NOT-STRICT",
+            crate::rule!("MESH-PEER-AUTH-NOT-STRICT"),
             format!("{what}: no spec.mtls.mode (inherits the mesh default, PERMISSIVE unless set)"),
             d.get("spec").map_or(d.line(), Node::line),
             "spec.mtls.mode",
@@ -191,7 +191,7 @@ fn peer_authentication(d: &Node, what: &str, out: &mut Vec<Finding>) {
         for (port, setting) in ports {
             if let Some(m) = setting.get("mode").filter(|m| m.text() != Some("STRICT")) {
                 out.push(at(
-                    "MESH-PEER-AUTH-NOT-STRICT",
+                    crate::rule!("MESH-PEER-AUTH-NOT-STRICT"),
                     format!("{what}: port {port} mode {}", m.text().unwrap_or("?")),
                     m.line(),
                     "spec.portLevelMtls.mode",
@@ -239,7 +239,7 @@ fn destination_rule(d: &Node, what: &str, out: &mut Vec<Finding>) {
                 _ => "is not mutual TLS",
             };
             out.push(at(
-                "MESH-DESTINATION-RULE-TLS",
+                crate::rule!("MESH-DESTINATION-RULE-TLS"),
                 format!("{what}: {label} tls.mode {m} {meaning}"),
                 mode.line(),
                 "tls.mode",
@@ -285,7 +285,7 @@ fn certificate(d: &Node, what: &str, policy: &Policy, out: &mut Vec<Finding>) {
     if duration_days > max_days as f64 {
         let line = duration.map_or(d.line(), Node::line);
         out.push(at(
-            "CERT-LIFETIME-LONG",
+            crate::rule!("CERT-LIFETIME-LONG"),
             format!(
                 "{what}: duration {} is {duration_days:.0} days; the policy allows {max_days} days for {}",
                 duration.and_then(Node::text).unwrap_or("(default)"),
@@ -309,7 +309,7 @@ fn certificate(d: &Node, what: &str, policy: &Policy, out: &mut Vec<Finding>) {
     };
     if renew_days < grace_days as f64 {
         out.push(at(
-            "CERTMANAGER-RENEW-BEFORE",
+            crate::rule!("CERTMANAGER-RENEW-BEFORE"),
             format!("{what}: renews {renew_days:.0} days before expiry; the policy's grace is {grace_days} days"),
             renew.map_or(d.line(), Node::line),
             "spec.renewBefore",
@@ -328,7 +328,7 @@ fn certificate(d: &Node, what: &str, policy: &Policy, out: &mut Vec<Finding>) {
     let line = size.or(algorithm).map_or(d.line(), Node::line);
     match alg {
         "RSA" if bits < policy.keys.rsa_min_bits => out.push(at(
-            "CERT-KEY-WEAK",
+            crate::rule!("CERT-KEY-WEAK"),
             format!(
                 "{what}: RSA {bits} bits (the policy requires {})",
                 policy.keys.rsa_min_bits
@@ -340,7 +340,7 @@ fn certificate(d: &Node, what: &str, policy: &Policy, out: &mut Vec<Finding>) {
             let curve = format!("P-{bits}");
             if !policy.keys.ec_curves.contains(&curve) {
                 out.push(at(
-                    "CERT-KEY-UNAPPROVED",
+                    crate::rule!("CERT-KEY-UNAPPROVED"),
                     format!(
                         "{what}: ECDSA {curve} is not one of {}",
                         policy.keys.ec_curves.join(", ")
@@ -351,7 +351,7 @@ fn certificate(d: &Node, what: &str, policy: &Policy, out: &mut Vec<Finding>) {
             }
         }
         "Ed25519" if !policy.keys.ed25519 => out.push(at(
-            "CERT-KEY-UNAPPROVED",
+            crate::rule!("CERT-KEY-UNAPPROVED"),
             format!("{what}: Ed25519 keys are not allowed by the policy"),
             line,
             "spec.privateKey.algorithm",
@@ -364,7 +364,7 @@ fn issuer(d: &Node, what: &str, out: &mut Vec<Finding>) {
     for path in ["spec.acme.skipTLSVerify", "spec.vault.skipTLSVerify"] {
         if let Some(n) = d.path(path).filter(|n| n.text() == Some("true")) {
             out.push(at(
-                "CERTMANAGER-SKIP-TLS-VERIFY",
+                crate::rule!("CERTMANAGER-SKIP-TLS-VERIFY"),
                 format!("{what}: {path}: true"),
                 n.line(),
                 path,

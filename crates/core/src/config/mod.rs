@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::policy::Policy;
 use crate::report::{Finding, Location};
+use crate::rules::RuleId;
 
 /// The kinds of configuration tlscope reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -155,7 +156,7 @@ pub fn lint(kind: Kind, text: &str, policy: &Policy) -> Result<Vec<Finding>, Con
 }
 
 /// A finding at `line` on directive `name`.
-fn at(id: &'static str, evidence: String, line: usize, name: &str) -> Finding {
+fn at(id: RuleId, evidence: String, line: usize, name: &str) -> Finding {
     Finding::new(
         id,
         evidence,
@@ -180,7 +181,7 @@ fn version_list(
         .min()?;
     (lowest < min).then(|| {
         at(
-            "TLS-VERSION-MIN",
+            crate::rule!("TLS-VERSION-MIN"),
             format!("{name} {list} allows {lowest}; {segment} connections need at least {min}"),
             line,
             name,

@@ -37,7 +37,7 @@ pub(super) fn lint(text: &str, policy: &Policy) -> Result<Vec<Finding>, ConfigEr
         }
         if let Some(directive) = body.strip_prefix('!') {
             out.push(at(
-                "CONFIG-INCLUDE-NOT-FOLLOWED",
+                crate::rule!("CONFIG-INCLUDE-NOT-FOLLOWED"),
                 format!("!{directive} was not read"),
                 line,
                 directive.split_whitespace().next().unwrap_or("include"),
@@ -88,13 +88,13 @@ pub(super) fn lint(text: &str, policy: &Policy) -> Result<Vec<Finding>, ConfigEr
         match last(&server, "require_secure_transport") {
             Some(s) if matches!(s.value.to_ascii_uppercase().as_str(), "ON" | "1" | "TRUE") => {}
             Some(s) => out.push(at(
-                "DB-MYSQL-INSECURE-TRANSPORT",
+                crate::rule!("DB-MYSQL-INSECURE-TRANSPORT"),
                 format!("require_secure_transport = {}", s.value),
                 s.line,
                 "require_secure_transport",
             )),
             None => out.push(at(
-                "DB-MYSQL-INSECURE-TRANSPORT",
+                crate::rule!("DB-MYSQL-INSECURE-TRANSPORT"),
                 "require_secure_transport is not set (default OFF)".into(),
                 group_line,
                 "require_secure_transport",
@@ -114,13 +114,13 @@ pub(super) fn lint(text: &str, policy: &Policy) -> Result<Vec<Finding>, ConfigEr
         match s.value.to_ascii_uppercase().as_str() {
             "VERIFY_IDENTITY" => {}
             "VERIFY_CA" => out.push(at(
-                "DB-MYSQL-SSL-MODE-VERIFY-CA",
+                crate::rule!("DB-MYSQL-SSL-MODE-VERIFY-CA"),
                 "ssl-mode = VERIFY_CA".into(),
                 s.line,
                 "ssl-mode",
             )),
             other => out.push(at(
-                "DB-MYSQL-SSL-MODE",
+                crate::rule!("DB-MYSQL-SSL-MODE"),
                 format!("ssl-mode = {other} does not verify the server"),
                 s.line,
                 "ssl-mode",

@@ -277,7 +277,7 @@ fn includes(tree: &[Directive], out: &mut Vec<Finding>) {
             let target = d.args.join(" ");
             if !target.ends_with("mime.types") {
                 out.push(at(
-                    "CONFIG-INCLUDE-NOT-FOLLOWED",
+                    crate::rule!("CONFIG-INCLUDE-NOT-FOLLOWED"),
                     format!("include {target} was not read"),
                     d.line,
                     "include",
@@ -330,7 +330,7 @@ fn judge_server(
         None => {
             if TlsVersion::Tls12 < min {
                 out.push(at(
-                    "TLS-VERSION-MIN",
+                    crate::rule!("TLS-VERSION-MIN"),
                     format!("{name} has no ssl_protocols: nginx defaults to TLSv1.2 TLSv1.3; client connections need at least {min}"),
                     server.line,
                     "ssl_protocols",
@@ -362,7 +362,7 @@ fn judge_server(
     if policy.web.ocsp_stapling && flag(s.stapling) != Some(true) {
         let line = s.stapling.map_or(server.line, |d| d.line);
         out.push(at(
-            "WEB-OCSP-STAPLING-OFF",
+            crate::rule!("WEB-OCSP-STAPLING-OFF"),
             format!("{name}: ssl_stapling is not on (default off)"),
             line,
             "ssl_stapling",
@@ -376,7 +376,7 @@ fn judge_server(
             "ssl_session_tickets not set (default on)"
         };
         out.push(at(
-            "WEB-SESSION-TICKETS-ON",
+            crate::rule!("WEB-SESSION-TICKETS-ON"),
             format!("{name}: {how}"),
             line,
             "ssl_session_tickets",
@@ -401,7 +401,7 @@ fn hsts(
             .is_some_and(|h| h.eq_ignore_ascii_case("Strict-Transport-Security"))
     }) else {
         out.push(at(
-            "WEB-HSTS-MISSING",
+            crate::rule!("WEB-HSTS-MISSING"),
             format!("{name} sends no Strict-Transport-Security header"),
             server_line,
             "add_header",
@@ -415,7 +415,7 @@ fn hsts(
     }
     if !weak.is_empty() {
         out.push(at(
-            "WEB-HSTS-WEAK",
+            crate::rule!("WEB-HSTS-WEAK"),
             format!("{name}: \"{value}\": {}", weak.join(", ")),
             d.line,
             "add_header",
@@ -434,7 +434,7 @@ fn proxy(body: &[Directive], inherited: &Inherited<'_>, out: &mut Vec<Finding>) 
                 .is_some_and(|a| a == "on");
             if !on {
                 out.push(at(
-                    "WEB-PROXY-VERIFY-OFF",
+                    crate::rule!("WEB-PROXY-VERIFY-OFF"),
                     format!(
                         "proxy_pass {} without proxy_ssl_verify on (default off)",
                         d.args[0]
@@ -488,14 +488,14 @@ fn cipher_string(d: &Directive, policy: &Policy) -> Vec<Finding> {
     }
     if !weak.is_empty() {
         out.push(Finding::new(
-            "TLS-SUITE-WEAK",
+            crate::rule!("TLS-SUITE-WEAK"),
             format!("ssl_ciphers enables {}", weak.join(", ")),
             loc(),
         ));
     }
     if !static_rsa.is_empty() {
         out.push(Finding::new(
-            "TLS-NO-FORWARD-SECRECY",
+            crate::rule!("TLS-NO-FORWARD-SECRECY"),
             format!(
                 "ssl_ciphers enables static RSA key exchange: {}",
                 static_rsa.join(", ")
@@ -505,7 +505,7 @@ fn cipher_string(d: &Directive, policy: &Policy) -> Vec<Finding> {
     }
     if !cbc.is_empty() {
         out.push(Finding::new(
-            "TLS-SUITE-CBC",
+            crate::rule!("TLS-SUITE-CBC"),
             format!("ssl_ciphers enables CBC suites: {}", cbc.join(", ")),
             loc(),
         ));

@@ -22,13 +22,13 @@ pub(super) fn lint_conf(text: &str, policy: &Policy) -> Result<Vec<Finding>, Con
                 "on" | "true" | "yes" | "1"
             ) => {}
         Some(s) => out.push(at(
-            "DB-PG-SSL-OFF",
+            crate::rule!("DB-PG-SSL-OFF"),
             format!("ssl = {}", s.value),
             s.line,
             "ssl",
         )),
         None => out.push(at(
-            "DB-PG-SSL-OFF",
+            crate::rule!("DB-PG-SSL-OFF"),
             "ssl is not set (default off)".into(),
             1,
             "ssl",
@@ -49,7 +49,7 @@ pub(super) fn lint_conf(text: &str, policy: &Policy) -> Result<Vec<Finding>, Con
             "include" | "include_dir" | "include_if_exists"
         ) {
             out.push(at(
-                "CONFIG-INCLUDE-NOT-FOLLOWED",
+                crate::rule!("CONFIG-INCLUDE-NOT-FOLLOWED"),
                 format!("{} '{}' was not read", s.key, s.value),
                 s.line,
                 &s.key,
@@ -86,14 +86,14 @@ pub(super) fn lint_hba(text: &str) -> Result<Vec<Finding>, ConfigError> {
                     "with or without TLS"
                 };
                 out.push(at(
-                    "DB-PG-HBA-HOST",
+                    crate::rule!("DB-PG-HBA-HOST"),
                     format!("`{body}` accepts connections {how}"),
                     line,
                     kind,
                 ));
             }
             "include" | "include_dir" | "include_if_exists" => out.push(at(
-                "CONFIG-INCLUDE-NOT-FOLLOWED",
+                crate::rule!("CONFIG-INCLUDE-NOT-FOLLOWED"),
                 format!("{body} was not read"),
                 line,
                 kind,

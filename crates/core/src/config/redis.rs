@@ -19,7 +19,7 @@ pub(super) fn lint(text: &str, policy: &Policy) -> Result<Vec<Finding>, ConfigEr
     match (last("port"), tls_port) {
         (Some(p), _) if p.value.trim() == "0" => {}
         (port, None) => out.push(at(
-            "DB-REDIS-PLAINTEXT-PORT",
+            crate::rule!("DB-REDIS-PLAINTEXT-PORT"),
             format!(
                 "no tls-port: Redis serves plaintext only (port {})",
                 port.map_or("6379 by default", |p| p.value.as_str())
@@ -28,7 +28,7 @@ pub(super) fn lint(text: &str, policy: &Policy) -> Result<Vec<Finding>, ConfigEr
             "tls-port",
         )),
         (port, Some(_)) => out.push(at(
-            "DB-REDIS-PLAINTEXT-PORT",
+            crate::rule!("DB-REDIS-PLAINTEXT-PORT"),
             format!(
                 "port {} still serves plaintext beside tls-port",
                 port.map_or("6379 (default)", |p| p.value.as_str())
@@ -40,7 +40,7 @@ pub(super) fn lint(text: &str, policy: &Policy) -> Result<Vec<Finding>, ConfigEr
     if tls_port.is_some() {
         if let Some(s) = last("tls-auth-clients").filter(|s| !s.value.eq_ignore_ascii_case("yes")) {
             out.push(at(
-                "DB-REDIS-TLS-AUTH-CLIENTS",
+                crate::rule!("DB-REDIS-TLS-AUTH-CLIENTS"),
                 format!("tls-auth-clients {}", s.value),
                 s.line,
                 "tls-auth-clients",
@@ -58,7 +58,7 @@ pub(super) fn lint(text: &str, policy: &Policy) -> Result<Vec<Finding>, ConfigEr
     }
     for s in settings.iter().filter(|s| s.key == "include") {
         out.push(at(
-            "CONFIG-INCLUDE-NOT-FOLLOWED",
+            crate::rule!("CONFIG-INCLUDE-NOT-FOLLOWED"),
             format!("include {} was not read", s.value),
             s.line,
             "include",

@@ -6,6 +6,7 @@ use crate::connection::{ConnectionString, Engine};
 use crate::policy::Policy;
 use crate::protocol::TlsVersion;
 use crate::report::{Finding, Location};
+use crate::rules::RuleId;
 
 /// Every finding for `c`, which sits on `line` of its input.
 pub fn connection(c: &ConnectionString, line: usize, policy: &Policy) -> Vec<Finding> {
@@ -16,7 +17,7 @@ pub fn connection(c: &ConnectionString, line: usize, policy: &Policy) -> Vec<Fin
             .parameter(name)
             .map_or_else(|| name.to_owned(), |p| p.key.clone()),
     };
-    let mut push = |id: &'static str, evidence: String, name: &str| {
+    let mut push = |id: RuleId, evidence: String, name: &str| {
         out.push(Finding::new(id, evidence, at(name)));
     };
     match c.engine {
@@ -30,7 +31,7 @@ pub fn connection(c: &ConnectionString, line: usize, policy: &Policy) -> Vec<Fin
     versions(c, policy, &mut push);
     if c.has_password {
         push(
-            "SECRET-PASSWORD-IN-STRING",
+            crate::rule!("SECRET-PASSWORD-IN-STRING"),
             format!(
                 "{} connection string embeds a password (masked here)",
                 c.engine.label()
@@ -41,7 +42,7 @@ pub fn connection(c: &ConnectionString, line: usize, policy: &Policy) -> Vec<Fin
     out
 }
 
-type Push<'a> = dyn FnMut(&'static str, String, &str) + 'a;
+type Push<'a> = dyn FnMut(RuleId, String, &str) + 'a;
 
 fn truthy(v: &str) -> bool {
     matches!(
@@ -66,17 +67,17 @@ fn postgres(c: &ConnectionString, push: &mut Push<'_>) {
     match mode.as_str() {
         "verify-full" => {}
         "verify-ca" => push(
-            "DB-PG-SSLMODE-VERIFY-CA",
+            crate::rule!("DB-PG-SSLMODE-VERIFY-CA"),
             "sslmode=verify-ca checks the CA but not that the certificate names this host".into(),
             "sslmode",
         ),
         "" => push(
-            "DB-PG-SSLMODE",
+            crate::rule!("DB-PG-SSLMODE"),
             "sslmode is not set: libpq defaults to prefer, which falls back to plaintext and never verifies the server".into(),
             "sslmode",
         ),
         other => push(
-            "DB-PG-SSLMODE",
+            crate::rule!("DB-PG-SSLMODE"),
             format!("sslmode={other} does not verify the server's certificate{}", if matches!(other, "disable" | "allow" | "prefer") { " and may not encrypt at all" } else { "" }),
             "sslmode",
         ),
@@ -85,7 +86,7 @@ fn postgres(c: &ConnectionString, push: &mut Push<'_>) {
         .is_some_and(|v| v.eq_ignore_ascii_case("disable"))
     {
         push(
-            "DB-PG-CHANNEL-BINDING",
+            crate::rule!("DB-PG-CHANNEL-BINDING"),
             "channel_binding=disable".into(),
             "channel_binding",
         );
@@ -100,23 +101,23 @@ fn mysql(c: &ConnectionString, push: &mut Push<'_>) {
     match (mode.as_deref(), use_ssl) {
         (Some("VERIFY_IDENTITY"), _) => {}
         (Some("VERIFY_CA"), _) => push(
-            "DB-MYSQL-SSL-MODE-VERIFY-CA",
+            crate::rule!("DB-MYSQL-SSL-MODE-VERIFY-CA"),
             "ssl-mode=VERIFY_CA checks the CA but not the host name".into(),
             "ssl-mode",
         ),
         (Some(other), _) => push(
-            "DB-MYSQL-SSL-MODE",
+            crate::rule!("DB-MYSQL-SSL-MODE"),
             format!("ssl-mode={other} does not verify the server's certificate"),
             "ssl-mode",
         ),
         (None, Some(false)) => push(
-            "DB-MYSQL-SSL-MODE",
+            crate::rule!("DB-MYSQL-SSL-MODE"),
             "useSSL=false turns TLS off".into(),
             "useSSL",
         ),
         (None, Some(true)) if verify_server == Some(true) => {}
         (None, _) => push(
-            "DB-MYSQL-SSL-MODE",
+            crate::rule!("DB-MYSQL-SSL-MODE"),
             "ssl-mode is not set: clients default to PREFERRED, which falls back to plaintext and never verifies the server".into(),
             "ssl-mode",
         ),
@@ -127,19 +128,19 @@ fn sql_server(c: &ConnectionString, push: &mut Push<'_>) {
     match c.get("encrypt") {
         Some(v) if truthy(v) => {}
         Some(v) => push(
-            "DB-MSSQL-ENCRYPT",
+            crate::rule!("DB-MSSQL-ENCRYPT"),
             format!("Encrypt={v}: traffic, including the login, may be sent in clear"),
             "encrypt",
         ),
         None => push(
-            "DB-MSSQL-ENCRYPT",
+            crate::rule!("DB-MSSQL-ENCRYPT"),
             "Encrypt is not set: System.Data.SqlClient and ODBC Driver 17 and older default to no encryption".into(),
             "encrypt",
         ),
     }
     if c.get("trustservercertificate").is_some_and(truthy) {
         push(
-            "DB-MSSQL-TRUST-SERVER-CERTIFICATE",
+            crate::rule!("DB-MSSQL-TRUST-SERVER-CERTIFICATE"),
             "TrustServerCertificate=true accepts any certificate, so the connection can be intercepted".into(),
             "trustservercertificate",
         );
@@ -151,10 +152,14 @@ fn mongodb(c: &ConnectionString, push: &mut Push<'_>) {
     let tls = c.get("tls").or_else(|| c.get("ssl"));
     match tls {
         Some(v) if truthy(v) => {}
-        Some(v) => push("DB-MONGO-TLS", format!("tls={v} turns TLS off"), "tls"),
+        Some(v) => push(
+            crate::rule!("DB-MONGO-TLS"),
+            format!("tls={v} turns TLS off"),
+            "tls",
+        ),
         None if srv => {}
         None => push(
-            "DB-MONGO-TLS",
+            crate::rule!("DB-MONGO-TLS"),
             "mongodb:// without tls=true connects in plaintext".into(),
             "tls",
         ),
@@ -167,7 +172,11 @@ fn mongodb(c: &ConnectionString, push: &mut Push<'_>) {
         "sslAllowInvalidHostnames",
     ] {
         if c.get(key).is_some_and(truthy) {
-            push("DB-MONGO-TLS-INSECURE", format!("{key}=true"), key);
+            push(
+                crate::rule!("DB-MONGO-TLS-INSECURE"),
+                format!("{key}=true"),
+                key,
+            );
         }
     }
 }
@@ -176,7 +185,7 @@ fn redis(c: &ConnectionString, push: &mut Push<'_>) {
     match c.scheme.as_deref() {
         Some("rediss") => {}
         Some(scheme) => push(
-            "DB-REDIS-TLS",
+            crate::rule!("DB-REDIS-TLS"),
             format!("{scheme}:// connects without TLS; use rediss://"),
             "scheme",
         ),
@@ -185,7 +194,7 @@ fn redis(c: &ConnectionString, push: &mut Push<'_>) {
     for key in ["ssl_cert_reqs", "tls_cert_reqs"] {
         if c.get(key).is_some_and(|v| v.eq_ignore_ascii_case("none")) {
             push(
-                "DB-REDIS-TLS-NO-VERIFY",
+                crate::rule!("DB-REDIS-TLS-NO-VERIFY"),
                 format!("{key}=none skips certificate verification"),
                 key,
             );
@@ -193,7 +202,11 @@ fn redis(c: &ConnectionString, push: &mut Push<'_>) {
     }
     for key in ["insecure", "skip_verify", "insecure_skip_verify"] {
         if c.get(key).is_some_and(truthy) {
-            push("DB-REDIS-TLS-NO-VERIFY", format!("{key}=true"), key);
+            push(
+                crate::rule!("DB-REDIS-TLS-NO-VERIFY"),
+                format!("{key}=true"),
+                key,
+            );
         }
     }
 }
@@ -209,13 +222,13 @@ fn kafka(c: &ConnectionString, push: &mut Push<'_>) {
         } else {
             "security.protocol is not set (default PLAINTEXT)".into()
         };
-        push("DB-KAFKA-PLAINTEXT", how, "security.protocol");
+        push(crate::rule!("DB-KAFKA-PLAINTEXT"), how, "security.protocol");
     }
     if c.get("ssl.endpoint.identification.algorithm")
         .is_some_and(|v| v.trim().is_empty())
     {
         push(
-            "DB-KAFKA-HOSTNAME-VERIFICATION",
+            crate::rule!("DB-KAFKA-HOSTNAME-VERIFICATION"),
             "ssl.endpoint.identification.algorithm is empty, which turns host-name verification off".into(),
             "ssl.endpoint.identification.algorithm",
         );
@@ -250,7 +263,7 @@ fn versions(c: &ConnectionString, policy: &Policy, push: &mut Push<'_>) {
             .collect();
         if let Some(lowest) = old.iter().min() {
             push(
-                "TLS-VERSION-MIN",
+                crate::rule!("TLS-VERSION-MIN"),
                 format!("{key}={value} allows {lowest}; database connections need at least {min}"),
                 key,
             );

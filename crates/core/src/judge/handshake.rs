@@ -31,7 +31,7 @@ pub fn handshake(
     };
     if let Some(v) = record.version.filter(|v| *v < min) {
         out.push(Finding::new(
-            "TLS-VERSION-MIN",
+            crate::rule!("TLS-VERSION-MIN"),
             format!("negotiated {v} on a {segment} connection; the policy requires at least {min}"),
             at(),
         ));
@@ -41,7 +41,7 @@ pub fn handshake(
     }
     if record.segment == Segment::Mtls && !record.client_certificate {
         out.push(Finding::new(
-            "TLS-MTLS-NO-CLIENT-CERT",
+            crate::rule!("TLS-MTLS-NO-CLIENT-CERT"),
             "the handshake completed without a client certificate".into(),
             at(),
         ));
@@ -108,7 +108,7 @@ pub fn suite_findings(
             .any(|s| s.eq_ignore_ascii_case(suite))
         {
             out.push(Finding::new(
-                "TLS-SUITE-NOT-ALLOWED",
+                crate::rule!("TLS-SUITE-NOT-ALLOWED"),
                 format!("{suite} is not one of {}", policy.tls.suites.join(", ")),
                 at,
             ));
@@ -117,20 +117,20 @@ pub fn suite_findings(
     }
     if traits.broken {
         out.push(Finding::new(
-            "TLS-SUITE-WEAK",
+            crate::rule!("TLS-SUITE-WEAK"),
             format!("{suite} is enabled"),
             at.clone(),
         ));
     } else if !traits.forward_secrecy {
         out.push(Finding::new(
-            "TLS-NO-FORWARD-SECRECY",
+            crate::rule!("TLS-NO-FORWARD-SECRECY"),
             format!("{suite} uses static RSA key exchange"),
             at.clone(),
         ));
     }
     if !traits.aead && !traits.broken {
         out.push(Finding::new(
-            "TLS-SUITE-CBC",
+            crate::rule!("TLS-SUITE-CBC"),
             format!("{suite} is a CBC suite"),
             at,
         ));
@@ -151,7 +151,7 @@ fn pins(host: &str, chain: &[Vec<u8>], policy: &Policy, at: Location) -> Option<
         .any(|c| pins.iter().any(|p| super::pin::matches(c, p)));
     (!matched).then(|| {
         Finding::new(
-            "PIN-MISMATCH",
+            crate::rule!("PIN-MISMATCH"),
             format!(
                 "{host} presented {} certificate(s); none matches its {} pin(s)",
                 certs.len(),

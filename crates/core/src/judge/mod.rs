@@ -21,6 +21,7 @@ use crate::chain::{self, ChainReport, PeerName, Purpose, TrustAnchor};
 use crate::decode::{Decoded, Item};
 use crate::policy::Policy;
 use crate::report::{Finding, Location};
+use crate::rules::RuleId;
 use crate::timestamp::Timestamp;
 
 /// Where a certificate stands against the policy's expiry alert bands at a moment: the one
@@ -74,7 +75,7 @@ pub fn certificate(c: &Certificate, index: usize, policy: &Policy, now: Timestam
     let days = c.validity.days_left(now);
     match ExpiryBand::of(c, policy, now) {
         ExpiryBand::Expired => out.push(Finding::new(
-            "CERT-EXPIRED",
+            crate::rule!("CERT-EXPIRED"),
             format!(
                 "notAfter {} is {} days before {now}",
                 c.validity.not_after, -days
@@ -82,12 +83,12 @@ pub fn certificate(c: &Certificate, index: usize, policy: &Policy, now: Timestam
             at(),
         )),
         ExpiryBand::NotYetValid => out.push(Finding::new(
-            "CERT-NOT-YET-VALID",
+            crate::rule!("CERT-NOT-YET-VALID"),
             format!("notBefore {} is after {now}", c.validity.not_before),
             at(),
         )),
         ExpiryBand::Critical => out.push(Finding::new(
-            "CERT-EXPIRY-CRITICAL",
+            crate::rule!("CERT-EXPIRY-CRITICAL"),
             format!(
                 "{days} days left (critical at ≤ {} days); notAfter {}",
                 policy.alerts.critical_days, c.validity.not_after
@@ -95,7 +96,7 @@ pub fn certificate(c: &Certificate, index: usize, policy: &Policy, now: Timestam
             at(),
         )),
         ExpiryBand::Warning => out.push(Finding::new(
-            "CERT-EXPIRY-WARNING",
+            crate::rule!("CERT-EXPIRY-WARNING"),
             format!(
                 "{days} days left (warning at ≤ {} days); notAfter {}",
                 policy.alerts.warning_days, c.validity.not_after
@@ -106,7 +107,7 @@ pub fn certificate(c: &Certificate, index: usize, policy: &Policy, now: Timestam
     }
     if !c.is_ca && c.validity.lifetime_days() > policy.rotation.leaf_days {
         out.push(Finding::new(
-            "CERT-LIFETIME-LONG",
+            crate::rule!("CERT-LIFETIME-LONG"),
             format!(
                 "lifetime {} days; the policy rotates leaf certificates every {} days",
                 c.validity.lifetime_days(),
@@ -118,7 +119,7 @@ pub fn certificate(c: &Certificate, index: usize, policy: &Policy, now: Timestam
     let sig = c.signature_algorithm.to_ascii_lowercase();
     if sig.contains("md5") || sig.contains("sha1") {
         out.push(Finding::new(
-            "CERT-SIG-WEAK-HASH",
+            crate::rule!("CERT-SIG-WEAK-HASH"),
             format!("signature algorithm {}", c.signature_algorithm),
             at(),
         ));
@@ -126,7 +127,7 @@ pub fn certificate(c: &Certificate, index: usize, policy: &Policy, now: Timestam
     let key = &c.public_key;
     match key.algorithm.as_str() {
         "RSA" if key.bits < policy.keys.rsa_min_bits => out.push(Finding::new(
-            "CERT-KEY-WEAK",
+            crate::rule!("CERT-KEY-WEAK"),
             format!(
                 "RSA {} bits; the policy requires at least {}",
                 key.bits, policy.keys.rsa_min_bits
@@ -138,7 +139,7 @@ pub fn certificate(c: &Certificate, index: usize, policy: &Policy, now: Timestam
             let curve = key.curve.clone().unwrap_or_else(|| "unnamed curve".into());
             if !policy.keys.ec_curves.contains(&curve) {
                 out.push(Finding::new(
-                    "CERT-KEY-UNAPPROVED",
+                    crate::rule!("CERT-KEY-UNAPPROVED"),
                     format!(
                         "EC key on {curve}; the policy allows {}",
                         policy.keys.ec_curves.join(", ")
@@ -149,19 +150,19 @@ pub fn certificate(c: &Certificate, index: usize, policy: &Policy, now: Timestam
         }
         "Ed25519" if policy.keys.ed25519 => {}
         "DSA" => out.push(Finding::new(
-            "CERT-KEY-WEAK",
+            crate::rule!("CERT-KEY-WEAK"),
             format!("DSA {} bits", key.bits),
             at(),
         )),
         other => out.push(Finding::new(
-            "CERT-KEY-UNAPPROVED",
+            crate::rule!("CERT-KEY-UNAPPROVED"),
             format!("{other} key"),
             at(),
         )),
     }
     if c.version < 3 {
         out.push(Finding::new(
-            "CERT-V1",
+            crate::rule!("CERT-V1"),
             format!("X.509 version {}", c.version),
             at(),
         ));
@@ -173,7 +174,7 @@ pub fn certificate(c: &Certificate, index: usize, policy: &Policy, now: Timestam
             .map(|cn| format!(" (subject CN is {cn:?})"))
             .unwrap_or_default();
         out.push(Finding::new(
-            "CERT-SAN-MISSING",
+            crate::rule!("CERT-SAN-MISSING"),
             format!("no subjectAltName extension{cn}"),
             at(),
         ));
@@ -204,7 +205,7 @@ pub fn decoded(d: &Decoded, policy: &Policy, now: Timestamp) -> Vec<Finding> {
                     _ => String::new(),
                 };
                 out.push(Finding::new(
-                    "KEY-MATERIAL-SUPPLIED",
+                    crate::rule!("KEY-MATERIAL-SUPPLIED"),
                     format!("{kind}{format} private key; its contents were discarded"),
                     Location::Line {
                         line: source.line.unwrap_or(1),
@@ -214,7 +215,7 @@ pub fn decoded(d: &Decoded, policy: &Policy, now: Timestamp) -> Vec<Finding> {
             Item::Request { source, request } => {
                 if let Some(problem) = &request.signature_problem {
                     out.push(Finding::new(
-                        "CSR-SIGNATURE-INVALID",
+                        crate::rule!("CSR-SIGNATURE-INVALID"),
                         format!("the request is not signed by its own key: {problem}"),
                         Location::Line {
                             line: source.line.unwrap_or(1),
@@ -225,7 +226,7 @@ pub fn decoded(d: &Decoded, policy: &Policy, now: Timestamp) -> Vec<Finding> {
             Item::RevocationList { source, crl } => {
                 if let Some(next) = crl.next_update.filter(|n| *n < now) {
                     out.push(Finding::new(
-                        "CRL-STALE",
+                        crate::rule!("CRL-STALE"),
                         format!(
                             "nextUpdate {next} has passed; a newer CRL from {} exists",
                             crl.issuer.rfc4514
@@ -307,11 +308,17 @@ pub struct Inspection {
 
 /// Chain rules and the certificate rules that name the same problem of the same certificate
 /// under the policy: the chain's finding (it invalidates the path) is the one kept.
-const SAME_PROBLEM: &[(&str, &[&str])] = &[
-    ("CHAIN-SIGNATURE-WEAK", &["CERT-SIG-WEAK-HASH"]),
+const SAME_PROBLEM: &[(RuleId, &[RuleId])] = &[
     (
-        "CHAIN-KEY-REJECTED",
-        &["CERT-KEY-WEAK", "CERT-KEY-UNAPPROVED"],
+        crate::rule!("CHAIN-SIGNATURE-WEAK"),
+        &[crate::rule!("CERT-SIG-WEAK-HASH")],
+    ),
+    (
+        crate::rule!("CHAIN-KEY-REJECTED"),
+        &[
+            crate::rule!("CERT-KEY-WEAK"),
+            crate::rule!("CERT-KEY-UNAPPROVED"),
+        ],
     ),
 ];
 
@@ -339,8 +346,9 @@ pub fn inspect(d: &Decoded, request: &ChainRequest, policy: &Policy, now: Timest
         for f in &report.problems {
             // One finding per problem: where the chain refuses a certificate's signature or
             // key, the policy's finding about the same signature or key says nothing more.
-            if let Some(&(_, covered)) = SAME_PROBLEM.iter().find(|(rule, _)| *rule == f.rule) {
-                findings.retain(|g| !(covered.contains(&g.rule) && same_certificate(g, f)));
+            if let Some(&(_, covered)) = SAME_PROBLEM.iter().find(|(rule, _)| f.rule == *rule) {
+                findings
+                    .retain(|g| !(covered.iter().any(|c| g.rule == *c) && same_certificate(g, f)));
             }
             let duplicate = findings
                 .iter()

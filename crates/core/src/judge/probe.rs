@@ -31,7 +31,7 @@ pub fn probe(
     for v in report.accepted() {
         if v.version < min {
             out.push(Finding::new(
-                "TLS-VERSION-MIN",
+                crate::rule!("TLS-VERSION-MIN"),
                 format!(
                     "accepts {} on a {name} endpoint; the policy requires at least {min}",
                     v.version
@@ -67,7 +67,7 @@ pub fn probe(
         if policy.web.hsts {
             match &report.hsts {
                 None => out.push(Finding::new(
-                    "WEB-HSTS-MISSING",
+                    crate::rule!("WEB-HSTS-MISSING"),
                     "the response carries no Strict-Transport-Security header".into(),
                     at(),
                 )),
@@ -75,7 +75,7 @@ pub fn probe(
                     let weak = super::web::hsts_weaknesses(value, policy);
                     if !weak.is_empty() {
                         out.push(Finding::new(
-                            "WEB-HSTS-WEAK",
+                            crate::rule!("WEB-HSTS-WEAK"),
                             format!("\"{value}\": {}", weak.join(", ")),
                             at(),
                         ));
@@ -85,7 +85,7 @@ pub fn probe(
         }
         if policy.web.ocsp_stapling && report.ocsp_stapled == Some(false) {
             out.push(Finding::new(
-                "WEB-OCSP-STAPLING-OFF",
+                crate::rule!("WEB-OCSP-STAPLING-OFF"),
                 "no OCSP response was stapled to the handshake".into(),
                 at(),
             ));
