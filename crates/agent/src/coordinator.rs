@@ -69,6 +69,8 @@ pub struct Counters {
     pub refused: AtomicU64,
     /// Rotation events.
     pub rotations: AtomicU64,
+    /// Reloads that found a CRL past its nextUpdate.
+    pub stale_crls: AtomicU64,
 }
 
 /// A running coordinator's shared state.
@@ -192,12 +194,36 @@ impl Coordinator {
             return Ok(false);
         }
         let material = ca::material(&self.store, &self.tenant, &self.name)?;
+        self.check_crls(&material);
         let provider = mtls::provider(&self.policy)?;
         self.credentials.replace(&provider, &material)?;
         self.edges_verifier.replace(&material)?;
         self.refresh_revoked()?;
         self.generation.store(material.generation, Ordering::SeqCst);
         Ok(true)
+    }
+
+    /// Reports CRLs past their nextUpdate (the schedule re-signs them two days before; a
+    /// stale one means no coordinator ran it): a line on stderr and a counter.
+    fn check_crls(&self, material: &ca::NodeMaterial) {
+        let now = self.clock.now().unix();
+        let stale = material
+            .crls
+            .iter()
+            .filter(|der| {
+                x509_parser::parse_x509_crl(der)
+                    .ok()
+                    .and_then(|(_, crl)| crl.next_update())
+                    .is_some_and(|next| next.timestamp() < now)
+            })
+            .count();
+        if stale > 0 {
+            self.counters.stale_crls.fetch_add(1, Ordering::Relaxed);
+            eprintln!(
+                "tlscope coordinator: {stale} CRL(s) of tenant {} are past their nextUpdate; revocation data is stale until the rotation schedule re-signs them",
+                self.tenant
+            );
+        }
     }
 
     fn refresh_revoked(&self) -> Result<(), CoordinatorError> {

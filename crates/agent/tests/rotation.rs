@@ -92,6 +92,7 @@ async fn two_years_of_rotation_under_load_without_a_failed_handshake() {
                     "renewed"
                 }
                 RotationEvent::Revoked { .. } => "revoked",
+                RotationEvent::CrlRefreshed => "crl-refreshed",
             };
             *counts.entry(kind).or_default() += 1;
         }
@@ -228,6 +229,11 @@ async fn two_years_of_rotation_under_load_without_a_failed_handshake() {
         counts.get("renewed").is_some_and(|n| *n >= 5 * 9),
         "{counts:?}"
     );
+    // Between revocations the CRLs are re-signed before their 7-day nextUpdate.
+    assert!(
+        counts.get("crl-refreshed").is_some_and(|n| *n >= 30),
+        "{counts:?}"
+    );
     assert!(
         long_lived_beats_after_rotation >= 10,
         "{long_lived_beats_after_rotation}"
@@ -243,6 +249,16 @@ async fn two_years_of_rotation_under_load_without_a_failed_handshake() {
     assert!(unchecked.is_empty(), "{unchecked:?}");
     assert!(old.iter().filter(|o| o.2).count() >= 40);
     assert!(old_coordinator_refused >= 8);
+    // Two years on, every CRL the edges and coordinators are handed is still current.
+    let now = t.clock_now_ts();
+    for crl in &t.material("e1").crls {
+        let (_, parsed) = x509_parser::parse_x509_crl(crl).expect("CRL parses");
+        let next = parsed.next_update().expect("nextUpdate").timestamp();
+        assert!(
+            next > now.unix(),
+            "a CRL went stale: nextUpdate {next}, now {now}"
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -258,4 +274,48 @@ impl NodeMaterialWithTrust {
             ..old
         }
     }
+}
+
+/// A CRL left past its nextUpdate (no schedule ran for 10 days) is reported by the coordinator
+/// when it reloads; the next scheduled tick re-signs it and the report stops.
+#[test]
+fn a_stale_crl_is_reported_and_the_schedule_re_signs_it() {
+    use std::sync::atomic::Ordering;
+    let dir = scratch("stale-crl");
+    let t = Tenant::create(&dir, "acme", &["e1"]);
+    t.fixed.advance(10 * Timestamp::DAY);
+    ca::issue(
+        &t.store,
+        "acme",
+        tlscope_agent::ca::identity::NodeRole::Edge,
+        "e2",
+        &t.policy,
+        t.clock_now_ts(),
+    )
+    .unwrap();
+    assert!(t.coordinator.reload().unwrap());
+    assert_eq!(t.coordinator.counters.stale_crls.load(Ordering::Relaxed), 1);
+    let events = t.coordinator.tick().unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, RotationEvent::CrlRefreshed)),
+        "{events:?}"
+    );
+    ca::issue(
+        &t.store,
+        "acme",
+        tlscope_agent::ca::identity::NodeRole::Edge,
+        "e3",
+        &t.policy,
+        t.clock_now_ts(),
+    )
+    .unwrap();
+    assert!(t.coordinator.reload().unwrap());
+    assert_eq!(
+        t.coordinator.counters.stale_crls.load(Ordering::Relaxed),
+        1,
+        "still reported after the schedule re-signed the CRLs"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -129,6 +129,7 @@ pub fn new_ca(
         cert: cert_ref,
         key: key_ref,
         crl: None,
+        crl_next_update: None,
     };
     index.cas.push(record.clone());
     Ok(record)
@@ -273,6 +274,23 @@ fn issue_node(
     Ok(record)
 }
 
+/// How long a CRL is valid (its nextUpdate), in days.
+const CRL_DAYS: i64 = 7;
+
+/// A CRL is re-signed this long before its nextUpdate, so relying parties that enforce
+/// nextUpdate (openssl `-crl_check`, webpki with an enforcing expiration policy) never see a
+/// stale one while the coordinators run their schedule.
+const CRL_REFRESH_DAYS: i64 = 2;
+
+/// Whether some trusted CA's CRL reaches its nextUpdate within [`CRL_REFRESH_DAYS`] (or its
+/// nextUpdate is not recorded).
+pub fn crls_stale(index: &TenantIndex, now: Timestamp) -> bool {
+    index.trusted_cas().any(|ca| {
+        ca.crl_next_update
+            .is_none_or(|next| now >= later(next, -CRL_REFRESH_DAYS))
+    })
+}
+
 /// Re-signs the CRL of every trusted CA with the certificates it issued that are revoked.
 pub fn refresh_crls(store: &Store, index: &mut TenantIndex, now: Timestamp) -> Result<(), CaError> {
     let tenant = index.tenant.clone();
@@ -303,15 +321,17 @@ pub fn refresh_crls(store: &Store, index: &mut TenantIndex, now: Timestamp) -> R
                 invalidity_date: None,
             });
         }
+        let next_update = later(now, CRL_DAYS);
         let params = CertificateRevocationListParams {
             this_update: datetime(now)?,
-            next_update: datetime(later(now, 7))?,
+            next_update: datetime(next_update)?,
             crl_number: SerialNumber::from(number),
             issuing_distribution_point: None,
             revoked_certs,
             key_identifier_method: KeyIdMethod::Sha256,
         };
         let crl = params.signed_by(&issuer)?;
+        ca.crl_next_update = Some(next_update);
         ca.crl = Some(store.write_file(
             &tenant,
             &format!("crl/{}-{number}.pem", ca.serial),
@@ -458,8 +478,11 @@ pub fn rotate(
             crl_due = true;
         }
     }
-    if crl_due {
+    if crl_due || crls_stale(index, now) {
         refresh_crls(store, index, now)?;
+        if !crl_due && events.is_empty() {
+            events.push(RotationEvent::CrlRefreshed);
+        }
     }
     Ok(events)
 }

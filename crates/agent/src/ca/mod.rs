@@ -104,6 +104,8 @@ pub enum RotationEvent {
         /// When the old one is revoked.
         grace_end: Timestamp,
     },
+    /// The CRLs were re-signed before their nextUpdate (nothing else changed).
+    CrlRefreshed,
     /// A certificate was put on the CRL.
     Revoked {
         /// The node.

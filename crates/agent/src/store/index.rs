@@ -50,6 +50,9 @@ pub struct CaRecord {
     pub key: FileRef,
     /// The CA's current CRL (PEM).
     pub crl: Option<FileRef>,
+    /// The nextUpdate of that CRL (stores written before it was recorded: unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crl_next_update: Option<Timestamp>,
 }
 
 /// Where an issued certificate stands.
