@@ -455,6 +455,67 @@ pub fn wrap_sequence(contents: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Why one DER object (a certificate, CSR or CRL) could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
+#[serde(tag = "error", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum DerError {
+    /// The object ends before its encoding says it does.
+    #[error("the {what} is truncated")]
+    Truncated {
+        /// What was being read (`certificate`, `request`, `CRL`).
+        what: &'static str,
+    },
+    /// The parser refused it; `reason` is its explanation.
+    #[error("the {what} is malformed: {reason}")]
+    Malformed {
+        /// What was being read.
+        what: &'static str,
+        /// The parser's words.
+        reason: String,
+    },
+    /// Bytes follow the object.
+    #[error("{extra} unexpected bytes after the {what}")]
+    TrailingBytes {
+        /// What was read.
+        what: &'static str,
+        /// How many bytes follow it.
+        extra: usize,
+    },
+}
+
+impl DerError {
+    /// The parser's error on a `what`, in lowercase words.
+    pub fn from_parser<E: std::fmt::Display>(
+        what: &'static str,
+        e: &x509_parser::nom::Err<E>,
+    ) -> Self {
+        match e {
+            x509_parser::nom::Err::Incomplete(_) => Self::Truncated { what },
+            x509_parser::nom::Err::Error(e) | x509_parser::nom::Err::Failure(e) => {
+                let text = e.to_string();
+                let mut chars = text.chars();
+                let reason = chars
+                    .next()
+                    .map_or(text.clone(), |c| c.to_lowercase().chain(chars).collect());
+                Self::Malformed { what, reason }
+            }
+        }
+    }
+
+    /// `TrailingBytes` when `rest` is not empty.
+    pub fn check_end(what: &'static str, rest: &[u8]) -> Result<(), Self> {
+        if rest.is_empty() {
+            Ok(())
+        } else {
+            Err(Self::TrailingBytes {
+                what,
+                extra: rest.len(),
+            })
+        }
+    }
+}
+
 /// Hexadecimal renderings used across reports.
 pub mod hex {
     /// `AB:CD:EF` — the form openssl prints fingerprints in.

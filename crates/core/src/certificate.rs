@@ -112,14 +112,10 @@ pub struct PublicKeyInfo {
 
 impl Certificate {
     /// Decodes one DER certificate. The error is the parser's explanation of what was wrong.
-    pub fn from_der(der: &[u8]) -> Result<Self, String> {
-        let (rest, cert) = X509Certificate::from_der(der).map_err(|e| describe_parse_error(&e))?;
-        if !rest.is_empty() {
-            return Err(format!(
-                "{} unexpected bytes after the certificate",
-                rest.len()
-            ));
-        }
+    pub fn from_der(der: &[u8]) -> Result<Self, crate::asn1::DerError> {
+        let (rest, cert) = X509Certificate::from_der(der)
+            .map_err(|e| crate::asn1::DerError::from_parser("certificate", &e))?;
+        crate::asn1::DerError::check_end("certificate", rest)?;
         let spki_raw = cert.public_key().raw;
         let extensions: Vec<Extension> =
             cert.extensions().iter().map(Extension::from_x509).collect();
@@ -169,19 +165,6 @@ impl Certificate {
             })
             .or_else(|| self.subject.common_name().map(str::to_owned))
             .unwrap_or_else(|| self.subject.rfc4514.clone())
-    }
-}
-
-fn describe_parse_error(e: &x509_parser::nom::Err<X509Error>) -> String {
-    match e {
-        x509_parser::nom::Err::Incomplete(_) => "the certificate is truncated".to_owned(),
-        x509_parser::nom::Err::Error(e) | x509_parser::nom::Err::Failure(e) => {
-            let text = e.to_string();
-            let mut chars = text.chars();
-            chars
-                .next()
-                .map_or(text.clone(), |c| c.to_lowercase().chain(chars).collect())
-        }
     }
 }
 
@@ -364,9 +347,14 @@ mod tests {
     fn trailing_bytes_are_refused() {
         let (mut der, _) = generated(&["a.test"]);
         der.push(0);
+        let err = Certificate::from_der(&der).unwrap_err();
         assert_eq!(
-            Certificate::from_der(&der).unwrap_err(),
-            "1 unexpected bytes after the certificate"
+            err,
+            crate::asn1::DerError::TrailingBytes {
+                what: "certificate",
+                extra: 1
+            }
         );
+        assert_eq!(err.to_string(), "1 unexpected bytes after the certificate");
     }
 }

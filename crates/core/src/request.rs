@@ -29,11 +29,10 @@ pub struct CertificateRequest {
 
 impl CertificateRequest {
     /// Decodes one DER CSR. The error is the parser's explanation.
-    pub fn from_der(der: &[u8]) -> Result<Self, String> {
-        let (rest, csr) = X509CertificationRequest::from_der(der).map_err(|e| e.to_string())?;
-        if !rest.is_empty() {
-            return Err(format!("{} unexpected bytes after the request", rest.len()));
-        }
+    pub fn from_der(der: &[u8]) -> Result<Self, crate::asn1::DerError> {
+        let (rest, csr) = X509CertificationRequest::from_der(der)
+            .map_err(|e| crate::asn1::DerError::from_parser("request", &e))?;
+        crate::asn1::DerError::check_end("request", rest)?;
         let info = &csr.certification_request_info;
         let subject_alt_names = csr
             .requested_extensions()

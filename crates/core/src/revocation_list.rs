@@ -47,11 +47,10 @@ pub struct RevokedEntry {
 
 impl RevocationList {
     /// Decodes one DER CRL. The error is the parser's explanation.
-    pub fn from_der(der: &[u8]) -> Result<Self, String> {
-        let (rest, crl) = CertificateRevocationList::from_der(der).map_err(|e| e.to_string())?;
-        if !rest.is_empty() {
-            return Err(format!("{} unexpected bytes after the CRL", rest.len()));
-        }
+    pub fn from_der(der: &[u8]) -> Result<Self, crate::asn1::DerError> {
+        let (rest, crl) = CertificateRevocationList::from_der(der)
+            .map_err(|e| crate::asn1::DerError::from_parser("CRL", &e))?;
+        crate::asn1::DerError::check_end("CRL", rest)?;
         let revoked: Vec<RevokedEntry> = crl
             .iter_revoked_certificates()
             .take(MAX_LISTED_ENTRIES)

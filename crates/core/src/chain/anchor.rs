@@ -35,8 +35,9 @@ pub struct TrustAnchor {
 
 impl TrustAnchor {
     /// An anchor from a DER certificate. The error says why the certificate does not parse.
-    pub fn from_certificate(der: &[u8]) -> Result<Self, String> {
-        let (_, cert) = X509Certificate::from_der(der).map_err(|e| e.to_string())?;
+    pub fn from_certificate(der: &[u8]) -> Result<Self, crate::asn1::DerError> {
+        let (_, cert) = X509Certificate::from_der(der)
+            .map_err(|e| crate::asn1::DerError::from_parser("certificate", &e))?;
         Ok(Self {
             name: readable_name(cert.subject()),
             subject: cert.subject().as_raw().to_vec(),

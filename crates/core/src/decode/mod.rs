@@ -291,7 +291,7 @@ fn items_from_pem(block: PemBlock) -> Result<Vec<Item>, DecodeError> {
                 CertificateRequest::from_der(der).map_err(|detail| DecodeError::NotA {
                     context,
                     expected: "a PKCS#10 certificate request",
-                    detail,
+                    detail: detail.to_string(),
                 })?;
             one(Item::Request {
                 source,
@@ -302,7 +302,7 @@ fn items_from_pem(block: PemBlock) -> Result<Vec<Item>, DecodeError> {
             let crl = RevocationList::from_der(der).map_err(|detail| DecodeError::NotA {
                 context,
                 expected: "an X.509 CRL",
-                detail,
+                detail: detail.to_string(),
             })?;
             one(Item::RevocationList {
                 source,
@@ -431,7 +431,7 @@ fn certificate_item(der: &[u8], source: Source, context: &str) -> Result<Item, D
     let certificate =
         Certificate::from_der(der).map_err(|detail| DecodeError::NotACertificate {
             context: context.to_owned(),
-            detail,
+            detail: detail.to_string(),
         })?;
     Ok(Item::Certificate {
         source,
