@@ -2,10 +2,14 @@
 //! against a real `tlscope coordinator` process; the enrolled node's cert.pem, key.pem and ca.pem
 //! work with curl and `openssl s_client` against the mTLS listener.
 
+mod infra;
+
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use infra::{Running, lines_of};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("tlscope-cli-{name}-{}", std::process::id()));
@@ -21,16 +25,6 @@ fn tlscope(store: &Path) -> Command {
         .env("TLSCOPE_STORE", store)
         .stdin(Stdio::null());
     c
-}
-
-/// A child process killed when the test ends, however it ends.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// Starts a coordinator on ephemeral ports; returns it and its (client, mTLS) addresses, read
@@ -197,15 +191,7 @@ fn token_enrol_and_run_from_the_state_directory_with_curl_and_openssl_interop() 
             .spawn()
             .expect("start edge"),
     );
-    let stdout = edge.0.stdout.take().expect("edge stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let rx = lines_of(&mut edge.0);
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut seen = Vec::new();
     while Instant::now() < deadline {

@@ -7,11 +7,15 @@
 //! everything is torn down at the end, also when the test fails. Without the rights to make
 //! namespaces the same scenario runs on 127.0.0.x addresses, and says so.
 
+mod infra;
+
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
+
+use infra::{Running, lines_of};
 
 const STORE_KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 const HOSTS: [&str; 6] = ["s3", "c1", "c2", "e1", "e2", "e3"];
@@ -127,30 +131,6 @@ impl Drop for Hosts {
             let _ = ip(&["link", "del", bridge]);
         }
     }
-}
-
-/// A child process killed when the test ends, however it ends.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Lines a child prints, as they come.
-fn lines_of(child: &mut Child) -> Receiver<String> {
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
 }
 
 /// Waits (bounded) for a line that satisfies `wanted`; every line seen is kept for the message.
