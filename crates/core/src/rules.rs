@@ -604,23 +604,18 @@ impl PartialEq<RuleId> for &str {
 }
 
 impl RuleId {
-    /// The id of rule `id`; evaluated in a const context by [`rule!`](crate::rule), where an
-    /// id missing from the table stops the build. Ids known only at run time go through
-    /// [`RuleId::of`].
+    /// The id of rule `id`, when the table has it, in a const context: [`rule!`](crate::rule)
+    /// evaluates it while compiling and refuses to build when it is `None`. Never panics.
     #[doc(hidden)]
-    #[allow(
-        clippy::panic,
-        reason = "evaluated while compiling (rule! puts it in a const), where the panic is the build error that catches a misspelt id"
-    )]
-    pub const fn checked(id: &str) -> Self {
+    pub const fn lookup(id: &str) -> Option<Self> {
         let mut i = 0;
         while i < RULES.len() {
             if const_eq(RULES[i].id, id) {
-                return Self(&RULES[i]);
+                return Some(Self(&RULES[i]));
             }
             i += 1;
         }
-        panic!("no such rule id in the rules table");
+        None
     }
 
     /// The id of rule `id`, when the table has it (ids read back from JSON).
@@ -669,7 +664,12 @@ const fn const_eq(a: &str, b: &str) -> bool {
 #[macro_export]
 macro_rules! rule {
     ($id:literal) => {{
-        const ID: $crate::rules::RuleId = $crate::rules::RuleId::checked($id);
+        // A const item: an id missing from the table is a build error here, never a run-time
+        // failure.
+        const ID: $crate::rules::RuleId = match $crate::rules::RuleId::lookup($id) {
+            Some(id) => id,
+            None => panic!(concat!("rule id ", $id, " is not in the rules table")),
+        };
         ID
     }};
 }
