@@ -324,7 +324,7 @@ impl ObjectBackend {
         let result = self.call(move |c| {
             Box::pin(async move { c.list(Some(&path)).try_collect::<Vec<_>>().await })
         })?;
-        let now = chrono_now();
+        let now = unix_now();
         match result {
             Ok(objects) => Ok(objects
                 .into_iter()
@@ -355,7 +355,7 @@ impl ObjectBackend {
     }
 }
 
-fn chrono_now() -> i64 {
+fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
