@@ -340,18 +340,20 @@ impl Coordinator {
             .and_then(|c| c.first())
             .map(|c| serial_of(c))
             .unwrap_or_default();
+        let identity = record.peer_identity.clone();
         // A resumed TLS 1.3 session carries the certificate of the session it resumes: refuse it
-        // when that certificate has since been revoked.
+        // when that certificate has since been revoked. The connection is still served, so that
+        // `respond` answers its first request with the reason (403, "revoked", then close)
+        // instead of a bare close the client cannot explain.
         if segment == Segment::Mtls && self.revoked.read().is_ok_and(|r| r.contains(&peer_serial)) {
             let reason = format!("certificate revoked (serial {peer_serial}, resumed session)");
             self.publish(HandshakeRecord {
                 outcome: Outcome::Refused { reason },
                 ..record
             });
-            return;
+        } else {
+            self.publish(record);
         }
-        let identity = record.peer_identity.clone();
-        self.publish(record);
         let _ = peer;
         let this = Arc::clone(&self);
         let service = hyper::service::service_fn(move |req| {

@@ -387,15 +387,17 @@ impl Edge {
             latency,
         );
         record.server_name = Some(self.server_name.to_str().into_owned());
+        let (tls, ending) = crate::ending::Tapped::new(tls);
         let (sender, connection) =
             hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls))
                 .await
                 .map_err(|e| fail(e.to_string()))?;
         let (tell, ended) = tokio::sync::oneshot::channel();
         tokio::spawn(async move {
-            let reason = match connection.await {
-                Ok(()) => "the coordinator closed the connection".to_owned(),
-                Err(e) => mtls::describe_chain(&e),
+            let reason = match (connection.await, ending.reason()) {
+                (_, Some(tls)) => tls,
+                (Ok(()), None) => "the coordinator closed the connection".to_owned(),
+                (Err(e), None) => mtls::describe_chain(&e),
             };
             let _ = tell.send(reason);
         });

@@ -139,21 +139,34 @@ async fn post(
     .await
     .map_err(|_| fail("handshake timed out".into()))?
     .map_err(|e| fail(mtls::refusal_reason(&e)))?;
+    let (tls, ending) = crate::ending::Tapped::new(tls);
     let (mut sender, connection) =
         hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls))
             .await
             .map_err(|e| fail(e.to_string()))?;
     let driver = tokio::spawn(connection);
+    let stop_driver = driver.abort_handle();
     let request = Request::post(path)
         .header(hyper::header::HOST, server_name.to_str().as_ref())
         .header(hyper::header::CONTENT_TYPE, "application/json")
         .body(Full::new(Bytes::from(body)))
         .map_err(|e| fail(e.to_string()))?;
     let exchange = async {
-        let response = sender
-            .send_request(request)
-            .await
-            .map_err(|e| fail(mtls::describe_chain(&e)))?;
+        let response = match sender.send_request(request).await {
+            Ok(response) => response,
+            // When the coordinator refuses the client certificate, TLS 1.3 delivers the
+            // alert after the client's handshake has finished: the connection task sees it and
+            // the request only learns it was "canceled". The connection's error is the reason.
+            Err(e) => {
+                let driven = tokio::time::timeout(Duration::from_secs(5), driver).await;
+                let reason = match (ending.reason(), driven) {
+                    (Some(tls), _) => tls,
+                    (None, Ok(Ok(Err(conn)))) => mtls::describe_chain(&conn),
+                    _ => mtls::describe_chain(&e),
+                };
+                return Err(fail(reason));
+            }
+        };
         let status = response.status().as_u16();
         let bytes = response
             .into_body()
@@ -165,9 +178,9 @@ async fn post(
     };
     let result = tokio::time::timeout(Duration::from_secs(30), exchange)
         .await
-        .map_err(|_| fail("no answer within 30 s".into()))?;
-    driver.abort();
-    result
+        .map_err(|_| fail("no answer within 30 s".into()));
+    stop_driver.abort();
+    result?
 }
 
 /// Reads an `Issued` answer, or the coordinator's refusal.

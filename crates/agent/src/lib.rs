@@ -27,6 +27,7 @@ pub mod clock;
 pub mod coordinator;
 pub mod demo;
 pub mod edge;
+pub mod ending;
 pub mod enrol_client;
 pub mod inspect;
 pub mod lint;
