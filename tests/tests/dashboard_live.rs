@@ -43,6 +43,37 @@ async fn live_view_shows_the_demo_judged_in_the_browser() {
         "the self-signed server's chain is judged: {alerts}"
     );
     assert_eq!(page.count("#live-edges tr.edge").await, 3);
+    // The demo's edges enrolled over the network and renew over their mTLS channel 15-35 s in:
+    // each row shows its coordinator, its expiry, its last renewal and its grace period.
+    let started = Instant::now();
+    loop {
+        let edges = page.text_of("#live-edges").await;
+        let renewed = page.count("#live-edges tr.edge td.edge-renewal").await
+            - count_text(&page, "#live-edges tr.edge td.edge-renewal", "never").await;
+        if renewed == 3 && edges.contains("in grace until") {
+            assert_eq!(
+                count_text(
+                    &page,
+                    "#live-edges tr.edge td.edge-coordinator",
+                    "coordinator"
+                )
+                .await,
+                3,
+                "{edges}"
+            );
+            assert_eq!(
+                count_text(&page, "#live-edges tr.edge td.edge-expiry", "—").await,
+                0,
+                "every edge shows its certificate's expiry: {edges}"
+            );
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(75),
+            "the edges never showed their renewal and grace: {edges}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
     let feed = page.text_of("#live-feed").await;
     assert!(
         feed.contains("accepted") && feed.contains("/edge/edge-"),
@@ -54,4 +85,20 @@ async fn live_view_shows_the_demo_judged_in_the_browser() {
     assert!(status.starts_with("connected"), "{status}");
     screenshot(&page.client, "dashboard-live").await;
     page.close().await;
+}
+
+/// How many elements matching `selector` have exactly `text`.
+async fn count_text(page: &Dashboard, selector: &str, text: &str) -> usize {
+    let mut n = 0;
+    for e in page
+        .client
+        .find_all(Locator::Css(selector))
+        .await
+        .unwrap_or_default()
+    {
+        if e.text().await.is_ok_and(|t| t.trim() == text) {
+            n += 1;
+        }
+    }
+    n
 }

@@ -1,75 +1,11 @@
 //! The link to a tlscope agent: what its API sends (the snapshot and the event stream), fetched
-//! with the browser's fetch and EventSource. Only observations arrive; the Live view judges them
-//! here under the page's policy.
+//! with the browser's fetch and EventSource, as the core's observation types (the agent sends
+//! the same ones). Only observations arrive; the Live view judges them here under the page's policy.
 
-use serde::Deserialize;
-use tlscope_core::Timestamp;
-use tlscope_core::handshake::HandshakeRecord;
-use tlscope_core::probe::ProbeReport;
+pub use tlscope_core::observation::{Observation, Snapshot};
 use wasm_bindgen::JsCast as _;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen_futures::JsFuture;
-
-/// A certificate the agent's CA owns.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct OwnedCertificate {
-    /// Tenant.
-    pub tenant: String,
-    /// Node name, or `ca`.
-    pub name: String,
-    /// `edge`, `coordinator` or `ca`.
-    pub role: String,
-    /// Serial.
-    pub serial: String,
-    /// notBefore.
-    pub not_before: Timestamp,
-    /// notAfter.
-    pub not_after: Timestamp,
-    /// `current`, `superseded`, `revoked`, `active`, `retiring`, `retired`.
-    pub state: String,
-}
-
-/// An edge as the coordinator sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct EdgeSeen {
-    /// Identity URI.
-    pub identity: String,
-    /// Serial presented last.
-    pub serial: String,
-    /// Last heartbeat.
-    pub last_heartbeat: Timestamp,
-    /// Heartbeats so far.
-    pub heartbeats: u64,
-}
-
-/// `GET /api/v1/snapshot`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Snapshot {
-    /// The agent's now.
-    pub at: Timestamp,
-    /// Latest probe per target.
-    pub probes: Vec<ProbeReport>,
-    /// Recent handshakes.
-    pub handshakes: Vec<HandshakeRecord>,
-    /// The CA's certificates.
-    pub certificates: Vec<OwnedCertificate>,
-    /// Edges.
-    pub edges: Vec<EdgeSeen>,
-    /// CA certificates (base64 DER) to trust for the agent's own endpoints.
-    pub anchors: Vec<String>,
-}
-
-/// One event from `/api/v1/events`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "kind", content = "data", rename_all = "kebab-case")]
-pub enum Observation {
-    /// A handshake.
-    Handshake(Box<HandshakeRecord>),
-    /// A probe report.
-    Probe(Box<ProbeReport>),
-    /// A rotation (details are refetched with the snapshot).
-    Rotation(serde::de::IgnoredAny),
-}
 
 /// The API base for a URL the person typed (empty: the page's own origin).
 pub fn base(url: &str) -> String {

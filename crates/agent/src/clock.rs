@@ -34,6 +34,11 @@ impl FixedClock {
         Self(std::sync::atomic::AtomicI64::new(at.unix()))
     }
 
+    /// Sets the clock to `at`.
+    pub fn set(&self, at: Timestamp) {
+        self.0.store(at.unix(), std::sync::atomic::Ordering::SeqCst);
+    }
+
     /// Moves the clock forward by `seconds`.
     pub fn advance(&self, seconds: i64) {
         self.0

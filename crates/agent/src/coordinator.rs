@@ -15,7 +15,6 @@ use http_body_util::{BodyExt as _, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response, StatusCode};
 use rustls::crypto::CryptoProvider;
-use serde::Serialize;
 use tlscope_core::handshake::{HandshakeRecord, Outcome, Segment};
 use tlscope_core::protocol::TlsVersion;
 use tlscope_core::{Policy, Timestamp};
@@ -47,18 +46,7 @@ pub enum CoordinatorError {
     Mtls(#[from] MtlsError),
 }
 
-/// What the coordinator knows of one edge.
-#[derive(Debug, Clone, Serialize)]
-pub struct EdgeStatus {
-    /// The edge's identity URI.
-    pub identity: String,
-    /// The serial of the certificate it last authenticated with.
-    pub serial: String,
-    /// When it last sent a heartbeat.
-    pub last_heartbeat: Timestamp,
-    /// Heartbeats received.
-    pub heartbeats: u64,
-}
+pub use tlscope_core::observation::EdgeStatus;
 
 /// Handshake counters, by outcome.
 #[derive(Debug, Default)]
@@ -227,10 +215,10 @@ impl Coordinator {
     }
 
     fn refresh_revoked(&self) -> Result<(), CoordinatorError> {
-        let listing = ca::list(&self.store, &self.tenant, &self.policy, self.clock.now())?;
+        let listing = ca::list(&self.store, &self.tenant)?;
         let revoked = listing
             .into_iter()
-            .filter(|l| l.state == "revoked")
+            .filter(|l| l.state == ca::CertificateState::Revoked)
             .map(|l| l.serial)
             .collect();
         if let Ok(mut slot) = self.revoked.write() {
@@ -340,6 +328,12 @@ impl Coordinator {
             .and_then(|c| c.first())
             .map(|c| serial_of(c))
             .unwrap_or_default();
+        let peer_not_after = tls
+            .get_ref()
+            .1
+            .peer_certificates()
+            .and_then(|c| c.first())
+            .and_then(|c| not_after_of(c));
         let identity = record.peer_identity.clone();
         // A resumed TLS 1.3 session carries the certificate of the session it resumes: refuse it
         // when that certificate has since been revoked. The connection is still served, so that
@@ -362,7 +356,8 @@ impl Coordinator {
             let peer_serial = peer_serial.clone();
             async move {
                 Ok::<_, std::convert::Infallible>(
-                    this.respond(req, segment, identity, &peer_serial).await,
+                    this.respond(req, segment, identity, &peer_serial, peer_not_after)
+                        .await,
                 )
             }
         });
@@ -387,6 +382,7 @@ impl Coordinator {
         segment: Segment,
         identity: Option<String>,
         serial: &str,
+        not_after: Option<Timestamp>,
     ) -> Response<Full<Bytes>> {
         if segment == Segment::Mtls && self.revoked.read().is_ok_and(|r| r.contains(serial)) {
             return json(
@@ -443,11 +439,15 @@ impl Coordinator {
                 if let Ok(mut edges) = self.edges.lock() {
                     let entry = edges.entry(id.clone()).or_insert_with(|| EdgeStatus {
                         identity: id.clone(),
+                        coordinator: self.name.clone(),
                         serial: serial.to_owned(),
+                        not_after,
                         last_heartbeat: now,
                         heartbeats: 0,
+                        last_renewal: None,
                     });
                     entry.serial = serial.to_owned();
+                    entry.not_after = not_after;
                     entry.last_heartbeat = now;
                     entry.heartbeats += 1;
                 }
@@ -550,6 +550,7 @@ impl Coordinator {
             Ok(r) => r,
             Err(e) => return bad_request(&format!("expected {{\"csr\": PEM}}: {e}")),
         };
+        let uri = identity.uri();
         let (policy, now, serial) = (
             Arc::clone(&self.policy),
             self.clock.now(),
@@ -570,6 +571,11 @@ impl Coordinator {
         match result {
             Ok((issued, event)) => {
                 self.counters.rotations.fetch_add(1, Ordering::Relaxed);
+                if let Ok(mut edges) = self.edges.lock()
+                    && let Some(edge) = edges.get_mut(&uri)
+                {
+                    edge.last_renewal = Some(now);
+                }
                 let _ = self.events.send(event);
                 let _ = self.reload();
                 json(StatusCode::OK, &serde_json::json!(issued), false)
@@ -619,6 +625,13 @@ fn json(status: StatusCode, body: &serde_json::Value, close: bool) -> Response<F
         );
     }
     response
+}
+
+/// The notAfter of a DER certificate, if it parses.
+fn not_after_of(der: &[u8]) -> Option<Timestamp> {
+    x509_parser::parse_x509_certificate(der)
+        .ok()
+        .map(|(_, c)| Timestamp::from_unix(c.validity().not_after.timestamp()))
 }
 
 /// The serial of a DER certificate as the store and `inspect` spell it: uppercase hex without

@@ -2,8 +2,11 @@
 //! CA, a coordinator, three edges heartbeating, and deliberately flawed endpoints (TLS 1.2 with a
 //! CBC suite, a certificate expiring in 5 days, an edge of another tenant, a self-signed server,
 //! a revoked edge), probed every few seconds; handshakes, probe reports and rotations flow into
-//! the observatory the API serves. Node and CA certificates are issued backdated so their
-//! renewal, the CA rotation and the move to the new CA happen within the first minute.
+//! the observatory the API serves. The three edges enrol over the network as on other hosts (a
+//! join token, their own key in their own state directory, the CA pinned by fingerprint) and
+//! renew over their mTLS channel; they enrol with a coordinator whose clock is set back, and the
+//! CA is made backdated, so their renewal, the CA rotation and the move to the new CA happen
+//! within the first minute.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -16,11 +19,14 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;
 
 use crate::AgentError;
+use crate::ca::enrolment;
 use crate::ca::identity::NodeRole;
 use crate::ca::{self, CaError, NodeMaterial};
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{Clock, FixedClock, SystemClock};
 use crate::coordinator::Coordinator;
 use crate::edge::Edge;
+use crate::enrol_client;
+use crate::node_state::StateDir;
 use crate::observatory::Observatory;
 use crate::probe::{self, ProbeOptions, ProbeTarget};
 use crate::store::Store;
@@ -125,6 +131,61 @@ async fn https_endpoint(
     Ok(addr)
 }
 
+/// Enrols `names` over the network, each into its own state directory under `dir`: a join
+/// token, then `tlscope enroll`'s path (own key, CSR over TLS 1.3, CA pinned by fingerprint)
+/// against a coordinator of the same store whose clock reads `born(i)`, so that each edge's
+/// certificate is as old as the demo needs. That coordinator stops once they are enrolled.
+async fn enrol_edges(
+    store: &Arc<Store>,
+    policy: &Arc<Policy>,
+    clock: &Arc<dyn Clock>,
+    dir: &std::path::Path,
+    names: &[&str],
+    born: impl Fn(i64) -> Timestamp,
+) -> Result<Vec<StateDir>, AgentError> {
+    let then = Arc::new(FixedClock::new(born(0)));
+    let enroller = Coordinator::new(
+        Arc::clone(store),
+        "demo",
+        "coordinator",
+        Arc::clone(policy),
+        Arc::clone(&then) as Arc<dyn Clock>,
+    )
+    .map_err(AgentError::Coordinator)?;
+    let (client_l, client_addr) = listener().await?;
+    let (mtls_l, _) = listener().await?;
+    let serving = tokio::spawn(Arc::clone(&enroller).serve(client_l, mtls_l));
+    let mut states = Vec::new();
+    let mut outcome = Ok(());
+    for (i, name) in names.iter().enumerate() {
+        then.set(born(i as i64));
+        let joined = match enrolment::token(store, "demo", NodeRole::Edge, name, 900, then.now()) {
+            Ok(j) => j,
+            Err(e) => {
+                outcome = Err(AgentError::from(e));
+                break;
+            }
+        };
+        let state = StateDir::new(dir.join("edges").join(name));
+        let enrolled = enrol_client::enroll(
+            client_addr,
+            &joined.token,
+            &joined.ca_fingerprint,
+            &state,
+            policy,
+            Arc::clone(clock),
+        )
+        .await;
+        if let Err(e) = enrolled {
+            outcome = Err(AgentError::Enrol(Box::new(e)));
+            break;
+        }
+        states.push(state);
+    }
+    serving.abort();
+    outcome.map(|()| states)
+}
+
 /// Starts the whole demo. `speed` is simulated seconds per real second.
 pub async fn start(speed: f64, probe_every: Duration) -> Result<Demo, AgentError> {
     let dir = std::env::temp_dir().join(format!("tlscope-demo-{}", std::process::id()));
@@ -158,16 +219,6 @@ pub async fn start(speed: f64, probe_every: Duration) -> Result<Demo, AgentError
         node_age(3),
     )?;
     let edges = ["edge-1", "edge-2", "edge-3"];
-    for (i, e) in edges.iter().enumerate() {
-        ca::issue(
-            &store,
-            "demo",
-            NodeRole::Edge,
-            e,
-            &policy,
-            node_age(i as i64),
-        )?;
-    }
     ca::issue(&store, "demo", NodeRole::Edge, "revoked-edge", &policy, now)?;
     let revoked = ca::material(&store, "demo", "revoked-edge")?;
     ca::revoke(&store, "demo", "revoked-edge", now)?;
@@ -211,26 +262,25 @@ pub async fn start(speed: f64, probe_every: Duration) -> Result<Demo, AgentError
             }
         });
     }
-    for e in edges {
+    for state in enrol_edges(&store, &policy, &clock, &dir, &edges, node_age).await? {
         let edge = Arc::new(
-            Edge::new(
-                Arc::clone(&store),
-                "demo",
-                e,
-                mtls_addr,
-                "coordinator",
+            Edge::from_state(
+                state,
+                vec![mtls_addr],
                 Arc::clone(&policy),
                 Arc::clone(&clock),
             )
-            .map_err(AgentError::Edge)?,
+            .map_err(AgentError::Edge)?
+            .without_renewal_jitter(),
         );
         tokio::spawn(edge.run(Duration::from_secs(2), |_| {}));
     }
     // The revoked edge and the other tenant's edge keep trying; the coordinator keeps refusing.
-    let trusted = ca::material(&store, "demo", "edge-1")?;
+    let trusted = ca::material(&store, "demo", "coordinator")?;
+    let demo_edge = revoked.identity.clone();
     for bad in [revoked, intruder] {
         let material = NodeMaterial {
-            identity: trusted.identity.clone(),
+            identity: demo_edge.clone(),
             trusted: trusted.trusted.clone(),
             crls: trusted.crls.clone(),
             ..bad
@@ -366,7 +416,6 @@ pub async fn start(speed: f64, probe_every: Duration) -> Result<Demo, AgentError
             Arc::clone(&store),
             Arc::clone(&coordinator),
         );
-        let policy = Arc::clone(&policy);
         tokio::spawn(async move {
             let options = ProbeOptions {
                 timeout: Duration::from_secs(3),
@@ -376,8 +425,7 @@ pub async fn start(speed: f64, probe_every: Duration) -> Result<Demo, AgentError
             loop {
                 let mut certificates = Vec::new();
                 for tenant in ["demo", "intruder"] {
-                    certificates
-                        .extend(ca::list(&store, tenant, &policy, clock.now()).unwrap_or_default());
+                    certificates.extend(ca::list(&store, tenant).unwrap_or_default());
                 }
                 obs.inventory(certificates, coordinator.edges());
                 if last_probe.is_none_or(|t| t.elapsed() >= probe_every) {

@@ -147,6 +147,9 @@ pub struct Edge {
     generation: AtomicU64,
     /// For a state-directory edge: the version of the directory last loaded.
     loaded: std::sync::Mutex<String>,
+    /// Whether renewal starts up to a tenth of the grace early (per certificate, so a fleet
+    /// does not renew at once).
+    jitter: bool,
 }
 
 /// An open mTLS connection to the coordinator: the HTTP sender, and why the connection ended
@@ -290,7 +293,16 @@ impl Edge {
             clock,
             generation: AtomicU64::new(material.generation),
             loaded: std::sync::Mutex::new(String::new()),
+            jitter: true,
         })
+    }
+
+    /// Renews exactly when the rotation planner says, without the fleet jitter (the demo, whose
+    /// edges are staged to renew seconds apart).
+    #[must_use]
+    pub fn without_renewal_jitter(mut self) -> Self {
+        self.jitter = false;
+        self
     }
 
     /// The coordinator address in use.
@@ -542,7 +554,11 @@ impl Edge {
             .serial
             .bytes()
             .fold(0i64, |h, b| h.wrapping_mul(31).wrapping_add(i64::from(b)));
-        let early = seed.rem_euclid(jitter_range);
+        let early = if self.jitter {
+            seed.rem_euclid(jitter_range)
+        } else {
+            0
+        };
         let now = tlscope_core::Timestamp::from_unix(self.clock.now().unix() + early);
         tlscope_core::rotation::renewal_due(&subject, &self.policy, now)
     }

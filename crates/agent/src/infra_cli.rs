@@ -10,7 +10,7 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 use tlscope_agent::AgentError;
 use tlscope_agent::ca::identity::NodeRole;
-use tlscope_agent::ca::{self, Force, Listing, enrolment};
+use tlscope_agent::ca::{self, CertificateListing, Force, enrolment};
 use tlscope_agent::clock::{Clock, SystemClock};
 use tlscope_agent::coordinator::Coordinator;
 use tlscope_agent::edge::Edge;
@@ -18,7 +18,7 @@ use tlscope_agent::enrol_client;
 use tlscope_agent::node_state::StateDir;
 use tlscope_agent::store::Store;
 use tlscope_agent::store::sealing::SealingKey;
-use tlscope_core::Policy;
+use tlscope_core::{Policy, Timestamp};
 
 /// Where the store is and how its keys are sealed.
 #[derive(Debug, Args)]
@@ -244,15 +244,44 @@ impl StoreArgs {
     }
 }
 
-fn table(rows: &[Listing]) -> String {
+/// One row of `ca list`: the listing and its rotation status under the policy.
+#[derive(serde::Serialize)]
+struct Row<'a> {
+    #[serde(flatten)]
+    listing: &'a CertificateListing,
+    /// `ok`, `renew-due`, `in-grace`, `overdue`, `expired`; the state's word once the
+    /// certificate is revoked or retired.
+    status: String,
+}
+
+fn rows<'a>(listings: &'a [CertificateListing], policy: &Policy, now: Timestamp) -> Vec<Row<'a>> {
+    listings
+        .iter()
+        .map(|listing| Row {
+            listing,
+            status: listing
+                .status(policy, now)
+                .map_or(listing.state.as_str(), |s| s.as_str())
+                .to_owned(),
+        })
+        .collect()
+}
+
+fn table(rows: &[Row<'_>]) -> String {
     let mut out = format!(
         "{:<10} {:<12} {:<12} {:<32} {:<20} {:<10} {}\n",
         "TENANT", "NAME", "ROLE", "SERIAL", "NOT AFTER", "STATE", "STATUS"
     );
-    for r in rows {
+    for Row { listing: r, status } in rows {
         out.push_str(&format!(
             "{:<10} {:<12} {:<12} {:<32} {:<20} {:<10} {}\n",
-            r.tenant, r.name, r.role, r.serial, r.not_after, r.state, r.status
+            r.tenant,
+            r.name,
+            r.role.as_str(),
+            r.serial,
+            r.not_after,
+            r.state.as_str(),
+            status
         ));
     }
     out
@@ -297,15 +326,14 @@ pub fn ca_command(
                 Some(t) => vec![t],
                 None => store.tenants().map_err(ca::CaError::from)?,
             };
-            let mut rows = Vec::new();
+            let mut listings = Vec::new();
             for t in tenants {
-                rows.extend(ca::list(&store, &t, policy, now)?);
+                listings.extend(ca::list(&store, &t)?);
             }
+            let rows = rows(&listings, policy, now);
             if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&rows).unwrap_or_default()
-                );
+                let text = serde_json::to_string_pretty(&rows)?;
+                println!("{text}");
             } else {
                 print!("{}", table(&rows));
             }

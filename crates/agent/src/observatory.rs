@@ -6,62 +6,23 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
-use serde::Serialize;
 use tlscope_core::Timestamp;
 use tlscope_core::handshake::{HandshakeRecord, Outcome};
+use tlscope_core::observation::{CertificateListing, EdgeStatus, RotationEvent, TenantRotation};
+pub use tlscope_core::observation::{Observation, Snapshot};
 use tlscope_core::probe::ProbeReport;
 use tokio::sync::broadcast;
 
-use crate::ca::{Listing, RotationEvent};
-use crate::coordinator::EdgeStatus;
-
 /// How many handshake records and rotation events the snapshot keeps.
 pub const RECENT: usize = 500;
-
-/// One observation, as the event stream sends it.
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "kind", content = "data", rename_all = "kebab-case")]
-pub enum Observation {
-    /// A handshake at the coordinator (or an edge).
-    Handshake(Box<HandshakeRecord>),
-    /// A probe finished.
-    Probe(Box<ProbeReport>),
-    /// A rotation event, with the tenant.
-    Rotation {
-        /// The tenant.
-        tenant: String,
-        /// What happened.
-        event: RotationEvent,
-    },
-}
-
-/// `GET /api/v1/snapshot`.
-#[derive(Debug, Clone, Serialize)]
-pub struct Snapshot {
-    /// When it was taken (the agent's clock).
-    pub at: Timestamp,
-    /// The latest report per target, in target order.
-    pub probes: Vec<ProbeReport>,
-    /// Recent handshakes, oldest first.
-    pub handshakes: Vec<HandshakeRecord>,
-    /// Recent rotation events, oldest first.
-    pub rotations: Vec<(String, RotationEvent)>,
-    /// Certificates the agent's CA owns (no keys).
-    pub certificates: Vec<Listing>,
-    /// Edges the coordinator has heard from.
-    pub edges: Vec<EdgeStatus>,
-    /// CA certificates (DER, base64) the dashboard should trust when judging the agent's own
-    /// endpoints — public certificates only.
-    pub anchors: Vec<String>,
-}
 
 #[derive(Debug, Default)]
 struct State {
     anchors: Vec<String>,
     probes: BTreeMap<String, ProbeReport>,
     handshakes: VecDeque<HandshakeRecord>,
-    rotations: VecDeque<(String, RotationEvent)>,
-    certificates: Vec<Listing>,
+    rotations: VecDeque<TenantRotation>,
+    certificates: Vec<CertificateListing>,
     edges: Vec<EdgeStatus>,
     handshake_counts: BTreeMap<(String, String, String), u64>,
     rotation_counts: BTreeMap<String, u64>,
@@ -139,21 +100,25 @@ impl Observatory {
     /// Records a rotation event.
     pub fn rotation(&self, tenant: &str, event: RotationEvent) {
         self.with(|s| {
-            let kind = serde_json::to_value(&event)
-                .ok()
-                .and_then(|v| v["event"].as_str().map(str::to_owned))
-                .unwrap_or_default();
-            *s.rotation_counts.entry(kind).or_default() += 1;
-            push(&mut s.rotations, (tenant.to_owned(), event.clone()));
+            *s.rotation_counts
+                .entry(event.kind().to_owned())
+                .or_default() += 1;
+            push(
+                &mut s.rotations,
+                TenantRotation {
+                    tenant: tenant.to_owned(),
+                    event: event.clone(),
+                },
+            );
         });
-        let _ = self.feed.send(Observation::Rotation {
+        let _ = self.feed.send(Observation::Rotation(TenantRotation {
             tenant: tenant.to_owned(),
             event,
-        });
+        }));
     }
 
     /// Replaces the CA's certificate listing and the coordinator's edges.
-    pub fn inventory(&self, certificates: Vec<Listing>, edges: Vec<EdgeStatus>) {
+    pub fn inventory(&self, certificates: Vec<CertificateListing>, edges: Vec<EdgeStatus>) {
         self.with(|s| {
             s.certificates = certificates;
             s.edges = edges;
@@ -189,12 +154,12 @@ impl Observatory {
             let mut out = String::new();
             out.push_str("# HELP ssl_certificate_expiry_seconds Seconds until the certificate's notAfter (negative once expired).\n");
             out.push_str("# TYPE ssl_certificate_expiry_seconds gauge\n");
-            for c in s.certificates.iter().filter(|c| c.state != "revoked" && c.state != "retired") {
+            for c in s.certificates.iter().filter(|c| c.state.in_use()) {
                 out.push_str(&format!(
                     "ssl_certificate_expiry_seconds{{source=\"ca\",tenant=\"{}\",name=\"{}\",role=\"{}\",serial=\"{}\"}} {}\n",
                     label(&c.tenant),
                     label(&c.name),
-                    label(&c.role),
+                    c.role.as_str(),
                     label(&c.serial),
                     c.not_after.unix() - now.unix()
                 ));

@@ -175,10 +175,13 @@ async fn events(
                     let kind = match &observation {
                         crate::observatory::Observation::Handshake(_) => "handshake",
                         crate::observatory::Observation::Probe(_) => "probe",
-                        crate::observatory::Observation::Rotation { .. } => "rotation",
+                        crate::observatory::Observation::Rotation(_) => "rotation",
                     };
-                    let data = serde_json::to_string(&observation).unwrap_or_default();
-                    return Some((Ok(Event::default().event(kind).data(data)), rx));
+                    // The observation types always serialise; one that did not is skipped
+                    // rather than sent as an empty event.
+                    if let Ok(data) = serde_json::to_string(&observation) {
+                        return Some((Ok(Event::default().event(kind).data(data)), rx));
+                    }
                 }
                 Err(RecvError::Lagged(_)) => {}
                 Err(RecvError::Closed) => return None,

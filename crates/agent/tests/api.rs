@@ -91,17 +91,22 @@ fn snapshot_metrics_events_probe_cors_and_openapi() {
     sse.set_read_timeout(Some(Duration::from_secs(90)))
         .expect("timeout");
     let events = std::thread::spawn(move || {
-        let mut seen = std::collections::BTreeSet::new();
+        // One data line per event kind.
+        let mut seen = std::collections::BTreeMap::new();
         let mut reader = BufReader::new(sse);
         let started = Instant::now();
         let mut line = String::new();
+        let mut kind = String::new();
         while seen.len() < 3 && started.elapsed() < Duration::from_secs(90) {
             line.clear();
             if reader.read_line(&mut line).unwrap_or(0) == 0 {
                 break;
             }
-            if let Some(kind) = line.strip_prefix("event: ") {
-                seen.insert(kind.trim().to_owned());
+            if let Some(k) = line.strip_prefix("event: ") {
+                kind = k.trim().to_owned();
+            } else if let Some(data) = line.strip_prefix("data: ") {
+                seen.entry(kind.clone())
+                    .or_insert_with(|| data.trim().to_owned());
             }
         }
         seen
@@ -273,10 +278,57 @@ fn snapshot_metrics_events_probe_cors_and_openapi() {
         assert!(api["paths"][path].is_object(), "{path}");
     }
 
-    // The event stream carried all three kinds (the demo's first renewals come ~15 s in).
+    // The snapshot is exactly what the OpenAPI document says, field by field.
+    conforms(&api, "Snapshot", &snap);
+
+    // The event stream carried all three kinds (the demo's first renewals come ~15 s in), each
+    // an Observation as documented and as the page's core types read it.
     let seen = events.join().expect("sse thread");
     assert_eq!(
-        seen.into_iter().collect::<Vec<_>>(),
+        seen.keys().map(String::as_str).collect::<Vec<_>>(),
         ["handshake", "probe", "rotation"]
+    );
+    for data in seen.values() {
+        let value: Value = serde_json::from_str(data).expect("event data is JSON");
+        conforms(&api, "Observation", &value);
+        serde_json::from_value::<tlscope_core::observation::Observation>(value)
+            .expect("the core's Observation reads the event");
+    }
+    serde_json::from_value::<tlscope_core::observation::Snapshot>(snap)
+        .expect("the core's Snapshot reads the snapshot");
+}
+
+/// Validates `instance` against the OpenAPI component `name`, with every object schema made
+/// closed (no property the document does not name), so a field added to a core type without
+/// documenting it, or documented and never sent when required, fails here.
+fn conforms(api: &Value, name: &str, instance: &Value) {
+    fn close(schema: &mut Value) {
+        match schema {
+            Value::Object(map) => {
+                if map.contains_key("properties") && !map.contains_key("additionalProperties") {
+                    map.insert("additionalProperties".into(), Value::Bool(false));
+                }
+                map.values_mut().for_each(close);
+            }
+            Value::Array(items) => items.iter_mut().for_each(close),
+            _ => {}
+        }
+    }
+    let mut components = api["components"].clone();
+    close(&mut components);
+    let schema = serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$ref": format!("#/components/schemas/{name}"),
+        "components": components,
+    });
+    let validator = jsonschema::validator_for(&schema).expect("the OpenAPI schemas compile");
+    let errors: Vec<String> = validator
+        .iter_errors(instance)
+        .take(8)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{name} does not match docs/openapi.json: {errors:#?}"
     );
 }

@@ -100,7 +100,7 @@ async fn an_edge_enrols_with_its_own_key_and_every_refusal_writes_nothing() {
             f.display()
         );
     }
-    let listed = ca::list(&t.store, "acme", &t.policy, now).unwrap();
+    let listed = ca::list(&t.store, "acme").unwrap();
     assert!(
         listed
             .iter()
@@ -427,7 +427,7 @@ async fn two_coordinators_racing_for_one_token_issue_exactly_once() {
             files(loser.path()).is_empty(),
             "the refused node wrote files"
         );
-        let current: Vec<_> = ca::list(&t.store, "acme", &t.policy, t.clock.now())
+        let current: Vec<_> = ca::list(&t.store, "acme")
             .unwrap()
             .into_iter()
             .filter(|l| l.name == name)

@@ -50,6 +50,7 @@ pub mod export;
 pub mod handshake;
 pub mod judge;
 pub mod lint;
+pub mod observation;
 pub mod policy;
 pub mod probe;
 pub mod protocol;

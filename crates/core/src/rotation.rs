@@ -33,6 +33,18 @@ pub enum Role {
 }
 
 impl Role {
+    /// The role's name, as serialised.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Edge => "edge",
+            Self::Coordinator => "coordinator",
+            Self::Ca => "ca",
+            Self::Leaf => "leaf",
+            Self::Intermediate => "intermediate",
+            Self::Root => "root",
+        }
+    }
+
     /// The role a certificate shows: tlscope's SPIFFE-style URI SAN
     /// (`spiffe://tlscope/tenant/T/edge/N`), else CA/root/leaf from its basic constraints.
     pub fn of(c: &Certificate) -> Self {
@@ -67,6 +79,19 @@ pub enum RotationStatus {
     Overdue,
     /// Past notAfter.
     Expired,
+}
+
+impl RotationStatus {
+    /// The status word, as serialised.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::RenewDue => "renew-due",
+            Self::InGrace => "in-grace",
+            Self::Overdue => "overdue",
+            Self::Expired => "expired",
+        }
+    }
 }
 
 /// One certificate to plan.

@@ -1,6 +1,7 @@
 //! The Live view: connects to a tlscope agent (the page's own origin by default, or a URL the
 //! person enters), keeps its snapshot current through the event stream, and judges everything
-//! here under the page's policy — endpoints with their findings, edges, alerts, the certificate
+//! here under the page's policy — endpoints with their findings, edges (coordinator, expiry, last
+//! renewal, grace), alerts, the certificate
 //! expiry timeline and a live handshake feed.
 
 use std::collections::VecDeque;
@@ -10,7 +11,8 @@ use base64::Engine as _;
 use gloo::timers::callback::Interval;
 use tlscope_core::chain::TrustAnchor;
 use tlscope_core::handshake::{HandshakeRecord, Outcome};
-use tlscope_core::rotation::{self, Role, Subject};
+use tlscope_core::observation::CertificateListing;
+use tlscope_core::rotation::{self, RotationStatus, Subject};
 use tlscope_core::{Finding, Policy};
 use yew::prelude::*;
 
@@ -73,14 +75,6 @@ impl Reducible for Live {
             }
         }
         Rc::new(next)
-    }
-}
-
-fn role(r: &str) -> Role {
-    match r {
-        "edge" => Role::Edge,
-        "coordinator" => Role::Coordinator,
-        _ => Role::Ca,
     }
 }
 
@@ -172,20 +166,7 @@ pub fn LiveView(props: &LiveViewProps) -> Html {
             let subjects: Vec<Subject> = s
                 .certificates
                 .iter()
-                .filter(|c| c.state != "revoked" && c.state != "retired")
-                .map(|c| Subject {
-                    name: format!(
-                        "{}/{} {}",
-                        c.tenant,
-                        c.name,
-                        &c.serial[..c.serial.len().min(8)]
-                    ),
-                    role: role(&c.role),
-                    not_before: c.not_before,
-                    not_after: c.not_after,
-                    replaced_at: matches!(c.state.as_str(), "superseded" | "retiring")
-                        .then_some(c.not_before),
-                })
+                .filter_map(CertificateListing::rotation_subject)
                 .collect();
             let plans = rotation::plan(&subjects, policy, s.at);
             let timeline = rotation::timeline(&plans, policy, s.at);
@@ -250,10 +231,23 @@ pub fn LiveView(props: &LiveViewProps) -> Html {
             <section id="live-edges" class="card" aria-label="Edges">
                 <h2>{ "Edges" }</h2>
                 <table>
-                    <thead><tr><th>{ "Identity" }</th><th>{ "Serial" }</th><th>{ "Last heartbeat" }</th><th>{ "Heartbeats" }</th></tr></thead>
+                    <thead><tr><th>{ "Edge" }</th><th>{ "Coordinator" }</th><th>{ "Serial" }</th><th>{ "Expires" }</th><th>{ "Last renewal" }</th><th>{ "Grace" }</th><th>{ "Last heartbeat" }</th><th>{ "Heartbeats" }</th></tr></thead>
                     <tbody>
-                        { for s.edges.iter().map(|e| html! {
-                            <tr class="edge"><td class="mono">{ &e.identity }</td><td class="mono">{ &e.serial[..e.serial.len().min(12)] }</td><td>{ e.last_heartbeat.to_string() }</td><td>{ e.heartbeats }</td></tr>
+                        { for s.edges.iter().map(|e| {
+                            let view = e.view(&s.certificates, &props.policy, s.at);
+                            let status = view.status.map(|st| html! { <span class={classes!("badge", status_class(st))}>{ st.as_str() }</span> });
+                            html! {
+                                <tr class="edge" data-edge={view.name.clone()}>
+                                    <td class="mono" title={e.identity.clone()}>{ &view.name }</td>
+                                    <td class="mono edge-coordinator">{ &e.coordinator }</td>
+                                    <td class="mono">{ e.serial.get(..12).unwrap_or(&e.serial) }</td>
+                                    <td class="edge-expiry">{ view.not_after.map(|t| t.to_string()).unwrap_or_else(|| "—".into()) }{ " " }{ for status }</td>
+                                    <td class="edge-renewal">{ view.last_renewal.map(|t| t.to_string()).unwrap_or_else(|| "never".into()) }</td>
+                                    <td class="edge-grace">{ match view.grace_until { Some(t) => format!("in grace until {t}"), None => "—".into() } }</td>
+                                    <td>{ e.last_heartbeat.to_string() }</td>
+                                    <td>{ e.heartbeats }</td>
+                                </tr>
+                            }
                         }) }
                     </tbody>
                 </table>
@@ -283,5 +277,14 @@ pub fn LiveView(props: &LiveViewProps) -> Html {
                 </ol>
             </section>
         </section>
+    }
+}
+
+/// The badge class for a rotation status.
+fn status_class(status: RotationStatus) -> &'static str {
+    match status {
+        RotationStatus::Ok | RotationStatus::InGrace => "ok",
+        RotationStatus::RenewDue => "warning",
+        RotationStatus::Overdue | RotationStatus::Expired => "critical",
     }
 }

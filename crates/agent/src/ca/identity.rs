@@ -3,39 +3,7 @@
 
 use std::fmt;
 
-/// What an issued certificate is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum NodeRole {
-    /// An edge: mTLS client of the coordinator.
-    Edge,
-    /// The coordinator: server for clients and edges.
-    Coordinator,
-}
-
-impl NodeRole {
-    /// The role as it appears in the URI SAN and the command line.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Edge => "edge",
-            Self::Coordinator => "coordinator",
-        }
-    }
-
-    /// The core's rotation role.
-    pub fn rotation_role(self) -> tlscope_core::rotation::Role {
-        match self {
-            Self::Edge => tlscope_core::rotation::Role::Edge,
-            Self::Coordinator => tlscope_core::rotation::Role::Coordinator,
-        }
-    }
-}
-
-impl fmt::Display for NodeRole {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use tlscope_core::observation::NodeRole;
 
 /// The identity in a certificate's URI SAN.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

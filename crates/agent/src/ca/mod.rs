@@ -14,8 +14,6 @@ use std::path::Path;
 use rustls_pki_types::{
     CertificateDer, CertificateRevocationListDer, PrivateKeyDer, pem::PemObject,
 };
-use serde::Serialize;
-use tlscope_core::rotation::{self, RotationStatus, Subject};
 use tlscope_core::{Policy, Timestamp};
 
 use self::identity::{Identity, NodeRole, check_name};
@@ -75,47 +73,7 @@ fn node_list(known: &[String]) -> String {
     }
 }
 
-/// What changed in a rotation, for logs, the API's event stream and tests.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "event", rename_all = "kebab-case")]
-pub enum RotationEvent {
-    /// A new CA generation became active; the previous one is trusted until its notAfter.
-    CaRotated {
-        /// The new CA's serial.
-        serial: String,
-        /// The previous CA's serial.
-        previous: String,
-    },
-    /// A CA generation stopped being trusted.
-    CaRetired {
-        /// Its serial.
-        serial: String,
-    },
-    /// A node received a new certificate; the old one is accepted until `grace_end`.
-    Renewed {
-        /// The node.
-        name: String,
-        /// Its role.
-        role: NodeRole,
-        /// The new serial.
-        serial: String,
-        /// The old serial.
-        previous: String,
-        /// When the old one is revoked.
-        grace_end: Timestamp,
-    },
-    /// The CRLs were re-signed before their nextUpdate (nothing else changed).
-    CrlRefreshed,
-    /// A certificate was put on the CRL.
-    Revoked {
-        /// The node.
-        name: String,
-        /// The serial.
-        serial: String,
-        /// Why.
-        reason: String,
-    },
-}
+pub use tlscope_core::observation::{CertificateListing, CertificateState, RotationEvent};
 
 /// What `rotate` must do even when nothing is due.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -124,29 +82,6 @@ pub struct Force {
     pub nodes: bool,
     /// Replace the CA now (and re-issue every node under the new CA).
     pub ca: bool,
-}
-
-/// One line of `ca list`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Listing {
-    /// Tenant.
-    pub tenant: String,
-    /// Node name, or `ca`.
-    pub name: String,
-    /// `edge`, `coordinator` or `ca`.
-    pub role: String,
-    /// The identity URI.
-    pub subject: String,
-    /// Serial, hex.
-    pub serial: String,
-    /// notBefore.
-    pub not_before: Timestamp,
-    /// notAfter.
-    pub not_after: Timestamp,
-    /// `current`, `superseded`, `revoked`, `active`, `retiring`, `retired`.
-    pub state: String,
-    /// The rotation status at `now` (ok, renew-due, in-grace, overdue, expired) or `revoked`.
-    pub status: String,
 }
 
 /// What a node needs to run TLS: its chain and key, the CAs it trusts and their CRLs.
@@ -216,13 +151,13 @@ pub fn init(
     tenant: &str,
     policy: &Policy,
     now: Timestamp,
-) -> Result<Listing, CaError> {
+) -> Result<CertificateListing, CaError> {
     let lock = store.lock()?;
     let mut index = store.new_index(tenant)?;
     let ca = issuing::new_ca(store, &mut index, policy, now)?;
     issuing::refresh_crls(store, &mut index, now)?;
     store.commit(&mut index, &lock)?;
-    Ok(ca_listing(&index, &ca))
+    Ok(ca_listing(&index, &ca, None))
 }
 
 /// Issues a node certificate.
@@ -233,7 +168,7 @@ pub fn issue(
     name: &str,
     policy: &Policy,
     now: Timestamp,
-) -> Result<Listing, CaError> {
+) -> Result<CertificateListing, CaError> {
     check_name("node name", name).map_err(StoreError::Name)?;
     transaction(store, tenant, |index| {
         if let Some(existing) = index.current(name) {
@@ -244,7 +179,7 @@ pub fn issue(
             });
         }
         let record = issuing::new_node(store, index, role, name, policy, now)?;
-        Ok((node_listing(index, &record, policy, now), true))
+        Ok((node_listing(index, &record), true))
     })
 }
 
@@ -296,45 +231,26 @@ pub fn rotate(
     })
 }
 
-/// Lists the tenant's CAs and certificates with their status at `now`.
-pub fn list(
-    store: &Store,
-    tenant: &str,
-    policy: &Policy,
-    now: Timestamp,
-) -> Result<Vec<Listing>, CaError> {
+/// Lists the tenant's CAs and certificates (facts; [`CertificateListing::status`] judges them
+/// under a policy).
+pub fn list(store: &Store, tenant: &str) -> Result<Vec<CertificateListing>, CaError> {
     let index = store.read_index(tenant)?;
     store.verify(&index)?;
-    let mut rows: Vec<Listing> = index
+    let mut rows: Vec<CertificateListing> = index
         .cas
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let mut row = ca_listing(&index, c);
-            if c.state != CaState::Retired {
-                // A retiring CA was replaced when its successor was made.
-                let replaced_at = index.cas.get(i + 1).map(|next| next.not_before);
-                row.status = status_of(
-                    Subject {
-                        name: row.subject.clone(),
-                        role: tlscope_core::rotation::Role::Ca,
-                        not_before: c.not_before,
-                        not_after: c.not_after,
-                        replaced_at: replaced_at.filter(|_| c.state == CaState::Retiring),
-                    },
-                    policy,
-                    now,
-                );
-            }
-            row
+            // A retiring CA was replaced when its successor was made.
+            let replaced_at = index
+                .cas
+                .get(i + 1)
+                .map(|next| next.not_before)
+                .filter(|_| c.state == CaState::Retiring);
+            ca_listing(&index, c, replaced_at)
         })
         .collect();
-    rows.extend(
-        index
-            .certs
-            .iter()
-            .map(|c| node_listing(&index, c, policy, now)),
-    );
+    rows.extend(index.certs.iter().map(|c| node_listing(&index, c)));
     Ok(rows)
 }
 
@@ -506,58 +422,45 @@ fn unknown_node(index: &TenantIndex, name: &str) -> CaError {
     }
 }
 
-fn ca_listing(index: &TenantIndex, ca: &CaRecord) -> Listing {
-    Listing {
+fn ca_listing(
+    index: &TenantIndex,
+    ca: &CaRecord,
+    replaced_at: Option<Timestamp>,
+) -> CertificateListing {
+    CertificateListing {
         tenant: index.tenant.clone(),
         name: "ca".into(),
-        role: "ca".into(),
+        role: tlscope_core::rotation::Role::Ca,
         subject: format!("{}{}/ca/{}", identity::PREFIX, index.tenant, ca.serial),
         serial: ca.serial.clone(),
         not_before: ca.not_before,
         not_after: ca.not_after,
         state: match ca.state {
-            CaState::Active => "active",
-            CaState::Retiring => "retiring",
-            CaState::Retired => "retired",
+            CaState::Active => CertificateState::Active,
+            CaState::Retiring => CertificateState::Retiring,
+            CaState::Retired => CertificateState::Retired,
+        },
+        replaced_at,
+    }
+}
+
+fn node_listing(index: &TenantIndex, c: &CertRecord) -> CertificateListing {
+    let (state, replaced_at) = match &c.state {
+        CertState::Current => (CertificateState::Current, None),
+        CertState::Superseded { replaced_at, .. } => {
+            (CertificateState::Superseded, Some(*replaced_at))
         }
-        .into(),
-        status: String::new(),
-    }
-}
-
-/// The core rotation planner's status word for one certificate.
-fn status_of(subject: Subject, policy: &Policy, now: Timestamp) -> String {
-    let plan = rotation::plan(std::slice::from_ref(&subject), policy, now);
-    match plan.first().map(|p| p.status) {
-        Some(RotationStatus::Ok) | None => "ok",
-        Some(RotationStatus::RenewDue) => "renew-due",
-        Some(RotationStatus::InGrace) => "in-grace",
-        Some(RotationStatus::Overdue) => "overdue",
-        Some(RotationStatus::Expired) => "expired",
-    }
-    .to_owned()
-}
-
-fn node_listing(index: &TenantIndex, c: &CertRecord, policy: &Policy, now: Timestamp) -> Listing {
-    let state = match &c.state {
-        CertState::Current => "current",
-        CertState::Superseded { .. } => "superseded",
-        CertState::Revoked { .. } => "revoked",
+        CertState::Revoked { .. } => (CertificateState::Revoked, None),
     };
-    let status = if state == "revoked" {
-        "revoked".to_owned()
-    } else {
-        status_of(issuing::subject_of(c), policy, now)
-    };
-    Listing {
+    CertificateListing {
         tenant: index.tenant.clone(),
         name: c.name.clone(),
-        role: c.role.as_str().into(),
+        role: c.role.rotation_role(),
         subject: Identity::node(&index.tenant, c.role, &c.name).uri(),
         serial: c.serial.clone(),
         not_before: c.not_before,
         not_after: c.not_after,
-        state: state.into(),
-        status,
+        state,
+        replaced_at,
     }
 }
