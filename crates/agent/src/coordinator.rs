@@ -109,7 +109,11 @@ impl Coordinator {
         };
         let provider: Arc<CryptoProvider> = mtls::provider(&policy)?;
         let credentials = Arc::new(Credentials::new(&provider, &material)?);
-        let edges_verifier = Arc::new(EdgeVerifier::new(Arc::clone(&provider), &material)?);
+        let edges_verifier = Arc::new(EdgeVerifier::new(
+            Arc::clone(&provider),
+            &material,
+            policy.rotation.crl_fail_closed,
+        )?);
         let client_tls = mtls::server_config(
             Arc::clone(&provider),
             Arc::clone(&clock),

@@ -428,6 +428,10 @@ pub async fn start(speed: f64, probe_every: Duration) -> Result<Demo, AgentError
                     certificates.extend(ca::list(&store, tenant).unwrap_or_default());
                 }
                 obs.inventory(certificates, coordinator.edges());
+                if let Ok(m) = ca::material(&store, "demo", "coordinator") {
+                    let crls: Vec<Vec<u8>> = m.crls.iter().map(|c| c.to_vec()).collect();
+                    obs.crls("demo", &crls);
+                }
                 if last_probe.is_none_or(|t| t.elapsed() >= probe_every) {
                     last_probe = Some(Instant::now());
                     let _ = probe::probe_all(&targets, &options, clock.now(), 4, &|r| {

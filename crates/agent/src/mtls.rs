@@ -204,36 +204,49 @@ fn check_identity(
 pub struct EdgeVerifier {
     tenant: String,
     provider: Arc<CryptoProvider>,
+    crl_fail_closed: bool,
     inner: RwLock<Arc<dyn ClientCertVerifier>>,
 }
 
 impl EdgeVerifier {
     /// Trusts the tenant's CAs in `material`.
-    pub fn new(provider: Arc<CryptoProvider>, material: &NodeMaterial) -> Result<Self, MtlsError> {
-        let inner = Self::build(&provider, material)?;
+    pub fn new(
+        provider: Arc<CryptoProvider>,
+        material: &NodeMaterial,
+        crl_fail_closed: bool,
+    ) -> Result<Self, MtlsError> {
+        let inner = Self::build(&provider, material, crl_fail_closed)?;
         Ok(Self {
             tenant: material.identity.tenant.clone(),
             provider,
+            crl_fail_closed,
             inner: RwLock::new(inner),
         })
     }
 
+    /// webpki's client verifier over the tenant's CAs and CRLs; failing closed, a CRL past its
+    /// nextUpdate refuses every client it covers.
     fn build(
         provider: &Arc<CryptoProvider>,
         material: &NodeMaterial,
+        crl_fail_closed: bool,
     ) -> Result<Arc<dyn ClientCertVerifier>, MtlsError> {
         let t = trust(material)?;
-        WebPkiClientVerifier::builder_with_provider(t.roots, Arc::clone(provider))
+        let builder = WebPkiClientVerifier::builder_with_provider(t.roots, Arc::clone(provider))
             .with_crls(t.crls)
             .only_check_end_entity_revocation()
-            .allow_unknown_revocation_status()
-            .build()
-            .map_err(|e| MtlsError::Trust(e.to_string()))
+            .allow_unknown_revocation_status();
+        let builder = if crl_fail_closed {
+            builder.enforce_revocation_expiration()
+        } else {
+            builder
+        };
+        builder.build().map_err(|e| MtlsError::Trust(e.to_string()))
     }
 
     /// Replaces the trusted CAs and CRLs for the next handshakes.
     pub fn replace(&self, material: &NodeMaterial) -> Result<(), MtlsError> {
-        let inner = Self::build(&self.provider, material)?;
+        let inner = Self::build(&self.provider, material, self.crl_fail_closed)?;
         if let Ok(mut slot) = self.inner.write() {
             *slot = inner;
         }
@@ -633,6 +646,11 @@ pub fn describe(tls: &Error) -> String {
                 "certificate not yet valid".into()
             }
             CertificateError::Revoked => "certificate revoked".into(),
+            CertificateError::ExpiredRevocationList
+            | CertificateError::ExpiredRevocationListContext { .. } => {
+                "revocation list past its nextUpdate (the policy fails closed on a stale CRL)"
+                    .into()
+            }
             CertificateError::UnknownIssuer => {
                 "certificate not issued by a CA of this tenant (unknown issuer)".into()
             }

@@ -6,6 +6,8 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
+use base64::Engine as _;
+
 use tlscope_core::Timestamp;
 use tlscope_core::handshake::{HandshakeRecord, Outcome};
 use tlscope_core::observation::{CertificateListing, EdgeStatus, RotationEvent, TenantRotation};
@@ -19,6 +21,7 @@ pub const RECENT: usize = 500;
 #[derive(Debug, Default)]
 struct State {
     anchors: Vec<String>,
+    crls: BTreeMap<String, Vec<Vec<u8>>>,
     probes: BTreeMap<String, ProbeReport>,
     handshakes: VecDeque<HandshakeRecord>,
     rotations: VecDeque<TenantRotation>,
@@ -127,12 +130,18 @@ impl Observatory {
 
     /// Sets the CA certificates (DER) the dashboard should trust for the agent's own endpoints.
     pub fn anchors(&self, ders: &[Vec<u8>]) {
-        use base64::Engine as _;
         let encoded = ders
             .iter()
             .map(|d| base64::engine::general_purpose::STANDARD.encode(d))
             .collect();
         self.with(|s| s.anchors = encoded);
+    }
+
+    /// Replaces the CRLs (DER) the coordinators of `tenant` enforce.
+    pub fn crls(&self, tenant: &str, ders: &[Vec<u8>]) {
+        self.with(|s| {
+            s.crls.insert(tenant.to_owned(), ders.to_vec());
+        });
     }
 
     /// Everything, now.
@@ -145,6 +154,12 @@ impl Observatory {
             certificates: s.certificates.clone(),
             edges: s.edges.clone(),
             anchors: s.anchors.clone(),
+            crls: s
+                .crls
+                .values()
+                .flatten()
+                .map(|d| base64::engine::general_purpose::STANDARD.encode(d))
+                .collect(),
         })
     }
 
@@ -176,6 +191,20 @@ impl Observatory {
                         label(&c.serial),
                         c.validity.not_after.unix() - now.unix()
                     ));
+                }
+            }
+            out.push_str("# HELP tlscope_crl_next_update_seconds Seconds until the nextUpdate of a CRL the coordinators enforce (negative once stale).\n");
+            out.push_str("# TYPE tlscope_crl_next_update_seconds gauge\n");
+            for (tenant, ders) in &s.crls {
+                for crl in ders.iter().filter_map(|d| tlscope_core::revocation_list::RevocationList::from_der(d).ok()) {
+                    if let Some(next) = crl.next_update {
+                        out.push_str(&format!(
+                            "tlscope_crl_next_update_seconds{{tenant=\"{}\",issuer=\"{}\"}} {}\n",
+                            label(tenant),
+                            label(&crl.issuer.rfc4514),
+                            next.unix() - now.unix()
+                        ));
+                    }
                 }
             }
             out.push_str("# HELP tlscope_handshakes_total Handshakes observed, by outcome, version and suite.\n");

@@ -193,6 +193,13 @@ fn snapshot_metrics_events_probe_cors_and_openapi() {
     );
     assert!(metrics.contains("ssl_certificate_expiry_seconds{source=\"probe\""));
     assert!(metrics.contains("tlscope_handshakes_total{outcome=\"refused\""));
+    // The CRL's freshness, in seconds until its nextUpdate: the demo's CRLs are fresh.
+    let crl = metrics
+        .lines()
+        .find(|l| l.starts_with("tlscope_crl_next_update_seconds{tenant=\"demo\""))
+        .unwrap_or_else(|| panic!("no CRL gauge in {metrics}"));
+    let seconds: i64 = crl.rsplit(' ').next().unwrap().parse().expect("seconds");
+    assert!(seconds > 0, "{crl}");
     let mut promtool = Command::new("promtool")
         .args(["check", "metrics"])
         .stdin(Stdio::piped())

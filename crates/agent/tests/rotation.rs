@@ -319,3 +319,74 @@ fn a_stale_crl_is_reported_and_the_schedule_re_signs_it() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The policy decides what a stale CRL means: a coordinator failing open keeps accepting the
+/// edge (and reports the CRL), one failing closed (`rotation.crl_fail_closed`) refuses it with
+/// the reason, and accepts it again once the schedule has re-signed the CRL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_crl_fails_open_or_closed_as_the_policy_says() {
+    use tlscope_agent::coordinator::Coordinator;
+    let dir = scratch("stale-crl-closed");
+    let t = Tenant::start(&dir, "acme", &["e1"]).await;
+    let mut closed_policy = (*t.policy).clone();
+    closed_policy.rotation.crl_fail_closed = true;
+    let closed_policy = Arc::new(closed_policy);
+    let closed = Coordinator::new(
+        Arc::clone(&t.store),
+        "acme",
+        "coordinator",
+        Arc::clone(&closed_policy),
+        Arc::clone(&t.clock),
+    )
+    .unwrap();
+    let client = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mtls = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let closed_addr = mtls.local_addr().unwrap();
+    tokio::spawn(Arc::clone(&closed).serve(client, mtls));
+    let edge_to = |addr| {
+        Edge::new(
+            Arc::clone(&t.store),
+            "acme",
+            "e1",
+            addr,
+            "coordinator",
+            Arc::clone(&t.policy),
+            Arc::clone(&t.clock),
+        )
+        .unwrap()
+    };
+    edge_to(closed_addr)
+        .handshake_once()
+        .await
+        .expect("a fresh CRL: accepted");
+
+    // No schedule runs for 10 days: the 7-day CRL is past its nextUpdate.
+    t.fixed.advance(10 * Timestamp::DAY);
+    edge_to(t.mtls_addr)
+        .handshake_once()
+        .await
+        .expect("failing open, the edge is still accepted");
+    let mut records = closed.records();
+    edge_to(closed_addr)
+        .handshake_once()
+        .await
+        .expect_err("failing closed, the edge is refused");
+    // The edge only sees an alert; the coordinator's record says why.
+    let record = tokio::time::timeout(Duration::from_secs(5), records.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    let Outcome::Refused { reason } = record.outcome else {
+        panic!("expected a refusal, got {record:?}");
+    };
+    assert!(reason.contains("nextUpdate"), "{reason}");
+
+    // The schedule re-signs the CRL; the closed coordinator reloads and accepts again.
+    t.coordinator.tick().unwrap();
+    closed.reload().unwrap();
+    edge_to(closed_addr)
+        .handshake_once()
+        .await
+        .expect("accepted again with a fresh CRL");
+    let _ = std::fs::remove_dir_all(&dir);
+}

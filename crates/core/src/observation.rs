@@ -246,6 +246,9 @@ pub struct Snapshot {
     /// CA certificates (DER, base64) the dashboard should trust when judging the agent's own
     /// endpoints — public certificates only.
     pub anchors: Vec<String>,
+    /// The CRLs (DER, base64) the agent's coordinators enforce, judged like any dropped CRL
+    /// (a CRL past its nextUpdate is CRL-STALE).
+    pub crls: Vec<String>,
 }
 
 /// One edge as the Live view shows it: what the coordinator saw, with the facts of its
@@ -394,6 +397,7 @@ mod tests {
             certificates: vec![listing("AA", CertificateState::Current, 0, None)],
             edges: vec![edge("AA")],
             anchors: vec![],
+            crls: vec![],
         };
         let json = serde_json::to_string(&snapshot).unwrap();
         assert!(json.contains(r#""event":"renewed""#), "{json}");

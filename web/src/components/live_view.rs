@@ -172,6 +172,14 @@ pub fn LiveView(props: &LiveViewProps) -> Html {
             let timeline = rotation::timeline(&plans, policy, s.at);
             let mut alerts: Vec<Finding> = per_probe.iter().flatten().cloned().collect();
             alerts.extend(plans.iter().flat_map(|p| p.alerts.clone()));
+            // The CRLs the coordinators enforce, judged like a dropped CRL (CRL-STALE).
+            alerts.extend(
+                s.crls
+                    .iter()
+                    .filter_map(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+                    .filter_map(|der| tlscope_core::decode(&der).ok())
+                    .flat_map(|d| tlscope_core::judge::decoded(&d, policy, s.at)),
+            );
             alerts.sort_by_key(|f| std::cmp::Reverse(f.severity));
             Some((per_probe, timeline, alerts))
         },

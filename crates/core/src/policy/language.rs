@@ -101,6 +101,7 @@ struct RotationPatch {
     ca_days: Option<i64>,
     ca_grace_days: Option<i64>,
     root_days: Option<i64>,
+    crl_fail_closed: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -166,6 +167,7 @@ impl Policy {
                 ca_days: r.ca_days.unwrap_or(policy.rotation.ca_days),
                 ca_grace_days: r.ca_grace_days.unwrap_or(policy.rotation.ca_grace_days),
                 root_days: r.root_days.unwrap_or(policy.rotation.root_days),
+                crl_fail_closed: r.crl_fail_closed.unwrap_or(policy.rotation.crl_fail_closed),
             };
         }
         if let Some(k) = file.keys {
@@ -282,6 +284,13 @@ mod tests {
         assert_eq!(p.alerts.critical_days, 7);
         assert_eq!(p.keys.rsa_min_bits, 3072);
         assert_eq!(p.rotation.leaf_grace_days, 30);
+        assert!(
+            !p.rotation.crl_fail_closed,
+            "fail open unless the policy says otherwise"
+        );
+        let closed =
+            Policy::from_toml("version = 1\n[rotation]\ncrl_fail_closed = true\n").unwrap();
+        assert!(closed.rotation.crl_fail_closed);
     }
 
     #[test]

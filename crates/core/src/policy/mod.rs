@@ -90,6 +90,10 @@ pub struct Rotation {
     pub ca_grace_days: i64,
     /// Root lifetime (an offline root above the issuing CA).
     pub root_days: i64,
+    /// Whether the coordinator refuses edges while the CRL it holds is past its nextUpdate
+    /// (fail closed), instead of accepting them and reporting the stale CRL (fail open).
+    #[serde(default)]
+    pub crl_fail_closed: bool,
 }
 
 /// Key and signature hygiene.
@@ -118,6 +122,7 @@ impl Default for Policy {
                 ca_days: 365,
                 ca_grace_days: 30,
                 root_days: 3650,
+                crl_fail_closed: false,
             },
             keys: Keys {
                 rsa_min_bits: 2048,
