@@ -3,8 +3,9 @@
 //! refusal (token used twice, expired, another tenant's, wrong CA fingerprint, coordinator down,
 //! a CSR naming someone else or with the wrong key) leaves the state directory untouched. An
 //! enrolled edge heartbeats from its own state, renews itself when the core's planner says so,
-//! its old certificate is accepted through the grace period and refused after it, and a revoked
-//! edge cannot renew.
+//! its old certificate is accepted through the grace period and refused after it, a revoked
+//! edge cannot renew, and an edge cut off from its coordinator past its renewal date renews once
+//! the link is back.
 
 mod infra;
 
@@ -493,4 +494,123 @@ async fn heard_from(
     })
     .await
     .unwrap_or(false)
+}
+
+/// A loopback TCP relay to a coordinator that the test can cut like a network link: while cut,
+/// established connections are closed and new ones are dropped on arrival.
+struct Relay {
+    addr: std::net::SocketAddr,
+    link: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Relay {
+    async fn to(target: std::net::SocketAddr) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (link, up) = tokio::sync::watch::channel(true);
+        let task = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let mut up = up.clone();
+                if !*up.borrow() {
+                    continue; // dropped: the link is down
+                }
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = up.wait_for(|up| !*up) => {}
+                    }
+                });
+            }
+        });
+        Self { addr, link, task }
+    }
+
+    fn set(&self, up: bool) {
+        let _ = self.link.send(up);
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Issue 17: an edge cut off from its coordinator past its renewal date renews as soon as the
+/// link is back, over its mTLS channel, with its own new key, and keeps heartbeating.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edge_cut_off_past_its_renewal_date_renews_when_it_reconnects() {
+    let dir = scratch("enrolment-cut-off");
+    let t = Tenant::start(&dir, "acme", &[]).await;
+    let joined =
+        enrolment::token(&t.store, "acme", NodeRole::Edge, "e1", 900, t.clock.now()).unwrap();
+    let state = StateDir::new(dir.join("e1"));
+    let first = enrol(&t, &joined.token, &joined.ca_fingerprint, &state)
+        .await
+        .expect("enrol");
+    let relay = Relay::to(t.mtls_addr).await;
+    let edge = Arc::new(
+        Edge::from_state(
+            state.clone(),
+            vec![relay.addr],
+            Arc::clone(&t.policy),
+            Arc::clone(&t.clock),
+        )
+        .unwrap(),
+    );
+    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let runner = tokio::spawn(Arc::clone(&edge).run(Duration::from_millis(50), move |e| {
+        let _ = tx.send(e);
+    }));
+    assert!(
+        heard_from(&mut events, "coordinator").await,
+        "no first heartbeat"
+    );
+
+    // The link goes down; the edge loses its connection and retries with backoff.
+    relay.set(false);
+    let lost = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(e) = events.recv().await {
+            if let EdgeEvent::Disconnected { reason, .. } = e {
+                return reason;
+            }
+        }
+        String::new()
+    })
+    .await
+    .expect("the edge noticed the cut within 10 s");
+    assert!(!lost.is_empty());
+    // 80 days pass while it is cut off: it is 4 days into its renewal window.
+    t.fixed.advance(80 * DAY);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(
+        state.material().unwrap().serial,
+        first.serial,
+        "nothing can renew while the link is down"
+    );
+
+    // The link is back: the edge reconnects and renews.
+    relay.set(true);
+    let renewed = tokio::time::timeout(Duration::from_secs(40), async {
+        while let Some(e) = events.recv().await {
+            if let EdgeEvent::Renewed { serial, .. } = e {
+                return serial;
+            }
+        }
+        String::new()
+    })
+    .await
+    .expect("renewed within 40 s of the link coming back");
+    assert_ne!(renewed, first.serial);
+    assert_eq!(state.material().unwrap().serial, renewed);
+    assert!(
+        heard_from(&mut events, "coordinator").await,
+        "heartbeats go on with the renewed certificate"
+    );
+    runner.abort();
+    let _ = std::fs::remove_dir_all(&dir);
 }
