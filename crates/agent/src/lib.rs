@@ -38,6 +38,7 @@ pub mod observatory;
 pub mod probe;
 pub mod server;
 pub mod store;
+pub mod verified_chains;
 
 /// Errors at the agent's boundary: what the command line reports before exiting non-zero.
 #[derive(Debug, thiserror::Error)]

@@ -22,6 +22,7 @@ use tlscope_core::Policy;
 use crate::ca::NodeMaterial;
 use crate::ca::identity::{Identity, NodeRole};
 use crate::clock::Clock;
+use crate::verified_chains::VerifiedChains;
 
 /// Errors building TLS configuration from a node's material.
 #[derive(Debug, thiserror::Error)]
@@ -199,13 +200,23 @@ fn check_identity(
 }
 
 /// The coordinator's check of an edge: webpki (chain to a trusted CA of the tenant, time, CRL,
-/// client-auth EKU) and then the identity (this tenant, role edge).
+/// client-auth EKU) and then the identity (this tenant, role edge), remembered per chain until
+/// the trust or the CRLs change ([`VerifiedChains`]).
 #[derive(Debug)]
 pub struct EdgeVerifier {
     tenant: String,
     provider: Arc<CryptoProvider>,
     crl_fail_closed: bool,
-    inner: RwLock<Arc<dyn ClientCertVerifier>>,
+    inner: RwLock<Arc<Verifying>>,
+}
+
+/// One set of trust anchors and CRLs: webpki's verifier over them, the chains it verified, and
+/// (failing closed) the earliest nextUpdate of the CRLs, past which no verification holds.
+#[derive(Debug)]
+struct Verifying {
+    webpki: Arc<dyn ClientCertVerifier>,
+    verified: VerifiedChains,
+    crls_until: Option<u64>,
 }
 
 impl EdgeVerifier {
@@ -224,13 +235,29 @@ impl EdgeVerifier {
         })
     }
 
+    /// How many client chains the current trust has verified and remembers.
+    pub fn remembered(&self) -> usize {
+        self.inner.read().map_or(0, |v| v.verified.len())
+    }
+
     /// webpki's client verifier over the tenant's CAs and CRLs; failing closed, a CRL past its
     /// nextUpdate refuses every client it covers.
     fn build(
         provider: &Arc<CryptoProvider>,
         material: &NodeMaterial,
         crl_fail_closed: bool,
-    ) -> Result<Arc<dyn ClientCertVerifier>, MtlsError> {
+    ) -> Result<Arc<Verifying>, MtlsError> {
+        let crls_until = crl_fail_closed
+            .then(|| {
+                material
+                    .crls
+                    .iter()
+                    .filter_map(|der| x509_parser::parse_x509_crl(der).ok())
+                    .filter_map(|(_, crl)| crl.next_update())
+                    .map(|t| u64::try_from(t.timestamp()).unwrap_or(0))
+                    .min()
+            })
+            .flatten();
         let t = trust(material)?;
         let builder = WebPkiClientVerifier::builder_with_provider(t.roots, Arc::clone(provider))
             .with_crls(t.crls)
@@ -241,7 +268,14 @@ impl EdgeVerifier {
         } else {
             builder
         };
-        builder.build().map_err(|e| MtlsError::Trust(e.to_string()))
+        let webpki = builder
+            .build()
+            .map_err(|e| MtlsError::Trust(e.to_string()))?;
+        Ok(Arc::new(Verifying {
+            webpki,
+            verified: VerifiedChains::default(),
+            crls_until,
+        }))
     }
 
     /// Replaces the trusted CAs and CRLs for the next handshakes.
@@ -253,7 +287,7 @@ impl EdgeVerifier {
         Ok(())
     }
 
-    fn inner(&self) -> Result<Arc<dyn ClientCertVerifier>, Error> {
+    fn inner(&self) -> Result<Arc<Verifying>, Error> {
         self.inner
             .read()
             .map(|v| Arc::clone(&v))
@@ -272,9 +306,21 @@ impl ClientCertVerifier for EdgeVerifier {
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> Result<ClientCertVerified, Error> {
-        self.inner()?
+        let v = self.inner()?;
+        let key = VerifiedChains::key(end_entity, intermediates);
+        if v.verified.holds(&key, now.as_secs()) {
+            return Ok(ClientCertVerified::assertion());
+        }
+        v.webpki
             .verify_client_cert(end_entity, intermediates, now)?;
         check_identity(end_entity, &self.tenant, NodeRole::Edge)?;
+        if let Ok((_, leaf)) = x509_parser::parse_x509_certificate(end_entity) {
+            let seconds =
+                |t: x509_parser::time::ASN1Time| u64::try_from(t.timestamp()).unwrap_or(0);
+            let validity = leaf.validity();
+            let until = seconds(validity.not_after).min(v.crls_until.unwrap_or(u64::MAX));
+            v.verified.insert(key, seconds(validity.not_before), until);
+        }
         Ok(ClientCertVerified::assertion())
     }
 
@@ -284,7 +330,9 @@ impl ClientCertVerifier for EdgeVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        self.inner()?.verify_tls12_signature(message, cert, dss)
+        self.inner()?
+            .webpki
+            .verify_tls12_signature(message, cert, dss)
     }
 
     fn verify_tls13_signature(
@@ -293,7 +341,9 @@ impl ClientCertVerifier for EdgeVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        self.inner()?.verify_tls13_signature(message, cert, dss)
+        self.inner()?
+            .webpki
+            .verify_tls13_signature(message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {

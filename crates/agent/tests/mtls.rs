@@ -456,3 +456,55 @@ async fn openssl_and_curl_interoperate_and_tls12_is_refused() {
     let _: Option<CertificateDer> = None;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 17: the coordinator remembers each client chain it verified, so a reconnecting edge
+/// costs one signature check; the memory belongs to one set of trust and CRLs, so a revocation
+/// still refuses the edge as soon as the coordinator reloads, and an entry ends with the leaf.
+#[test]
+fn a_remembered_chain_is_forgotten_when_the_crl_changes_and_ends_with_its_leaf() {
+    use rustls::pki_types::UnixTime;
+    use rustls::server::danger::ClientCertVerifier as _;
+    use tlscope_agent::mtls::EdgeVerifier;
+    let dir = scratch("verified-chains");
+    let t = Tenant::create(&dir, "acme", &["e1"]);
+    let verifier = EdgeVerifier::new(
+        tlscope_agent::mtls::provider(&t.policy).unwrap(),
+        &t.material("coordinator"),
+        false,
+    )
+    .unwrap();
+    let edge = t.material("e1");
+    let at = |ts: tlscope_core::Timestamp| {
+        UnixTime::since_unix_epoch(Duration::from_secs(ts.unix() as u64))
+    };
+    let now = at(t.clock.now());
+    verifier
+        .verify_client_cert(&edge.chain[0], &edge.chain[1..], now)
+        .expect("verified");
+    assert_eq!(verifier.remembered(), 1);
+    verifier
+        .verify_client_cert(&edge.chain[0], &edge.chain[1..], now)
+        .expect("remembered");
+    assert_eq!(verifier.remembered(), 1, "one entry per chain");
+    // Past the leaf's notAfter the memory does not answer: webpki refuses.
+    let late = at(tlscope_core::Timestamp::from_unix(
+        t.clock.now().unix() + 91 * tlscope_core::Timestamp::DAY,
+    ));
+    assert!(
+        verifier
+            .verify_client_cert(&edge.chain[0], &edge.chain[1..], late)
+            .is_err()
+    );
+    // Revoked, and the coordinator reloads: refused at once.
+    ca::revoke(&t.store, "acme", "e1", t.clock.now()).unwrap();
+    verifier.replace(&t.material("coordinator")).unwrap();
+    assert_eq!(verifier.remembered(), 0);
+    let refused = verifier
+        .verify_client_cert(&edge.chain[0], &edge.chain[1..], now)
+        .unwrap_err();
+    assert!(
+        tlscope_agent::mtls::describe(&refused).contains("revoked"),
+        "{refused}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
