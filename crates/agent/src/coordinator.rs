@@ -692,7 +692,7 @@ pub fn accepted_record(
         suite: conn.negotiated_cipher_suite().map(mtls::suite_name),
         group: conn
             .negotiated_key_exchange_group()
-            .map(|g| format!("{:?}", g.name())),
+            .map(|g| mtls::group_name(g.name())),
         alpn: conn
             .alpn_protocol()
             .map(|p| String::from_utf8_lossy(p).into_owned()),
@@ -710,12 +710,5 @@ pub fn accepted_record(
 
 /// The core's name for a rustls protocol version.
 pub fn version(v: rustls::ProtocolVersion) -> Option<TlsVersion> {
-    match v {
-        rustls::ProtocolVersion::SSLv3 => Some(TlsVersion::Ssl3),
-        rustls::ProtocolVersion::TLSv1_0 => Some(TlsVersion::Tls10),
-        rustls::ProtocolVersion::TLSv1_1 => Some(TlsVersion::Tls11),
-        rustls::ProtocolVersion::TLSv1_2 => Some(TlsVersion::Tls12),
-        rustls::ProtocolVersion::TLSv1_3 => Some(TlsVersion::Tls13),
-        _ => None,
-    }
+    TlsVersion::from_wire(u16::from(v))
 }

@@ -307,27 +307,10 @@ fn render_sans(names: &[SubjectAltName]) -> String {
 }
 
 fn render_findings(out: &mut String, findings: &[Finding]) {
-    if findings.is_empty() {
-        let _ = writeln!(out, "  ✔ no findings under the policy\n");
-        return;
+    if !findings.is_empty() {
+        let _ = writeln!(out, "  Findings:");
     }
-    let _ = writeln!(out, "  Findings:");
-    for f in findings {
-        let symbol = match f.severity {
-            Severity::Critical => "✖",
-            Severity::Warning => "⚠",
-            Severity::Info => "ℹ",
-        };
-        let _ = writeln!(
-            out,
-            "  {symbol} {:<8} {}  {} — {}",
-            f.severity.label(),
-            f.rule,
-            f.title,
-            f.evidence
-        );
-        let _ = writeln!(out, "             fix: {}", f.remediation);
-    }
+    crate::finding_text::findings(out, findings);
     out.push('\n');
 }
 

@@ -29,6 +29,7 @@ pub mod demo;
 pub mod edge;
 pub mod ending;
 pub mod enrol_client;
+pub mod finding_text;
 pub mod inspect;
 pub mod lint;
 pub mod loadgen;

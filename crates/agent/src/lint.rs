@@ -125,14 +125,6 @@ pub fn gate_fails(doc: &Document, fail_on: Severity) -> bool {
     doc.worst().is_some_and(|w| w >= fail_on) || doc.inputs.iter().any(|i| i.error.is_some())
 }
 
-fn symbol(s: Severity) -> &'static str {
-    match s {
-        Severity::Critical => "✖ critical",
-        Severity::Warning => "⚠ warning ",
-        Severity::Info => "ℹ info    ",
-    }
-}
-
 fn text(doc: &Document) -> String {
     let mut out = String::new();
     for input in &doc.inputs {
@@ -147,19 +139,8 @@ fn text(doc: &Document) -> String {
         for p in &input.problems {
             out.push_str(&format!("  not read: {p}\n"));
         }
-        if input.error.is_none() && input.findings.is_empty() {
-            out.push_str("  ✔ no findings\n");
-        }
-        for f in &input.findings {
-            out.push_str(&format!(
-                "  {}  {:<34} {}: {}\n      {}\n      fix: {}\n",
-                symbol(f.severity),
-                f.rule,
-                f.location,
-                f.title,
-                f.evidence,
-                f.remediation
-            ));
+        if input.error.is_none() || !input.findings.is_empty() {
+            crate::finding_text::findings(&mut out, &input.findings);
         }
         out.push('\n');
     }

@@ -57,12 +57,15 @@ pub fn provider(policy: &Policy) -> Result<Arc<CryptoProvider>, MtlsError> {
     }))
 }
 
-/// The IANA name of a suite (`TLS_AES_256_GCM_SHA384`), as the core and the policy spell it.
+/// The IANA name of a suite (`TLS_AES_256_GCM_SHA384`), from the core's registry by its code.
 pub fn suite_name(suite: rustls::SupportedCipherSuite) -> String {
-    let debug = format!("{:?}", suite.suite());
-    debug
-        .strip_prefix("TLS13_")
-        .map_or(debug.clone(), |rest| format!("TLS_{rest}"))
+    tlscope_core::protocol::suite_name(u16::from(suite.suite()))
+}
+
+/// The one spelling of a key-exchange group (`x25519`, `X25519MLKEM768`), from the core's
+/// registry by its code.
+pub fn group_name(group: rustls::NamedGroup) -> String {
+    tlscope_core::protocol::group_name(u16::from(group))
 }
 
 /// rustls reads time through this, so certificate validity follows the agent's clock.

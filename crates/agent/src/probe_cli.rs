@@ -285,16 +285,8 @@ pub fn render(judged: &[Judged]) -> String {
         if let Some(e) = &r.error {
             out.push_str(&format!("  error: {e}\n"));
         }
-        if j.findings.is_empty() && r.error.is_none() {
-            out.push_str("  no findings\n");
-        }
-        for f in &j.findings {
-            out.push_str(&format!(
-                "  {:<8} {:<24} {}\n",
-                format!("{:?}", f.severity).to_uppercase(),
-                f.rule,
-                f.evidence
-            ));
+        if r.error.is_none() || !j.findings.is_empty() {
+            tlscope_agent::finding_text::findings(&mut out, &j.findings);
         }
         out.push('\n');
     }

@@ -2,101 +2,9 @@
 //! export, CCM suites, arbitrary groups), and the parsing of the server's first answer: a
 //! ServerHello (version, suite, selected group), a HelloRetryRequest, an alert, or something that
 //! is not TLS at all. Nothing here completes a handshake; the server's choice is all we need.
+//! Codes and names come from the core's registry ([`tlscope_core::protocol`]).
 
 use tlscope_core::protocol::TlsVersion;
-
-/// A cipher suite: IANA code and name.
-pub type Suite = (u16, &'static str);
-
-/// The TLS 1.3 suites (RFC 8446).
-pub const TLS13_SUITES: &[Suite] = &[
-    (0x1301, "TLS_AES_128_GCM_SHA256"),
-    (0x1302, "TLS_AES_256_GCM_SHA384"),
-    (0x1303, "TLS_CHACHA20_POLY1305_SHA256"),
-    (0x1304, "TLS_AES_128_CCM_SHA256"),
-    (0x1305, "TLS_AES_128_CCM_8_SHA256"),
-];
-
-/// Suites for SSL 3.0 – TLS 1.2, strong and weak, so that whatever a server still accepts is seen.
-pub const LEGACY_SUITES: &[Suite] = &[
-    (0xc02c, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"),
-    (0xc02b, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"),
-    (0xc030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"),
-    (0xc02f, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
-    (0xcca9, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"),
-    (0xcca8, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"),
-    (0x009f, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384"),
-    (0x009e, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"),
-    (0xccaa, "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256"),
-    (0xc0ad, "TLS_ECDHE_ECDSA_WITH_AES_256_CCM"),
-    (0xc0ac, "TLS_ECDHE_ECDSA_WITH_AES_128_CCM"),
-    (0xc024, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384"),
-    (0xc023, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256"),
-    (0xc028, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384"),
-    (0xc027, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256"),
-    (0xc00a, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA"),
-    (0xc009, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"),
-    (0xc014, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"),
-    (0xc013, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"),
-    (0x006b, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256"),
-    (0x0067, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256"),
-    (0x0039, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA"),
-    (0x0033, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA"),
-    (0x009d, "TLS_RSA_WITH_AES_256_GCM_SHA384"),
-    (0x009c, "TLS_RSA_WITH_AES_128_GCM_SHA256"),
-    (0x003d, "TLS_RSA_WITH_AES_256_CBC_SHA256"),
-    (0x003c, "TLS_RSA_WITH_AES_128_CBC_SHA256"),
-    (0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA"),
-    (0x002f, "TLS_RSA_WITH_AES_128_CBC_SHA"),
-    (0x0084, "TLS_RSA_WITH_CAMELLIA_256_CBC_SHA"),
-    (0x0041, "TLS_RSA_WITH_CAMELLIA_128_CBC_SHA"),
-    (0xc012, "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA"),
-    (0x0016, "TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA"),
-    (0x000a, "TLS_RSA_WITH_3DES_EDE_CBC_SHA"),
-    (0xc011, "TLS_ECDHE_RSA_WITH_RC4_128_SHA"),
-    (0x0005, "TLS_RSA_WITH_RC4_128_SHA"),
-    (0x0004, "TLS_RSA_WITH_RC4_128_MD5"),
-    (0x0009, "TLS_RSA_WITH_DES_CBC_SHA"),
-    (0x0003, "TLS_RSA_EXPORT_WITH_RC4_40_MD5"),
-    (0x0008, "TLS_RSA_EXPORT_WITH_DES40_CBC_SHA"),
-    (0x0018, "TLS_DH_anon_WITH_RC4_128_MD5"),
-    (0x0034, "TLS_DH_anon_WITH_AES_128_CBC_SHA"),
-    (0x003b, "TLS_RSA_WITH_NULL_SHA256"),
-    (0x0002, "TLS_RSA_WITH_NULL_SHA"),
-    (0x0001, "TLS_RSA_WITH_NULL_MD5"),
-];
-
-/// TLS 1.3 key-exchange groups probed, with their IANA names.
-pub const GROUPS: &[(u16, &str)] = &[
-    (0x11ec, "X25519MLKEM768"),
-    (0x001d, "x25519"),
-    (0x0017, "secp256r1"),
-    (0x0018, "secp384r1"),
-    (0x0019, "secp521r1"),
-    (0x001e, "x448"),
-    (0x0100, "ffdhe2048"),
-    (0x0101, "ffdhe3072"),
-];
-
-/// The name of a suite code.
-pub fn suite_name(code: u16) -> String {
-    TLS13_SUITES
-        .iter()
-        .chain(LEGACY_SUITES)
-        .find(|s| s.0 == code)
-        .map_or_else(|| format!("0x{code:04X}"), |s| s.1.to_owned())
-}
-
-/// The wire version of a protocol version.
-pub fn wire(version: TlsVersion) -> u16 {
-    match version {
-        TlsVersion::Ssl3 => 0x0300,
-        TlsVersion::Tls10 => 0x0301,
-        TlsVersion::Tls11 => 0x0302,
-        TlsVersion::Tls12 => 0x0303,
-        TlsVersion::Tls13 => 0x0304,
-    }
-}
 
 /// What to offer.
 #[derive(Debug, Clone)]
@@ -131,7 +39,7 @@ fn extension(out: &mut Vec<u8>, kind: u16, body: &[u8]) {
 /// The bytes of a ClientHello record for `offer`.
 pub fn client_hello(offer: &Offer<'_>) -> Vec<u8> {
     let tls13 = offer.version == TlsVersion::Tls13;
-    let legacy_version = if tls13 { 0x0303 } else { wire(offer.version) };
+    let legacy_version = if tls13 { 0x0303 } else { offer.version.wire() };
     let mut random = [0u8; 32];
     let _ = aws_lc_rs::rand::fill(&mut random);
     let mut body = Vec::new();
@@ -352,7 +260,11 @@ mod tests {
 
     #[test]
     fn hellos_are_well_formed_records() {
-        let suites: Vec<u16> = LEGACY_SUITES.iter().map(|s| s.0).collect();
+        let suites: Vec<u16> = tlscope_core::protocol::SUITES
+            .iter()
+            .filter(|s| !s.is_tls13())
+            .map(|s| s.code)
+            .collect();
         for version in TlsVersion::ALL {
             let hello = client_hello(&Offer {
                 version,

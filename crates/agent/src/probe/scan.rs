@@ -14,7 +14,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 use tlscope_core::Timestamp;
 use tlscope_core::probe::{ClientAuth, ProbeReport, Resumption, Service, VersionProbe};
-use tlscope_core::protocol::TlsVersion;
+use tlscope_core::protocol::{self, TlsVersion};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
@@ -188,19 +188,19 @@ impl Ctx<'_> {
         Ok(match answer {
             Some(Answer::Hello {
                 version: v, suite, ..
-            }) if v == hello::wire(version) => Some(suite),
+            }) if v == version.wire() => Some(suite),
             Some(Answer::Retry { suite, .. }) if version == TlsVersion::Tls13 => Some(suite),
             _ => None,
         })
     }
 
     async fn version(&self, version: TlsVersion) -> Result<VersionProbe, String> {
-        let table = if version == TlsVersion::Tls13 {
-            hello::TLS13_SUITES
-        } else {
-            hello::LEGACY_SUITES
-        };
-        let mut remaining: Vec<u16> = table.iter().map(|s| s.0).collect();
+        let tls13 = version == TlsVersion::Tls13;
+        let mut remaining: Vec<u16> = protocol::SUITES
+            .iter()
+            .filter(|s| s.is_tls13() == tls13)
+            .map(|s| s.code)
+            .collect();
         let mut found = Vec::new();
         while !remaining.is_empty() {
             match self.pick(version, &remaining).await? {
@@ -220,7 +220,7 @@ impl Ctx<'_> {
         Ok(VersionProbe {
             version,
             accepted: !found.is_empty(),
-            suites: found.into_iter().map(hello::suite_name).collect(),
+            suites: found.into_iter().map(protocol::suite_name).collect(),
             server_order,
         })
     }
@@ -228,18 +228,18 @@ impl Ctx<'_> {
     /// ECDHE curves a TLS 1.2-only server accepts: an ECDHE-only offer with one curve listed at
     /// a time; a ServerHello means the server can use that curve.
     async fn curves_tls12(&self, accepted: &[String]) -> Result<Vec<String>, String> {
-        let ecdhe: Vec<u16> = hello::LEGACY_SUITES
+        let ecdhe: Vec<u16> = protocol::SUITES
             .iter()
-            .filter(|(_, n)| n.contains("_ECDHE_") && accepted.iter().any(|a| a == n))
-            .map(|s| s.0)
+            .filter(|s| s.iana.contains("_ECDHE_") && accepted.iter().any(|a| a == s.iana))
+            .map(|s| s.code)
             .collect();
         let mut out = Vec::new();
         if ecdhe.is_empty() {
             return Ok(out);
         }
-        for (code, name) in hello::GROUPS
+        for protocol::Group { code, name, .. } in protocol::GROUPS
             .iter()
-            .filter(|(c, _)| matches!(c, 0x001d | 0x0017 | 0x0018 | 0x0019 | 0x001e))
+            .filter(|g| matches!(g.code, 0x001d | 0x0017 | 0x0018 | 0x0019 | 0x001e))
         {
             let offer = Offer {
                 version: TlsVersion::Tls12,
@@ -262,9 +262,17 @@ impl Ctx<'_> {
     }
 
     async fn groups(&self) -> Result<Vec<String>, String> {
-        let suites: Vec<u16> = hello::TLS13_SUITES.iter().map(|s| s.0).collect();
+        let suites: Vec<u16> = protocol::SUITES
+            .iter()
+            .filter(|s| s.is_tls13())
+            .map(|s| s.code)
+            .collect();
         let mut out = Vec::new();
-        for (code, name) in hello::GROUPS {
+        for group in protocol::PROBED_GROUPS
+            .iter()
+            .filter_map(|c| protocol::group_by_code(*c))
+        {
+            let (code, name) = (&group.code, group.name);
             let offer = Offer {
                 version: TlsVersion::Tls13,
                 suites: &suites,

@@ -174,7 +174,7 @@ mod tests {
             at: Timestamp::from_unix(0),
             version: Some(version),
             suite: Some(suite.into()),
-            group: Some("X25519".into()),
+            group: Some("x25519".into()),
             alpn: None,
             client_certificate: segment == Segment::Mtls,
             peer_identity: None,

@@ -104,7 +104,7 @@ mod tests {
         ProbeReport {
             address: "127.0.0.1:5432".into(),
             versions,
-            groups: vec!["X25519".into()],
+            groups: vec!["x25519".into()],
             latency_micros: 1000,
             ..ProbeReport::new("db.example:5432".into(), service, Timestamp::from_unix(0))
         }
