@@ -55,6 +55,7 @@ pub fn document(entries: &[Entry], policy: &Policy, now: Timestamp) -> Document 
                 findings: judge::inspect(d, &crate::trust::request(e, &anchors), policy, now)
                     .findings,
                 problems: d.errors.iter().map(ToString::to_string).collect(),
+                ..InputReport::default()
             },
             Outcome::Text(text) => {
                 match lint(Some(&e.name), text.as_bytes(), &request, policy, now) {
@@ -64,6 +65,7 @@ pub fn document(entries: &[Entry], policy: &Policy, now: Timestamp) -> Document 
                         error: None,
                         findings: r.findings,
                         problems: r.problems,
+                        ..InputReport::default()
                     },
                     Err(err) => failed(&e.name, err.to_string()),
                 }
@@ -76,6 +78,7 @@ pub fn document(entries: &[Entry], policy: &Policy, now: Timestamp) -> Document 
                 error: None,
                 findings: r.inspection.findings.clone(),
                 problems: r.errors.clone(),
+                ..InputReport::default()
             },
             Outcome::Bundle(BundleStatus::Working { .. }) => {
                 failed(&e.name, "still being judged in the worker".into())
@@ -91,8 +94,7 @@ fn failed(name: &str, error: String) -> InputReport {
         path: name.to_owned(),
         recognised: None,
         error: Some(error),
-        findings: Vec::new(),
-        problems: Vec::new(),
+        ..InputReport::default()
     }
 }
 

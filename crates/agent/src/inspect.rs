@@ -74,17 +74,19 @@ impl FileReport {
         }
     }
 
-    /// The file as an input of a findings report (SARIF, Markdown).
+    /// The file as an input of the report document: the findings, what was decoded and the
+    /// chain verdict.
     pub fn to_input(&self) -> tlscope_core::export::InputReport {
-        let (recognised, error, problems) = match &self.outcome {
+        let (recognised, error, problems, decoded) = match &self.outcome {
             Outcome::Decoded(d) => (
                 Some(tlscope_core::lint::Recognised::Pki {
                     items: d.items.len(),
                 }),
                 None,
                 d.errors.iter().map(ToString::to_string).collect(),
+                Some(d.clone()),
             ),
-            Outcome::Failed { message, .. } => (None, Some(message.clone()), Vec::new()),
+            Outcome::Failed { message, .. } => (None, Some(message.clone()), Vec::new(), None),
         };
         tlscope_core::export::InputReport {
             path: self.file.clone(),
@@ -92,6 +94,9 @@ impl FileReport {
             error,
             findings: self.findings.clone(),
             problems,
+            decoded,
+            chain: self.chain.clone(),
+            probe: None,
         }
     }
 
@@ -107,15 +112,6 @@ impl FileReport {
             Outcome::Failed { .. } => true,
         }
     }
-}
-
-/// The JSON document `inspect --json` prints.
-#[derive(Debug, Serialize)]
-pub struct InspectReport<'a> {
-    /// The moment validity was judged at.
-    pub now: Timestamp,
-    /// One entry per file.
-    pub files: &'a [FileReport],
 }
 
 /// Renders reports as text for a terminal.

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use tlscope_agent::AgentError;
-use tlscope_agent::inspect::{FileReport, InspectReport, render_text};
+use tlscope_agent::inspect::{FileReport, render_text};
 use tlscope_agent::lint::{self, Format};
 
 use crate::judging_cli::{ChainArgs, JudgeArgs, read_input};
@@ -49,13 +49,7 @@ pub fn run(args: &InspectArgs) -> Result<ExitCode, AgentError> {
         now,
     );
     match format {
-        Format::Json => {
-            let doc = InspectReport {
-                now,
-                files: &reports,
-            };
-            println!("{}", serde_json::to_string_pretty(&doc)?);
-        }
+        Format::Json => println!("{}", serde_json::to_string_pretty(&document)?),
         Format::Text => print!("{}", render_text(&reports, now)),
         other => print!("{}", lint::render(&document, other)),
     }

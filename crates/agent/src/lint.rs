@@ -95,14 +95,14 @@ pub fn run(
                 error: None,
                 findings: report.findings,
                 problems: report.problems,
+                ..InputReport::default()
             }),
             Err(LintError::Unrecognised | LintError::Empty | LintError::Decode(_)) if !named => {}
             Err(e) => inputs.push(InputReport {
                 path: shown,
                 recognised: None,
                 error: Some(e.to_string()),
-                findings: Vec::new(),
-                problems: Vec::new(),
+                ..InputReport::default()
             }),
         }
     }

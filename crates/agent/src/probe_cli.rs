@@ -11,14 +11,13 @@ use std::time::Duration;
 use clap::Args;
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use serde::Serialize;
 use tlscope_agent::AgentError;
 use tlscope_agent::clock::{Clock, SystemClock};
 use tlscope_agent::lint::Format;
 use tlscope_agent::probe::{self, ProbeOptions};
+use tlscope_core::Finding;
 use tlscope_core::export::{Document, InputReport};
 use tlscope_core::probe::{ClientAuth, ProbeReport};
-use tlscope_core::{Finding, Timestamp};
 
 use crate::judging_cli::{FailOn, JudgeArgs};
 
@@ -54,22 +53,13 @@ fn read(path: &PathBuf) -> Result<Vec<u8>, AgentError> {
     })
 }
 
-/// One judged report, as JSON shows it.
-#[derive(Debug, Serialize)]
+/// One probe report and what the core made of it.
+#[derive(Debug)]
 pub struct Judged {
     /// What the probe saw.
-    #[serde(flatten)]
     pub report: ProbeReport,
     /// What the core made of it.
     pub findings: Vec<Finding>,
-}
-
-#[derive(Debug, Serialize)]
-struct ProbeDocument<'a> {
-    schema: &'static str,
-    judged_at: Timestamp,
-    policy: &'a str,
-    targets: &'a [Judged],
 }
 
 /// Runs `tlscope probe`.
@@ -156,22 +146,15 @@ pub fn probe(args: ProbeArgs) -> Result<ExitCode, AgentError> {
                 recognised: None,
                 error: j.report.error.clone(),
                 findings: j.findings.clone(),
-                problems: Vec::new(),
+                probe: Some(j.report.clone()),
+                ..InputReport::default()
             })
             .collect(),
         &policy.profile,
         judged_at,
     );
     match format {
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&ProbeDocument {
-                schema: "tlscope-probe/1",
-                judged_at,
-                policy: &policy.profile,
-                targets: &judged,
-            })?
-        ),
+        Format::Json => println!("{}", serde_json::to_string_pretty(&document)?),
         Format::Text => print!("{}", render(&judged)),
         other => print!("{}", tlscope_agent::lint::render(&document, other)),
     }

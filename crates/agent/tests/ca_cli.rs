@@ -371,7 +371,7 @@ fn a_serial_prints_the_same_in_ca_list_and_inspect() {
         .arg(out_dir.join("cert.pem")));
     assert_eq!(code, 0, "{err}{out}");
     let doc: serde_json::Value = serde_json::from_str(&out).expect("inspect JSON");
-    let inspected = doc["files"][0]["items"][0]["certificate"]["serial"]
+    let inspected = doc["inputs"][0]["decoded"]["items"][0]["certificate"]["serial"]
         .as_str()
         .unwrap_or_else(|| panic!("no serial in {doc:#}"));
     assert_eq!(listed, inspected);

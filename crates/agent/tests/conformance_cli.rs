@@ -125,7 +125,7 @@ fn every_limbo_case_through_tlscope_inspect() {
                 String::from_utf8_lossy(&out.stderr)
             )
         });
-        let accepted = doc["files"][0]["chain"]["valid"] == true;
+        let accepted = doc["inputs"][0]["chain"]["valid"] == true;
         assert_eq!(
             out.status.success(),
             accepted,

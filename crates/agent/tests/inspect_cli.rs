@@ -82,11 +82,32 @@ fn json_output_is_machine_readable() {
     );
     assert_eq!(code, 1, "an expired certificate is an invalid chain");
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(doc["now"], "2026-06-01T00:00:00Z");
-    let file = &doc["files"][0];
-    assert_eq!(file["items"][0]["kind"], "certificate");
+    // The same document as lint and probe print, valid against its JSON Schema.
+    assert_eq!(doc["schema"], "tlscope-report/1");
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../docs/report.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&doc)
+        .take(5)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "inspect's report does not validate: {errors:#?}"
+    );
+    assert_eq!(doc["judged_at"], "2026-06-01T00:00:00Z");
+    let file = &doc["inputs"][0];
+    assert_eq!(file["path"], "leaf.pem");
+    assert_eq!(file["decoded"]["items"][0]["kind"], "certificate");
     assert_eq!(
-        file["items"][0]["certificate"]["subject"]["rfc4514"],
+        file["decoded"]["items"][0]["certificate"]["subject"]["rfc4514"],
         "CN=cli.example.test"
     );
     assert_eq!(file["findings"][0]["rule"], "CERT-EXPIRED");

@@ -150,8 +150,39 @@ fn probes_real_servers_and_misbehaving_endpoints_in_one_run() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(!stdout.contains("hunter2"), "the password is masked");
-    let doc: Value = serde_json::from_str(&stdout).expect("JSON");
-    assert_eq!(doc["schema"], "tlscope-probe/1");
+    let report: Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(report["schema"], "tlscope-report/1");
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../docs/report.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .take(5)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "the probe's report does not validate: {errors:#?}"
+    );
+    // Each input: what the probe saw, with the core's findings beside it.
+    let doc = serde_json::json!({
+        "targets": report["inputs"]
+            .as_array()
+            .expect("inputs")
+            .iter()
+            .map(|i| {
+                let mut seen = i["probe"].clone();
+                seen["findings"] = i["findings"].clone();
+                seen
+            })
+            .collect::<Vec<_>>()
+    });
 
     // nginx, the specification's front end: TLS 1.3 only, OpenSSL's three default suites,
     // HSTS as configured; nothing to report but the stapling it does not do.

@@ -12,8 +12,9 @@ use crate::timestamp::Timestamp;
 /// The schema identifier written into every JSON report.
 pub const SCHEMA: &str = "tlscope-report/1";
 
-/// The judgement of one input (a file, a pasted text, an endpoint).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// The judgement of one input (a file, a pasted text, an endpoint). `lint` fills the common
+/// fields; `inspect` adds what it decoded and the chain verdict, `probe` what the probe saw.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct InputReport {
     /// The file path or a name for the input.
     pub path: String,
@@ -25,6 +26,16 @@ pub struct InputReport {
     pub findings: Vec<Finding>,
     /// Parts that could not be read while the rest was judged.
     pub problems: Vec<String>,
+    /// What `inspect` decoded: every item (certificate details, requests, CRLs, key summaries)
+    /// and the blocks that could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decoded: Option<crate::Decoded>,
+    /// The chain verdict (`inspect`), when the input held certificates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chain: Option<crate::chain::ChainReport>,
+    /// What the probe saw (`probe`): versions, suites, groups, the chain, timings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probe: Option<crate::probe::ProbeReport>,
 }
 
 /// Everything one run judged.
@@ -389,6 +400,7 @@ mod tests {
                         },
                     )],
                     problems: Vec::new(),
+                    ..InputReport::default()
                 },
                 InputReport {
                     path: "junk.bin".into(),
@@ -396,6 +408,7 @@ mod tests {
                     error: Some("not something tlscope lints".into()),
                     findings: Vec::new(),
                     problems: Vec::new(),
+                    ..InputReport::default()
                 },
             ],
             "default",

@@ -115,7 +115,9 @@ fn group_name(g: &str) -> String {
 
 fn tlscope_verdict(json: &[u8]) -> Result<Verdict> {
     let doc: Value = serde_json::from_slice(json)?;
-    let t = &doc["targets"][0];
+    // The report document (tlscope-report/1): what the probe saw, and the findings beside it.
+    let input = &doc["inputs"][0];
+    let t = &input["probe"];
     let mut v = Verdict::default();
     for version in t["versions"].as_array().into_iter().flatten() {
         if version["accepted"] != true {
@@ -141,7 +143,7 @@ fn tlscope_verdict(json: &[u8]) -> Result<Verdict> {
         .flatten()
         .filter_map(|g| g.as_str().map(group_name))
         .collect();
-    let rules: Vec<&str> = t["findings"]
+    let rules: Vec<&str> = input["findings"]
         .as_array()
         .into_iter()
         .flatten()
