@@ -127,7 +127,7 @@ pub fn judge_bundle(
     let policy = Policy::from_toml(&job.policy).map_err(|e| format!("policy: {e}"))?;
     let decoded = decode_with_progress(bytes, &mut |done, total| progress("decoding", done, total))
         .map_err(|e| e.to_string())?;
-    let mut anchors = crate::trust::mozilla().to_vec();
+    let mut anchors = tlscope_core::chain::TrustAnchor::mozilla_shared().to_vec();
     anchors.extend(
         job.trusted_roots
             .iter()

@@ -3,22 +3,15 @@
 //! an entry is checked against.
 
 use std::rc::Rc;
-use std::sync::OnceLock;
 
 use tlscope_core::chain::{CommonNameCheck, PeerName, Purpose, TrustAnchor};
 use tlscope_core::judge::ChainRequest;
 
 use crate::state::{Entry, Outcome};
 
-/// The Mozilla anchors, parsed once per page.
-pub fn mozilla() -> &'static [TrustAnchor] {
-    static MOZILLA: OnceLock<Vec<TrustAnchor>> = OnceLock::new();
-    MOZILLA.get_or_init(TrustAnchor::mozilla)
-}
-
 /// Mozilla's anchors plus every CA certificate in an entry marked trusted.
 pub fn anchors(entries: &[Entry]) -> Rc<Vec<TrustAnchor>> {
-    let mut all = mozilla().to_vec();
+    let mut all = TrustAnchor::mozilla_shared().to_vec();
     for entry in entries.iter().filter(|e| e.trusted) {
         if let Outcome::Pki(decoded) = &entry.outcome {
             all.extend(

@@ -51,6 +51,7 @@ pub mod handshake;
 pub mod judge;
 pub mod lint;
 pub mod observation;
+pub mod pin;
 pub mod policy;
 pub mod probe;
 pub mod protocol;

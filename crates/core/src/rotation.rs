@@ -152,11 +152,21 @@ pub fn plan(subjects: &[Subject], policy: &Policy, now: Timestamp) -> Vec<Rotati
         .collect()
 }
 
+/// Lifetime and renewal window (grace) for a certificate of `role` under `policy`, in days.
+pub fn lifetime(policy: &Policy, role: Role) -> (i64, i64) {
+    let r = &policy.rotation;
+    match role {
+        Role::Edge | Role::Coordinator | Role::Leaf => (r.leaf_days, r.leaf_grace_days),
+        Role::Ca | Role::Intermediate => (r.ca_days, r.ca_grace_days),
+        Role::Root => (r.root_days, r.ca_grace_days),
+    }
+}
+
 /// When `s` must be renewed: its role's grace before notAfter (14 days for edges and
 /// coordinators, 30 for the CA under the default policy). The one rule the agent's scheduler,
 /// `ca list` and the dashboard all follow.
 pub fn renew_at(s: &Subject, policy: &Policy) -> Timestamp {
-    let (_, grace) = policy.lifetime(s.role);
+    let (_, grace) = lifetime(policy, s.role);
     Timestamp::from_unix(s.not_after.unix().saturating_sub(grace.saturating_mul(DAY)))
 }
 
@@ -169,13 +179,13 @@ pub fn renewal_due(s: &Subject, policy: &Policy, now: Timestamp) -> bool {
 /// both accepted for the role's grace, never past the old certificate's notAfter. Replaced on
 /// schedule (at [`renew_at`]) that is exactly its notAfter; replaced early, sooner.
 pub fn grace_end(s: &Subject, policy: &Policy, replaced_at: Timestamp) -> Timestamp {
-    let (_, grace) = policy.lifetime(s.role);
+    let (_, grace) = lifetime(policy, s.role);
     let end = Timestamp::from_unix(replaced_at.unix().saturating_add(grace.saturating_mul(DAY)));
     end.min(s.not_after)
 }
 
 fn plan_one(s: &Subject, index: usize, policy: &Policy, now: Timestamp) -> RotationPlan {
-    let (lifetime, grace) = policy.lifetime(s.role);
+    let (lifetime, grace) = lifetime(policy, s.role);
     let renew_at = renew_at(s, policy);
     let grace_end = match s.replaced_at {
         Some(replaced) => grace_end(s, policy, replaced),

@@ -112,20 +112,18 @@ fn machine(out: &mut String) -> Result<()> {
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
     writeln!(out, "## Machine\n")?;
     writeln!(out, "- CPU: {cpu}, {cores} cores available")?;
-    writeln!(out, "- rustc: {}", version("rustc", &["--version"]))?;
-    writeln!(out, "- node: {}", version("node", &["--version"]))?;
+    writeln!(
+        out,
+        "- rustc: {}",
+        crate::tool_version("rustc", &["--version"])
+    )?;
+    writeln!(
+        out,
+        "- node: {}",
+        crate::tool_version("node", &["--version"])
+    )?;
     writeln!(out, "- @peculiar/x509: {}\n", peculiar_version())?;
     Ok(())
-}
-
-pub fn version(tool: &str, args: &[&str]) -> String {
-    Command::new(tool)
-        .args(args)
-        .env("PATH", setup::tool_path())
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_else(|| "not found".into())
 }
 
 fn peculiar_version() -> String {
@@ -412,7 +410,7 @@ fn openssl_cli(out: &mut String) -> Result<()> {
     writeln!(
         out,
         "{} — whole processes, medians; the start of an `openssl` process ({start:.0} µs, `openssl version`) is subtracted.\n",
-        version("openssl", &["version"])
+        crate::tool_version("openssl", &["version"])
     )?;
     writeln!(
         out,

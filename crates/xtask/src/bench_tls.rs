@@ -325,7 +325,7 @@ pub fn scan(out: &mut String) -> Result<()> {
         out,
         "Local nginx {} ({}), RSA 2048 certificate from a test CA; `spec` is the specification's TLS 1.3-only server, `weak` allows TLS 1.0–1.2 with `ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA:@SECLEVEL=0`. Peers: sslscan {} and testssl.sh {} (Debian), sslyze {} (PyPI). Wall time per host: tlscope, sslscan and sslyze median of 3 runs, testssl.sh one run. Every tool judges the certificate against public roots (the test CA is not among them), so each should say \"chain not trusted\"; sslyze 6 no longer reports host-name matching, so only the chain is compared with it. sslscan's findings are not parsed (its time is reported).\n",
         package("nginx"),
-        crate::bench::version("openssl", &["version"]),
+        crate::tool_version("openssl", &["version"]),
         package("sslscan"),
         package("testssl.sh"),
         sslyze_version,

@@ -61,6 +61,18 @@ pub fn root() -> PathBuf {
         .unwrap_or_default()
 }
 
+/// The first line `tool args` prints (its version), with the tools directory on the PATH, or
+/// "not found".
+pub fn tool_version(tool: &str, args: &[&str]) -> String {
+    Command::new(tool)
+        .args(args)
+        .env("PATH", setup::tool_path())
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_else(|| "not found".into())
+}
+
 /// Runs a command in the workspace root with the tools' PATH, failing with its name on error.
 pub fn run(cmd: &mut Command) -> Result<()> {
     let shown = format!("{cmd:?}");

@@ -157,7 +157,7 @@ pub fn LiveView(props: &LiveViewProps) -> Html {
                 .filter_map(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
                 .filter_map(|der| TrustAnchor::from_certificate(&der).ok())
                 .collect();
-            anchors.extend(TrustAnchor::mozilla());
+            anchors.extend_from_slice(TrustAnchor::mozilla_shared());
             let per_probe: Vec<Vec<Finding>> = s
                 .probes
                 .iter()

@@ -74,23 +74,7 @@ impl fmt::Display for Identity {
     }
 }
 
-/// Checks a tenant or node name: 1–63 characters of `a-z`, `0-9` and `-`, not starting with `-`.
-/// Names become path segments and DNS labels, so nothing else is allowed.
-pub fn check_name(what: &str, name: &str) -> Result<(), String> {
-    let ok = !name.is_empty()
-        && name.len() <= 63
-        && !name.starts_with('-')
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "{what} {name:?}: expected 1-63 characters of a-z, 0-9 and '-', not starting with '-'"
-        ))
-    }
-}
+pub use crate::store::check_name;
 
 #[cfg(test)]
 mod tests {

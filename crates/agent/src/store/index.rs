@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use tlscope_core::Timestamp;
 
-use crate::ca::identity::NodeRole;
+use tlscope_core::observation::NodeRole;
 
 /// The index format this build reads and writes.
 pub const FORMAT: u32 = 1;

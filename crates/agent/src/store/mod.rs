@@ -247,7 +247,7 @@ impl Store {
 
     /// A new, empty index for `tenant` (not yet written); fails when the tenant exists.
     pub fn new_index(&self, tenant: &str) -> Result<TenantIndex, StoreError> {
-        crate::ca::identity::check_name("tenant", tenant).map_err(StoreError::Name)?;
+        check_name("tenant", tenant).map_err(StoreError::Name)?;
         if self.read_raw(tenant, INDEX)?.is_some() {
             return Err(StoreError::TenantExists(tenant.to_owned()));
         }
@@ -278,7 +278,7 @@ impl Store {
     /// checked against their digests when read ([`read_file`](Self::read_file)) or all at once by
     /// [`verify`](Self::verify).
     pub fn read_index(&self, tenant: &str) -> Result<TenantIndex, StoreError> {
-        crate::ca::identity::check_name("tenant", tenant).map_err(StoreError::Name)?;
+        check_name("tenant", tenant).map_err(StoreError::Name)?;
         let path = self.tenant_dir(tenant).join(INDEX);
         let Some((text, etag)) = self.read_raw(tenant, INDEX)? else {
             return Err(StoreError::UnknownTenant {
@@ -568,4 +568,22 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), StoreErr
         let _ = fs::remove_file(&tmp);
     }
     result.map_err(io)
+}
+
+/// Checks a tenant or node name: 1–63 characters of `a-z`, `0-9` and `-`, not starting with `-`.
+/// Names become path segments and DNS labels, so nothing else is allowed.
+pub fn check_name(what: &str, name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 63
+        && !name.starts_with('-')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} {name:?}: expected 1-63 characters of a-z, 0-9 and '-', not starting with '-'"
+        ))
+    }
 }

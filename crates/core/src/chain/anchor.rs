@@ -57,6 +57,12 @@ impl TrustAnchor {
         }
     }
 
+    /// The Mozilla anchors, parsed once per process (or page) and shared.
+    pub fn mozilla_shared() -> &'static [Self] {
+        static MOZILLA: std::sync::OnceLock<Vec<TrustAnchor>> = std::sync::OnceLock::new();
+        MOZILLA.get_or_init(Self::mozilla)
+    }
+
     /// The Mozilla root program's anchors (about 150), as shipped in webpki-roots.
     pub fn mozilla() -> Vec<Self> {
         webpki_roots::TLS_SERVER_ROOTS

@@ -148,7 +148,7 @@ fn pins(host: &str, chain: &[Vec<u8>], policy: &Policy, at: Location) -> Option<
         .collect();
     let matched = certs
         .iter()
-        .any(|c| pins.iter().any(|p| super::pin::matches(c, p)));
+        .any(|c| pins.iter().any(|p| crate::pin::matches(c, p)));
     (!matched).then(|| {
         Finding::new(
             crate::rule!("PIN-MISMATCH"),

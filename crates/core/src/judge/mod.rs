@@ -6,7 +6,6 @@
 
 pub mod connection;
 pub mod handshake;
-pub mod pin;
 pub mod probe;
 pub mod web;
 

@@ -239,7 +239,7 @@ impl Policy {
             )));
         }
         for (host, pins) in &policy.pins {
-            if let Some(bad) = pins.iter().find(|p| !crate::judge::pin::is_well_formed(p)) {
+            if let Some(bad) = pins.iter().find(|p| !crate::pin::is_well_formed(p)) {
                 return Err(PolicyError::Inconsistent(format!(
                     "pins.{host:?} has {bad:?}: expected \"sha256/<base64 of 32 bytes>\" or a SHA-256 fingerprint in hex"
                 )));

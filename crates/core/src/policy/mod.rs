@@ -167,16 +167,4 @@ impl Policy {
             ..default
         }
     }
-
-    /// Lifetime and renewal window for a certificate of `role`, in days.
-    pub fn lifetime(&self, role: crate::rotation::Role) -> (i64, i64) {
-        use crate::rotation::Role;
-        match role {
-            Role::Edge | Role::Coordinator | Role::Leaf => {
-                (self.rotation.leaf_days, self.rotation.leaf_grace_days)
-            }
-            Role::Ca | Role::Intermediate => (self.rotation.ca_days, self.rotation.ca_grace_days),
-            Role::Root => (self.rotation.root_days, self.rotation.ca_grace_days),
-        }
-    }
 }
