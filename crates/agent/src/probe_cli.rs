@@ -84,7 +84,7 @@ pub fn probe(args: ProbeArgs) -> Result<ExitCode, AgentError> {
                 );
             }
         } else {
-            targets.push(probe::parse(t).map_err(AgentError::Target)?);
+            targets.push(probe::parse(t).map_err(|e| AgentError::Target(e.to_string()))?);
         }
     }
     let client = match (&args.cert, &args.key) {

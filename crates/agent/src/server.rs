@@ -206,7 +206,7 @@ async fn probe(State(api): State<Api>, Json(request): Json<ProbeRequest>) -> Res
             Err(e) => {
                 return (
                     StatusCode::BAD_REQUEST,
-                    Json(serde_json::json!({ "error": e })),
+                    Json(serde_json::json!({ "error": e.to_string() })),
                 )
                     .into_response();
             }

@@ -7,7 +7,7 @@ pub mod scan;
 pub mod target;
 
 pub use scan::{ProbeOptions, probe};
-pub use target::{ProbeTarget, parse};
+pub use target::{ProbeTarget, TargetError, parse};
 
 use std::sync::Arc;
 

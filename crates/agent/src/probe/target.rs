@@ -19,29 +19,54 @@ pub struct ProbeTarget {
     pub path: String,
 }
 
+/// Why a target could not be read. The target is always shown with its password masked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TargetError {
+    /// `redis://` is the plaintext port.
+    #[error("{target}: redis:// is plaintext; write rediss://HOST:PORT to probe the TLS port")]
+    Plaintext {
+        /// The target, masked.
+        target: String,
+    },
+    /// A scheme tlscope does not probe.
+    #[error(
+        "{target}: expected host:port, https://, postgres://, mysql://, rediss:// or tls://, found scheme {scheme:?}"
+    )]
+    Scheme {
+        /// The target, masked.
+        target: String,
+        /// The scheme found.
+        scheme: String,
+    },
+    /// No port, and the scheme has no default.
+    #[error("{target}: expected host:port (no port given)")]
+    NoPort {
+        /// The target, masked.
+        target: String,
+    },
+    /// No host.
+    #[error("{target}: expected a host name")]
+    NoHost {
+        /// The target, masked.
+        target: String,
+    },
+    /// The host and port could not be read.
+    #[error("{target}: {why}")]
+    Address {
+        /// The target, masked.
+        target: String,
+        /// What was expected.
+        why: String,
+    },
+}
+
 /// Reads one target.
-pub fn parse(text: &str) -> Result<ProbeTarget, String> {
+pub fn parse(text: &str) -> Result<ProbeTarget, TargetError> {
     let text = text.trim();
     let (scheme, rest) = match text.split_once("://") {
         Some((s, r)) => (s.to_ascii_lowercase(), r),
         None => (String::new(), text),
-    };
-    let (service, default_port) = match scheme.as_str() {
-        "" | "tls" => (Service::Tls, None),
-        "https" => (Service::Https, Some(443)),
-        "postgres" | "postgresql" => (Service::Postgres, Some(5432)),
-        "mysql" | "mariadb" => (Service::Mysql, Some(3306)),
-        "rediss" => (Service::Redis, Some(6379)),
-        "redis" => {
-            return Err(format!(
-                "{text}: redis:// is plaintext; write rediss://HOST:PORT to probe the TLS port"
-            ));
-        }
-        other => {
-            return Err(format!(
-                "{text}: expected host:port, https://, postgres://, mysql://, rediss:// or tls://, found scheme {other:?}"
-            ));
-        }
     };
     let (authority, path) = match rest.find(['/', '?']) {
         Some(i) => (&rest[..i], &rest[i..]),
@@ -51,19 +76,34 @@ pub fn parse(text: &str) -> Result<ProbeTarget, String> {
         Some((u, h)) => (Some(u), h),
         None => (None, authority),
     };
-    let (host, port) =
-        split_host_port(hostport).map_err(|why| format!("{}: {why}", mask(text, userinfo)))?;
-    let port = match (port, default_port) {
-        (Some(p), _) | (None, Some(p)) => p,
-        (None, None) => {
-            return Err(format!("{text}: expected host:port (no port given)"));
+    let target = mask(text, userinfo);
+    let (service, default_port) = match scheme.as_str() {
+        "" | "tls" => (Service::Tls, None),
+        "https" => (Service::Https, Some(443)),
+        "postgres" | "postgresql" => (Service::Postgres, Some(5432)),
+        "mysql" | "mariadb" => (Service::Mysql, Some(3306)),
+        "rediss" => (Service::Redis, Some(6379)),
+        "redis" => return Err(TargetError::Plaintext { target }),
+        other => {
+            return Err(TargetError::Scheme {
+                scheme: other.to_owned(),
+                target,
+            });
         }
     };
+    let (host, port) = match split_host_port(hostport) {
+        Ok(found) => found,
+        Err(why) => return Err(TargetError::Address { target, why }),
+    };
+    let port = match (port, default_port) {
+        (Some(p), _) | (None, Some(p)) => p,
+        (None, None) => return Err(TargetError::NoPort { target }),
+    };
     if host.is_empty() {
-        return Err(format!("{}: expected a host name", mask(text, userinfo)));
+        return Err(TargetError::NoHost { target });
     }
     Ok(ProbeTarget {
-        shown: mask(text, userinfo),
+        shown: target,
         service,
         host,
         port,
@@ -129,14 +169,28 @@ mod tests {
             (Service::Tls, "::1", 8443)
         );
         assert_eq!(parse("mysql://root@127.0.0.1:3307").unwrap().port, 3307);
-        assert!(parse("example.com").unwrap_err().contains("no port"));
-        assert!(
-            parse("redis://cache:6379")
-                .unwrap_err()
-                .contains("rediss://")
-        );
-        assert!(parse("ftp://x:21").unwrap_err().contains("ftp"));
-        let err = parse("postgres://u:pw@host:99999").unwrap_err();
+        let text = |t: &str| parse(t).unwrap_err().to_string();
+        assert!(text("example.com").contains("no port"));
+        assert!(text("redis://cache:6379").contains("rediss://"));
+        assert!(text("ftp://x:21").contains("ftp"));
+        let err = text("postgres://u:pw@host:99999");
         assert!(err.contains("99999") && !err.contains("pw@"), "{err}");
+    }
+
+    /// Regression: a refused plaintext `redis://` URL, an unknown scheme or a target without a
+    /// port printed the password it carried.
+    #[test]
+    fn every_refusal_masks_the_password() {
+        for (t, kind) in [
+            ("redis://:hunter2@cache:6379", "plaintext"),
+            ("ftp://user:hunter2@files.example:21", "scheme"),
+            ("tls://user:hunter2@host", "port"),
+            ("postgres://user:hunter2@:5432", "host"),
+        ] {
+            let err = parse(t).unwrap_err();
+            let shown = err.to_string();
+            assert!(!shown.contains("hunter2"), "{kind}: {shown}");
+            assert!(shown.contains("****"), "{kind}: {shown}");
+        }
     }
 }
