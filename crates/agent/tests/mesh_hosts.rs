@@ -345,6 +345,25 @@ fn edges_enrol_fail_over_and_are_revoked_across_hosts() {
     wait_for(&r1, "e1 heartbeat via c1", 30, heartbeat_from("c1"));
     wait_for(&r2, "e2 heartbeat via c1", 30, heartbeat_from("c1"));
     wait_for(&r3, "e3 heartbeat via c2", 30, heartbeat_from("c2"));
+    // Memory of an idle edge (heartbeating, nothing else), from the kernel's accounting.
+    let rss_kib: Vec<u64> = [&e1, &e2, &e3]
+        .iter()
+        .filter_map(|e| std::fs::read_to_string(format!("/proc/{}/status", e.0.id())).ok())
+        .filter_map(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .collect();
+    assert_eq!(rss_kib.len(), 3, "the edges are running");
+    println!(
+        "memory per idle edge (debug build, resident): {:?} MiB",
+        rss_kib
+            .iter()
+            .map(|k| format!("{:.1}", *k as f64 / 1024.0))
+            .collect::<Vec<_>>()
+    );
 
     // c1 is killed outright: its edges move to c2, and the store is whole.
     c1.0.kill().expect("SIGKILL c1");
