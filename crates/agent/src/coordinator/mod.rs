@@ -5,8 +5,8 @@
 //! on the agent's clock and reloads certificates and trust in place when the store changes;
 //! connections whose certificate was revoked are closed at their next request.
 //!
-//! This file holds the coordinator's state, reload and schedule; [`listener`] the TLS listeners
-//! and handshake records, [`routes`] the HTTP routes.
+//! This file holds the coordinator's state, reload and schedule; `listener.rs` the TLS listeners
+//! and handshake records, `routes.rs` the HTTP routes.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
