@@ -2,9 +2,13 @@
 //! Redis — into core `ProbeReport`s, many targets at once, each within its own time limits so one
 //! slow or broken target never holds up the others.
 
+mod enumerate;
+mod handshake;
 pub mod hello;
 pub mod scan;
+mod shims;
 pub mod target;
+mod upgrade;
 
 pub use scan::{ProbeOptions, probe};
 pub use target::{ProbeTarget, TargetError, parse};
