@@ -1,76 +1,32 @@
-//! The App: state, the ways in (drop, pick, paste), and the list of results.
+//! The App: state, the ways in (drop, pick, paste), and the list of results; its workers, clock
+//! and share link are hooks (`crate::hooks`).
 
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
-use gloo::timers::callback::Interval;
 use web_sys::File;
 use yew::prelude::*;
 
 use crate::browser;
-use crate::bundle::{self, BundleJob, WorkerMessage};
+use crate::bundle;
 use crate::components::{DropTarget, EntryView, ExportBar, InputBar, LiveView, PolicyView};
-use crate::offload::{self, Offload};
+use crate::hooks::{use_clock, use_share_link, use_workers};
 use crate::state::{Action, State, View, fresh_id};
-
-/// The workers judging large inputs, by entry id; dropping one stops it.
-type Offloads = Rc<RefCell<HashMap<usize, Offload>>>;
-
-/// Hands entry `id`'s bytes to a new worker; its messages become actions. `false` when the
-/// browser would not start a worker.
-fn offload(
-    id: usize,
-    bytes: &[u8],
-    job: &BundleJob,
-    dispatch: UseReducerDispatcher<State>,
-    offloads: &Offloads,
-) -> bool {
-    let on_message = Callback::from(move |message: WorkerMessage| {
-        let action = match message {
-            WorkerMessage::Ready => return,
-            WorkerMessage::Progress { stage, done, total } => Action::BundleProgress {
-                id,
-                stage,
-                done,
-                total,
-            },
-            WorkerMessage::Done(report) => Action::BundleDone {
-                id,
-                report: Rc::new(*report),
-            },
-            WorkerMessage::Failed { error } => Action::BundleFailed { id, error },
-            WorkerMessage::Crashed { error } => {
-                gloo::console::warn!(format!("{error}; judging on the page instead"));
-                Action::JudgeHere(id)
-            }
-        };
-        dispatch.dispatch(action);
-    });
-    match offload::judge_in_worker(bytes, job, on_message) {
-        Ok(running) => {
-            offloads.borrow_mut().insert(id, running);
-            true
-        }
-        Err(_) => false,
-    }
-}
 
 /// The dashboard.
 #[component]
 pub fn App() -> Html {
     let state = use_reducer(|| State::new(browser::now(), browser::load_policy()));
-    let offloads: Offloads = use_mut_ref(HashMap::new);
+    let workers = use_workers(state.dispatcher());
 
     // Every input arrives here: large bundles go to a worker, the rest are judged in place.
     let ingest = {
         let state = state.clone();
-        let offloads = offloads.clone();
+        let workers = workers.clone();
         Callback::from(move |(name, bytes): (String, Vec<u8>)| {
             if bundle::wants_worker(&bytes) {
                 let id = fresh_id();
                 let job = state.bundle_job(None);
-                if offload(id, &bytes, &job, state.dispatcher(), &offloads) {
+                if workers.start(id, &bytes, &job) {
                     state.dispatch(Action::Offloaded {
                         id,
                         name,
@@ -82,35 +38,8 @@ pub fn App() -> Html {
             state.dispatch(Action::Input { name, bytes });
         })
     };
-
-    {
-        let dispatch = state.dispatcher();
-        use_effect_with((), move |_| {
-            let tick = Interval::new(60_000, move || {
-                dispatch.dispatch(Action::Tick(browser::now()))
-            });
-            move || drop(tick)
-        });
-    }
-
-    // A share link: its inputs and policy arrive in the URL fragment.
-    {
-        let dispatch = state.dispatcher();
-        let ingest = ingest.clone();
-        use_effect_with((), move |_| {
-            let hash = web_sys::window()
-                .and_then(|w| w.location().hash().ok())
-                .unwrap_or_default();
-            if let Some((inputs, policy)) = crate::export::parse_fragment(&hash) {
-                if let Some(text) = policy {
-                    dispatch.dispatch(Action::EditPolicy(text));
-                }
-                for (name, bytes) in inputs {
-                    ingest.emit((name, bytes));
-                }
-            }
-        });
-    }
+    use_clock(state.dispatcher());
+    use_share_link(state.dispatcher(), ingest.clone());
 
     let on_files = {
         let dispatch = state.dispatcher();
@@ -133,7 +62,7 @@ pub fn App() -> Html {
     // Judges a large entry again in a new worker, for `host` (`None`: the entry's own).
     let rejudge = {
         let state = state.clone();
-        let offloads = offloads.clone();
+        let workers = workers.clone();
         Callback::from(move |(id, host): (usize, Option<String>)| {
             let Some(entry) = state.entries.iter().find(|e| e.id == id) else {
                 return;
@@ -142,7 +71,7 @@ pub fn App() -> Html {
                 .or_else(|| entry.host.clone())
                 .filter(|h| !h.is_empty());
             let job = state.bundle_job(host);
-            if offload(id, &entry.source, &job, state.dispatcher(), &offloads) {
+            if workers.start(id, &entry.source, &job) {
                 state.dispatch(Action::Rejudge(id));
             }
         })
@@ -154,9 +83,9 @@ pub fn App() -> Html {
     };
     let on_remove = {
         let dispatch = state.dispatcher();
-        let offloads = offloads.clone();
+        let workers = workers.clone();
         Callback::from(move |id| {
-            offloads.borrow_mut().remove(&id);
+            workers.stop(id);
             dispatch.dispatch(Action::Remove(id))
         })
     };
@@ -238,9 +167,8 @@ pub fn App() -> Html {
         .collect();
     let on_clear = {
         let dispatch = state.dispatcher();
-        let offloads = offloads.clone();
         Callback::from(move |_: MouseEvent| {
-            offloads.borrow_mut().clear();
+            workers.stop_all();
             dispatch.dispatch(Action::Clear)
         })
     };

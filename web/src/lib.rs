@@ -24,6 +24,7 @@ pub mod browser;
 pub mod bundle;
 pub mod components;
 pub mod export;
+pub mod hooks;
 pub mod live;
 pub mod offload;
 pub mod samples;
