@@ -394,12 +394,21 @@ pub fn validate(
     report
 }
 
+/// Why the signature of one (certificate, issuer) link does not hold.
+#[derive(Debug, Clone)]
+enum LinkError {
+    /// It was checked and failed.
+    Signature(SignatureError),
+    /// It was not checked: the validation's signature budget ([`Limits`]) is spent.
+    BudgetSpent,
+}
+
 struct Builder<'p, 'a> {
     pool: &'p [Entry<'a>],
     options: &'p Options,
     crls: &'p [CertificateRevocationList<'a>],
     paths: Vec<PathReport>,
-    signatures: HashMap<(usize, usize), Result<(), SignatureError>>,
+    signatures: HashMap<(usize, usize), Result<(), LinkError>>,
     steps: usize,
     exhausted: bool,
 }
@@ -441,7 +450,11 @@ impl Builder<'_, '_> {
             return self.finish(path, false);
         }
         for next in ordered {
-            if self.exhausted || self.paths.len() >= Limits::MAX_PATHS {
+            if self.paths.len() >= Limits::MAX_PATHS {
+                // Candidates left untried: the verdict is "stopped at the limits", not "invalid".
+                self.exhausted = true;
+            }
+            if self.exhausted {
                 return false;
             }
             path.push(next);
@@ -490,23 +503,22 @@ impl Builder<'_, '_> {
         valid
     }
 
-    fn verify_link(&mut self, child: usize, issuer: usize) -> Result<(), SignatureError> {
+    fn verify_link(&mut self, child: usize, issuer: usize) -> Result<(), LinkError> {
         if let Some(r) = self.signatures.get(&(child, issuer)) {
             return r.clone();
         }
         let result = match &self.pool[child].cert {
             _ if self.signatures.len() >= Limits::MAX_SIGNATURES => {
                 self.exhausted = true;
-                Err(SignatureError::UnsupportedAlgorithm {
-                    algorithm: "(not checked: signature budget exhausted)".into(),
-                })
+                Err(LinkError::BudgetSpent)
             }
             Some(cert) => signature::verify(
                 &cert.signature_algorithm,
                 &self.pool[issuer].spki,
                 cert.tbs_certificate.as_ref(),
                 cert.signature_value.data.as_ref(),
-            ),
+            )
+            .map_err(LinkError::Signature),
             None => Ok(()),
         };
         self.signatures.insert((child, issuer), result.clone());
@@ -570,7 +582,16 @@ impl Builder<'_, '_> {
                 let issuer = path[pos + 1];
                 match self.verify_link(i, issuer) {
                     Ok(()) => {}
-                    Err(err) => {
+                    Err(LinkError::BudgetSpent) => out.push(Finding::new(
+                        crate::rule!("CHAIN-TOO-COMPLEX"),
+                        format!(
+                            "signature by {:?} not checked: this validation's budget of {} signature checks is spent",
+                            self.pool[issuer].name,
+                            Limits::MAX_SIGNATURES
+                        ),
+                        e.location(),
+                    )),
+                    Err(LinkError::Signature(err)) => {
                         let rule = match err {
                             SignatureError::WeakHash { .. } => crate::rule!("CHAIN-SIGNATURE-WEAK"),
                             SignatureError::Invalid { .. } => {

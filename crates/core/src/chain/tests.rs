@@ -390,3 +390,44 @@ fn a_root_inspected_alone_is_recognised_as_its_trust_anchor() {
     assert!(!report.valid);
     assert!(rules(&report).contains(&"CHAIN-CA-AS-LEAF"), "{report:#?}");
 }
+
+/// Regression: a validation that stopped at its limits with candidates left untried (here more
+/// than `MAX_PATHS` impostor intermediates before the real one) said only "signature invalid",
+/// as if no valid path existed; a signature left unchecked for the budget was reported as an
+/// unsupported algorithm. It must say it stopped (CHAIN-TOO-COMPLEX), and nothing else false.
+#[test]
+fn regression_a_validation_stopped_at_its_limits_says_so() {
+    let root = root("Budget Root");
+    // Intermediates with the issuer's name and key identifier but other keys: each is a
+    // candidate whose signature must be checked, more than the budget allows.
+    let same_id = |parent: &Ca| {
+        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut params = ca_params("Budget CA", 2030);
+        params.key_identifier_method = KeyIdMethod::PreSpecified(vec![7; 20]);
+        let der = params
+            .signed_by(&key, &parent.issuer)
+            .unwrap()
+            .der()
+            .to_vec();
+        Ca {
+            der,
+            issuer: Issuer::new(params, key),
+        }
+    };
+    let real = same_id(&root);
+    let mut bag = vec![leaf("budget.example", &real, 7)];
+    for _ in 0..(Limits::MAX_SIGNATURES + 10) {
+        bag.push(same_id(&root).der);
+    }
+    bag.push(real.der.clone());
+    let report = validate(&bag, 0, &anchors(&[&root]), &options("budget.example"));
+    let found: Vec<&str> = report
+        .paths
+        .iter()
+        .flat_map(|p| p.problems.iter().map(|f| f.rule))
+        .chain(rules(&report))
+        .collect();
+    assert!(report.exhausted, "{found:?}");
+    assert!(found.contains(&"CHAIN-TOO-COMPLEX"), "{found:?}");
+    assert!(!found.contains(&"CHAIN-SIGNATURE-UNSUPPORTED"), "{found:?}");
+}
