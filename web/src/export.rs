@@ -98,13 +98,17 @@ fn failed(name: &str, error: String) -> InputReport {
     }
 }
 
+/// What a download says when its document could not be serialised (never an empty file).
+fn unserialisable(e: serde_json::Error) -> String {
+    format!("tlscope could not write this report: {e}\n")
+}
+
 /// The document rendered in `format`.
 pub fn render(doc: &Document, format: Format) -> String {
     match format {
-        Format::Json => serde_json::to_string_pretty(doc).unwrap_or_default(),
-        Format::Sarif => {
-            serde_json::to_string_pretty(&tlscope_core::export::sarif(doc)).unwrap_or_default()
-        }
+        Format::Json => serde_json::to_string_pretty(doc).unwrap_or_else(unserialisable),
+        Format::Sarif => serde_json::to_string_pretty(&tlscope_core::export::sarif(doc))
+            .unwrap_or_else(unserialisable),
         Format::Markdown => tlscope_core::export::markdown(doc),
     }
 }

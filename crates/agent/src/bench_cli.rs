@@ -325,10 +325,7 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode, AgentError> {
     })?;
     drop(own);
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).unwrap_or_default()
-        );
+        println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print!("{}", table(&report));
     }

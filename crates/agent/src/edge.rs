@@ -116,8 +116,10 @@ enum Source {
     State(StateDir),
 }
 
-/// What a heartbeat answer says.
-#[derive(Debug, Clone, Default)]
+/// What a heartbeat answer says (fields a coordinator of an older version does not send are
+/// empty).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct HeartbeatAnswer {
     /// The serial the coordinator presents.
     pub coordinator_serial: String,
@@ -424,12 +426,9 @@ impl Edge {
     /// Sends one heartbeat on `link`; what the coordinator answered.
     pub async fn heartbeat_answer(&self, link: &mut Link) -> Result<HeartbeatAnswer, EdgeError> {
         let body = self.exchange(link, "POST", "/v1/heartbeat").await?;
-        let value: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-        let text = |key: &str| value[key].as_str().unwrap_or_default().to_owned();
-        Ok(HeartbeatAnswer {
-            coordinator_serial: text("coordinator_serial"),
-            coordinator: text("coordinator"),
-            trust_digest: text("trust_digest"),
+        serde_json::from_str(&body).map_err(|e| EdgeError::Connect {
+            addr: self.coordinator(),
+            reason: format!("the heartbeat answer is not what a coordinator sends: {e}"),
         })
     }
 

@@ -369,14 +369,14 @@ pub fn ca_command(
         }
         CaCommand::Revoke { tenant, name } => {
             for e in ca::revoke(&store, &tenant, &name, now)? {
-                println!("{}", serde_json::to_string(&e).unwrap_or_default());
+                json_line(&e);
             }
         }
         CaCommand::Rotate { tenant, ca } => {
             let force = Force { nodes: !ca, ca };
             let events = ca::rotate(&store, &tenant, policy, now, force)?;
             for e in &events {
-                println!("{}", serde_json::to_string(e).unwrap_or_default());
+                json_line(e);
             }
             if events.is_empty() {
                 println!("nothing to rotate");
@@ -484,8 +484,9 @@ pub fn coordinator(
     runtime.block_on(async move {
         let client = bind(args.listen).await?;
         let mtls = bind(args.mtls_listen).await?;
-        let coordinator = Coordinator::new(store, &args.tenant, &args.name, Arc::new(policy), clock)
-            .map_err(AgentError::Coordinator)?;
+        let coordinator =
+            Coordinator::new(store, &args.tenant, &args.name, Arc::new(policy), clock)
+                .map_err(AgentError::Coordinator)?;
         coordinator.tick().map_err(AgentError::Coordinator)?;
         eprintln!(
             "tlscope coordinator: tenant {} serial {}; clients on {}, edges (mTLS) on {}",
@@ -497,13 +498,15 @@ pub fn coordinator(
         let mut records = coordinator.records();
         let mut events = coordinator.rotation_events();
         tokio::spawn(Arc::clone(&coordinator).serve(client, mtls));
-        tokio::spawn(Arc::clone(&coordinator).schedule(Duration::from_secs(args.rotate_every.max(1))));
+        tokio::spawn(
+            Arc::clone(&coordinator).schedule(Duration::from_secs(args.rotate_every.max(1))),
+        );
         loop {
             tokio::select! {
                 Ok(r) = records.recv() => if !args.quiet {
-                    println!("{}", serde_json::to_string(&r).unwrap_or_default());
+                    json_line(&r);
                 },
-                Ok(e) = events.recv() => println!("{}", serde_json::to_string(&e).unwrap_or_default()),
+                Ok(e) = events.recv() => json_line(&e),
                 _ = tokio::signal::ctrl_c() => break,
             }
         }
@@ -554,7 +557,7 @@ pub fn edge(
     .map_err(AgentError::Edge)?;
     runtime.block_on(async move {
         let run = Arc::new(edge).run(Duration::from_secs(args.heartbeat.max(1)), |event| {
-            println!("{}", serde_json::to_string(&event).unwrap_or_default());
+            json_line(&event);
         });
         tokio::select! {
             () = run => {}
@@ -562,4 +565,13 @@ pub fn edge(
         }
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Prints one record as a JSON line; one that cannot be serialised is reported on stderr
+/// instead of printed as an empty line.
+fn json_line(record: &impl serde::Serialize) {
+    match serde_json::to_string(record) {
+        Ok(line) => println!("{line}"),
+        Err(e) => eprintln!("tlscope: a record could not be written as JSON: {e}"),
+    }
 }

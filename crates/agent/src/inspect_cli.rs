@@ -51,7 +51,7 @@ pub fn run(args: &InspectArgs) -> Result<ExitCode, AgentError> {
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&document)?),
         Format::Text => print!("{}", render_text(&reports, now)),
-        other => print!("{}", lint::render(&document, other)),
+        other => print!("{}", lint::render(&document, other)?),
     }
     let undecoded = reports.iter().any(FileReport::has_errors);
     let invalid = reports.iter().any(FileReport::chain_invalid);

@@ -109,14 +109,15 @@ pub fn run(
     Ok(Document::new(inputs, &policy.profile, now))
 }
 
-/// The document in `format`.
-pub fn render(doc: &Document, format: Format) -> String {
-    match format {
+/// The document in `format`; a document that cannot be serialised is an error, never an empty
+/// output.
+pub fn render(doc: &Document, format: Format) -> Result<String, serde_json::Error> {
+    Ok(match format {
         Format::Text => text(doc),
-        Format::Json => serde_json::to_string_pretty(doc).unwrap_or_default() + "\n",
-        Format::Sarif => serde_json::to_string_pretty(&sarif(doc)).unwrap_or_default() + "\n",
+        Format::Json => serde_json::to_string_pretty(doc)? + "\n",
+        Format::Sarif => serde_json::to_string_pretty(&sarif(doc))? + "\n",
         Format::Md => markdown(doc),
-    }
+    })
 }
 
 /// Whether the run fails the gate: a finding at or above `fail_on`, or an input that could not

@@ -30,7 +30,7 @@ pub fn run(args: &LintArgs) -> Result<ExitCode, AgentError> {
     let now = args.judge.now()?;
     let files = lint::collect(&args.paths)?;
     let doc = lint::run(&files, read_input, &request, &policy, now)?;
-    print!("{}", lint::render(&doc, args.judge.format));
+    print!("{}", lint::render(&doc, args.judge.format)?);
     let gate = args.judge.gate(Some(FailOn::Critical));
     Ok(if gate.is_some_and(|g| lint::gate_fails(&doc, g)) {
         ExitCode::FAILURE

@@ -156,7 +156,7 @@ pub fn probe(args: ProbeArgs) -> Result<ExitCode, AgentError> {
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&document)?),
         Format::Text => print!("{}", render(&judged)),
-        other => print!("{}", tlscope_agent::lint::render(&document, other)),
+        other => print!("{}", tlscope_agent::lint::render(&document, other)?),
     }
     let gate = args.judge.gate(Some(FailOn::Critical));
     let failed = judged.iter().any(|j| j.report.error.is_some())
