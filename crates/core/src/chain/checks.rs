@@ -237,7 +237,11 @@ pub(super) fn leaf_checks(
 }
 
 /// Keys a verifier refuses: too small, odd sizes, curves outside P-256/384/521, DSA.
-pub(super) fn key_problems(spki: &SubjectPublicKeyInfo<'_>, role: Role) -> Vec<(RuleId, String)> {
+pub(super) fn key_problems(
+    spki: &SubjectPublicKeyInfo<'_>,
+    role: Role,
+    rsa_min_bits: u32,
+) -> Vec<(RuleId, String)> {
     let whose = if role == Role::Leaf {
         "its"
     } else {
@@ -248,10 +252,12 @@ pub(super) fn key_problems(spki: &SubjectPublicKeyInfo<'_>, role: Role) -> Vec<(
         "1.2.840.113549.1.1.1" => {
             if let Ok(x509_parser::public_key::PublicKey::RSA(rsa)) = spki.parsed() {
                 let bits = crate::asn1::bit_length(rsa.modulus).unwrap_or(0);
-                if bits < 2048 {
+                if bits < rsa_min_bits {
                     out.push((
                         crate::rule!("CHAIN-KEY-REJECTED"),
-                        format!("{whose} RSA key is {bits} bits; at least 2048 are required"),
+                        format!(
+                            "{whose} RSA key is {bits} bits; the policy requires at least {rsa_min_bits}"
+                        ),
                     ));
                 } else if !bits.is_multiple_of(8) {
                     out.push((

@@ -76,6 +76,8 @@ pub struct Options {
     pub leaf_ekus: Vec<String>,
     /// How a subject CN outside the SANs is judged.
     pub common_name: CommonNameCheck,
+    /// The smallest RSA modulus a path may use (the policy's `keys.rsa_min_bits`); `None`: 2048.
+    pub rsa_min_bits: Option<u32>,
 }
 
 /// The bounds on path building. Each figure is rustls-webpki's, which it chose to stop
@@ -562,7 +564,7 @@ impl Builder<'_, '_> {
             let mut push = |rule: RuleId, text: String| {
                 out.push(Finding::new(rule, text, e.location()));
             };
-            for (rule, text) in key_problems(&e.spki, role) {
+            for (rule, text) in key_problems(&e.spki, role, options.rsa_min_bits.unwrap_or(2048)) {
                 push(rule, text);
             }
             if let Some(cert) = &e.cert {

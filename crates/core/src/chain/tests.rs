@@ -431,3 +431,63 @@ fn regression_a_validation_stopped_at_its_limits_says_so() {
     assert!(found.contains(&"CHAIN-TOO-COMPLEX"), "{found:?}");
     assert!(!found.contains(&"CHAIN-SIGNATURE-UNSUPPORTED"), "{found:?}");
 }
+
+/// Issue 16: the chain's RSA minimum is the policy's (`keys.rsa_min_bits`), not a constant, and
+/// the policy's judgement of the same key adds no second finding.
+#[test]
+fn the_rsa_minimum_is_the_policys_and_one_key_gives_one_finding() {
+    let root = root("RSA Root");
+    let key = KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
+    let params = ca_params("RSA CA", 2030);
+    let rsa = Ca {
+        der: params.signed_by(&key, &root.issuer).unwrap().der().to_vec(),
+        issuer: Issuer::new(params, key),
+    };
+    let bag = vec![leaf("rsa.example", &rsa, 9), rsa.der.clone()];
+    let at = |bits| Options {
+        rsa_min_bits: Some(bits),
+        ..options("rsa.example")
+    };
+    assert!(validate(&bag, 0, &anchors(&[&root]), &at(2048)).valid);
+    let strict = validate(&bag, 0, &anchors(&[&root]), &at(3072));
+    assert!(!strict.valid);
+    assert!(
+        strict
+            .problems
+            .iter()
+            .any(|f| f.rule == "CHAIN-KEY-REJECTED" && f.evidence.contains("at least 3072")),
+        "{:#?}",
+        strict.problems
+    );
+
+    // Through the judge, under a policy requiring 3072 bits: one finding for that key.
+    let pem: String = bag
+        .iter()
+        .map(|der| {
+            use base64::Engine as _;
+            let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+            format!("-----BEGIN CERTIFICATE-----\n{b64}\n-----END CERTIFICATE-----\n")
+        })
+        .collect();
+    let decoded = crate::decode(pem.as_bytes()).unwrap();
+    let mut policy = crate::Policy::default();
+    policy.keys.rsa_min_bits = 3072;
+    let request = crate::judge::ChainRequest::for_host(
+        anchors(&[&root]),
+        Purpose::ServerAuth,
+        Some(PeerName::host("rsa.example")),
+    );
+    let inspection = crate::judge::inspect(&decoded, &request, &policy, options("x").now);
+    let about_the_key: Vec<&str> = inspection
+        .findings
+        .iter()
+        .filter(|f| f.evidence.contains("RSA"))
+        .map(|f| f.rule)
+        .collect();
+    assert_eq!(
+        about_the_key,
+        ["CHAIN-KEY-REJECTED"],
+        "{:#?}",
+        inspection.findings
+    );
+}

@@ -276,7 +276,13 @@ impl ChainRequest {
     /// The validation options for this request at `now` with these CRLs. A CA certificate in
     /// the leaf position with no name to check is validated as the CA it is (an intermediate
     /// or root on its own: "does it chain to a trusted root?"), not as a TLS end entity.
-    pub fn options(&self, leaf_is_ca: bool, now: Timestamp, crls: Vec<Vec<u8>>) -> chain::Options {
+    pub fn options(
+        &self,
+        leaf_is_ca: bool,
+        now: Timestamp,
+        crls: Vec<Vec<u8>>,
+        policy: &Policy,
+    ) -> chain::Options {
         let purpose = if leaf_is_ca && self.peer_names.is_empty() {
             Purpose::Any
         } else {
@@ -291,6 +297,7 @@ impl ChainRequest {
             crls,
             leaf_ekus: self.ekus.clone(),
             common_name: self.common_name,
+            rsa_min_bits: Some(policy.keys.rsa_min_bits),
         }
     }
 }
@@ -338,7 +345,7 @@ pub fn inspect(d: &Decoded, request: &ChainRequest, policy: &Policy, now: Timest
         let leaf = chain::leaf_index(&ders);
         let leaf_is_ca = d.certificates().nth(leaf).is_some_and(|c| c.is_ca);
         let crls = d.revocation_lists().map(|c| c.der.clone()).collect();
-        let options = request.options(leaf_is_ca, now, crls);
+        let options = request.options(leaf_is_ca, now, crls, policy);
         chain::validate(&ders, leaf, &request.anchors, &options)
     });
     if let Some(report) = &chain {
