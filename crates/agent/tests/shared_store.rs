@@ -276,6 +276,32 @@ fn the_command_line_runs_on_an_s3_store_and_refuses_one_without_a_store_key() {
             .is_some_and(|r| r.iter().any(|r| r["name"] == "e1")),
         "{rows}"
     );
+    // The shared credentials file is read when the environment names no key (AWS_PROFILE).
+    let credentials = dir.join("aws-credentials");
+    std::fs::write(
+        &credentials,
+        format!(
+            "[default]\naws_access_key_id = wrong\naws_secret_access_key = wrong\n\n[ci]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            s3.access_key, s3.secret_key
+        ),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tlscope"))
+        .args(["ca", "list", "--tenant", "t", "--json"])
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .env("AWS_PROFILE", "ci")
+        .env("TLSCOPE_S3_ENDPOINT", &s3.endpoint)
+        .env("TLSCOPE_STORE", format!("s3://{}/p", s3.bucket))
+        .env("TLSCOPE_STORE_KEY", STORE_KEY)
+        .output()
+        .expect("run tlscope");
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("\"e1\""),
+        "with the ci profile: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // Credentials are never flags.
     let (code, _, err) = tlscope(&["ca", "list", "--aws-secret-access-key", "x"], true);
     assert_eq!(code, 2, "{err}");

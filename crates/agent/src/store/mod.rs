@@ -9,6 +9,7 @@
 //! optionally sealed with AES-256-GCM in both. Reads check each file against the digest in the
 //! index, so corruption is reported, never used.
 
+pub mod aws_profile;
 pub mod index;
 pub mod object;
 pub mod sealing;

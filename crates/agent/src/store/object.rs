@@ -183,6 +183,15 @@ impl ObjectBackend {
             builder = builder
                 .with_access_key_id(&c.access_key_id)
                 .with_secret_access_key(&c.secret_access_key);
+        } else if let Some(p) =
+            super::aws_profile::from_environment(|name| std::env::var(name).ok())
+        {
+            builder = builder
+                .with_access_key_id(&p.access_key_id)
+                .with_secret_access_key(&p.secret_access_key);
+            if let Some(token) = &p.session_token {
+                builder = builder.with_token(token);
+            }
         }
         if let Some(endpoint) = &location.endpoint {
             let http = endpoint.starts_with("http://");
