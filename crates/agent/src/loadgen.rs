@@ -78,8 +78,29 @@ pub struct Target {
     pub x25519_only: bool,
 }
 
+/// Why a load run could not run or a handshake failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// rustls refused the client configuration.
+    #[error("client configuration: {0}")]
+    Config(#[from] rustls::Error),
+    /// mTLS without a client certificate.
+    #[error("mTLS needs --cert and --key")]
+    NoClientCertificate,
+    /// The TCP connection failed.
+    #[error("connect: {0}")]
+    Connect(std::io::Error),
+    /// The TLS handshake failed, in words.
+    #[error("handshake: {0}")]
+    Handshake(String),
+    /// A client task stopped unexpectedly.
+    #[error("a client task stopped: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
 /// The client configuration for a mode (`None` when mTLS has no client certificate).
-pub fn client_config(target: &Target, mode: Mode) -> Result<ClientConfig, String> {
+pub fn client_config(target: &Target, mode: Mode) -> Result<ClientConfig, LoadError> {
     let mut provider = rustls::crypto::aws_lc_rs::default_provider();
     if target.x25519_only {
         provider
@@ -92,14 +113,13 @@ pub fn client_config(target: &Target, mode: Mode) -> Result<ClientConfig, String
         _ => &[&rustls::version::TLS13],
     };
     let builder = ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(version)
-        .map_err(|e| e.to_string())?
+        .with_protocol_versions(version)?
         .with_root_certificates(Arc::clone(&target.roots));
     let mut config = match (mode, &target.client) {
-        (Mode::Mtls, Some((chain, key))) => builder
-            .with_client_auth_cert(chain.clone(), key.clone_key())
-            .map_err(|e| e.to_string())?,
-        (Mode::Mtls, None) => return Err("mTLS needs --cert and --key".into()),
+        (Mode::Mtls, Some((chain, key))) => {
+            builder.with_client_auth_cert(chain.clone(), key.clone_key())?
+        }
+        (Mode::Mtls, None) => return Err(LoadError::NoClientCertificate),
         _ => builder.with_no_client_auth(),
     };
     if mode != Mode::Tls13Resumed {
@@ -116,16 +136,16 @@ async fn handshake(
     connector: &TlsConnector,
     target: &Target,
     collect_tickets: bool,
-) -> Result<(Duration, bool), String> {
+) -> Result<(Duration, bool), LoadError> {
     let started = Instant::now();
     let tcp = TcpStream::connect(target.addr)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(LoadError::Connect)?;
     let _ = tcp.set_nodelay(true);
     let mut tls = connector
         .connect(target.server_name.clone(), tcp)
         .await
-        .map_err(|e| crate::mtls::refusal_reason(&e))?;
+        .map_err(|e| LoadError::Handshake(crate::mtls::refusal_reason(&e)))?;
     let latency = started.elapsed();
     let resumed = tls.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
     if collect_tickets {
@@ -146,7 +166,7 @@ pub async fn run(
     duration: Duration,
     concurrency: usize,
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<ModeResult, String> {
+) -> Result<ModeResult, LoadError> {
     let connector = TlsConnector::from(Arc::new(client_config(target, mode)?));
     if mode == Mode::Tls13Resumed {
         // Prime the session cache; every later handshake can resume.
@@ -169,7 +189,7 @@ pub async fn run(
                     }
                     Err(e) => {
                         failures += 1;
-                        first.get_or_insert(e);
+                        first.get_or_insert(e.to_string());
                         tokio::time::sleep(Duration::from_millis(10)).await;
                     }
                 }
@@ -186,7 +206,7 @@ pub async fn run(
     let mut latencies = Vec::new();
     let (mut failures, mut resumed, mut first_failure) = (0, 0, None);
     for t in tasks {
-        let (l, f, r, first) = t.await.map_err(|e| e.to_string())?;
+        let (l, f, r, first) = t.await?;
         latencies.extend(l);
         failures += f;
         resumed += r;
@@ -219,17 +239,17 @@ pub async fn open_idle(
     target: &Target,
     mode: Mode,
     count: usize,
-) -> Result<Vec<tokio_rustls::client::TlsStream<TcpStream>>, String> {
+) -> Result<Vec<tokio_rustls::client::TlsStream<TcpStream>>, LoadError> {
     let connector = TlsConnector::from(Arc::new(client_config(target, mode)?));
     let mut open = Vec::with_capacity(count);
     for _ in 0..count {
         let tcp = TcpStream::connect(target.addr)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(LoadError::Connect)?;
         let tls = connector
             .connect(target.server_name.clone(), tcp)
             .await
-            .map_err(|e| crate::mtls::refusal_reason(&e))?;
+            .map_err(|e| LoadError::Handshake(crate::mtls::refusal_reason(&e)))?;
         open.push(tls);
     }
     Ok(open)

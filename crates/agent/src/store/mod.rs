@@ -74,8 +74,8 @@ pub enum StoreError {
         source: SealError,
     },
     /// A bad tenant or node name.
-    #[error("{0}")]
-    Name(String),
+    #[error(transparent)]
+    Name(#[from] InvalidName),
     /// Another writer committed first (object storage); run the transaction again.
     #[error("{0}: another writer changed the store first")]
     Conflict(String),
@@ -571,9 +571,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), StoreErr
     result.map_err(io)
 }
 
+/// A tenant or node name that cannot be one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{what} {name:?}: expected 1-63 characters of a-z, 0-9 and '-', not starting with '-'")]
+pub struct InvalidName {
+    /// What the name is of (`tenant`, `node name`).
+    pub what: &'static str,
+    /// The name given.
+    pub name: String,
+}
+
 /// Checks a tenant or node name: 1–63 characters of `a-z`, `0-9` and `-`, not starting with `-`.
 /// Names become path segments and DNS labels, so nothing else is allowed.
-pub fn check_name(what: &str, name: &str) -> Result<(), String> {
+pub fn check_name(what: &'static str, name: &str) -> Result<(), InvalidName> {
     let ok = !name.is_empty()
         && name.len() <= 63
         && !name.starts_with('-')
@@ -583,8 +593,9 @@ pub fn check_name(what: &str, name: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "{what} {name:?}: expected 1-63 characters of a-z, 0-9 and '-', not starting with '-'"
-        ))
+        Err(InvalidName {
+            what,
+            name: name.to_owned(),
+        })
     }
 }

@@ -29,7 +29,7 @@ use crate::timestamp::Timestamp;
 pub use anchor::{AnchorOrigin, TrustAnchor};
 pub use checks::{EKU_NAMES, eku_oid};
 use checks::{ca_checks, eku_checks, key_problems, leaf_checks, subject_alt_names, validity};
-pub use names::{PeerName, check_dns_name, dns_matches};
+pub use names::{NameError, PeerName, check_dns_name, dns_matches};
 pub use profile::CommonNameCheck;
 use profile::Role;
 

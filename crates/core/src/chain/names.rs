@@ -56,67 +56,119 @@ impl std::fmt::Display for PeerName {
     }
 }
 
+/// What is wrong with a DNS name or a mailbox; the message says it in words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NameError {
+    /// Nothing.
+    #[error("the name is empty")]
+    Empty,
+    /// More than 253 characters.
+    #[error("the name is longer than 253 characters")]
+    TooLong,
+    /// Not ASCII.
+    #[error("the name is not ASCII; internationalised names must be in punycode (xn--)")]
+    NotAscii,
+    /// Every label numeric: an IP address.
+    #[error("an IP address belongs in an iPAddress SAN, not a dNSName")]
+    IpAddress,
+    /// The top-level label is numeric.
+    #[error("the top-level label is numeric")]
+    NumericTld,
+    /// A wildcard where none is allowed.
+    #[error("a wildcard is not allowed here")]
+    WildcardNotAllowed,
+    /// `*.com`.
+    #[error("a wildcard needs at least two labels after it (`*.com` covers a whole TLD)")]
+    WildcardTooBroad,
+    /// A leading, trailing or double dot.
+    #[error("the name has an empty label (a leading, trailing or double dot)")]
+    EmptyLabel,
+    /// A label over 63 characters.
+    #[error("label {0:?} is longer than 63 characters")]
+    LabelTooLong(String),
+    /// `a*.example.com`, `*.*.example.com`.
+    #[error("label {0:?} has a wildcard that is not the whole leftmost label")]
+    PartialWildcard(String),
+    /// A character other than letters, digits and hyphens.
+    #[error("label {label:?} contains {character:?}; only letters, digits and hyphens are allowed")]
+    BadCharacter {
+        /// The label.
+        label: String,
+        /// The character.
+        character: char,
+    },
+    /// `-a.example.com`.
+    #[error("label {0:?} starts or ends with a hyphen")]
+    Hyphen(String),
+    /// A mailbox whose domain is not a DNS name.
+    #[error("the domain of {address:?} is invalid: {problem}")]
+    MailboxDomain {
+        /// The address.
+        address: String,
+        /// What is wrong with its domain.
+        problem: Box<NameError>,
+    },
+    /// Not `local@domain`.
+    #[error("{0:?} is not a mailbox (local@domain with one @)")]
+    NotMailbox(String),
+}
+
 /// Checks DNS-name syntax (RFC 1034 preferred syntax, LDH labels). A wildcard is allowed only
 /// as the whole leftmost label, and only when `wildcard` is true. The error says what is wrong.
-pub fn check_dns_name(name: &str, wildcard: bool) -> Result<(), String> {
+pub fn check_dns_name(name: &str, wildcard: bool) -> Result<(), NameError> {
     if name.is_empty() {
-        return Err("the name is empty".into());
+        return Err(NameError::Empty);
     }
     if name.len() > 253 {
-        return Err("the name is longer than 253 characters".into());
+        return Err(NameError::TooLong);
     }
     if !name.is_ascii() {
-        return Err(
-            "the name is not ASCII; internationalised names must be in punycode (xn--)".into(),
-        );
+        return Err(NameError::NotAscii);
     }
     let labels: Vec<&str> = name.split('.').collect();
     if labels
         .iter()
         .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()))
     {
-        return Err("an IP address belongs in an iPAddress SAN, not a dNSName".into());
+        return Err(NameError::IpAddress);
     }
     if labels
         .last()
         .is_some_and(|l| l.bytes().all(|b| b.is_ascii_digit()))
     {
-        return Err("the top-level label is numeric".into());
+        return Err(NameError::NumericTld);
     }
     for (i, label) in labels.iter().enumerate() {
         if i == 0 && *label == "*" {
             if !wildcard {
-                return Err("a wildcard is not allowed here".into());
+                return Err(NameError::WildcardNotAllowed);
             }
             if labels.len() < 3 {
-                return Err(
-                    "a wildcard needs at least two labels after it (`*.com` covers a whole TLD)"
-                        .into(),
-                );
+                return Err(NameError::WildcardTooBroad);
             }
             continue;
         }
         if label.is_empty() {
-            return Err("the name has an empty label (a leading, trailing or double dot)".into());
+            return Err(NameError::EmptyLabel);
         }
         if label.len() > 63 {
-            return Err(format!("label {label:?} is longer than 63 characters"));
+            return Err(NameError::LabelTooLong((*label).to_owned()));
         }
         if label.contains('*') {
-            return Err(format!(
-                "label {label:?} has a wildcard that is not the whole leftmost label"
-            ));
+            return Err(NameError::PartialWildcard((*label).to_owned()));
         }
         if let Some(bad) = label
             .chars()
             .find(|c| !c.is_ascii_alphanumeric() && *c != '-')
         {
-            return Err(format!(
-                "label {label:?} contains {bad:?}; only letters, digits and hyphens are allowed"
-            ));
+            return Err(NameError::BadCharacter {
+                label: (*label).to_owned(),
+                character: bad,
+            });
         }
         if label.starts_with('-') || label.ends_with('-') {
-            return Err(format!("label {label:?} starts or ends with a hyphen"));
+            return Err(NameError::Hyphen((*label).to_owned()));
         }
     }
     Ok(())
@@ -139,14 +191,15 @@ pub fn dns_matches(pattern: &str, host: &str) -> bool {
 }
 
 /// Checks rfc822Name syntax: one `@`, a non-empty local part, a valid domain.
-pub fn check_email(address: &str) -> Result<(), String> {
+pub fn check_email(address: &str) -> Result<(), NameError> {
     let mut parts = address.split('@');
     match (parts.next(), parts.next(), parts.next()) {
         (Some(local), Some(domain), None) if !local.is_empty() => check_dns_name(domain, false)
-            .map_err(|e| format!("the domain of {address:?} is invalid: {e}")),
-        _ => Err(format!(
-            "{address:?} is not a mailbox (local@domain with one @)"
-        )),
+            .map_err(|e| NameError::MailboxDomain {
+                address: address.to_owned(),
+                problem: Box::new(e),
+            }),
+        _ => Err(NameError::NotMailbox(address.to_owned())),
     }
 }
 
@@ -190,19 +243,29 @@ mod tests {
         assert!(
             check_dns_name("a_b.example.com", false)
                 .unwrap_err()
+                .to_string()
                 .contains("'_'")
         );
         assert!(
             check_dns_name("127.0.0.1", false)
                 .unwrap_err()
+                .to_string()
                 .contains("iPAddress")
         );
         assert!(
             check_dns_name("😜.example.com", false)
                 .unwrap_err()
+                .to_string()
                 .contains("punycode")
         );
-        assert!(check_dns_name(".example.com", false).is_err());
+        assert_eq!(
+            check_dns_name(".example.com", false),
+            Err(NameError::EmptyLabel)
+        );
+        assert!(matches!(
+            check_email("a@b..c"),
+            Err(NameError::MailboxDomain { .. })
+        ));
         assert!(check_dns_name("xn--bcher-kva.example", false).is_ok());
     }
 
