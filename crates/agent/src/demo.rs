@@ -246,22 +246,7 @@ pub async fn start(speed: f64, probe_every: Duration) -> Result<Demo, AgentError
     let (mtls_l, mtls_addr) = listener().await?;
     tokio::spawn(Arc::clone(&coordinator).serve(client_l, mtls_l));
     tokio::spawn(Arc::clone(&coordinator).schedule(Duration::from_secs(1)));
-    {
-        let (obs, mut records, mut events) = (
-            observatory.clone(),
-            coordinator.records(),
-            coordinator.rotation_events(),
-        );
-        tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    Ok(r) = records.recv() => obs.handshake(r),
-                    Ok(e) = events.recv() => obs.rotation("demo", e),
-                    else => break,
-                }
-            }
-        });
-    }
+    coordinator.observe(&observatory, Duration::from_secs(1));
     for state in enrol_edges(&store, &policy, &clock, &dir, &edges, node_age).await? {
         let edge = Arc::new(
             Edge::from_state(
@@ -409,13 +394,10 @@ pub async fn start(speed: f64, probe_every: Duration) -> Result<Demo, AgentError
             .map(|c| c.to_vec()),
     );
     observatory.anchors(&anchors);
+    // The edges are enrolled now: list them without waiting for the next look.
+    coordinator.inventory(&observatory);
     {
-        let (obs, clock, store, coordinator) = (
-            observatory.clone(),
-            Arc::clone(&clock),
-            Arc::clone(&store),
-            Arc::clone(&coordinator),
-        );
+        let (obs, clock, store) = (observatory.clone(), Arc::clone(&clock), Arc::clone(&store));
         tokio::spawn(async move {
             let options = ProbeOptions {
                 timeout: Duration::from_secs(3),
@@ -423,15 +405,7 @@ pub async fn start(speed: f64, probe_every: Duration) -> Result<Demo, AgentError
             };
             let mut last_probe: Option<Instant> = None;
             loop {
-                let mut certificates = Vec::new();
-                for tenant in ["demo", "intruder"] {
-                    certificates.extend(ca::list(&store, tenant).unwrap_or_default());
-                }
-                obs.inventory(certificates, coordinator.edges());
-                if let Ok(m) = ca::material(&store, "demo", "coordinator") {
-                    let crls: Vec<Vec<u8>> = m.crls.iter().map(|c| c.to_vec()).collect();
-                    obs.crls("demo", &crls);
-                }
+                obs.certificates("intruder", ca::list(&store, "intruder").unwrap_or_default());
                 if last_probe.is_none_or(|t| t.elapsed() >= probe_every) {
                     last_probe = Some(Instant::now());
                     let _ = probe::probe_all(&targets, &options, clock.now(), 4, &|r| {
@@ -446,6 +420,7 @@ pub async fn start(speed: f64, probe_every: Duration) -> Result<Demo, AgentError
     Ok(Demo {
         api: crate::server::Api {
             observatory,
+            policy,
             clock,
             probe_options: ProbeOptions::default(),
         },

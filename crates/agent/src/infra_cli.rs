@@ -165,6 +165,10 @@ pub struct CoordinatorArgs {
     /// Do not print handshake records (for load tests).
     #[arg(long)]
     quiet: bool,
+    /// Serve `/metrics` and the API (snapshot, event stream) of this coordinator on ADDR.
+    /// Off loopback it requires the bearer token in TLSCOPE_TOKEN.
+    #[arg(long, value_name = "ADDR")]
+    api_listen: Option<SocketAddr>,
 }
 
 /// `tlscope edge` arguments.
@@ -192,6 +196,14 @@ pub struct EdgeArgs {
     heartbeat: u64,
 }
 
+/// Who runs `tlscope ca`, as the audit log names them: `cli/USER`.
+fn cli_actor() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    format!("cli/{user}")
+}
+
 fn default_store() -> PathBuf {
     std::env::var_os("XDG_DATA_HOME")
         .map(PathBuf::from)
@@ -201,7 +213,7 @@ fn default_store() -> PathBuf {
 }
 
 impl StoreArgs {
-    fn open(&self) -> Result<Store, AgentError> {
+    pub(crate) fn open(&self) -> Result<Store, AgentError> {
         let key_text = match (&self.store_key_file, std::env::var("TLSCOPE_STORE_KEY")) {
             (Some(path), _) => Some(std::fs::read(path).map_err(|source| AgentError::Read {
                 path: path.display().to_string(),
@@ -227,11 +239,13 @@ impl StoreArgs {
             if let Some(kms) = &self.s3_kms_key_id {
                 location.encryption = Encryption::Kms(kms.clone());
             }
-            return Ok(
-                Store::open_objects(location, key).map_err(tlscope_agent::ca::CaError::from)?
-            );
+            return Ok(Store::open_objects(location, key)
+                .map_err(tlscope_agent::ca::CaError::from)?
+                .with_actor(cli_actor()));
         }
-        Ok(Store::open(root, key).map_err(tlscope_agent::ca::CaError::from)?)
+        Ok(Store::open(root, key)
+            .map_err(tlscope_agent::ca::CaError::from)?
+            .with_actor(cli_actor()))
     }
 
     fn clock(&self) -> Result<Arc<dyn Clock>, AgentError> {
@@ -478,15 +492,25 @@ pub fn coordinator(
     store_args: &StoreArgs,
     policy: Policy,
 ) -> Result<ExitCode, AgentError> {
-    let store = Arc::new(store_args.open()?);
+    let store = Arc::new(
+        store_args
+            .open()?
+            .with_actor(format!("coordinator/{}", args.name)),
+    );
     let clock = store_args.clock()?;
     let runtime = tokio::runtime::Runtime::new().map_err(AgentError::Serve)?;
     runtime.block_on(async move {
         let client = bind(args.listen).await?;
         let mtls = bind(args.mtls_listen).await?;
-        let coordinator =
-            Coordinator::new(store, &args.tenant, &args.name, Arc::new(policy), clock)
-                .map_err(AgentError::Coordinator)?;
+        let policy = Arc::new(policy);
+        let coordinator = Coordinator::new(
+            store,
+            &args.tenant,
+            &args.name,
+            Arc::clone(&policy),
+            Arc::clone(&clock),
+        )
+        .map_err(AgentError::Coordinator)?;
         coordinator.tick().map_err(AgentError::Coordinator)?;
         eprintln!(
             "tlscope coordinator: tenant {} serial {}; clients on {}, edges (mTLS) on {}",
@@ -495,6 +519,9 @@ pub fn coordinator(
             client.local_addr().map_err(AgentError::Serve)?,
             mtls.local_addr().map_err(AgentError::Serve)?
         );
+        if let Some(listen) = args.api_listen {
+            serve_api(&coordinator, listen, policy, clock).await?;
+        }
         let mut records = coordinator.records();
         let mut events = coordinator.rotation_events();
         tokio::spawn(Arc::clone(&coordinator).serve(client, mtls));
@@ -512,6 +539,42 @@ pub fn coordinator(
         }
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Serves the coordinator's `/metrics` and API on `listen` (the token from TLSCOPE_TOKEN).
+async fn serve_api(
+    coordinator: &Arc<Coordinator>,
+    listen: SocketAddr,
+    policy: Arc<Policy>,
+    clock: Arc<dyn Clock>,
+) -> Result<(), AgentError> {
+    let observatory = tlscope_agent::observatory::Observatory::new();
+    coordinator.observe(&observatory, Duration::from_secs(5));
+    let config = tlscope_agent::server::ServerConfig {
+        listen,
+        dist: None,
+        token: std::env::var("TLSCOPE_TOKEN")
+            .ok()
+            .filter(|t| !t.is_empty()),
+        cors: Vec::new(),
+    };
+    let api = tlscope_agent::server::Api {
+        observatory,
+        policy,
+        clock,
+        probe_options: tlscope_agent::probe::ProbeOptions::default(),
+    };
+    let (listener, app) = tlscope_agent::server::bind(&config, api).await?;
+    eprintln!(
+        "tlscope coordinator: metrics at http://{}/metrics, API at /api/v1/snapshot",
+        listener.local_addr().map_err(AgentError::Serve)?
+    );
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            eprintln!("tlscope coordinator: the API server stopped: {e}");
+        }
+    });
+    Ok(())
 }
 
 /// Resolves HOST:PORT addresses (names through the system resolver).
@@ -569,7 +632,7 @@ pub fn edge(
 
 /// Prints one record as a JSON line; one that cannot be serialised is reported on stderr
 /// instead of printed as an empty line.
-fn json_line(record: &impl serde::Serialize) {
+pub(crate) fn json_line(record: &impl serde::Serialize) {
     match serde_json::to_string(record) {
         Ok(line) => println!("{line}"),
         Err(e) => eprintln!("tlscope: a record could not be written as JSON: {e}"),

@@ -33,6 +33,7 @@ pub mod finding_text;
 pub mod inspect;
 pub mod lint;
 pub mod loadgen;
+pub mod metrics;
 pub mod mtls;
 pub mod node_state;
 pub mod observatory;
@@ -63,7 +64,7 @@ pub enum AgentError {
     },
     /// A non-loopback listener was asked for without an API token.
     #[error(
-        "refusing to listen on {addr} without --token: only loopback addresses may be used without a bearer token"
+        "refusing to listen on {addr} without a bearer token: set TLSCOPE_TOKEN (only loopback addresses may be used without one)"
     )]
     TokenRequired {
         /// The address asked for.

@@ -1,5 +1,6 @@
 //! The `tlscope` command line.
 
+mod audit_cli;
 mod bench_cli;
 mod demo_cli;
 mod infra_cli;
@@ -41,6 +42,13 @@ enum Command {
         /// Lifetimes and grace periods from this TOML policy file.
         #[arg(long, value_name = "FILE", global = true)]
         policy: Option<PathBuf>,
+    },
+    /// The tenant's tamper-evident audit log: verify the hash chain, show entries.
+    Audit {
+        #[command(subcommand)]
+        command: audit_cli::AuditCommand,
+        #[command(flatten)]
+        store: infra_cli::StoreArgs,
     },
     /// Run the coordinator: TLS 1.3 for clients on --listen, mTLS for edges on --mtls-listen.
     /// Prints every handshake record and rotation event as a JSON line.
@@ -92,9 +100,6 @@ enum Command {
         /// The built dashboard (Trunk's dist/). Defaults to ./dist, or the workspace's dist/.
         #[arg(long, env = "TLSCOPE_DIST")]
         dist: Option<PathBuf>,
-        /// Bearer token for the API; required when listening off loopback.
-        #[arg(long, env = "TLSCOPE_TOKEN", hide_env_values = true)]
-        token: Option<String>,
         /// A dashboard origin allowed to call the API (CORS), e.g. https://tlscope.example.
         #[arg(long = "cors", value_name = "ORIGIN")]
         cors: Vec<String>,
@@ -107,12 +112,19 @@ enum Command {
     },
 }
 
+/// The API's bearer token: from TLSCOPE_TOKEN only, never a flag (a command line is readable by
+/// every local user). Required when the API listens off loopback.
+fn bearer_token() -> Option<String> {
+    std::env::var("TLSCOPE_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Demo {
         listen: SocketAddr::from(([127, 0, 0, 1], 7878)),
         dist: std::env::var_os("TLSCOPE_DIST").map(PathBuf::from),
-        token: std::env::var("TLSCOPE_TOKEN").ok(),
         cors: Vec::new(),
         speed: 60.0,
         probe_every: 10,
@@ -138,6 +150,7 @@ fn main() -> ExitCode {
             policy,
         } => judging_cli::load_policy(policy.as_deref(), None)
             .and_then(|policy| infra_cli::edge(args, &store, policy)),
+        Command::Audit { command, store } => audit_cli::run(command, &store),
         Command::Bench(args) => bench_cli::bench(args),
         Command::Probe { args } => probe_cli::probe(args),
         Command::Enroll { args, policy } => judging_cli::load_policy(policy.as_deref(), None)
@@ -145,11 +158,10 @@ fn main() -> ExitCode {
         Command::Demo {
             listen,
             dist,
-            token,
             cors,
             speed,
             probe_every,
-        } => demo_cli::demo(listen, dist, token, cors, speed, probe_every),
+        } => demo_cli::demo(listen, dist, bearer_token(), cors, speed, probe_every),
     };
     match result {
         Ok(code) => code,

@@ -18,6 +18,7 @@ use rustls::{
     RootCertStore, ServerConfig, SignatureScheme,
 };
 use tlscope_core::Policy;
+use tlscope_core::handshake::{Outcome, Refusal};
 
 use crate::ca::NodeMaterial;
 use crate::ca::identity::{Identity, NodeRole};
@@ -656,6 +657,69 @@ pub fn client_config(
     Ok(config)
 }
 
+/// Why a handshake was refused: its class (for counters and alert rules) and its words.
+pub fn refusal(error: &std::io::Error) -> Outcome {
+    let refusal = match error.get_ref().and_then(|e| e.downcast_ref::<Error>()) {
+        Some(tls) => classify(tls),
+        None => match error.kind() {
+            std::io::ErrorKind::UnexpectedEof => Refusal::ConnectionClosed,
+            std::io::ErrorKind::TimedOut => Refusal::Timeout,
+            _ => Refusal::Other,
+        },
+    };
+    Outcome::refused(refusal, refusal_reason(error))
+}
+
+/// The alert the peer ended the connection with, if that is how it ended.
+pub fn alert_received(error: &std::io::Error) -> Option<rustls::AlertDescription> {
+    match error.get_ref().and_then(|e| e.downcast_ref::<Error>()) {
+        Some(Error::AlertReceived(alert)) => Some(*alert),
+        _ => None,
+    }
+}
+
+/// The class of a rustls error.
+pub fn classify(tls: &Error) -> Refusal {
+    use rustls::PeerIncompatible as P;
+    match tls {
+        Error::NoCertificatesPresented => Refusal::NoClientCertificate,
+        Error::InvalidCertificate(c) => match c {
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => Refusal::Expired,
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                Refusal::NotYetValid
+            }
+            CertificateError::Revoked => Refusal::Revoked,
+            CertificateError::ExpiredRevocationList
+            | CertificateError::ExpiredRevocationListContext { .. } => Refusal::StaleCrl,
+            CertificateError::UnknownIssuer => Refusal::UnknownIssuer,
+            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+                Refusal::WrongPurpose
+            }
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                Refusal::WrongIdentity
+            }
+            CertificateError::BadSignature => Refusal::BadSignature,
+            CertificateError::Other(OtherError(e))
+                if e.downcast_ref::<IdentityRefused>().is_some()
+                    || e.downcast_ref::<PinMismatch>().is_some() =>
+            {
+                Refusal::WrongIdentity
+            }
+            _ => Refusal::Other,
+        },
+        Error::PeerIncompatible(
+            P::SupportedVersionsExtensionRequired
+            | P::Tls12NotOffered
+            | P::Tls12NotOfferedOrEnabled
+            | P::ServerDoesNotSupportTls12Or13,
+        ) => Refusal::ProtocolVersion,
+        Error::PeerIncompatible(P::NoCipherSuitesInCommon) => Refusal::CipherSuite,
+        Error::PeerIncompatible(P::NoKxGroupsInCommon) => Refusal::KeyExchange,
+        Error::AlertReceived(_) => Refusal::PeerAlert,
+        _ => Refusal::Other,
+    }
+}
+
 /// Why a handshake was refused, in the words the handshake record and the operator see.
 pub fn refusal_reason(error: &std::io::Error) -> String {
     let Some(tls) = error.get_ref().and_then(|e| e.downcast_ref::<Error>()) else {
@@ -686,47 +750,43 @@ pub fn describe_chain(error: &(dyn std::error::Error + 'static)) -> String {
     error.to_string()
 }
 
-/// The words for a rustls error.
+/// The words for a rustls error: one sentence per class, the error's own words where it
+/// carries more (an identity refusal, a peer's alert, anything unclassified).
 pub fn describe(tls: &Error) -> String {
-    use rustls::PeerIncompatible as P;
-    match tls {
-        Error::NoCertificatesPresented => "no client certificate".into(),
-        Error::InvalidCertificate(c) => match c {
-            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
-                "certificate expired".into()
-            }
-            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-                "certificate not yet valid".into()
-            }
-            CertificateError::Revoked => "certificate revoked".into(),
-            CertificateError::ExpiredRevocationList
-            | CertificateError::ExpiredRevocationListContext { .. } => {
-                "revocation list past its nextUpdate (the policy fails closed on a stale CRL)"
-                    .into()
-            }
-            CertificateError::UnknownIssuer => {
-                "certificate not issued by a CA of this tenant (unknown issuer)".into()
-            }
-            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
-                "certificate not valid for this purpose (extended key usage)".into()
-            }
-            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-                "certificate not valid for the server name".into()
-            }
-            CertificateError::BadSignature => "certificate signature invalid".into(),
-            CertificateError::Other(OtherError(e)) => e.to_string(),
-            other => format!("certificate refused: {other:?}"),
-        },
-        Error::PeerIncompatible(
-            P::SupportedVersionsExtensionRequired
-            | P::Tls12NotOffered
-            | P::Tls12NotOfferedOrEnabled
-            | P::ServerDoesNotSupportTls12Or13,
-        ) => "protocol version: peer does not offer TLS 1.3".into(),
-        Error::PeerIncompatible(P::NoCipherSuitesInCommon) => {
-            "no cipher suite in common (peer offered none of the policy's TLS 1.3 suites)".into()
+    let words = match classify(tls) {
+        Refusal::NoClientCertificate => "no client certificate",
+        Refusal::Expired => "certificate expired",
+        Refusal::NotYetValid => "certificate not yet valid",
+        Refusal::Revoked => "certificate revoked",
+        Refusal::StaleCrl => {
+            "revocation list past its nextUpdate (the policy fails closed on a stale CRL)"
         }
-        Error::PeerIncompatible(P::NoKxGroupsInCommon) => "no key-exchange group in common".into(),
+        Refusal::UnknownIssuer => "certificate not issued by a CA of this tenant (unknown issuer)",
+        Refusal::WrongPurpose => "certificate not valid for this purpose (extended key usage)",
+        Refusal::BadSignature => "certificate signature invalid",
+        Refusal::ProtocolVersion => "protocol version: peer does not offer TLS 1.3",
+        Refusal::CipherSuite => {
+            "no cipher suite in common (peer offered none of the policy's TLS 1.3 suites)"
+        }
+        Refusal::KeyExchange => "no key-exchange group in common",
+        Refusal::WrongIdentity
+        | Refusal::PeerAlert
+        | Refusal::Timeout
+        | Refusal::ConnectionClosed
+        | Refusal::Other => {
+            return describe_detail(tls);
+        }
+    };
+    words.into()
+}
+
+fn describe_detail(tls: &Error) -> String {
+    match tls {
+        Error::InvalidCertificate(
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+        ) => "certificate not valid for the server name".into(),
+        Error::InvalidCertificate(CertificateError::Other(OtherError(e))) => e.to_string(),
+        Error::InvalidCertificate(other) => format!("certificate refused: {other}"),
         Error::AlertReceived(alert) => {
             use rustls::AlertDescription as A;
             let what = match alert {

@@ -1,15 +1,17 @@
 //! What the agent has observed, in one place for the API: the latest probe report per target,
 //! recent handshake records and rotation events, the certificates the agent's CA owns, the edges
-//! the coordinator sees; counters for `/metrics`; and a broadcast of every new observation for
-//! the Server-Sent Events stream. Observations only — the dashboard judges them in the browser.
+//! the coordinators see; counters for `/metrics` (rendered by `metrics.rs`); and a broadcast of
+//! every new observation for the Server-Sent Events stream. Observations only — the dashboard
+//! judges them in the browser.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 
+use tlscope_core::Policy;
 use tlscope_core::Timestamp;
-use tlscope_core::handshake::{HandshakeRecord, Outcome};
+use tlscope_core::handshake::{HandshakeRecord, Outcome, Refusal, Segment};
 use tlscope_core::observation::{CertificateListing, EdgeStatus, RotationEvent, TenantRotation};
 pub use tlscope_core::observation::{Observation, Snapshot};
 use tlscope_core::probe::ProbeReport;
@@ -18,17 +20,25 @@ use tokio::sync::broadcast;
 /// How many handshake records and rotation events the snapshot keeps.
 pub const RECENT: usize = 500;
 
+/// Handshakes counted by segment, outcome, version and suite (the labels of
+/// `tlscope_handshakes_total`).
+pub(crate) type HandshakeKey = (Segment, &'static str, String, String);
+
 #[derive(Debug, Default)]
-struct State {
-    anchors: Vec<String>,
-    crls: BTreeMap<String, Vec<Vec<u8>>>,
-    probes: BTreeMap<String, ProbeReport>,
+pub(crate) struct State {
+    pub(crate) anchors: Vec<String>,
+    /// DER CRLs, by tenant.
+    pub(crate) crls: BTreeMap<String, Vec<Vec<u8>>>,
+    pub(crate) probes: BTreeMap<String, ProbeReport>,
     handshakes: VecDeque<HandshakeRecord>,
     rotations: VecDeque<TenantRotation>,
-    certificates: Vec<CertificateListing>,
-    edges: Vec<EdgeStatus>,
-    handshake_counts: BTreeMap<(String, String, String), u64>,
-    rotation_counts: BTreeMap<String, u64>,
+    /// The CA's listing, by tenant.
+    pub(crate) certificates: BTreeMap<String, Vec<CertificateListing>>,
+    /// The edges each coordinator sees, by coordinator name.
+    pub(crate) edges: BTreeMap<String, Vec<EdgeStatus>>,
+    pub(crate) handshake_counts: BTreeMap<HandshakeKey, u64>,
+    pub(crate) refusal_counts: BTreeMap<(Segment, Refusal), u64>,
+    pub(crate) rotation_counts: BTreeMap<&'static str, u64>,
 }
 
 /// The shared store of observations.
@@ -79,7 +89,12 @@ impl Observatory {
         self.with(|s| {
             let outcome = match record.outcome {
                 Outcome::Accepted => "accepted",
-                Outcome::Refused { .. } => "refused",
+                Outcome::Refused { refusal, .. } => {
+                    *s.refusal_counts
+                        .entry((record.segment, refusal))
+                        .or_default() += 1;
+                    "refused"
+                }
             };
             let version = record
                 .version
@@ -87,7 +102,7 @@ impl Observatory {
                 .unwrap_or_default();
             let suite = record.suite.clone().unwrap_or_default();
             *s.handshake_counts
-                .entry((outcome.to_owned(), version, suite))
+                .entry((record.segment, outcome, version, suite))
                 .or_default() += 1;
             push(&mut s.handshakes, record.clone());
         });
@@ -103,9 +118,7 @@ impl Observatory {
     /// Records a rotation event.
     pub fn rotation(&self, tenant: &str, event: RotationEvent) {
         self.with(|s| {
-            *s.rotation_counts
-                .entry(event.kind().to_owned())
-                .or_default() += 1;
+            *s.rotation_counts.entry(event.kind()).or_default() += 1;
             push(
                 &mut s.rotations,
                 TenantRotation {
@@ -120,11 +133,17 @@ impl Observatory {
         }));
     }
 
-    /// Replaces the CA's certificate listing and the coordinator's edges.
-    pub fn inventory(&self, certificates: Vec<CertificateListing>, edges: Vec<EdgeStatus>) {
+    /// Replaces the certificate listing of `tenant`'s CA.
+    pub fn certificates(&self, tenant: &str, certificates: Vec<CertificateListing>) {
         self.with(|s| {
-            s.certificates = certificates;
-            s.edges = edges;
+            s.certificates.insert(tenant.to_owned(), certificates);
+        });
+    }
+
+    /// Replaces the edges the coordinator `name` sees.
+    pub fn edges(&self, coordinator: &str, edges: Vec<EdgeStatus>) {
+        self.with(|s| {
+            s.edges.insert(coordinator.to_owned(), edges);
         });
     }
 
@@ -151,8 +170,8 @@ impl Observatory {
             probes: s.probes.values().cloned().collect(),
             handshakes: s.handshakes.iter().cloned().collect(),
             rotations: s.rotations.iter().cloned().collect(),
-            certificates: s.certificates.clone(),
-            edges: s.edges.clone(),
+            certificates: s.certificates.values().flatten().cloned().collect(),
+            edges: s.edges.values().flatten().cloned().collect(),
             anchors: s.anchors.clone(),
             crls: s
                 .crls
@@ -163,77 +182,8 @@ impl Observatory {
         })
     }
 
-    /// The Prometheus text exposition at `now`.
-    pub fn metrics(&self, now: Timestamp) -> String {
-        self.with(|s| {
-            let mut out = String::new();
-            out.push_str("# HELP ssl_certificate_expiry_seconds Seconds until the certificate's notAfter (negative once expired).\n");
-            out.push_str("# TYPE ssl_certificate_expiry_seconds gauge\n");
-            for c in s.certificates.iter().filter(|c| c.state.in_use()) {
-                out.push_str(&format!(
-                    "ssl_certificate_expiry_seconds{{source=\"ca\",tenant=\"{}\",name=\"{}\",role=\"{}\",serial=\"{}\"}} {}\n",
-                    label(&c.tenant),
-                    label(&c.name),
-                    c.role.as_str(),
-                    label(&c.serial),
-                    c.not_after.unix() - now.unix()
-                ));
-            }
-            for p in s.probes.values() {
-                let Some(leaf) = p.chain.first().and_then(|d| tlscope_core::decode(d).ok()) else {
-                    continue;
-                };
-                if let Some(c) = leaf.certificates().next() {
-                    out.push_str(&format!(
-                        "ssl_certificate_expiry_seconds{{source=\"probe\",target=\"{}\",subject=\"{}\",serial=\"{}\"}} {}\n",
-                        label(&p.target),
-                        label(&c.display_name()),
-                        label(&c.serial),
-                        c.validity.not_after.unix() - now.unix()
-                    ));
-                }
-            }
-            out.push_str("# HELP tlscope_crl_next_update_seconds Seconds until the nextUpdate of a CRL the coordinators enforce (negative once stale).\n");
-            out.push_str("# TYPE tlscope_crl_next_update_seconds gauge\n");
-            for (tenant, ders) in &s.crls {
-                for crl in ders.iter().filter_map(|d| tlscope_core::revocation_list::RevocationList::from_der(d).ok()) {
-                    if let Some(next) = crl.next_update {
-                        out.push_str(&format!(
-                            "tlscope_crl_next_update_seconds{{tenant=\"{}\",issuer=\"{}\"}} {}\n",
-                            label(tenant),
-                            label(&crl.issuer.rfc4514),
-                            next.unix() - now.unix()
-                        ));
-                    }
-                }
-            }
-            out.push_str("# HELP tlscope_handshakes_total Handshakes observed, by outcome, version and suite.\n");
-            out.push_str("# TYPE tlscope_handshakes_total counter\n");
-            for ((outcome, version, suite), n) in &s.handshake_counts {
-                out.push_str(&format!(
-                    "tlscope_handshakes_total{{outcome=\"{outcome}\",version=\"{}\",suite=\"{}\"}} {n}\n",
-                    label(version),
-                    label(suite)
-                ));
-            }
-            out.push_str("# HELP tlscope_rotations_total Rotation events, by kind.\n");
-            out.push_str("# TYPE tlscope_rotations_total counter\n");
-            for (kind, n) in &s.rotation_counts {
-                out.push_str(&format!("tlscope_rotations_total{{event=\"{}\"}} {n}\n", label(kind)));
-            }
-            out.push_str("# HELP tlscope_probe_targets Probe targets, by whether the last probe finished.\n");
-            out.push_str("# TYPE tlscope_probe_targets gauge\n");
-            let failed = s.probes.values().filter(|p| p.error.is_some()).count();
-            out.push_str(&format!("tlscope_probe_targets{{result=\"ok\"}} {}\n", s.probes.len() - failed));
-            out.push_str(&format!("tlscope_probe_targets{{result=\"error\"}} {failed}\n"));
-            out
-        })
+    /// The Prometheus text exposition at `now`, rotation status judged under `policy`.
+    pub fn metrics(&self, policy: &Policy, now: Timestamp) -> String {
+        self.with(|s| crate::metrics::exposition(s, policy, now))
     }
-}
-
-/// A Prometheus label value with `\`, `"` and newlines escaped.
-fn label(v: &str) -> String {
-    v.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }

@@ -24,11 +24,14 @@ use crate::clock::{Clock, SystemClock};
 use crate::observatory::Observatory;
 use crate::probe::ProbeOptions;
 
-/// The API's state: the observations, the clock, and how `POST /api/v1/probe` probes.
+/// The API's state: the observations, the policy `/metrics` judges rotation status under, the
+/// clock, and how `POST /api/v1/probe` probes.
 #[derive(Debug, Clone)]
 pub struct Api {
     /// What the agent has observed.
     pub observatory: Observatory,
+    /// The policy.
+    pub policy: Arc<tlscope_core::Policy>,
     /// The agent's clock.
     pub clock: Arc<dyn Clock>,
     /// Options for probes the API runs.
@@ -39,6 +42,7 @@ impl Default for Api {
     fn default() -> Self {
         Self {
             observatory: Observatory::new(),
+            policy: Arc::new(tlscope_core::Policy::default()),
             clock: Arc::new(SystemClock),
             probe_options: ProbeOptions::default(),
         }
@@ -156,7 +160,7 @@ async fn metrics(State(api): State<Api>) -> impl IntoResponse {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        api.observatory.metrics(api.clock.now()),
+        api.observatory.metrics(&api.policy, api.clock.now()),
     )
 }
 

@@ -4,73 +4,15 @@
 //! handshakes, probes and rotations as they happen; `POST /api/v1/probe` probes and rejects bad
 //! targets; CORS admits the configured origin; the OpenAPI document names every route.
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-struct Demo {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn demo() -> Demo {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tlscope"))
-        .args([
-            "demo",
-            "--listen",
-            "127.0.0.1:0",
-            "--probe-every",
-            "2",
-            "--cors",
-            "https://dash.example",
-        ])
-        .env("TLSCOPE_DIST", "/nonexistent")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start demo");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let addr = loop {
-        let line = lines.next().expect("demo printed its URL").expect("read");
-        if let Some(url) = line.split("dashboard at http://").nth(1) {
-            break url.trim().trim_end_matches('/').to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    Demo { child, addr }
-}
-
-/// A plain HTTP/1.1 request; (status, headers, body).
-fn http(addr: &str, method: &str, path: &str, headers: &str, body: &str) -> (u16, String, String) {
-    let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(30)))
-        .expect("timeout");
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n{headers}\r\n{body}",
-        body.len()
-    )
-    .expect("write");
-    let mut response = String::new();
-    s.read_to_string(&mut response).expect("read");
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    (status, head.to_owned(), body.to_owned())
-}
+mod infra;
+use infra::demo::{demo, http};
 
 fn snapshot(addr: &str) -> Value {
     let (status, _, body) = http(addr, "GET", "/api/v1/snapshot", "", "");
@@ -80,7 +22,7 @@ fn snapshot(addr: &str) -> Value {
 
 #[test]
 fn snapshot_metrics_events_probe_cors_and_openapi() {
-    let d = demo();
+    let d = demo(&["--probe-every", "2", "--cors", "https://dash.example"]);
     // The SSE stream, opened first so it sees the first probes, handshakes and rotations.
     let mut sse = TcpStream::connect(&d.addr).expect("connect");
     write!(
@@ -172,6 +114,27 @@ fn snapshot_metrics_events_probe_cors_and_openapi() {
         reasons.iter().any(|r| r.contains("unknown issuer")),
         "{reasons:?}"
     );
+    // Each refusal carries its class, one of those the OpenAPI document lists.
+    let classes: Vec<&str> = handshakes
+        .iter()
+        .filter_map(|h| h["refusal"].as_str())
+        .collect();
+    assert!(
+        classes.contains(&"revoked") && classes.contains(&"unknown-issuer"),
+        "{classes:?}"
+    );
+    let documented: Vec<String> = serde_json::from_str::<Value>(tlscope_agent::server::OPENAPI)
+        .expect("openapi")["components"]["schemas"]["HandshakeRecord"]["properties"]["refusal"]
+        ["enum"]
+        .as_array()
+        .expect("refusal enum")
+        .iter()
+        .map(|v| v.as_str().expect("word").to_owned())
+        .collect();
+    assert_eq!(
+        documented,
+        tlscope_core::handshake::Refusal::ALL.map(|r| r.as_str().to_owned())
+    );
     assert!(handshakes.iter().any(|h| {
         h["outcome"] == "accepted"
             && h["peer_identity"]
@@ -189,10 +152,20 @@ fn snapshot_metrics_events_probe_cors_and_openapi() {
     assert!(
         metrics.contains(
             "ssl_certificate_expiry_seconds{source=\"ca\",tenant=\"demo\",name=\"edge-1\""
-        )
+        ),
+        "{metrics}"
     );
     assert!(metrics.contains("ssl_certificate_expiry_seconds{source=\"probe\""));
-    assert!(metrics.contains("tlscope_handshakes_total{outcome=\"refused\""));
+    assert!(metrics.contains("tlscope_handshakes_total{segment=\"mtls\",outcome=\"refused\""));
+    // Refusals by class: the demo's revoked edge is refused on the mTLS listener.
+    let revoked = metrics
+        .lines()
+        .find(|l| {
+            l.starts_with("tlscope_handshake_refusals_total{segment=\"mtls\",reason=\"revoked\"}")
+        })
+        .unwrap_or_else(|| panic!("no refusal counter in {metrics}"));
+    let n: u64 = revoked.rsplit(' ').next().unwrap().parse().expect("count");
+    assert!(n >= 1, "{revoked}");
     // The CRL's freshness, in seconds until its nextUpdate: the demo's CRLs are fresh.
     let crl = metrics
         .lines()

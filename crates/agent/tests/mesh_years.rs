@@ -283,7 +283,7 @@ async fn two_years_across_hosts_on_a_shared_store_without_a_failed_handshake() {
                         .await
                         .expect("record")
                         .expect("records");
-                    if let Outcome::Refused { reason } = r.outcome {
+                    if let Outcome::Refused { reason, .. } = r.outcome {
                         break reason;
                     }
                 };

@@ -12,6 +12,7 @@ use rustls::pki_types::{CertificateDer, ServerName};
 use tlscope_agent::ca::{self, NodeMaterial};
 use tlscope_agent::edge::{Edge, EdgeEvent};
 use tlscope_agent::probe::ProbeOptions;
+use tlscope_agent::store::audit::Action;
 use tlscope_core::handshake::{Outcome, Segment};
 use tlscope_core::probe::ClientAuth;
 use tlscope_core::protocol::TlsVersion;
@@ -33,7 +34,7 @@ async fn attempt(t: &Tenant, material: &NodeMaterial) -> String {
     let record = next_mtls(&mut records).await;
     match (&record.outcome, result) {
         (Outcome::Accepted, Ok(_)) => "accepted".into(),
-        (Outcome::Refused { reason }, Err(_)) => reason.clone(),
+        (Outcome::Refused { reason, refusal }, Err(_)) => format!("{}: {reason}", refusal.as_str()),
         (outcome, result) => panic!("coordinator said {outcome:?} but the edge got {result:?}"),
     }
 }
@@ -85,7 +86,7 @@ async fn plain_client(t: &Tenant, tls12_only: bool) -> String {
     }
     match next_mtls(&mut records).await.outcome {
         Outcome::Accepted => "accepted".into(),
-        Outcome::Refused { reason } => reason,
+        Outcome::Refused { reason, refusal } => format!("{}: {reason}", refusal.as_str()),
     }
 }
 
@@ -135,7 +136,7 @@ async fn rejection_matrix_records_each_refusal_with_its_reason() {
                 p.not_before = now - day * 100;
                 p.not_after = now - day;
             }),
-            "certificate expired",
+            "expired: certificate expired",
         ),
         (
             "not yet valid",
@@ -143,25 +144,29 @@ async fn rejection_matrix_records_each_refusal_with_its_reason() {
                 p.not_before = now + day;
                 p.not_after = now + day * 90;
             }),
-            "certificate not yet valid",
+            "not-yet-valid: certificate not yet valid",
         ),
         (
             "another tenant's CA",
             trust(ca::material(&other.store, "other", "x1").expect("other tenant's edge")),
-            "unknown issuer",
+            "unknown-issuer: certificate not issued by a CA of this tenant (unknown issuer)",
         ),
-        ("self-signed", infra::self_signed(&t), "unknown issuer"),
+        (
+            "self-signed",
+            infra::self_signed(&t),
+            "unknown-issuer: certificate not issued by a CA of this tenant",
+        ),
         (
             "wrong EKU (server auth only)",
             craft(&t, "acme", |p| {
                 p.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
             }),
-            "extended key usage",
+            "wrong-purpose: certificate not valid for this purpose (extended key usage)",
         ),
         (
             "wrong identity (a coordinator certificate)",
             trust(t.material("coordinator")),
-            "wrong identity",
+            "wrong-identity: wrong identity",
         ),
         (
             "wrong identity (another tenant's URI, signed by this CA)",
@@ -172,26 +177,69 @@ async fn rejection_matrix_records_each_refusal_with_its_reason() {
                         .expect("uri"),
                 )];
             }),
-            "belongs to tenant \"other\"",
+            "wrong-identity: wrong identity: spiffe://tlscope/tenant/other/edge/e1 belongs to tenant \"other\"",
         ),
     ];
     for (what, material, expected) in &cases {
         let reason = attempt(&t, material).await;
         assert!(
-            reason.contains(expected),
-            "{what}: expected a refusal mentioning {expected:?}, the coordinator recorded {reason:?}"
+            reason.starts_with(expected),
+            "{what}: expected a refusal starting {expected:?}, the coordinator recorded {reason:?}"
         );
     }
+
+    // Every refusal is in the tenant's audit log once the coordinator flushes (as its schedule
+    // does), with the peer, the listener and the class; appending moves no generation, so no
+    // node reloads for it.
+    let generation = ca::generation(&t.store, "acme").expect("generation");
+    t.coordinator.flush_audit().expect("flush the audit log");
+    assert_eq!(
+        ca::generation(&t.store, "acme").expect("generation"),
+        generation
+    );
+    let log = ca::audit_log(&t.store, "acme")
+        .expect("read the log")
+        .expect("the log verifies");
+    let refused: Vec<_> = log
+        .iter()
+        .filter(|e| e.action == Action::HandshakeRefused)
+        .collect();
+    assert_eq!(refused.len(), cases.len(), "{refused:#?}");
+    for class in [
+        "expired",
+        "not-yet-valid",
+        "unknown-issuer",
+        "wrong-purpose",
+        "wrong-identity",
+    ] {
+        assert!(
+            refused.iter().any(|e| e
+                .detail
+                .contains(&format!("mtls listener {}: {class} (", t.mtls_addr))),
+            "no {class} refusal in {refused:#?}"
+        );
+    }
+    assert!(
+        refused
+            .iter()
+            .all(|e| e.actor == "coordinator/coordinator" && e.subject.starts_with("127.0.0.1:"))
+    );
 
     // Revoked: e3 works, is revoked, the coordinator reloads, e3 is refused.
     let e3 = t.material("e3");
     assert_eq!(attempt(&t, &e3).await, "accepted");
     ca::revoke(&t.store, "acme", "e3", t.clock_now_ts()).expect("revoke");
     assert!(t.coordinator.reload().expect("reload"));
-    assert_eq!(attempt(&t, &e3).await, "certificate revoked");
+    assert_eq!(attempt(&t, &e3).await, "revoked: certificate revoked");
 
-    assert_eq!(plain_client(&t, false).await, "no client certificate");
-    assert!(plain_client(&t, true).await.contains("protocol version"));
+    assert_eq!(
+        plain_client(&t, false).await,
+        "no-client-certificate: no client certificate"
+    );
+    assert_eq!(
+        plain_client(&t, true).await,
+        "protocol-version: protocol version: peer does not offer TLS 1.3"
+    );
     assert_eq!(
         attempt(&t, &valid).await,
         "accepted",
@@ -404,21 +452,27 @@ async fn openssl_and_curl_interoperate_and_tls12_is_refused() {
         .iter()
         .map(|r| match &r.outcome {
             Outcome::Accepted => format!(
-                "{:?} accepted {}",
-                r.segment,
+                "{} accepted {}",
+                r.segment.as_str(),
                 r.suite.clone().unwrap_or_default()
             ),
-            Outcome::Refused { reason } => format!("{:?} refused {reason}", r.segment),
+            Outcome::Refused { reason, refusal } => {
+                format!(
+                    "{} refused {} {reason}",
+                    r.segment.as_str(),
+                    refusal.as_str()
+                )
+            }
         })
         .collect();
     for expected in [
-        "Client accepted TLS_AES_256_GCM_SHA384",
-        "Client accepted TLS_AES_128_GCM_SHA256",
-        "Client accepted TLS_CHACHA20_POLY1305_SHA256",
-        "Client refused no cipher suite in common",
-        "Client refused protocol version",
-        "Mtls refused no client certificate",
-        "Mtls refused no cipher suite in common",
+        "client accepted TLS_AES_256_GCM_SHA384",
+        "client accepted TLS_AES_128_GCM_SHA256",
+        "client accepted TLS_CHACHA20_POLY1305_SHA256",
+        "client refused cipher-suite no cipher suite in common",
+        "client refused protocol-version protocol version",
+        "mtls refused no-client-certificate no client certificate",
+        "mtls refused cipher-suite no cipher suite in common",
     ] {
         assert!(
             reasons.iter().any(|r| r.starts_with(expected)),

@@ -164,7 +164,7 @@ async fn two_years_of_rotation_under_load_without_a_failed_handshake() {
                         .await
                         .expect("record")
                         .expect("channel");
-                    if let Outcome::Refused { reason } = r.outcome {
+                    if let Outcome::Refused { reason, .. } = r.outcome {
                         break reason;
                     }
                 };
@@ -376,7 +376,7 @@ async fn a_stale_crl_fails_open_or_closed_as_the_policy_says() {
         .await
         .unwrap()
         .unwrap();
-    let Outcome::Refused { reason } = record.outcome else {
+    let Outcome::Refused { reason, .. } = record.outcome else {
         panic!("expected a refusal, got {record:?}");
     };
     assert!(reason.contains("nextUpdate"), "{reason}");

@@ -16,6 +16,7 @@ use tlscope_agent::ca::identity::NodeRole;
 use tlscope_agent::ca::{self, CaError};
 use tlscope_agent::enrol_client;
 use tlscope_agent::store::Store;
+use tlscope_agent::store::audit::Action;
 use tlscope_agent::store::object::{S3Location, StaticCredentials};
 use tlscope_agent::store::sealing::SealingKey;
 use tlscope_core::{Policy, Timestamp};
@@ -196,6 +197,25 @@ fn two_writers_share_one_store_on_object_storage() {
         .find(|l| l.name == "a7")
         .unwrap();
     assert_eq!(revoked.state, ca::CertificateState::Revoked);
+
+    // The audit log holds exactly the committed changes, in one chain, although the writers'
+    // lost commits left segments of their own: init, 400 issues, the token, one enrolment, the
+    // revocation (and the CRL it re-signed, recorded with it).
+    let log = ca::audit_log(&b, "acme")
+        .unwrap()
+        .unwrap_or_else(|broken| panic!("the shared log does not verify: {broken}"));
+    let count = |action: Action| log.iter().filter(|e| e.action == action).count();
+    assert_eq!(count(Action::Init), 1);
+    assert_eq!(count(Action::Issue), 400);
+    assert_eq!(count(Action::Token), 1);
+    assert_eq!(count(Action::Enrol), 1);
+    assert!(count(Action::Revoke) >= 1);
+    let segments = object_keys(&s3, "mesh/tenants/acme/audit/").len();
+    println!(
+        "audit log: {} entries; {segments} segments stored, {} left by commits that lost",
+        log.len(),
+        segments.saturating_sub(404)
+    );
 
     // Every object is server-side encrypted; none holds a clear private key.
     let keys = object_keys(&s3, "mesh/tenants/acme/");

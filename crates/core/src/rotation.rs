@@ -208,7 +208,7 @@ fn plan_one(s: &Subject, index: usize, policy: &Policy, now: Timestamp) -> Rotat
         index,
         name: s.name.clone(),
     };
-    let role = format!("{:?}", s.role).to_lowercase();
+    let role = s.role.as_str();
     let alerts = match status {
         RotationStatus::Ok => Vec::new(),
         RotationStatus::RenewDue => vec![Finding::new(

@@ -10,8 +10,9 @@ const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_VERSION: &str = "132";
 /// Debian packages: the browser the tests drive, the openssl CLI the fingerprint and interop tests
 /// compare with, curl for the mTLS interop test, and the real servers the probe tests start
-/// (nginx, PostgreSQL, MariaDB, Redis), promtool (prometheus) for checking `/metrics`, and
-/// iproute2 for the tests that make several hosts out of network namespaces.
+/// (nginx, PostgreSQL, MariaDB, Redis), promtool (prometheus) for checking `/metrics` and the
+/// alert rules, systemd-analyze (systemd) for verifying the service units, and iproute2 for the
+/// tests that make several hosts out of network namespaces.
 const DEBIAN_PACKAGES: &[&str] = &[
     "chromium",
     "chromium-driver",
@@ -23,6 +24,7 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "mariadb-server",
     "redis-server",
     "prometheus",
+    "systemd",
     "iproute2",
 ];
 

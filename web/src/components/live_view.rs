@@ -271,11 +271,11 @@ pub fn LiveView(props: &LiveViewProps) -> Html {
                     { for live.feed.iter().map(|h| {
                         let (class, word, detail) = match &h.outcome {
                             Outcome::Accepted => ("ok", "✔ accepted", h.peer_identity.clone().unwrap_or_else(|| "no client certificate".into())),
-                            Outcome::Refused { reason } => ("critical", "✖ refused", reason.clone()),
+                            Outcome::Refused { reason, refusal } => ("critical", "✖ refused", format!("{reason} ({})", refusal.as_str())),
                         };
                         html! {
                             <li class={classes!("handshake", class)}>
-                                <span class="muted">{ format!("{} · {:?} · ", h.at, h.segment).to_lowercase() }</span>
+                                <span class="muted">{ format!("{} · {} · ", h.at, h.segment.as_str()) }</span>
                                 <span class={classes!("badge", class)}>{ word }</span>
                                 { format!(" {detail}") }
                                 <span class="muted">{ format!(" {} {}", h.version.map(|v| v.to_string()).unwrap_or_default(), h.suite.clone().unwrap_or_default()) }</span>

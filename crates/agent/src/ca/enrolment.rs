@@ -18,6 +18,7 @@ use x509_parser::prelude::FromDer as _;
 
 use super::identity::{Identity, NodeRole, check_name};
 use super::{CaError, RotationEvent, issuing};
+use crate::store::audit::{Action, Record};
 use crate::store::index::{CertState, TenantIndex, TokenRecord};
 use crate::store::{Store, StoreError};
 
@@ -184,6 +185,10 @@ pub fn token(
             expires_at,
             used_at: None,
         });
+        index.audit(
+            Record::new(now, Action::Token, store.actor(), name)
+                .detail(format!("{role} join token, expires {expires_at}")),
+        );
         Ok((fingerprint(&active_ca_der(store, index)?), true))
     })?;
     Ok(JoinToken {
@@ -237,6 +242,14 @@ pub fn enroll(
         let identity = Identity::node(tenant, role, &name);
         let request = checked_csr(csr, &identity)?;
         let cert = issuing::new_node_with_key(store, index, role, &name, &request, policy, now)?;
+        index.audit(
+            Record::new(now, Action::Enrol, &identity.uri(), &name)
+                .serial(&cert.serial)
+                .detail(format!(
+                    "{role}, with a join token, through {}",
+                    store.actor()
+                )),
+        );
         Ok((cert, true))
     })?;
     let index = store.read_index(tenant)?;
@@ -276,10 +289,15 @@ pub fn renew(
             .into());
         }
         let request = checked_csr(csr, identity)?;
-        Ok((
-            issuing::supersede_with_key(store, index, at, &request, policy, now)?,
-            true,
-        ))
+        let (cert, event) = issuing::supersede_with_key(store, index, at, &request, policy, now)?;
+        let mut record = Record::of_event(&event, &identity.uri(), now);
+        record.detail = format!(
+            "{}; over its mTLS channel, through {}",
+            record.detail,
+            store.actor()
+        );
+        index.audit(record);
+        Ok(((cert, event), true))
     })?;
     let index = store.read_index(tenant)?;
     Ok((issued(store, &index, &cert)?, event))

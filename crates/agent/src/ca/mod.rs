@@ -17,6 +17,7 @@ use rustls_pki_types::{
 use tlscope_core::{Policy, Timestamp};
 
 use self::identity::{Identity, NodeRole, check_name};
+use crate::store::audit::{Action, Broken, Entry, Record};
 use crate::store::index::{CaRecord, CaState, CertRecord, CertState, TenantIndex};
 use crate::store::{Store, StoreError, write_atomic};
 
@@ -145,6 +146,32 @@ pub(crate) fn transaction<T>(
     }
 }
 
+/// Records `events` in the audit log of the change `index` is making, as the store's actor.
+fn audit_events(store: &Store, index: &mut TenantIndex, events: &[RotationEvent], now: Timestamp) {
+    for e in events {
+        index.audit(Record::of_event(e, store.actor(), now));
+    }
+}
+
+/// Records refused handshakes in the tenant's audit log, in one change that leaves the
+/// generation alone (nothing for nodes to reload).
+pub fn audit_refusals(store: &Store, tenant: &str, records: &[Record]) -> Result<(), CaError> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    transaction(store, tenant, |index| {
+        index.audit_only = true;
+        index.audit_pending = records.to_vec();
+        Ok(((), true))
+    })
+}
+
+/// The tenant's audit log, verified: every entry oldest first, or where the chain breaks.
+pub fn audit_log(store: &Store, tenant: &str) -> Result<Result<Vec<Entry>, Broken>, CaError> {
+    let index = store.read_index(tenant)?;
+    Ok(crate::store::audit::verify(store, &index)?)
+}
+
 /// Creates the tenant and its first CA.
 pub fn init(
     store: &Store,
@@ -156,6 +183,7 @@ pub fn init(
     let mut index = store.new_index(tenant)?;
     let ca = issuing::new_ca(store, &mut index, policy, now)?;
     issuing::refresh_crls(store, &mut index, now)?;
+    index.audit(Record::new(now, Action::Init, store.actor(), "ca").serial(&ca.serial));
     store.commit(&mut index, &lock)?;
     Ok(ca_listing(&index, &ca, None))
 }
@@ -179,6 +207,11 @@ pub fn issue(
             });
         }
         let record = issuing::new_node(store, index, role, name, policy, now)?;
+        index.audit(
+            Record::new(now, Action::Issue, store.actor(), name)
+                .serial(&record.serial)
+                .detail(role.as_str()),
+        );
         Ok((node_listing(index, &record), true))
     })
 }
@@ -209,6 +242,7 @@ pub fn revoke(
             return Err(unknown_node(index, name));
         }
         issuing::refresh_crls(store, index, now)?;
+        audit_events(store, index, &events, now);
         Ok((events, true))
     })
 }
@@ -226,6 +260,7 @@ pub fn rotate(
 ) -> Result<Vec<RotationEvent>, CaError> {
     transaction(store, tenant, |index| {
         let events = issuing::rotate(store, index, policy, now, force)?;
+        audit_events(store, index, &events, now);
         let changed = !events.is_empty();
         Ok((events, changed))
     })

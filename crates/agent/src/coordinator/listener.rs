@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tlscope_core::Timestamp;
-use tlscope_core::handshake::{HandshakeRecord, Outcome, Segment};
+use tlscope_core::handshake::{HandshakeRecord, Outcome, Refusal, Segment};
 use tlscope_core::protocol::TlsVersion;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
@@ -52,23 +52,23 @@ impl Coordinator {
         let tls = match accepted {
             Ok(Ok(tls)) => tls,
             Ok(Err(e)) => {
-                self.publish(refused(
-                    endpoint,
-                    segment,
-                    at,
-                    latency_micros,
-                    mtls::refusal_reason(&e),
-                ));
+                self.refuse(
+                    refused(endpoint, segment, at, latency_micros, mtls::refusal(&e)),
+                    peer,
+                );
                 return;
             }
             Err(_) => {
-                self.publish(refused(
-                    endpoint,
-                    segment,
-                    at,
-                    latency_micros,
-                    "handshake timed out".into(),
-                ));
+                self.refuse(
+                    refused(
+                        endpoint,
+                        segment,
+                        at,
+                        latency_micros,
+                        Outcome::refused(Refusal::Timeout, "handshake timed out"),
+                    ),
+                    peer,
+                );
                 return;
             }
         };
@@ -94,14 +94,16 @@ impl Coordinator {
         // instead of a bare close the client cannot explain.
         if segment == Segment::Mtls && self.revoked.read().is_ok_and(|r| r.contains(&peer_serial)) {
             let reason = format!("certificate revoked (serial {peer_serial}, resumed session)");
-            self.publish(HandshakeRecord {
-                outcome: Outcome::Refused { reason },
-                ..record
-            });
+            self.refuse(
+                HandshakeRecord {
+                    outcome: Outcome::refused(Refusal::Revoked, reason),
+                    ..record
+                },
+                peer,
+            );
         } else {
             self.publish(record);
         }
-        let _ = peer;
         let this = Arc::clone(&self);
         let service = hyper::service::service_fn(move |req| {
             let this = Arc::clone(&this);
@@ -141,7 +143,7 @@ fn refused(
     segment: Segment,
     at: Timestamp,
     latency_micros: u64,
-    reason: String,
+    outcome: Outcome,
 ) -> HandshakeRecord {
     HandshakeRecord {
         endpoint,
@@ -157,7 +159,7 @@ fn refused(
         peer_chain: Vec::new(),
         resumed: false,
         latency_micros,
-        outcome: Outcome::Refused { reason },
+        outcome,
     }
 }
 

@@ -6,7 +6,7 @@
 //! connections whose certificate was revoked are closed at their next request.
 //!
 //! This file holds the coordinator's state, reload and schedule; `listener.rs` the TLS listeners
-//! and handshake records, `routes.rs` the HTTP routes.
+//! and handshake records, `routes.rs` the HTTP routes, `observing.rs` what it feeds the API.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,8 +24,10 @@ use crate::ca::{self, CaError, Force, RotationEvent};
 use crate::clock::Clock;
 use crate::mtls::{self, Credentials, EdgeVerifier, MtlsError};
 use crate::store::Store;
+use crate::store::audit::{Action, Record};
 
 mod listener;
+mod observing;
 mod routes;
 
 pub use listener::{accepted_record, serial_of, version};
@@ -80,8 +82,16 @@ pub struct Coordinator {
     edges: Mutex<BTreeMap<String, EdgeStatus>>,
     records: broadcast::Sender<HandshakeRecord>,
     events: broadcast::Sender<RotationEvent>,
+    refusals: Mutex<PendingRefusals>,
     /// Handshake and rotation counters.
     pub counters: Counters,
+}
+
+/// Refused handshakes not yet in the audit log.
+#[derive(Debug, Default)]
+struct PendingRefusals {
+    records: Vec<Record>,
+    dropped: u64,
 }
 
 impl Coordinator {
@@ -147,6 +157,7 @@ impl Coordinator {
             edges: Mutex::new(BTreeMap::new()),
             records,
             events,
+            refusals: Mutex::new(PendingRefusals::default()),
             counters: Counters::default(),
         };
         this.refresh_revoked()?;
@@ -267,9 +278,78 @@ impl Coordinator {
             if let Err(e) = self.tick() {
                 eprintln!("tlscope coordinator: rotation failed: {e}");
             }
+            if let Err(e) = self.flush_audit() {
+                eprintln!("tlscope coordinator: cannot append to the audit log: {e}");
+            }
         }
     }
+}
 
+/// Refused handshakes kept for the audit log between two schedule runs; past it, only their
+/// number is recorded.
+const MAX_PENDING_REFUSALS: usize = 10_000;
+
+impl Coordinator {
+    /// Publishes a refused handshake from `peer` and keeps it for the audit log.
+    fn refuse(&self, record: HandshakeRecord, peer: std::net::SocketAddr) {
+        if let Outcome::Refused { reason, refusal } = &record.outcome
+            && let Ok(mut pending) = self.refusals.lock()
+        {
+            if pending.records.len() < MAX_PENDING_REFUSALS {
+                pending.records.push(
+                    Record::new(
+                        record.at,
+                        Action::HandshakeRefused,
+                        &self.actor(),
+                        &peer.to_string(),
+                    )
+                    .detail(format!(
+                        "{} listener {}: {} ({reason})",
+                        record.segment.as_str(),
+                        record.endpoint,
+                        refusal.as_str()
+                    )),
+                );
+            } else {
+                pending.dropped += 1;
+            }
+        }
+        self.publish(record);
+    }
+
+    /// Who the coordinator is in the audit log.
+    fn actor(&self) -> String {
+        format!("coordinator/{}", self.name)
+    }
+
+    /// Appends the refusals kept since the last call to the tenant's audit log.
+    pub fn flush_audit(&self) -> Result<(), CoordinatorError> {
+        let (mut records, dropped) = match self.refusals.lock() {
+            Ok(mut p) => (
+                std::mem::take(&mut p.records),
+                std::mem::take(&mut p.dropped),
+            ),
+            Err(_) => return Ok(()),
+        };
+        if dropped > 0 {
+            records.push(
+                Record::new(
+                    self.clock.now(),
+                    Action::HandshakeRefused,
+                    &self.actor(),
+                    "*",
+                )
+                .detail(format!(
+                    "{dropped} more refused handshakes, not recorded one by one"
+                )),
+            );
+        }
+        ca::audit_refusals(&self.store, &self.tenant, &records)?;
+        Ok(())
+    }
+}
+
+impl Coordinator {
     fn publish(&self, record: HandshakeRecord) {
         let counter = match record.outcome {
             Outcome::Accepted => &self.counters.accepted,

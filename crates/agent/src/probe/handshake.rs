@@ -189,7 +189,7 @@ impl Ctx<'_> {
             if let Ok(Err(e)) =
                 tokio::time::timeout(Duration::from_secs(1), tls.read_to_end(&mut sink)).await
             {
-                refused_after = crate::mtls::refusal_reason(&e).contains("refused");
+                refused_after = crate::mtls::alert_received(&e).is_some();
             }
         }
         let client_auth = match (was_asked, refused_after && client.is_none()) {

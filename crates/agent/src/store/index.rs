@@ -146,12 +146,27 @@ pub struct TenantIndex {
     /// Join tokens made by `tlscope ca token` (digests only).
     #[serde(default)]
     pub tokens: Vec<TokenRecord>,
+    /// The last entry of the tenant's audit log ([`super::audit`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<super::audit::Head>,
     /// On object storage: the ETag the index was read at, which its commit must still match.
     #[serde(skip)]
     pub etag: Option<String>,
+    /// What the change being made did, written to the audit log at its commit.
+    #[serde(skip)]
+    pub audit_pending: Vec<super::audit::Record>,
+    /// The change only appends to the audit log: its commit leaves the generation (which makes
+    /// coordinators and edges reload) where it is.
+    #[serde(skip)]
+    pub audit_only: bool,
 }
 
 impl TenantIndex {
+    /// Records `record` in the audit log when the change commits.
+    pub fn audit(&mut self, record: super::audit::Record) {
+        self.audit_pending.push(record);
+    }
+
     /// The CA that issues new certificates.
     pub fn active_ca(&self) -> Option<&CaRecord> {
         self.cas.iter().rev().find(|c| c.state == CaState::Active)

@@ -9,6 +9,7 @@
 //! optionally sealed with AES-256-GCM in both. Reads check each file against the digest in the
 //! index, so corruption is reported, never used.
 
+pub mod audit;
 pub mod aws_profile;
 pub mod index;
 pub mod object;
@@ -98,6 +99,7 @@ pub struct Store {
     root: PathBuf,
     key: Option<SealingKey>,
     objects: Option<object::ObjectBackend>,
+    actor: String,
 }
 
 /// Held while a change is made; released on drop. On object storage it holds nothing: the
@@ -112,6 +114,8 @@ pub struct StoreLock {
 const OBJECT_SWEEP_AGE: i64 = 3600;
 
 const INDEX: &str = "index.json";
+/// The audit log's actor when the opener named none.
+const DEFAULT_ACTOR: &str = "tlscope";
 const CHECK_PLAIN: &[u8] = b"tlscope store key check";
 
 impl Store {
@@ -128,6 +132,7 @@ impl Store {
             root,
             key,
             objects: None,
+            actor: DEFAULT_ACTOR.into(),
         })
     }
 
@@ -147,7 +152,19 @@ impl Store {
             root: PathBuf::from(backend.display()),
             key,
             objects: Some(backend),
+            actor: DEFAULT_ACTOR.into(),
         })
+    }
+
+    /// Names who acts through this store in its audit log (`cli`, `coordinator/NAME`).
+    pub fn with_actor(mut self, actor: impl Into<String>) -> Self {
+        self.actor = actor.into();
+        self
+    }
+
+    /// Who acts through this store, as the audit log names them.
+    pub fn actor(&self) -> &str {
+        &self.actor
     }
 
     /// Commits that lost a compare-and-swap so far (object storage), for figures and tests.
@@ -178,6 +195,40 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(source) => Err(StoreError::Io { path, source }),
         }
+    }
+
+    /// Reads a tenant file no index names by digest (an audit segment); `None` when absent.
+    pub fn read_tenant_file(&self, tenant: &str, rel: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.read_raw(tenant, rel)?.map(|(bytes, _)| bytes))
+    }
+
+    /// The tenant's files under `sub`, relative to the tenant, sorted.
+    pub fn list_files(&self, tenant: &str, sub: &str) -> Result<Vec<String>, StoreError> {
+        let mut names = Vec::new();
+        if let Some(objects) = &self.objects {
+            let prefix = Self::key_of(tenant, "");
+            for (key, _) in objects.list(&Self::key_of(tenant, sub))? {
+                if let Some(rel) = key.strip_prefix(&prefix) {
+                    names.push(rel.to_owned());
+                }
+            }
+        } else {
+            let dir = self.tenant_dir(tenant).join(sub);
+            match fs::read_dir(&dir) {
+                Ok(entries) => {
+                    for entry in entries.filter_map(Result::ok) {
+                        let name = entry.file_name().to_string_lossy().into_owned();
+                        if !name.contains(".tmp-") {
+                            names.push(format!("{sub}/{name}"));
+                        }
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => return Err(StoreError::Io { path: dir, source }),
+            }
+        }
+        names.sort();
+        Ok(names)
     }
 
     /// The store's directory.
@@ -271,7 +322,10 @@ impl Store {
             cas: Vec::new(),
             certs: Vec::new(),
             tokens: Vec::new(),
+            audit: None,
             etag: None,
+            audit_pending: Vec::new(),
+            audit_only: false,
         })
     }
 
@@ -445,7 +499,9 @@ impl Store {
     /// Commits `index` (generation + 1) atomically, then removes files no index names (left by an
     /// interrupted change). Call with the lock held.
     pub fn commit(&self, index: &mut TenantIndex, _lock: &StoreLock) -> Result<(), StoreError> {
-        index.generation += 1;
+        audit::write_pending(self, index)?;
+        let bump = u64::from(!index.audit_only);
+        index.generation += bump;
         let json = serde_json::to_vec_pretty(index).map_err(|e| StoreError::Corrupt {
             path: self.tenant_dir(&index.tenant).join(INDEX),
             reason: format!("cannot serialise the index: {e}"),
@@ -453,7 +509,7 @@ impl Store {
         if let Some(objects) = &self.objects {
             let key = Self::key_of(&index.tenant, INDEX);
             if objects.put(&key, &json, index.etag.clone())?.is_err() {
-                index.generation -= 1;
+                index.generation -= bump;
                 return Err(StoreError::Conflict(
                     self.tenant_dir(&index.tenant)
                         .join(INDEX)
@@ -487,8 +543,10 @@ impl Store {
         let Ok(all) = objects.list(&format!("tenants/{}", index.tenant)) else {
             return;
         };
+        // The audit log's segments are reached from the head, not named one by one.
+        let audit = Self::key_of(&index.tenant, audit::DIR);
         for (key, age) in all {
-            if !named.contains(&key) && age > OBJECT_SWEEP_AGE {
+            if !named.contains(&key) && !key.starts_with(&audit) && age > OBJECT_SWEEP_AGE {
                 let _ = objects.delete(&key);
             }
         }
@@ -514,6 +572,16 @@ impl Store {
         if let Ok(entries) = fs::read_dir(&dir) {
             for entry in entries.filter_map(Result::ok) {
                 if entry.file_name().to_string_lossy().contains(".tmp-") {
+                    let _ = fs::remove_file(entry.path());
+                }
+            }
+        }
+        // Audit segments past the head were written by changes that never committed.
+        let head = index.audit.as_ref().map_or(0, |h| h.seq);
+        if let Ok(entries) = fs::read_dir(dir.join(audit::DIR)) {
+            for entry in entries.filter_map(Result::ok) {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.contains(".tmp-") || audit::first_seq(&name).is_none_or(|s| s > head) {
                     let _ = fs::remove_file(entry.path());
                 }
             }

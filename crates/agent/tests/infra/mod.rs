@@ -22,6 +22,8 @@ use tlscope_agent::edge::Edge;
 use tlscope_agent::store::Store;
 use tlscope_core::{Policy, Timestamp};
 
+pub mod demo;
+
 /// The moment every test starts at.
 pub const START: &str = "2026-11-23T00:00:00Z";
 

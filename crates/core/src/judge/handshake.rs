@@ -235,9 +235,10 @@ mod tests {
         let mut r = record(Segment::Mtls, TlsVersion::Tls13, "TLS_AES_128_GCM_SHA256");
         r.client_certificate = false;
         assert_eq!(ids(&r), ["TLS-MTLS-NO-CLIENT-CERT"]);
-        r.outcome = Outcome::Refused {
-            reason: "no client certificate".into(),
-        };
+        r.outcome = Outcome::refused(
+            crate::handshake::Refusal::NoClientCertificate,
+            "no client certificate",
+        );
         assert!(ids(&r).is_empty());
     }
 }
