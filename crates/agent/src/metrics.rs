@@ -9,7 +9,7 @@ use tlscope_core::handshake::{Refusal, Segment};
 use tlscope_core::revocation_list::RevocationList;
 use tlscope_core::{Policy, Timestamp};
 
-use crate::observatory::State;
+use crate::observatory::{Observatory, State};
 
 /// Every metric family served, with its type and help text (in the order served).
 pub const FAMILIES: &[(&str, &str, &str)] = &[
@@ -83,8 +83,14 @@ impl Text {
     }
 }
 
+/// The Prometheus text exposition of what `obs` holds at `now`, rotation status judged under
+/// `policy`.
+pub fn render(obs: &Observatory, policy: &Policy, now: Timestamp) -> String {
+    obs.read(|s| exposition(s, policy, now))
+}
+
 /// The exposition of `s` at `now`.
-pub(crate) fn exposition(s: &State, policy: &Policy, now: Timestamp) -> String {
+fn exposition(s: &State, policy: &Policy, now: Timestamp) -> String {
     let mut t = Text(String::new());
     let in_use = || {
         s.certificates

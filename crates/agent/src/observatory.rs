@@ -1,6 +1,6 @@
 //! What the agent has observed, in one place for the API: the latest probe report per target,
 //! recent handshake records and rotation events, the certificates the agent's CA owns, the edges
-//! the coordinators see; counters for `/metrics` (rendered by `metrics.rs`); and a broadcast of
+//! the coordinators see; counters for `/metrics` (which `metrics.rs` renders); and a broadcast of
 //! every new observation for the Server-Sent Events stream. Observations only — the dashboard
 //! judges them in the browser.
 
@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 
-use tlscope_core::Policy;
 use tlscope_core::Timestamp;
 use tlscope_core::handshake::{HandshakeRecord, Outcome, Refusal, Segment};
 use tlscope_core::observation::{CertificateListing, EdgeStatus, RotationEvent, TenantRotation};
@@ -182,8 +181,8 @@ impl Observatory {
         })
     }
 
-    /// The Prometheus text exposition at `now`, rotation status judged under `policy`.
-    pub fn metrics(&self, policy: &Policy, now: Timestamp) -> String {
-        self.with(|s| crate::metrics::exposition(s, policy, now))
+    /// Reads the state (for `metrics.rs`).
+    pub(crate) fn read<R>(&self, f: impl FnOnce(&State) -> R) -> R {
+        self.with(|s| f(s))
     }
 }

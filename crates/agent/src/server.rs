@@ -160,7 +160,7 @@ async fn metrics(State(api): State<Api>) -> impl IntoResponse {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        api.observatory.metrics(&api.policy, api.clock.now()),
+        crate::metrics::render(&api.observatory, &api.policy, api.clock.now()),
     )
 }
 
