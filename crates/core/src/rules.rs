@@ -514,6 +514,27 @@ pub const RULES: &[Rule] = &[
         references: TRANSPORT,
     },
     Rule {
+        id: "DB-SNOWFLAKE-OCSP-OFF",
+        severity: Severity::Warning,
+        title: "Snowflake driver does not check certificate revocation",
+        remediation: "Remove `insecureMode`/`disableOCSPChecks` (Python: `insecure_mode`); the drivers check OCSP by default.",
+        references: TRANSPORT,
+    },
+    Rule {
+        id: "DB-SNOWFLAKE-OCSP-FAIL-OPEN",
+        severity: Severity::Info,
+        title: "Snowflake driver fails open when revocation status is unknown",
+        remediation: "Set `ocspFailOpen=false` (Python: `ocsp_fail_open=False`) where an outage of the OCSP responders may block connections rather than let an unchecked certificate through.",
+        references: TRANSPORT,
+    },
+    Rule {
+        id: "DB-BIGQUERY-PLAINTEXT",
+        severity: Severity::Critical,
+        title: "BigQuery endpoint is plain HTTP",
+        remediation: "Use the `https://` API endpoint (`https://www.googleapis.com/bigquery/v2:443`, or your private endpoint over HTTPS).",
+        references: TRANSPORT,
+    },
+    Rule {
         id: "SECRET-PASSWORD-IN-STRING",
         severity: Severity::Warning,
         title: "a password is embedded in the connection string",
@@ -694,7 +715,7 @@ mod tests {
             // Lowercase, except where the title opens with a product or protocol name.
             let first = r.title.split_whitespace().next().unwrap_or_default();
             let name = first.chars().skip(1).any(|c| c.is_ascii_uppercase())
-                || ["Redis", "Kafka", "Istio"].contains(&first);
+                || ["Redis", "Kafka", "Istio", "Snowflake"].contains(&first);
             assert!(
                 name || r.title.chars().next().is_some_and(char::is_lowercase),
                 "{}: titles are lowercase",

@@ -1,7 +1,7 @@
 //! Database and broker connection strings, each read by a parser of its own syntax: URIs
 //! (PostgreSQL, MySQL/MariaDB, MongoDB, Redis, and JDBC URLs), libpq keyword/value strings, the
-//! semicolon forms of SQL Server (ADO.NET, ODBC, JDBC), MySQL client options and Kafka client
-//! properties. The observation keeps every parameter with its byte offset; secrets are replaced
+//! semicolon forms of SQL Server (ADO.NET, ODBC, JDBC) and the BigQuery JDBC driver, MySQL client
+//! options and Kafka client properties; Snowflake's JDBC and SQLAlchemy URLs. The observation keeps every parameter with its byte offset; secrets are replaced
 //! by `****` as they are read, so no output can show them.
 
 mod keyvalue;
@@ -28,6 +28,10 @@ pub enum Engine {
     Redis,
     /// Apache Kafka.
     Kafka,
+    /// Snowflake (JDBC, ODBC-style options, Python/SQLAlchemy URLs).
+    Snowflake,
+    /// Google BigQuery (the Simba JDBC driver).
+    BigQuery,
 }
 
 impl Engine {
@@ -40,6 +44,8 @@ impl Engine {
             Self::Mongodb => "MongoDB",
             Self::Redis => "Redis",
             Self::Kafka => "Kafka",
+            Self::Snowflake => "Snowflake",
+            Self::BigQuery => "BigQuery",
         }
     }
 }
@@ -124,7 +130,7 @@ impl ConnectionString {
 pub enum ConnectionError {
     /// Not any syntax tlscope knows.
     #[error(
-        "not a connection string tlscope knows: expected a postgres://, mysql://, mongodb://, redis:// or jdbc: URL, libpq key=value pairs, an ADO.NET/ODBC Key=Value; string, MySQL client options or Kafka properties"
+        "not a connection string tlscope knows: expected a postgres://, mysql://, mongodb://, redis://, snowflake:// or jdbc: URL, libpq key=value pairs, an ADO.NET/ODBC Key=Value; string, MySQL client options or Kafka properties"
     )]
     Unrecognised,
     /// The syntax was recognised but broken at `offset`.
@@ -162,6 +168,7 @@ pub fn parse(text: &str) -> Result<ConnectionString, ConnectionError> {
         ("redis://", Engine::Redis),
         ("rediss://", Engine::Redis),
         ("unix://", Engine::Redis),
+        ("snowflake://", Engine::Snowflake),
     ];
     if let Some((_, engine)) = scheme_engine.iter().find(|(s, _)| lower.starts_with(s)) {
         return uri::parse(t, lead, *engine, Syntax::Uri).map(|c| c.with_masked(text));
@@ -173,12 +180,16 @@ pub fn parse(text: &str) -> Result<ConnectionString, ConnectionError> {
             Engine::Postgres
         } else if rest.starts_with("mysql:") || rest.starts_with("mariadb:") {
             Engine::Mysql
+        } else if rest.starts_with("snowflake:") {
+            Engine::Snowflake
         } else if rest.starts_with("sqlserver:") {
             return semicolon::parse_jdbc(body, skip).map(|c| c.with_masked(text));
+        } else if rest.starts_with("bigquery:") {
+            return semicolon::parse_bigquery(body, skip).map(|c| c.with_masked(text));
         } else {
             return Err(ConnectionError::at(
                 skip,
-                "a JDBC sub-protocol tlscope knows: postgresql, mysql, mariadb or sqlserver",
+                "a JDBC sub-protocol tlscope knows: postgresql, mysql, mariadb, sqlserver, snowflake or bigquery",
             ));
         };
         return uri::parse(body, skip, engine, Syntax::Jdbc).map(|c| c.with_masked(text));
@@ -217,6 +228,14 @@ pub(crate) fn is_secret(key: &str) -> bool {
             | "keystorepassword"
             | "truststorepassword"
             | "clientcertificatekeypassword"
+            | "token"
+            | "privatekey"
+            | "privatekeypwd"
+            | "privatekeyfilepwd"
+            | "oauthpvtkey"
+            | "oauthrefreshtoken"
+            | "oauthaccesstoken"
+            | "oauthclientsecret"
     ) || k.ends_with("password")
 }
 

@@ -1,6 +1,7 @@
 //! The semicolon forms SQL Server drivers read: ADO.NET (`Server=tcp:h,1433;Encrypt=True;`,
 //! values quoted with `"` or `'`), ODBC (`Driver={ODBC Driver 18 for SQL Server};…`, values in
-//! braces with `}}` for `}`), and JDBC (`jdbc:sqlserver://host:1433;encrypt=true;…`).
+//! braces with `}}` for `}`), and JDBC (`jdbc:sqlserver://host:1433;encrypt=true;…`); the BigQuery
+//! JDBC driver's `jdbc:bigquery://https://www.googleapis.com/bigquery/v2:443;ProjectId=…;…`.
 
 use super::{ConnectionError, Engine, Parsed, Secrets, Syntax, empty, parameter};
 
@@ -64,6 +65,42 @@ pub(super) fn parse_jdbc(text: &str, base: usize) -> Result<Parsed, ConnectionEr
     }
     let user = parsed.connection.get("user").map(str::to_owned);
     parsed.connection.user = user;
+    Ok(parsed)
+}
+
+/// Parses `bigquery://ENDPOINT[;key=value…]` (after `jdbc:`): the endpoint is the API's URL
+/// (`https://www.googleapis.com/bigquery/v2:443`), kept as the host.
+pub(super) fn parse_bigquery(text: &str, base: usize) -> Result<Parsed, ConnectionError> {
+    let scheme_len = "bigquery://".len();
+    if !text
+        .get(..scheme_len)
+        .is_some_and(|s| s.eq_ignore_ascii_case("bigquery://"))
+    {
+        return Err(ConnectionError::at(base, "`bigquery://` after `jdbc:`"));
+    }
+    let body = &text[scheme_len..];
+    let at = base + scheme_len;
+    let endpoint_len = body.find(';').unwrap_or(body.len());
+    let mut parsed = pairs(
+        body.get(endpoint_len + 1..).unwrap_or_default(),
+        at + endpoint_len + 1,
+        Engine::BigQuery,
+        Syntax::Jdbc,
+    )?;
+    let endpoint = &body[..endpoint_len];
+    if endpoint.is_empty() {
+        return Err(ConnectionError::at(
+            at,
+            "the API endpoint after `bigquery://` (e.g. https://www.googleapis.com/bigquery/v2:443)",
+        ));
+    }
+    parsed.connection.scheme = Some("jdbc:bigquery".into());
+    parsed.connection.hosts.push(endpoint.to_owned());
+    parsed.connection.has_password |= parsed
+        .connection
+        .parameters
+        .iter()
+        .any(|p| super::is_secret(&p.key));
     Ok(parsed)
 }
 

@@ -138,3 +138,44 @@ fn errors_name_the_offset_and_what_was_expected() {
         "{e}"
     );
 }
+
+#[test]
+fn snowflake_and_bigquery_urls_are_read_and_their_secrets_masked() {
+    let c = ok(
+        "jdbc:snowflake://acme.snowflakecomputing.com:443/?user=svc&password=hunter2&warehouse=wh&insecureMode=true",
+    );
+    assert_eq!((c.engine, c.syntax), (Engine::Snowflake, Syntax::Jdbc));
+    assert_eq!(c.hosts, ["acme.snowflakecomputing.com:443"]);
+    assert_eq!(c.get("insecure_mode"), Some("true"));
+    assert!(
+        c.has_password && !c.masked.contains("hunter2"),
+        "{}",
+        c.masked
+    );
+    let c = ok("snowflake://svc:s3cret@acme/db/public?warehouse=wh&token=abc.def");
+    assert_eq!((c.engine, c.syntax), (Engine::Snowflake, Syntax::Uri));
+    assert!(
+        !c.masked.contains("s3cret") && !c.masked.contains("abc.def"),
+        "{}",
+        c.masked
+    );
+    let c = ok(
+        "jdbc:bigquery://https://www.googleapis.com/bigquery/v2:443;ProjectId=acme;OAuthType=0;OAuthServiceAcctEmail=svc@acme.iam.gserviceaccount.com;OAuthPvtKey=-----BEGIN PRIVATE KEY-----abc",
+    );
+    assert_eq!((c.engine, c.syntax), (Engine::BigQuery, Syntax::Jdbc));
+    assert_eq!(c.hosts, ["https://www.googleapis.com/bigquery/v2:443"]);
+    assert_eq!(c.get("projectid"), Some("acme"));
+    assert!(
+        c.has_password && !c.masked.contains("BEGIN PRIVATE KEY"),
+        "{}",
+        c.masked
+    );
+    assert!(matches!(
+        parse("jdbc:bigquery://;ProjectId=p"),
+        Err(ConnectionError::Syntax { offset: 16, .. })
+    ));
+    assert!(matches!(
+        parse("jdbc:oracle:thin:@db:1521/x"),
+        Err(ConnectionError::Syntax { offset: 5, ref expected }) if expected.contains("snowflake or bigquery")
+    ));
+}

@@ -27,6 +27,8 @@ pub fn connection(c: &ConnectionString, line: usize, policy: &Policy) -> Vec<Fin
         Engine::Mongodb => mongodb(c, &mut push),
         Engine::Redis => redis(c, &mut push),
         Engine::Kafka => kafka(c, &mut push),
+        Engine::Snowflake => snowflake(c, &mut push),
+        Engine::BigQuery => bigquery(c, &mut push),
     }
     versions(c, policy, &mut push);
     if c.has_password {
@@ -90,6 +92,56 @@ fn postgres(c: &ConnectionString, push: &mut Push<'_>) {
             "channel_binding=disable".into(),
             "channel_binding",
         );
+    }
+}
+
+/// Snowflake's drivers speak TLS 1.2+ to `*.snowflakecomputing.com` and verify the certificate
+/// always; what a connection string can still weaken is the revocation check.
+fn snowflake(c: &ConnectionString, push: &mut Push<'_>) {
+    // `insecureMode` is the old name of `disableOCSPChecks` (Python: insecure_mode).
+    for key in ["disableOCSPChecks", "insecureMode"] {
+        if let Some(p) = c.parameter(key).filter(|p| truthy(&p.value)) {
+            push(
+                crate::rule!("DB-SNOWFLAKE-OCSP-OFF"),
+                format!(
+                    "{}={}: the driver never checks whether Snowflake's certificates were revoked",
+                    p.key, p.value
+                ),
+                key,
+            );
+            return;
+        }
+    }
+    match c.get("ocspFailOpen") {
+        Some(v) if !truthy(v) => {}
+        shown => push(
+            crate::rule!("DB-SNOWFLAKE-OCSP-FAIL-OPEN"),
+            match shown {
+                Some(v) => format!("ocspFailOpen={v}: a revocation check that cannot be answered lets the connection through"),
+                None => "ocspFailOpen is not set: the drivers fail open, so a revocation check that cannot be answered lets the connection through".into(),
+            },
+            "ocspFailOpen",
+        ),
+    }
+}
+
+/// The BigQuery JDBC driver talks HTTPS to the API endpoint it is given; an `http://` endpoint
+/// (a proxy or emulator address copied into production) sends the OAuth credentials in clear.
+fn bigquery(c: &ConnectionString, push: &mut Push<'_>) {
+    for endpoint in c
+        .hosts
+        .iter()
+        .chain(c.get("RootURL").map(str::to_owned).as_ref())
+    {
+        if endpoint.to_ascii_lowercase().starts_with("http://") {
+            push(
+                crate::rule!("DB-BIGQUERY-PLAINTEXT"),
+                format!(
+                    "the API endpoint {endpoint} is plain HTTP: requests and OAuth tokens travel unencrypted"
+                ),
+                "RootURL",
+            );
+        }
     }
 }
 
@@ -300,6 +352,9 @@ mod tests {
             "mongodb+srv://cluster0.example.net/app",
             "rediss://cache:6380/0",
             "bootstrap.servers=k:9093\nsecurity.protocol=SSL\n",
+            "jdbc:snowflake://acme.snowflakecomputing.com/?warehouse=wh&ocspFailOpen=false",
+            "snowflake://svc@acme/db/public?warehouse=wh&ocsp_fail_open=False",
+            "jdbc:bigquery://https://www.googleapis.com/bigquery/v2:443;ProjectId=p;OAuthType=3",
         ] {
             assert_eq!(rules(good), Vec::<&str>::new(), "{good}");
         }
@@ -351,6 +406,34 @@ mod tests {
             (
                 "security.protocol=SSL\nssl.endpoint.identification.algorithm=\n",
                 &["DB-KAFKA-HOSTNAME-VERIFICATION"],
+            ),
+            (
+                "jdbc:snowflake://acme.snowflakecomputing.com/?insecureMode=true",
+                &["DB-SNOWFLAKE-OCSP-OFF"],
+            ),
+            (
+                "snowflake://svc@acme/db?insecure_mode=True",
+                &["DB-SNOWFLAKE-OCSP-OFF"],
+            ),
+            (
+                "jdbc:snowflake://acme.snowflakecomputing.com/?disableOCSPChecks=true&ocspFailOpen=false",
+                &["DB-SNOWFLAKE-OCSP-OFF"],
+            ),
+            (
+                "jdbc:snowflake://acme.snowflakecomputing.com/?warehouse=wh",
+                &["DB-SNOWFLAKE-OCSP-FAIL-OPEN"],
+            ),
+            (
+                "snowflake://svc:hunter2@acme/db?ocsp_fail_open=false",
+                &["SECRET-PASSWORD-IN-STRING"],
+            ),
+            (
+                "jdbc:bigquery://http://bq-proxy.internal:8080;ProjectId=p",
+                &["DB-BIGQUERY-PLAINTEXT"],
+            ),
+            (
+                "jdbc:bigquery://https://www.googleapis.com/bigquery/v2:443;ProjectId=p;OAuthType=2;OAuthRefreshToken=1//0abc",
+                &["SECRET-PASSWORD-IN-STRING"],
             ),
         ];
         for (text, want) in cases {
