@@ -228,9 +228,18 @@ async fn rejection_matrix_records_each_refusal_with_its_reason() {
     // Revoked: e3 works, is revoked, the coordinator reloads, e3 is refused.
     let e3 = t.material("e3");
     assert_eq!(attempt(&t, &e3).await, "accepted");
+    let is_edge = |name: &str| {
+        t.coordinator
+            .edges()
+            .iter()
+            .any(|e| e.identity.ends_with(&format!("/edge/{name}")))
+    };
+    assert!(is_edge("e3"), "e3 heartbeated: it is one of the edges");
     ca::revoke(&t.store, "acme", "e3", t.clock_now_ts()).expect("revoke");
     assert!(t.coordinator.reload().expect("reload"));
     assert_eq!(attempt(&t, &e3).await, "revoked: certificate revoked");
+    // Revoked, it drops out of the edges (and so of the heartbeat alert); the others stay.
+    assert!(!is_edge("e3") && is_edge("e2"));
 
     assert_eq!(
         plain_client(&t, false).await,

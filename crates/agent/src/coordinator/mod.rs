@@ -179,11 +179,19 @@ impl Coordinator {
         self.events.subscribe()
     }
 
-    /// The edges seen so far.
+    /// The edges seen so far that can still connect: one whose last certificate was revoked or
+    /// has expired since drops out (a decommissioned edge is no silent edge).
     pub fn edges(&self) -> Vec<EdgeStatus> {
+        let now = self.clock.now();
+        let revoked = self.revoked.read().map(|r| r.clone()).unwrap_or_default();
         self.edges
             .lock()
-            .map(|e| e.values().cloned().collect())
+            .map(|e| {
+                e.values()
+                    .filter(|e| !revoked.contains(&e.serial) && e.not_after.is_none_or(|t| t > now))
+                    .cloned()
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
