@@ -10,13 +10,14 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 use tlscope_agent::AgentError;
 use tlscope_agent::ca::identity::NodeRole;
-use tlscope_agent::ca::{self, CertificateListing, Force, enrolment};
+use tlscope_agent::ca::{self, CertificateListing, Force, approvals, enrolment};
 use tlscope_agent::clock::{Clock, SystemClock};
 use tlscope_agent::coordinator::Coordinator;
 use tlscope_agent::edge::Edge;
 use tlscope_agent::enrol_client;
 use tlscope_agent::node_state::StateDir;
 use tlscope_agent::store::Store;
+use tlscope_agent::store::index::{ApprovalRule, Change};
 use tlscope_agent::store::sealing::SealingKey;
 use tlscope_core::{Policy, Timestamp};
 
@@ -122,6 +123,68 @@ pub enum CaCommand {
         /// Node name.
         #[arg(long)]
         name: String,
+        /// The approved proposal, where the tenant requires approvals.
+        #[arg(long, value_name = "ID")]
+        proposal: Option<String>,
+    },
+    /// Make an operator's Ed25519 key pair: the private key goes to --out (0600, never into
+    /// the store); prints the public key to register with `ca approvals`.
+    Keygen {
+        /// Where to write the private key (PKCS#8 PEM).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Require M of N operator approvals for CA-level changes (`ca rotate --ca`, `ca revoke`,
+    /// and a new rule). Replacing a rule is itself such a change (--proposal).
+    Approvals {
+        /// Tenant.
+        #[arg(long)]
+        tenant: String,
+        /// How many approvals from distinct operators.
+        #[arg(long, value_name = "M")]
+        require: u32,
+        /// An operator, NAME=ed25519:BASE64 (repeatable).
+        #[arg(long = "operator", value_name = "NAME=KEY", required = true)]
+        operators: Vec<String>,
+        /// The approved proposal for this rule (`ca propose --change rule`), once a rule exists.
+        #[arg(long, value_name = "ID")]
+        proposal: Option<String>,
+    },
+    /// Propose a CA-level change for operators to approve; prints its id.
+    Propose {
+        /// Tenant.
+        #[arg(long)]
+        tenant: String,
+        /// rotate-ca, revoke (with --name), or rule (with --require and --operator).
+        #[arg(long, value_name = "CHANGE")]
+        change: String,
+        /// The node, for revoke.
+        #[arg(long)]
+        name: Option<String>,
+        /// The new rule's M, for rule.
+        #[arg(long, value_name = "M")]
+        require: Option<u32>,
+        /// The new rule's operators, for rule (repeatable).
+        #[arg(long = "operator", value_name = "NAME=KEY")]
+        operators: Vec<String>,
+        /// How long it stays open: a number with s, m, h or d.
+        #[arg(long, default_value = "24h")]
+        ttl: String,
+    },
+    /// Approve a proposal with your operator key.
+    Approve {
+        /// Tenant.
+        #[arg(long)]
+        tenant: String,
+        /// The proposal.
+        #[arg(long, value_name = "ID")]
+        proposal: String,
+        /// Your operator name.
+        #[arg(long)]
+        operator: String,
+        /// Your private key (from `ca keygen`).
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
     },
     /// Renew every node certificate now (old ones stay valid for the grace period), or with
     /// --ca replace the CA (both trusted for the CA grace period). Also does whatever is due.
@@ -132,6 +195,9 @@ pub enum CaCommand {
         /// Replace the CA instead of renewing node certificates.
         #[arg(long)]
         ca: bool,
+        /// The approved proposal for --ca, where the tenant requires approvals.
+        #[arg(long, value_name = "ID")]
+        proposal: Option<String>,
     },
 }
 
@@ -194,6 +260,31 @@ pub struct EdgeArgs {
     /// Seconds between heartbeats.
     #[arg(long, default_value_t = 5)]
     heartbeat: u64,
+}
+
+/// An approval rule from `--require` and `--operator NAME=KEY` flags.
+fn rule_of(required: u32, operators: &[String]) -> Result<ApprovalRule, AgentError> {
+    Ok(ApprovalRule {
+        required,
+        operators: operators
+            .iter()
+            .map(|o| approvals::parse_operator(o))
+            .collect::<Result<_, _>>()
+            .map_err(|e| AgentError::Usage(e.to_string()))?,
+    })
+}
+
+/// Writes a private key file, mode 0600, refusing to replace one.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), AgentError> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut file| file.write_all(bytes))
+        .map_err(|e| AgentError::Usage(format!("cannot write {}: {e}", path.display())))
 }
 
 /// Who runs `tlscope ca`, as the audit log names them: `cli/USER`.
@@ -381,14 +472,93 @@ pub fn ca_command(
                 );
             }
         }
-        CaCommand::Revoke { tenant, name } => {
-            for e in ca::revoke(&store, &tenant, &name, now)? {
+        CaCommand::Revoke {
+            tenant,
+            name,
+            proposal,
+        } => {
+            for e in ca::revoke_approved(&store, &tenant, &name, proposal.as_deref(), now)? {
                 json_line(&e);
             }
         }
-        CaCommand::Rotate { tenant, ca } => {
+        CaCommand::Keygen { out } => {
+            let (pem, public) = approvals::keygen().map_err(ca::CaError::from)?;
+            write_private(&out, pem.as_bytes())?;
+            println!(
+                "private key  {} (0600; keep it, it never goes into the store)",
+                out.display()
+            );
+            println!("public key   {public}");
+        }
+        CaCommand::Approvals {
+            tenant,
+            require,
+            operators,
+            proposal,
+        } => {
+            let rule = rule_of(require, &operators)?;
+            approvals::set_rule(&store, &tenant, rule, proposal.as_deref(), now)?;
+            println!(
+                "tenant {tenant}: {require} of {} operator approvals required for CA-level changes",
+                operators.len()
+            );
+        }
+        CaCommand::Propose {
+            tenant,
+            change,
+            name,
+            require,
+            operators,
+            ttl,
+        } => {
+            let change = match (change.as_str(), name, require) {
+                ("rotate-ca", None, None) => Change::RotateCa,
+                ("revoke", Some(name), None) => Change::Revoke { name },
+                ("rule", None, Some(m)) => Change::Rule {
+                    sha256: approvals::rule_digest(&rule_of(m, &operators)?),
+                },
+                _ => {
+                    return Err(AgentError::Usage(format!(
+                        "--change {change:?}: expected rotate-ca, revoke --name NODE, or rule --require M --operator NAME=KEY..."
+                    )));
+                }
+            };
+            let p = approvals::propose(&store, &tenant, change, duration(&ttl)?, now)?;
+            println!("proposal     {}", p.id);
+            println!("change       {}", approvals::describe(&p.change));
+            println!("expires at   {}", p.expires_at);
+        }
+        CaCommand::Approve {
+            tenant,
+            proposal,
+            operator,
+            key,
+        } => {
+            let pem = std::fs::read(&key).map_err(|source| AgentError::Read {
+                path: key.display().to_string(),
+                source,
+            })?;
+            let p = approvals::approve(&store, &tenant, &proposal, &operator, &pem, now)?;
+            let required = store
+                .read_index(&tenant)
+                .ok()
+                .and_then(|i| i.approvals)
+                .map_or(0, |r| r.required);
+            println!(
+                "{operator} approved proposal {} ({}): {} of {required} approvals",
+                p.id,
+                approvals::describe(&p.change),
+                p.approvals.len()
+            );
+        }
+        CaCommand::Rotate {
+            tenant,
+            ca,
+            proposal,
+        } => {
             let force = Force { nodes: !ca, ca };
-            let events = ca::rotate(&store, &tenant, policy, now, force)?;
+            let events =
+                ca::rotate_approved(&store, &tenant, policy, now, force, proposal.as_deref())?;
             for e in &events {
                 json_line(e);
             }

@@ -3,6 +3,7 @@
 //! and CA certificates with the policy's lifetimes and grace periods; export for other software.
 //! Every operation is one locked transaction on the [`Store`], committed by its index.
 
+pub mod approvals;
 pub mod enrolment;
 pub mod identity;
 mod issuing;
@@ -18,7 +19,7 @@ use tlscope_core::{Policy, Timestamp};
 
 use self::identity::{Identity, NodeRole, check_name};
 use crate::store::audit::{Action, Broken, Entry, Record};
-use crate::store::index::{CaRecord, CaState, CertRecord, CertState, TenantIndex};
+use crate::store::index::{CaRecord, CaState, CertRecord, CertState, Change, TenantIndex};
 use crate::store::{Store, StoreError, write_atomic};
 
 /// Errors of CA operations.
@@ -59,6 +60,9 @@ pub enum CaError {
     /// An enrolment or renewal was refused.
     #[error(transparent)]
     Enrol(#[from] enrolment::EnrolError),
+    /// A CA-level change without the approvals the tenant requires.
+    #[error(transparent)]
+    Approval(#[from] approvals::ApprovalError),
     /// The node keeps its own key (it was enrolled), so the store holds no material for it.
     #[error(
         "{0} was enrolled and keeps its own key; its certificate and trust are in its state directory"
@@ -216,14 +220,34 @@ pub fn issue(
     })
 }
 
-/// Revokes every unrevoked certificate of a node, now.
+/// Revokes every unrevoked certificate of a node, now (for a tenant that requires approvals,
+/// see [`revoke_approved`]).
 pub fn revoke(
     store: &Store,
     tenant: &str,
     name: &str,
     now: Timestamp,
 ) -> Result<Vec<RotationEvent>, CaError> {
+    revoke_approved(store, tenant, name, None, now)
+}
+
+/// [`revoke`], applying the approved `proposal` where the tenant requires approvals.
+pub fn revoke_approved(
+    store: &Store,
+    tenant: &str,
+    name: &str,
+    proposal: Option<&str>,
+    now: Timestamp,
+) -> Result<Vec<RotationEvent>, CaError> {
     transaction(store, tenant, |index| {
+        approvals::authorise(
+            index,
+            &Change::Revoke {
+                name: name.to_owned(),
+            },
+            proposal,
+            now,
+        )?;
         let mut events = Vec::new();
         for cert in index.certs.iter_mut().filter(|c| c.name == name) {
             if !matches!(cert.state, CertState::Revoked { .. }) {
@@ -258,7 +282,23 @@ pub fn rotate(
     now: Timestamp,
     force: Force,
 ) -> Result<Vec<RotationEvent>, CaError> {
+    rotate_approved(store, tenant, policy, now, force, None)
+}
+
+/// [`rotate`]; a forced CA replacement applies the approved `proposal` where the tenant
+/// requires approvals (the schedule's own CA rotation, under the policy, needs none).
+pub fn rotate_approved(
+    store: &Store,
+    tenant: &str,
+    policy: &Policy,
+    now: Timestamp,
+    force: Force,
+    proposal: Option<&str>,
+) -> Result<Vec<RotationEvent>, CaError> {
     transaction(store, tenant, |index| {
+        if force.ca {
+            approvals::authorise(index, &Change::RotateCa, proposal, now)?;
+        }
         let events = issuing::rotate(store, index, policy, now, force)?;
         audit_events(store, index, &events, now);
         let changed = !events.is_empty();

@@ -125,6 +125,71 @@ pub struct TokenRecord {
     pub used_at: Option<Timestamp>,
 }
 
+/// An operator who may approve CA-level changes, by the Ed25519 key they hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorRecord {
+    /// Their name.
+    pub name: String,
+    /// Their public key, `ed25519:BASE64`.
+    pub public_key: String,
+}
+
+/// The tenant's rule for CA-level changes: `required` approvals from distinct operators.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalRule {
+    /// How many.
+    pub required: u32,
+    /// Who may approve.
+    pub operators: Vec<OperatorRecord>,
+}
+
+/// A CA-level change that needs approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "change", rename_all = "kebab-case")]
+pub enum Change {
+    /// `ca rotate --ca`.
+    RotateCa,
+    /// `ca revoke --name NAME`.
+    Revoke {
+        /// The node.
+        name: String,
+    },
+    /// A new approval rule (its SHA-256 over its JSON).
+    Rule {
+        /// `sha256:HEX` of the new rule.
+        sha256: String,
+    },
+}
+
+/// One operator's signature over a proposal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalRecord {
+    /// The operator.
+    pub operator: String,
+    /// Ed25519 signature over the proposal's message, base64.
+    pub signature: String,
+    /// When they signed.
+    pub at: Timestamp,
+}
+
+/// A proposed change and the approvals it has gathered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProposalRecord {
+    /// Its id (random, hex).
+    pub id: String,
+    /// What it changes.
+    #[serde(flatten)]
+    pub change: Change,
+    /// When it was proposed.
+    pub proposed_at: Timestamp,
+    /// After this it can be neither approved nor applied.
+    pub expires_at: Timestamp,
+    /// Approvals so far.
+    pub approvals: Vec<ApprovalRecord>,
+    /// When it was applied (a proposal applies once).
+    pub applied_at: Option<Timestamp>,
+}
+
 /// Everything the store knows about one tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -146,6 +211,12 @@ pub struct TenantIndex {
     /// Join tokens made by `tlscope ca token` (digests only).
     #[serde(default)]
     pub tokens: Vec<TokenRecord>,
+    /// M-of-N approvals for CA-level changes, once the tenant requires them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approvals: Option<ApprovalRule>,
+    /// Proposed CA-level changes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub proposals: Vec<ProposalRecord>,
     /// The last entry of the tenant's audit log ([`super::audit`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit: Option<super::audit::Head>,

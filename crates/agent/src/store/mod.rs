@@ -322,6 +322,8 @@ impl Store {
             cas: Vec::new(),
             certs: Vec::new(),
             tokens: Vec::new(),
+            approvals: None,
+            proposals: Vec::new(),
             audit: None,
             etag: None,
             audit_pending: Vec::new(),
