@@ -131,22 +131,24 @@ pub(crate) fn transaction<T>(
         if !store.is_shared() {
             store.verify(&index)?;
         }
-        let (value, commit) = change(&mut index)?;
-        if !commit {
-            return Ok(value);
+        // A content object that already exists (a CRL number, an audit segment) means another
+        // writer's change got there first, as much as a lost index commit does: run it again.
+        match change(&mut index) {
+            Ok((value, false)) => return Ok(value),
+            Ok((value, true)) => match store.commit(&mut index, &lock) {
+                Ok(()) => return Ok(value),
+                Err(StoreError::Conflict(_)) if attempt < MAX_ATTEMPTS => {}
+                Err(e) => return Err(e.into()),
+            },
+            Err(CaError::Store(StoreError::Conflict(_))) if attempt < MAX_ATTEMPTS => {}
+            Err(e) => return Err(e),
         }
-        match store.commit(&mut index, &lock) {
-            Ok(()) => return Ok(value),
-            Err(StoreError::Conflict(_)) if attempt < MAX_ATTEMPTS => {
-                drop(lock);
-                let mut jitter = [0u8; 1];
-                let _ = aws_lc_rs::rand::fill(&mut jitter);
-                std::thread::sleep(std::time::Duration::from_millis(
-                    1 + u64::from(jitter[0] % 20),
-                ));
-            }
-            Err(e) => return Err(e.into()),
-        }
+        drop(lock);
+        let mut jitter = [0u8; 1];
+        let _ = aws_lc_rs::rand::fill(&mut jitter);
+        std::thread::sleep(std::time::Duration::from_millis(
+            1 + u64::from(jitter[0] % 20),
+        ));
     }
 }
 
