@@ -157,20 +157,31 @@ fn ca_level_changes_need_m_of_n_valid_approvals() {
     fn args(v: &[String]) -> Vec<&str> {
         v.iter().map(String::as_str).collect()
     }
+    let rotate_ca = [
+        "ca",
+        "rotate",
+        "--tenant",
+        "acme",
+        "--ca",
+        "--proposal",
+        &id,
+    ];
+    let revoke_e1 = [
+        "ca",
+        "revoke",
+        "--tenant",
+        "acme",
+        "--name",
+        "e1",
+        "--proposal",
+        &id,
+    ];
     ok(&store, &args(&approve("alice", "alice")));
     // Too few.
     refused(
         &store,
         T1,
-        &[
-            "ca",
-            "rotate",
-            "--tenant",
-            "acme",
-            "--ca",
-            "--proposal",
-            &id,
-        ],
+        &rotate_ca,
         "1 valid approvals from distinct operators; 2 are required",
     );
     // The same operator twice; an unknown operator; a key that is not the operator's.
@@ -193,21 +204,7 @@ fn ca_level_changes_need_m_of_n_valid_approvals() {
         "not the registered key of bob",
     );
     // For another change.
-    refused(
-        &store,
-        T1,
-        &[
-            "ca",
-            "revoke",
-            "--tenant",
-            "acme",
-            "--name",
-            "e1",
-            "--proposal",
-            &id,
-        ],
-        "is for replacing the CA",
-    );
+    refused(&store, T1, &revoke_e1, "is for replacing the CA");
     ok(&store, &args(&approve("bob", "bob")));
 
     // Edited after approval: the signatures no longer verify.
@@ -223,63 +220,17 @@ fn ca_level_changes_need_m_of_n_valid_approvals() {
     refused(
         &store,
         T1,
-        &[
-            "ca",
-            "revoke",
-            "--tenant",
-            "acme",
-            "--name",
-            "e1",
-            "--proposal",
-            &id,
-        ],
+        &revoke_e1,
         "does not verify: the proposal was changed after it was approved",
     );
     std::fs::write(&index_path, &good).unwrap();
 
     // Expired.
-    refused(
-        &store,
-        LATER,
-        &[
-            "ca",
-            "rotate",
-            "--tenant",
-            "acme",
-            "--ca",
-            "--proposal",
-            &id,
-        ],
-        "expired",
-    );
+    refused(&store, LATER, &rotate_ca, "expired");
     // Approved: applied once.
-    let out = ok(
-        &store,
-        &[
-            "ca",
-            "rotate",
-            "--tenant",
-            "acme",
-            "--ca",
-            "--proposal",
-            &id,
-        ],
-    );
+    let out = ok(&store, &rotate_ca);
     assert!(out.contains("ca-rotated"), "{out}");
-    refused(
-        &store,
-        T1,
-        &[
-            "ca",
-            "rotate",
-            "--tenant",
-            "acme",
-            "--ca",
-            "--proposal",
-            &id,
-        ],
-        "already applied",
-    );
+    refused(&store, T1, &rotate_ca, "already applied");
 
     // Replacing the rule is itself approved: without a proposal it is refused; with an approved
     // `--change rule` proposal of exactly that rule it applies.
