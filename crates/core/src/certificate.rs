@@ -42,6 +42,8 @@ pub struct Certificate {
     pub self_issued: bool,
     /// Every extension, decoded where tlscope knows it.
     pub extensions: Vec<Extension>,
+    /// How it can be revoked: OCSP responders, CRL distribution points, Must-Staple.
+    pub revocation: Revocation,
     /// SHA-256 of the DER, `AB:CD:…` exactly as `openssl x509 -fingerprint -sha256` prints it.
     pub fingerprint_sha256: String,
     /// SHA-1 of the DER, `AB:CD:…` as `openssl x509 -fingerprint -sha1`.
@@ -99,6 +101,43 @@ impl Validity {
     }
 }
 
+/// How a certificate can be revoked, from its AIA, CRL distribution points and TLS Feature
+/// extensions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Revocation {
+    /// OCSP responder URLs (AIA).
+    pub ocsp: Vec<String>,
+    /// CRL distribution points.
+    pub crl: Vec<String>,
+    /// Whether the TLS Feature extension demands a stapled OCSP response (Must-Staple).
+    pub must_staple: bool,
+}
+
+impl Revocation {
+    /// Collected from decoded extensions.
+    pub fn of(extensions: &[Extension]) -> Self {
+        let mut r = Self::default();
+        for e in extensions {
+            match &e.value {
+                ExtensionValue::AuthorityInfoAccess { entries } => r.ocsp.extend(
+                    entries
+                        .iter()
+                        .filter(|(method, _)| method == "OCSP")
+                        .map(|(_, url)| url.clone()),
+                ),
+                ExtensionValue::CrlDistributionPoints { points } => {
+                    r.crl.extend(points.iter().cloned());
+                }
+                ExtensionValue::TlsFeature { features } => {
+                    r.must_staple |= features.iter().any(|f| f == "status_request");
+                }
+                _ => {}
+            }
+        }
+        r
+    }
+}
+
 /// The subject public key, described; the key bytes themselves are not repeated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PublicKeyInfo {
@@ -144,6 +183,7 @@ impl Certificate {
             public_key: public_key_info(cert.public_key()),
             subject_alt_names,
             is_ca: cert.is_ca(),
+            revocation: Revocation::of(&extensions),
             extensions,
             fingerprint_sha256: hex::colon(&Sha256::digest(der)),
             fingerprint_sha1: hex::colon(&Sha1::digest(der)),
@@ -152,6 +192,22 @@ impl Certificate {
             der_len: der.len(),
             der: der.to_vec(),
         })
+    }
+
+    /// Whether it carries a CA/Browser Forum reserved policy OID (2.23.140.1.…): issued under
+    /// the Baseline Requirements by a publicly-trusted CA.
+    pub fn has_cabf_policy(&self) -> bool {
+        self.extensions.iter().any(|e| match &e.value {
+            ExtensionValue::CertificatePolicies { policies } => {
+                policies.iter().any(|p| p.starts_with("2.23.140.1."))
+            }
+            _ => false,
+        })
+    }
+
+    /// How it can be revoked.
+    pub fn revocation(&self) -> &Revocation {
+        &self.revocation
     }
 
     /// The name people use for this certificate: the first DNS SAN, else the subject CN, else

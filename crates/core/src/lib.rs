@@ -49,6 +49,7 @@ pub mod decode;
 pub mod export;
 pub mod handshake;
 pub mod judge;
+pub mod lifetime;
 pub mod lint;
 pub mod observation;
 pub mod pin;

@@ -111,7 +111,7 @@ pub fn lint(
         _ => return pki(bytes, chain, policy, now),
     };
     if let Some(kind) = config::recognise(name, text) {
-        let mut findings = config::lint(kind, text, policy).map_err(LintError::Config)?;
+        let mut findings = config::lint(kind, text, policy, now).map_err(LintError::Config)?;
         findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         return Ok(LintReport {
             recognised: Recognised::Config { kind },

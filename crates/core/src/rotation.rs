@@ -162,12 +162,26 @@ pub fn lifetime(policy: &Policy, role: Role) -> (i64, i64) {
     }
 }
 
-/// When `s` must be renewed: its role's grace before notAfter (14 days for edges and
-/// coordinators, 30 for the CA under the default policy). The one rule the agent's scheduler,
-/// `ca list` and the dashboard all follow.
-pub fn renew_at(s: &Subject, policy: &Policy) -> Timestamp {
+/// The lifetime of `s` in seconds (notBefore to notAfter inclusive).
+fn validity_seconds(s: &Subject) -> i64 {
+    crate::lifetime::validity_seconds(&crate::certificate::Validity {
+        not_before: s.not_before,
+        not_after: s.not_after,
+    })
+}
+
+/// The renewal window of `s` in seconds: its role's grace in days (14 for edges and
+/// coordinators, 30 for the CA under the default policy), or the policy's share of its own
+/// lifetime when that is shorter (a 6-day certificate renews with two days left).
+fn window(s: &Subject, policy: &Policy) -> i64 {
     let (_, grace) = lifetime(policy, s.role);
-    Timestamp::from_unix(s.not_after.unix().saturating_sub(grace.saturating_mul(DAY)))
+    crate::lifetime::renewal_window(policy, grace, validity_seconds(s))
+}
+
+/// When `s` must be renewed: its renewal window before notAfter. The one rule the agent's
+/// scheduler, `ca list` and the dashboard all follow.
+pub fn renew_at(s: &Subject, policy: &Policy) -> Timestamp {
+    Timestamp::from_unix(s.not_after.unix().saturating_sub(window(s, policy)))
 }
 
 /// Whether `s` is due for renewal at `now` (in its renewal window, or past it).
@@ -176,17 +190,19 @@ pub fn renewal_due(s: &Subject, policy: &Policy, now: Timestamp) -> bool {
 }
 
 /// The end of the grace period of `s` once it is replaced at `replaced_at`: old and new are
-/// both accepted for the role's grace, never past the old certificate's notAfter. Replaced on
+/// both accepted for its renewal window, never past the old certificate's notAfter. Replaced on
 /// schedule (at [`renew_at`]) that is exactly its notAfter; replaced early, sooner.
 pub fn grace_end(s: &Subject, policy: &Policy, replaced_at: Timestamp) -> Timestamp {
-    let (_, grace) = lifetime(policy, s.role);
-    let end = Timestamp::from_unix(replaced_at.unix().saturating_add(grace.saturating_mul(DAY)));
+    let end = Timestamp::from_unix(replaced_at.unix().saturating_add(window(s, policy)));
     end.min(s.not_after)
 }
 
 fn plan_one(s: &Subject, index: usize, policy: &Policy, now: Timestamp) -> RotationPlan {
-    let (lifetime, grace) = lifetime(policy, s.role);
+    let (lifetime, _) = lifetime(policy, s.role);
     let renew_at = renew_at(s, policy);
+    let window_days = window(s, policy) / DAY;
+    let critical = crate::lifetime::critical(policy);
+    let validity = validity_seconds(s);
     let grace_end = match s.replaced_at {
         Some(replaced) => grace_end(s, policy, replaced),
         None => s.not_after,
@@ -197,7 +213,7 @@ fn plan_one(s: &Subject, index: usize, policy: &Policy, now: Timestamp) -> Rotat
         RotationStatus::Expired
     } else if s.replaced_at.is_some_and(|r| r <= now) {
         RotationStatus::InGrace
-    } else if now >= renew_at && days_left <= policy.alerts.critical_days {
+    } else if now >= renew_at && critical.holds(seconds_left, validity) {
         RotationStatus::Overdue
     } else if now >= renew_at {
         RotationStatus::RenewDue
@@ -214,7 +230,7 @@ fn plan_one(s: &Subject, index: usize, policy: &Policy, now: Timestamp) -> Rotat
         RotationStatus::RenewDue => vec![Finding::new(
             crate::rule!("ROTATION-RENEW-DUE"),
             format!(
-                "{role} certificate entered its renewal window on {renew_at} ({grace} days before notAfter {}); {days_left} days left",
+                "{role} certificate entered its renewal window on {renew_at} ({window_days} days before notAfter {}); {days_left} days left",
                 s.not_after
             ),
             at(),
@@ -229,8 +245,8 @@ fn plan_one(s: &Subject, index: usize, policy: &Policy, now: Timestamp) -> Rotat
         RotationStatus::Overdue => vec![Finding::new(
             crate::rule!("ROTATION-OVERDUE"),
             format!(
-                "{role} certificate should have been renewed on {renew_at}; {days_left} days left (critical at ≤ {} days)",
-                policy.alerts.critical_days
+                "{role} certificate should have been renewed on {renew_at}; {days_left} days left (critical at {})",
+                critical.describe(validity)
             ),
             at(),
         )],
@@ -274,9 +290,9 @@ pub struct TimelineRow {
     pub life: Span,
     /// Renewal and grace window (renew_at → revoke_at).
     pub grace: Span,
-    /// Warning band (notAfter − warning days → notAfter).
+    /// Warning band (its start, by days or a share of the lifetime → notAfter).
     pub warning: Span,
-    /// Critical band (notAfter − critical days → notAfter).
+    /// Critical band (its start, by days or a share of the lifetime → notAfter).
     pub critical: Span,
 }
 
@@ -295,14 +311,15 @@ pub struct Timeline {
 
 /// The timeline of `plans` under `policy`'s alert bands.
 pub fn timeline(plans: &[RotationPlan], policy: &Policy, now: Timestamp) -> Timeline {
-    let band = |end: i64, days: i64| Span {
-        from: end.saturating_sub(days.saturating_mul(DAY)),
+    let band = |end: i64, band: crate::lifetime::Band, lifetime: i64| Span {
+        from: end.saturating_sub(band.start_before_end(lifetime)),
         to: end,
     };
     let rows: Vec<TimelineRow> = plans
         .iter()
         .map(|p| {
             let end = p.subject.not_after.unix();
+            let validity = validity_seconds(&p.subject);
             TimelineRow {
                 name: p.subject.name.clone(),
                 role: p.subject.role,
@@ -315,8 +332,8 @@ pub fn timeline(plans: &[RotationPlan], policy: &Policy, now: Timestamp) -> Time
                     from: p.renew_at.unix(),
                     to: p.revoke_at.unix(),
                 },
-                warning: band(end, policy.alerts.warning_days),
-                critical: band(end, policy.alerts.critical_days),
+                warning: band(end, crate::lifetime::warning(policy), validity),
+                critical: band(end, crate::lifetime::critical(policy), validity),
             }
         })
         .collect();
@@ -415,6 +432,31 @@ mod tests {
             Timestamp::from_unix(NOW),
         );
         assert_eq!(def[0].status, RotationStatus::Ok);
+    }
+
+    #[test]
+    fn a_short_lived_certificate_renews_at_a_third_and_is_overdue_at_a_tenth() {
+        let policy = Policy::default();
+        let hours = |h: i64| h * 3600;
+        let six_day = |issued_hours_ago: i64| Subject {
+            name: "short".into(),
+            role: Role::Leaf,
+            not_before: Timestamp::from_unix(NOW - hours(issued_hours_ago)),
+            not_after: Timestamp::from_unix(NOW - hours(issued_hours_ago) + 6 * DAY - 1),
+            replaced_at: None,
+        };
+        // 3 days in: half is left, nothing due (14 days of grace would have been due at issue).
+        assert_eq!(status(six_day(72), &policy), (RotationStatus::Ok, vec![]));
+        // 4½ days in: a quarter left, in the window.
+        assert_eq!(
+            status(six_day(108), &policy),
+            (RotationStatus::RenewDue, vec!["ROTATION-RENEW-DUE"])
+        );
+        // 5½ days in: under a tenth left, overdue.
+        assert_eq!(
+            status(six_day(132), &policy),
+            (RotationStatus::Overdue, vec!["ROTATION-OVERDUE"])
+        );
     }
 
     #[test]

@@ -63,6 +63,17 @@ const ROTATION: &[&str] = &[
     "SOC 2 CC6.1",
 ];
 
+const CABF_LIFETIME: &[&str] = &[
+    "CA/B Forum BR 6.3.2 (SC-081v3)",
+    "NIST 800-53 SC-12",
+    "SOC 2 CC6.1",
+];
+const REVOCATION: &[&str] = &[
+    "CA/B Forum BR 4.9, 7.1.2 (SC-063)",
+    "RFC 7633",
+    "NIST 800-53 SC-17",
+];
+
 /// Every rule tlscope knows.
 pub const RULES: &[Rule] = &[
     Rule {
@@ -99,6 +110,34 @@ pub const RULES: &[Rule] = &[
         title: "leaf certificate lifetime exceeds the rotation policy",
         remediation: "Issue leaf certificates for at most the policy's rotation period (90 days by default) and automate renewal.",
         references: ROTATION,
+    },
+    Rule {
+        id: "CERT-LIFETIME-PUBLIC-MAX",
+        severity: Severity::Warning,
+        title: "leaf certificate is valid longer than the CA/Browser Forum allows for its issue date",
+        remediation: "Publicly-trusted TLS certificates may be valid at most 398 days if issued before 2026-03-15, 200 days from then, 100 days from 2027-03-15 and 47 days from 2029-03-15; issue shorter certificates and automate renewal (ACME).",
+        references: CABF_LIFETIME,
+    },
+    Rule {
+        id: "ROTATION-EXCEEDS-PUBLIC-MAX",
+        severity: Severity::Warning,
+        title: "configured certificate duration will exceed the CA/Browser Forum maximum when it renews",
+        remediation: "Shorten the duration (cert-manager `spec.duration`) below the maximum in force on the renewal date — 200 days from 2026-03-15, 100 from 2027-03-15, 47 from 2029-03-15 — or the CA will refuse or shorten the renewal.",
+        references: CABF_LIFETIME,
+    },
+    Rule {
+        id: "CERT-MUST-STAPLE-NO-OCSP",
+        severity: Severity::Critical,
+        title: "Must-Staple certificate names no OCSP responder",
+        remediation: "A client that honours Must-Staple (Firefox) refuses this certificate unless an OCSP response is stapled, and the server has no responder to fetch one from (Let's Encrypt turned its OCSP off on 2025-08-06). Reissue without the TLS Feature extension.",
+        references: REVOCATION,
+    },
+    Rule {
+        id: "CERT-NO-REVOCATION-INFO",
+        severity: Severity::Info,
+        title: "certificate can not be revoked: no CRL distribution point or OCSP responder",
+        remediation: "Issue it with a CRL distribution point (the Baseline Requirements require one for publicly-trusted certificates longer than the short-lived threshold, 7 days from 2026-03-15), or keep its lifetime short-lived.",
+        references: REVOCATION,
     },
     Rule {
         id: "CERT-SIG-WEAK-HASH",
@@ -363,7 +402,7 @@ pub const RULES: &[Rule] = &[
         id: "WEB-OCSP-STAPLING-OFF",
         severity: Severity::Warning,
         title: "OCSP stapling is off",
-        remediation: "Turn it on (nginx `ssl_stapling on; ssl_stapling_verify on;` with a resolver) so clients get revocation status without asking the CA.",
+        remediation: "Turn it on (nginx `ssl_stapling on; ssl_stapling_verify on;` with a resolver) so clients get revocation status without asking the CA. Probes judge it only when the certificate names an OCSP responder: CAs without OCSP (Let's Encrypt since 2025-08-06) leave nothing to staple.",
         references: TRANSPORT,
     },
     Rule {

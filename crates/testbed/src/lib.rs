@@ -123,7 +123,9 @@ impl Pki {
             .arg(p("req.pem")));
         std::fs::write(
             p("ext.cnf"),
-            "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n",
+            // Revocation pointers as a public CA would write them (nothing listens on port 9):
+            // the OCSP responder makes the probe judge stapling.
+            "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\nauthorityInfoAccess=OCSP;URI:http://127.0.0.1:9/ocsp\ncrlDistributionPoints=URI:http://127.0.0.1:9/ca.crl\n",
         )
         .expect("ext");
         run(Command::new("openssl")

@@ -108,6 +108,11 @@ pub enum ExtensionValue {
         /// Log IDs, base64-free colon hex prefix (first 8 bytes).
         logs: Vec<String>,
     },
+    /// TLS Feature (RFC 7633): `status_request` is OCSP Must-Staple.
+    TlsFeature {
+        /// Feature names (`status_request`, `status_request_v2`) or their numbers.
+        features: Vec<String>,
+    },
     /// Known to exist, not decoded further.
     Raw {
         /// The extension value, hex.
@@ -238,6 +243,7 @@ impl Extension {
             ParsedExtension::ParseError { error } => ExtensionValue::Malformed {
                 error: error.to_string(),
             },
+            _ if oid == TLS_FEATURE => tls_feature(ext.value),
             _ => ExtensionValue::Raw {
                 hex: hex::upper(ext.value),
             },
@@ -249,6 +255,35 @@ impl Extension {
             value,
         }
     }
+}
+
+/// The TLS Feature extension (RFC 7633).
+pub const TLS_FEATURE: &str = "1.3.6.1.5.5.7.1.24";
+
+/// `Features ::= SEQUENCE OF INTEGER`; 5 is status_request (Must-Staple), 17 status_request_v2.
+fn tls_feature(value: &[u8]) -> ExtensionValue {
+    let malformed = |why: &str| ExtensionValue::Malformed {
+        error: format!("TLS Feature: expected a SEQUENCE OF INTEGER, {why}"),
+    };
+    let Ok((rest, seq)) = der_parser::parse_der(value) else {
+        return malformed("found no DER value");
+    };
+    if !rest.is_empty() {
+        return malformed("found bytes after it");
+    }
+    let Ok(items) = seq.as_sequence() else {
+        return malformed("found another type");
+    };
+    let mut features = Vec::new();
+    for item in items {
+        match item.as_u32() {
+            Ok(5) => features.push("status_request".to_owned()),
+            Ok(17) => features.push("status_request_v2".to_owned()),
+            Ok(n) => features.push(n.to_string()),
+            Err(_) => return malformed("found an element that is not a small INTEGER"),
+        }
+    }
+    ExtensionValue::TlsFeature { features }
 }
 
 /// Names of the extensions seen in the field.

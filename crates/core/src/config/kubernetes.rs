@@ -10,6 +10,7 @@ use yaml_rust2::scanner::Marker;
 use super::{ConfigError, Kind, at};
 use crate::policy::Policy;
 use crate::report::Finding;
+use crate::timestamp::Timestamp;
 
 /// A YAML node and the line it starts on.
 #[derive(Debug, Clone, PartialEq)]
@@ -138,35 +139,79 @@ fn parse(text: &str) -> Result<Vec<Node>, ConfigError> {
 }
 
 /// Judges every document of a manifest.
-pub(super) fn lint(text: &str, policy: &Policy) -> Result<Vec<Finding>, ConfigError> {
-    let mut out = Vec::new();
-    for doc in parse(text)? {
-        // A `List` (kubectl get -o yaml) holds documents in `items`.
-        let docs: Vec<&Node> = if doc.get("kind").and_then(Node::text) == Some("List") {
-            doc.get("items")
-                .map(Node::items)
-                .unwrap_or_default()
-                .iter()
-                .collect()
-        } else {
-            vec![&doc]
-        };
-        for d in docs {
-            let kind = d.get("kind").and_then(Node::text).unwrap_or_default();
-            let name = d
-                .path("metadata.name")
+/// ACME directories of publicly-trusted CAs: certificates from an issuer using one are bound by
+/// the CA/Browser Forum's maximum validity whatever the policy profile.
+const PUBLIC_ACME: &[&str] = &[
+    "acme-v02.api.letsencrypt.org",
+    "acme-staging-v02.api.letsencrypt.org",
+    "acme.zerossl.com",
+    "dv.acme-v02.api.pki.goog",
+    "acme.ssl.com",
+    "acme.digicert.com",
+    "acme.sectigo.com",
+    "acme.buypass.com",
+];
+
+/// The names of Issuers and ClusterIssuers whose ACME server is a public CA.
+fn public_acme_issuers(docs: &[&Node]) -> Vec<String> {
+    docs.iter()
+        .filter(|d| {
+            matches!(
+                d.get("kind").and_then(Node::text),
+                Some("Issuer" | "ClusterIssuer")
+            )
+        })
+        .filter(|d| {
+            d.path("spec.acme.server")
                 .and_then(Node::text)
-                .unwrap_or("(unnamed)");
-            let what = format!("{kind} {name}");
-            match kind {
-                "PeerAuthentication" => peer_authentication(d, &what, &mut out),
-                "DestinationRule" => destination_rule(d, &what, &mut out),
-                "Certificate" => certificate(d, &what, policy, &mut out),
-                "Issuer" | "ClusterIssuer" => issuer(d, &what, &mut out),
-                _ => {}
+                .and_then(|url| url.split("://").nth(1))
+                .and_then(|rest| rest.split(['/', ':']).next())
+                .is_some_and(|host| PUBLIC_ACME.contains(&host))
+        })
+        .filter_map(|d| d.path("metadata.name").and_then(Node::text))
+        .map(str::to_owned)
+        .collect()
+}
+
+pub(super) fn lint(
+    text: &str,
+    policy: &Policy,
+    now: Timestamp,
+) -> Result<Vec<Finding>, ConfigError> {
+    let mut out = Vec::new();
+    let parsed = parse(text)?;
+    // A `List` (kubectl get -o yaml) holds documents in `items`.
+    let docs: Vec<&Node> = parsed
+        .iter()
+        .flat_map(|doc| {
+            if doc.get("kind").and_then(Node::text) == Some("List") {
+                doc.get("items")
+                    .map(Node::items)
+                    .unwrap_or_default()
+                    .iter()
+                    .collect()
+            } else {
+                vec![doc]
             }
+        })
+        .collect();
+    let public = public_acme_issuers(&docs);
+    for d in docs {
+        let kind = d.get("kind").and_then(Node::text).unwrap_or_default();
+        let name = d
+            .path("metadata.name")
+            .and_then(Node::text)
+            .unwrap_or("(unnamed)");
+        let what = format!("{kind} {name}");
+        match kind {
+            "PeerAuthentication" => peer_authentication(d, &what, &mut out),
+            "DestinationRule" => destination_rule(d, &what, &mut out),
+            "Certificate" => certificate(d, &what, policy, now, &public, &mut out),
+            "Issuer" | "ClusterIssuer" => issuer(d, &what, &mut out),
+            _ => {}
         }
     }
+
     Ok(out)
 }
 
@@ -269,7 +314,14 @@ fn duration_hours(text: &str) -> Option<f64> {
     number.is_empty().then_some(total)
 }
 
-fn certificate(d: &Node, what: &str, policy: &Policy, out: &mut Vec<Finding>) {
+fn certificate(
+    d: &Node,
+    what: &str,
+    policy: &Policy,
+    now: Timestamp,
+    public_issuers: &[String],
+    out: &mut Vec<Finding>,
+) {
     let is_ca = d.path("spec.isCA").and_then(Node::text) == Some("true");
     let (max_days, grace_days) = if is_ca {
         (policy.rotation.ca_days, policy.rotation.ca_grace_days)
@@ -307,13 +359,44 @@ fn certificate(d: &Node, what: &str, policy: &Policy, out: &mut Vec<Finding>) {
             None => duration_days / 3.0,
         },
     };
-    if renew_days < grace_days as f64 {
+    // The policy's renewal window for a certificate this long (a share of a short lifetime).
+    let seconds = |days: f64| (days * Timestamp::DAY as f64) as i64;
+    let window_days = crate::lifetime::renewal_window(policy, grace_days, seconds(duration_days))
+        as f64
+        / Timestamp::DAY as f64;
+    if renew_days < window_days.floor() {
         out.push(at(
             crate::rule!("CERTMANAGER-RENEW-BEFORE"),
-            format!("{what}: renews {renew_days:.0} days before expiry; the policy's grace is {grace_days} days"),
+            format!("{what}: renews {renew_days:.0} days before expiry; the policy's grace is {window_days:.0} days"),
             renew.map_or(d.line(), Node::line),
             "spec.renewBefore",
         ));
+    }
+    let issuer = d.path("spec.issuerRef.name").and_then(Node::text);
+    let public = issuer.is_some_and(|i| public_issuers.iter().any(|p| p == i));
+    if !is_ca && (policy.rotation.cabf_maximum || public) {
+        // Judge each renewal over the next two years on the date it happens.
+        if let Some((when, max)) = crate::lifetime::first_renewal_over_maximum(
+            now,
+            seconds(duration_days),
+            seconds(renew_days),
+            2 * 365 * Timestamp::DAY,
+        ) {
+            let why = if public {
+                format!("issuer {} is a public ACME CA", issuer.unwrap_or_default())
+            } else {
+                "the public-web policy".to_owned()
+            };
+            out.push(at(
+                crate::rule!("ROTATION-EXCEEDS-PUBLIC-MAX"),
+                format!(
+                    "{what}: duration {duration_days:.0} days, but certificates issued from {} may be valid at most {max} days (CA/Browser Forum SC-081; {why})",
+                    when.to_rfc3339().get(..10).unwrap_or_default()
+                ),
+                duration.map_or(d.line(), Node::line),
+                "spec.duration",
+            ));
+        }
     }
     let algorithm = d.path("spec.privateKey.algorithm");
     let size = d.path("spec.privateKey.size");
@@ -382,6 +465,84 @@ mod tests {
         let docs = parse("a: 1\n---\nkind: X\nspec:\n  mtls:\n    mode: PERMISSIVE\n").unwrap();
         assert_eq!(docs.len(), 2);
         assert_eq!(docs[1].path("spec.mtls.mode").map(Node::line), Some(6));
+    }
+
+    fn rules(text: &str, policy: &Policy, now: &str) -> Vec<&'static str> {
+        let now = Timestamp::parse_rfc3339(now).unwrap();
+        let mut ids: Vec<_> = lint(text, policy, now)
+            .unwrap()
+            .into_iter()
+            .map(|f| f.rule)
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    const ACME: &str = "kind: ClusterIssuer\nmetadata:\n  name: le\nspec:\n  acme:\n    server: https://acme-v02.api.letsencrypt.org/directory\n---\n";
+
+    fn cert(duration: &str, renew: &str, issuer: &str) -> String {
+        format!(
+            "kind: Certificate\nmetadata:\n  name: web\nspec:\n  duration: {duration}\n  renewBefore: {renew}\n  issuerRef:\n    name: {issuer}\n"
+        )
+    }
+
+    #[test]
+    fn a_rotation_that_will_outgrow_the_public_maximum_is_warned() {
+        let public = Policy::public_web();
+        // 180 days renewed 60 ahead, under public-web: today's maximum is 200, but the renewal
+        // on 2027-03-31 falls under the 100-day maximum.
+        assert_eq!(
+            rules(&cert("4320h", "1440h", "internal"), &public, "2026-12-01T00:00:00Z"),
+            ["ROTATION-EXCEEDS-PUBLIC-MAX"]
+        );
+        let found = lint(
+            &cert("4320h", "1440h", "internal"),
+            &public,
+            Timestamp::parse_rfc3339("2026-12-01T00:00:00Z").unwrap(),
+        )
+        .unwrap();
+        assert!(
+            found[0].evidence.contains("issued from 2027-03-31 may be valid at most 100 days"),
+            "{}",
+            found[0].evidence
+        );
+        // 45 days is under every step in the next two years.
+        assert_eq!(
+            rules(&cert("1080h", "360h", "internal"), &public, "2026-12-01T00:00:00Z"),
+            Vec::<&str>::new()
+        );
+        // Under the default profile a private issuer is not bound by the public maximum…
+        let default = Policy::default();
+        assert_eq!(
+            rules(&cert("2160h", "720h", "internal"), &default, "2028-06-01T00:00:00Z"),
+            Vec::<&str>::new()
+        );
+        // …but an issuer whose ACME server is Let's Encrypt is: 90 days from 2029-03-15 is over
+        // the 47-day maximum.
+        let text = format!("{ACME}{}", cert("2160h", "720h", "le"));
+        assert_eq!(
+            rules(&text, &default, "2028-06-01T00:00:00Z"),
+            ["ROTATION-EXCEEDS-PUBLIC-MAX"]
+        );
+        assert_eq!(
+            rules(&text, &default, "2026-12-01T00:00:00Z"),
+            Vec::<&str>::new()
+        );
+    }
+
+    #[test]
+    fn renew_before_is_judged_against_the_window_for_its_duration() {
+        let default = Policy::default();
+        // 6 days renewed 2 days ahead: a third, the policy's window for a short certificate.
+        assert_eq!(
+            rules(&cert("144h", "48h", "ca"), &default, "2026-12-01T00:00:00Z"),
+            Vec::<&str>::new()
+        );
+        // 90 days renewed 7 days ahead: under the 14-day grace.
+        assert_eq!(
+            rules(&cert("2160h", "168h", "ca"), &default, "2026-12-01T00:00:00Z"),
+            ["CERTMANAGER-RENEW-BEFORE"]
+        );
     }
 
     #[test]

@@ -143,15 +143,20 @@ pub fn recognise(name: Option<&str>, text: &str) -> Option<Kind> {
     None
 }
 
-/// Judges `text` as a `kind` configuration under `policy`.
-pub fn lint(kind: Kind, text: &str, policy: &Policy) -> Result<Vec<Finding>, ConfigError> {
+/// Judges `text` as a `kind` configuration under `policy` at `now` (rotation plans look ahead).
+pub fn lint(
+    kind: Kind,
+    text: &str,
+    policy: &Policy,
+    now: crate::timestamp::Timestamp,
+) -> Result<Vec<Finding>, ConfigError> {
     match kind {
         Kind::Nginx => nginx::lint(text, policy),
         Kind::PostgresqlConf => postgres::lint_conf(text, policy),
         Kind::PgHba => postgres::lint_hba(text),
         Kind::MyCnf => mysql::lint(text, policy),
         Kind::RedisConf => redis::lint(text, policy),
-        Kind::Kubernetes => kubernetes::lint(text, policy),
+        Kind::Kubernetes => kubernetes::lint(text, policy, now),
     }
 }
 

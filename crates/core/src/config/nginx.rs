@@ -363,7 +363,7 @@ fn judge_server(
         let line = s.stapling.map_or(server.line, |d| d.line);
         out.push(at(
             crate::rule!("WEB-OCSP-STAPLING-OFF"),
-            format!("{name}: ssl_stapling is not on (default off)"),
+            format!("{name}: ssl_stapling is not on (default off); this matters when its certificate names an OCSP responder, which Let's Encrypt's no longer do"),
             line,
             "ssl_stapling",
         ));

@@ -41,14 +41,20 @@ pub enum ExpiryBand {
 }
 
 impl ExpiryBand {
-    /// The band of `c` under `policy` at `now`.
+    /// The band of `c` under `policy` at `now`: days before notAfter, or for a short
+    /// certificate a share of its lifetime (see [`crate::lifetime`]).
     pub fn of(c: &Certificate, policy: &Policy, now: Timestamp) -> Self {
-        let days = c.validity.days_left(now);
+        let left = c.validity.not_after.unix().saturating_sub(now.unix());
+        let lifetime = crate::lifetime::validity_seconds(&c.validity);
         match c.validity.status(now) {
             ValidityStatus::Expired => Self::Expired,
             ValidityStatus::NotYetValid => Self::NotYetValid,
-            ValidityStatus::Valid if days <= policy.alerts.critical_days => Self::Critical,
-            ValidityStatus::Valid if days <= policy.alerts.warning_days => Self::Warning,
+            ValidityStatus::Valid if crate::lifetime::critical(policy).holds(left, lifetime) => {
+                Self::Critical
+            }
+            ValidityStatus::Valid if crate::lifetime::warning(policy).holds(left, lifetime) => {
+                Self::Warning
+            }
             ValidityStatus::Valid => Self::Ok,
         }
     }
@@ -72,6 +78,7 @@ pub fn certificate(c: &Certificate, index: usize, policy: &Policy, now: Timestam
     };
     let mut out = Vec::new();
     let days = c.validity.days_left(now);
+    let lifetime = crate::lifetime::validity_seconds(&c.validity);
     match ExpiryBand::of(c, policy, now) {
         ExpiryBand::Expired => out.push(Finding::new(
             crate::rule!("CERT-EXPIRED"),
@@ -89,16 +96,20 @@ pub fn certificate(c: &Certificate, index: usize, policy: &Policy, now: Timestam
         ExpiryBand::Critical => out.push(Finding::new(
             crate::rule!("CERT-EXPIRY-CRITICAL"),
             format!(
-                "{days} days left (critical at ≤ {} days); notAfter {}",
-                policy.alerts.critical_days, c.validity.not_after
+                "{} left (critical at {}); notAfter {}",
+                left_text(c, now),
+                crate::lifetime::critical(policy).describe(lifetime),
+                c.validity.not_after
             ),
             at(),
         )),
         ExpiryBand::Warning => out.push(Finding::new(
             crate::rule!("CERT-EXPIRY-WARNING"),
             format!(
-                "{days} days left (warning at ≤ {} days); notAfter {}",
-                policy.alerts.warning_days, c.validity.not_after
+                "{} left (warning at {}); notAfter {}",
+                left_text(c, now),
+                crate::lifetime::warning(policy).describe(lifetime),
+                c.validity.not_after
             ),
             at(),
         )),
@@ -115,6 +126,22 @@ pub fn certificate(c: &Certificate, index: usize, policy: &Policy, now: Timestam
             at(),
         ));
     }
+    if !c.is_ca
+        && policy.rotation.cabf_maximum
+        && crate::lifetime::exceeds_cabf_maximum(&c.validity)
+    {
+        out.push(Finding::new(
+            crate::rule!("CERT-LIFETIME-PUBLIC-MAX"),
+            format!(
+                "valid {} from {}; publicly-trusted certificates issued then may be valid at most {} days (CA/Browser Forum SC-081)",
+                crate::lifetime::duration_text(lifetime),
+                c.validity.not_before,
+                crate::lifetime::cabf_maximum_days(c.validity.not_before)
+            ),
+            at(),
+        ));
+    }
+    out.extend(revocation_findings(c, policy, &at));
     let sig = c.signature_algorithm.to_ascii_lowercase();
     if sig.contains("md5") || sig.contains("sha1") {
         out.push(Finding::new(
@@ -175,6 +202,54 @@ pub fn certificate(c: &Certificate, index: usize, policy: &Policy, now: Timestam
         out.push(Finding::new(
             crate::rule!("CERT-SAN-MISSING"),
             format!("no subjectAltName extension{cn}"),
+            at(),
+        ));
+    }
+    out
+}
+
+/// Time left in words: whole days, or hours when less than two days are left.
+fn left_text(c: &Certificate, now: Timestamp) -> String {
+    let left = c.validity.not_after.unix().saturating_sub(now.unix());
+    if left < 2 * Timestamp::DAY {
+        format!("{} hours", left / 3600)
+    } else {
+        format!("{} days", left.div_euclid(Timestamp::DAY))
+    }
+}
+
+/// Revocation as it is now: a Must-Staple certificate needs an OCSP responder to staple from,
+/// and a publicly-trusted certificate (one carrying a CA/Browser Forum policy OID, or any under
+/// the public-web profile) longer than the short-lived threshold needs a CRL or OCSP to be
+/// revocable. A private CA may distribute revocation out of band, as tlscope's coordinator does.
+fn revocation_findings(
+    c: &Certificate,
+    policy: &Policy,
+    at: &dyn Fn() -> Location,
+) -> Vec<Finding> {
+    let r = c.revocation();
+    let mut out = Vec::new();
+    if r.must_staple && r.ocsp.is_empty() {
+        out.push(Finding::new(
+            crate::rule!("CERT-MUST-STAPLE-NO-OCSP"),
+            "the TLS Feature extension requires a stapled OCSP response (status_request), but the certificate names no OCSP responder to get one from".into(),
+            at(),
+        ));
+    }
+    let public = policy.rotation.cabf_maximum || c.has_cabf_policy();
+    if public
+        && !c.self_issued
+        && r.ocsp.is_empty()
+        && r.crl.is_empty()
+        && !crate::lifetime::is_short_lived(policy, &c.validity)
+    {
+        out.push(Finding::new(
+            crate::rule!("CERT-NO-REVOCATION-INFO"),
+            format!(
+                "neither a CRL distribution point nor an OCSP responder, and valid {} (short-lived is ≤ {} days)",
+                crate::lifetime::duration_text(crate::lifetime::validity_seconds(&c.validity)),
+                policy.revocation.short_lived_days
+            ),
             at(),
         ));
     }
@@ -394,6 +469,183 @@ mod tests {
         findings.iter().map(|f| f.rule).collect()
     }
 
+    /// DER for one tag and its contents (short lengths only; test URLs are short).
+    fn tlv(tag: u8, body: &[u8]) -> Vec<u8> {
+        let mut out = vec![tag, u8::try_from(body.len()).unwrap()];
+        out.extend_from_slice(body);
+        out
+    }
+
+    /// How a test leaf can be revoked.
+    #[derive(Default)]
+    pub(super) struct Revocable {
+        /// Carries the CA/B Forum domain-validated policy OID.
+        pub(super) public: bool,
+        pub(super) crl: bool,
+        pub(super) ocsp: bool,
+        pub(super) must_staple: bool,
+    }
+
+    /// A leaf issued by a throwaway CA (not self-issued), valid `lifetime_seconds` from
+    /// 2026-01-01, with the revocation extensions asked for.
+    pub(super) fn issued(lifetime_seconds: i64, r: Revocable) -> Certificate {
+        let ca_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.distinguished_name
+            .push(rcgen::DnType::CommonName, "Judge Test CA");
+        ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let issuer = rcgen::Issuer::new(ca, ca_key);
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut params = rcgen::CertificateParams::new(vec!["r.test".to_owned()]).unwrap();
+        params.not_before = rcgen::date_time_ymd(2026, 1, 1);
+        params.not_after =
+            params.not_before + std::time::Duration::from_secs(lifetime_seconds as u64 - 1);
+        if r.crl {
+            params.crl_distribution_points = vec![rcgen::CrlDistributionPoint {
+                uris: vec!["http://crl.test/ca.crl".to_owned()],
+            }];
+        }
+        if r.ocsp {
+            // AuthorityInfoAccess: SEQUENCE { SEQUENCE { id-ad-ocsp, [6] URL } }
+            let ocsp_oid = [0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01];
+            let mut access = ocsp_oid.to_vec();
+            access.extend(tlv(0x86, b"http://ocsp.test"));
+            let value = tlv(0x30, &tlv(0x30, &access));
+            params
+                .custom_extensions
+                .push(rcgen::CustomExtension::from_oid_content(
+                    &[1, 3, 6, 1, 5, 5, 7, 1, 1],
+                    value,
+                ));
+        }
+        if r.public {
+            // CertificatePolicies: SEQUENCE { SEQUENCE { 2.23.140.1.2.1 } }
+            let dv = [0x06, 0x06, 0x67, 0x81, 0x0c, 0x01, 0x02, 0x01];
+            params
+                .custom_extensions
+                .push(rcgen::CustomExtension::from_oid_content(
+                    &[2, 5, 29, 32],
+                    tlv(0x30, &tlv(0x30, &dv)),
+                ));
+        }
+        if r.must_staple {
+            // TLS Feature: SEQUENCE { INTEGER 5 (status_request) }
+            params
+                .custom_extensions
+                .push(rcgen::CustomExtension::from_oid_content(
+                    &[1, 3, 6, 1, 5, 5, 7, 1, 24],
+                    tlv(0x30, &[0x02, 0x01, 0x05]),
+                ));
+        }
+        Certificate::from_der(params.signed_by(&key, &issuer).unwrap().der()).unwrap()
+    }
+
+    /// Issue 20: under public-web a 365-day certificate issued in December 2026 exceeds the
+    /// 200-day maximum and a 190-day one does not; the default profile judges the 90-day
+    /// rotation instead.
+    #[test]
+    fn public_web_judges_validity_by_the_maximum_of_the_issue_date() {
+        let issued_in = |y: i32, m: u8, d: u8, days: i64| {
+            let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+            let mut params = rcgen::CertificateParams::new(vec!["w.test".to_owned()]).unwrap();
+            params.not_before = rcgen::date_time_ymd(y, m, d);
+            params.not_after =
+                params.not_before + std::time::Duration::from_secs((days * DAY - 1) as u64);
+            Certificate::from_der(params.self_signed(&key).unwrap().der()).unwrap()
+        };
+        let public = Policy::public_web();
+        let judge = |c: &Certificate, p: &Policy| {
+            ids(&certificate(c, 0, p, Timestamp::from_unix(c.validity.not_before.unix() + DAY)))
+        };
+        let year = issued_in(2026, 12, 1, 365);
+        assert_eq!(judge(&year, &public), ["CERT-LIFETIME-PUBLIC-MAX"]);
+        let found = certificate(&year, 0, &public, year.validity.not_before);
+        assert!(
+            found[0].evidence.contains("at most 200 days"),
+            "{}",
+            found[0].evidence
+        );
+        assert_eq!(judge(&issued_in(2026, 12, 1, 190), &public), Vec::<&str>::new());
+        // 365 days issued in 2025 was within the 398-day maximum then.
+        assert_eq!(judge(&issued_in(2025, 6, 1, 365), &public), Vec::<&str>::new());
+        // 60 days from 2029-03-15 is over 47.
+        assert_eq!(
+            judge(&issued_in(2029, 3, 15, 60), &public),
+            ["CERT-LIFETIME-PUBLIC-MAX"]
+        );
+        // The default profile does not apply the public maximum; its 90-day rotation speaks.
+        assert_eq!(
+            judge(&issued_in(2026, 12, 1, 190), &Policy::default()),
+            ["CERT-LIFETIME-LONG"]
+        );
+    }
+
+    #[test]
+    fn must_staple_needs_an_ocsp_responder_and_long_certificates_need_revocation() {
+        let p = Policy::default();
+        let now = Timestamp::parse_rfc3339("2026-01-02T00:00:00Z").unwrap();
+        let judge = |c: &Certificate| {
+            let mut ids = ids(&certificate(c, 0, &p, now));
+            ids.sort_unstable();
+            ids
+        };
+        // Let's Encrypt today: a CRL, no OCSP; fine.
+        let le = issued(
+            45 * DAY,
+            Revocable {
+                crl: true,
+                ..Revocable::default()
+            },
+        );
+        assert_eq!(le.revocation.crl, ["http://crl.test/ca.crl"]);
+        assert!(le.revocation.ocsp.is_empty() && !le.revocation.must_staple);
+        assert_eq!(judge(&le), Vec::<&str>::new());
+        // Must-Staple with a CRL but no responder: nothing to staple.
+        let staple = issued(
+            45 * DAY,
+            Revocable {
+                crl: true,
+                must_staple: true,
+                ..Revocable::default()
+            },
+        );
+        assert!(staple.revocation.must_staple);
+        assert!(staple.extensions.iter().any(|e| matches!(
+            &e.value,
+            crate::certificate::ExtensionValue::TlsFeature { features } if features == &["status_request"]
+        )));
+        assert_eq!(judge(&staple), ["CERT-MUST-STAPLE-NO-OCSP"]);
+        // Must-Staple with a responder is consistent.
+        let stapled = issued(
+            45 * DAY,
+            Revocable {
+                ocsp: true,
+                must_staple: true,
+                ..Revocable::default()
+            },
+        );
+        assert_eq!(stapled.revocation.ocsp, ["http://ocsp.test"]);
+        assert_eq!(judge(&stapled), Vec::<&str>::new());
+        // Neither, 45 days, from a public CA: can not be revoked.
+        let public = || Revocable {
+            public: true,
+            ..Revocable::default()
+        };
+        let bare = issued(45 * DAY, public());
+        assert!(bare.has_cabf_policy());
+        assert_eq!(judge(&bare), ["CERT-NO-REVOCATION-INFO"]);
+        // Neither, 160 hours (Let's Encrypt's short-lived profile): needs none.
+        let short = issued(160 * 3600, public());
+        assert_eq!(judge(&short), Vec::<&str>::new());
+        // Neither, from a private CA (revocation out of band, as tlscope's coordinator does):
+        // not judged by default, judged under public-web.
+        let private = issued(45 * DAY, Revocable::default());
+        assert_eq!(judge(&private), Vec::<&str>::new());
+        let mut under_public_web = ids(&certificate(&private, 0, &Policy::public_web(), now));
+        under_public_web.sort_unstable();
+        assert_eq!(under_public_web, ["CERT-NO-REVOCATION-INFO"]);
+    }
+
     fn days_before_expiry(c: &Certificate, days: i64) -> Timestamp {
         Timestamp::from_unix(c.validity.not_after.unix() - days * DAY)
     }
@@ -513,10 +765,56 @@ mod tests {
         );
         let before = Timestamp::from_unix(c.validity.not_before.unix() - DAY);
         assert_eq!(ids(&certificate(&c, 0, &p, before)), ["CERT-NOT-YET-VALID"]);
+        // Both parts of a band must hold: 45 days is more than a third of 90, so widening
+        // the days alone moves nothing until the share is widened (or turned off) as well.
         let mut wide = p.clone();
         wide.alerts.warning_days = 45;
         assert_eq!(
             ids(&certificate(&c, 0, &wide, days_before_expiry(&c, 40))),
+            Vec::<&str>::new()
+        );
+        wide.alerts.warning_percent = 0;
+        assert_eq!(
+            ids(&certificate(&c, 0, &wide, days_before_expiry(&c, 40))),
+            ["CERT-EXPIRY-WARNING"]
+        );
+    }
+
+    /// The examples of issue 20: a 6-day certificate with 3 days left raises nothing, a 397-day
+    /// one with 3 days left is critical, and a 45-day one is not in the warning band from its
+    /// 15th day on.
+    #[test]
+    fn expiry_bands_follow_the_lifetime() {
+        let p = Policy::default();
+        let six = leaf(6, &["a.test"]);
+        assert_eq!(
+            ids(&certificate(&six, 0, &p, days_before_expiry(&six, 3))),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            ids(&certificate(&six, 0, &p, days_before_expiry(&six, 2))),
+            ["CERT-EXPIRY-WARNING"]
+        );
+        let at = Timestamp::from_unix(six.validity.not_after.unix() - 12 * 3600);
+        let found = certificate(&six, 0, &p, at);
+        assert_eq!(ids(&found), ["CERT-EXPIRY-CRITICAL"]);
+        assert!(
+            found[0]
+                .evidence
+                .contains("12 hours left (critical at ≤ 10% of its 6-day lifetime)"),
+            "{}",
+            found[0].evidence
+        );
+        let long = leaf(397, &["a.test"]);
+        let found = ids(&certificate(&long, 0, &p, days_before_expiry(&long, 3)));
+        assert!(found.contains(&"CERT-EXPIRY-CRITICAL"), "{found:?}");
+        let mid = leaf(45, &["a.test"]);
+        assert_eq!(
+            ids(&certificate(&mid, 0, &p, days_before_expiry(&mid, 20))),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            ids(&certificate(&mid, 0, &p, days_before_expiry(&mid, 15))),
             ["CERT-EXPIRY-WARNING"]
         );
     }

@@ -1,7 +1,7 @@
 //! Judging a probe report under the policy: every accepted version below the segment's minimum,
 //! every accepted suite (allow-list for TLS 1.3; broken, CBC and static-RSA suites before), the
 //! leaf certificate's hygiene and expiry bands, the chain and host name, pins, and for HTTPS the
-//! HSTS header and OCSP stapling.
+//! HSTS header and OCSP stapling (when the leaf names an OCSP responder).
 
 use crate::chain::{Purpose, TrustAnchor};
 use crate::policy::Policy;
@@ -44,13 +44,13 @@ pub fn probe(
         }
     }
     // The leaf's own hygiene (expiry bands, lifetime, key, signature, SAN), then its chain.
-    if let Some(leaf) = report
+    let leaf = report
         .chain
         .first()
         .and_then(|der| crate::decode(der).ok())
-        .and_then(|d| d.certificates().next().cloned())
-    {
-        out.extend(super::certificate(&leaf, 0, policy, now));
+        .and_then(|d| d.certificates().next().cloned());
+    if let Some(leaf) = &leaf {
+        out.extend(super::certificate(leaf, 0, policy, now));
     }
     if !report.chain.is_empty() {
         out.extend(peer_chain_findings(
@@ -83,7 +83,10 @@ pub fn probe(
                 }
             }
         }
-        if policy.web.ocsp_stapling && report.ocsp_stapled == Some(false) {
+        // Stapling matters only where there is something to staple: a leaf that names an OCSP
+        // responder (Let's Encrypt's have named none since 2025).
+        let has_responder = leaf.as_ref().is_some_and(|l| !l.revocation.ocsp.is_empty());
+        if policy.web.ocsp_stapling && has_responder && report.ocsp_stapled == Some(false) {
             out.push(Finding::new(
                 crate::rule!("WEB-OCSP-STAPLING-OFF"),
                 "no OCSP response was stapled to the handshake".into(),
@@ -167,12 +170,40 @@ mod tests {
         );
     }
 
+    /// The WEB-* findings alone (the test leaf's chain is untrusted here).
+    fn web(r: &ProbeReport) -> Vec<&'static str> {
+        ids(r).into_iter().filter(|id| id.starts_with("WEB-")).collect()
+    }
+
+    #[test]
+    fn stapling_is_judged_only_when_the_leaf_names_an_ocsp_responder() {
+        use crate::judge::tests::{Revocable, issued};
+        let tls13 = v(TlsVersion::Tls13, &["TLS_AES_256_GCM_SHA384"]);
+        let mut r = report(Service::Https, vec![tls13]);
+        r.hsts = Some("max-age=31536000; includeSubDomains; preload".into());
+        r.ocsp_stapled = Some(false);
+        let with_responder = Revocable {
+            ocsp: true,
+            ..Revocable::default()
+        };
+        r.chain = vec![issued(45 * Timestamp::DAY, with_responder).der];
+        assert_eq!(web(&r), ["WEB-OCSP-STAPLING-OFF"]);
+        // A Let's Encrypt-style leaf: CRL only, nothing to staple.
+        let crl_only = Revocable {
+            crl: true,
+            ..Revocable::default()
+        };
+        r.chain = vec![issued(45 * Timestamp::DAY, crl_only).der];
+        assert_eq!(web(&r), Vec::<&str>::new());
+    }
+
     #[test]
     fn https_needs_hsts_and_stapling() {
         let tls13 = v(TlsVersion::Tls13, &["TLS_AES_256_GCM_SHA384"]);
         let mut r = report(Service::Https, vec![tls13]);
         r.ocsp_stapled = Some(false);
-        assert_eq!(ids(&r), vec!["WEB-HSTS-MISSING", "WEB-OCSP-STAPLING-OFF"]);
+        // No chain, so no responder to staple from: HSTS alone.
+        assert_eq!(ids(&r), vec!["WEB-HSTS-MISSING"]);
         r.hsts = Some("max-age=600".into());
         r.ocsp_stapled = Some(true);
         assert_eq!(ids(&r), vec!["WEB-HSTS-WEAK"]);

@@ -1,12 +1,12 @@
 //! The policy language: TOML, versioned (`version = 1`), starting from a built-in profile
-//! (`extends = "default"` or `"cert-manager"`) and overriding any value. Unknown keys and wrong
+//! (`extends = "default"`, `"cert-manager"` or `"public-web"`) and overriding any value. Unknown keys and wrong
 //! types are errors with the line and column where they occur.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Alerts, Keys, Policy, Rotation, Tls, Web};
+use super::{Alerts, Keys, Policy, Revocation, Rotation, Tls, Web};
 use crate::protocol::{TLS13_SUITES, TlsVersion};
 
 /// Why a policy file was refused.
@@ -50,7 +50,14 @@ struct File {
     keys: Option<KeysPatch>,
     tls: Option<TlsPatch>,
     web: Option<WebPatch>,
+    revocation: Option<RevocationPatch>,
     pins: Option<BTreeMap<String, Vec<String>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevocationPatch {
+    short_lived_days: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -60,6 +67,7 @@ struct TlsPatch {
     mtls_min_version: Option<TlsVersion>,
     database_min_version: Option<TlsVersion>,
     suites: Option<Vec<String>>,
+    post_quantum_missing: Option<crate::rules::Severity>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -83,6 +91,7 @@ struct Export<'a> {
     keys: &'a Keys,
     tls: &'a Tls,
     web: &'a Web,
+    revocation: &'a Revocation,
     pins: &'a BTreeMap<String, Vec<String>>,
 }
 
@@ -91,6 +100,8 @@ struct Export<'a> {
 struct AlertsPatch {
     warning_days: Option<i64>,
     critical_days: Option<i64>,
+    warning_percent: Option<u8>,
+    critical_percent: Option<u8>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -101,6 +112,8 @@ struct RotationPatch {
     ca_days: Option<i64>,
     ca_grace_days: Option<i64>,
     root_days: Option<i64>,
+    grace_percent: Option<u8>,
+    cabf_maximum: Option<bool>,
     crl_fail_closed: Option<bool>,
 }
 
@@ -122,13 +135,14 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 
 impl Policy {
     /// The built-in profiles a policy file can extend.
-    pub const PROFILES: &'static [&'static str] = &["default", "cert-manager"];
+    pub const PROFILES: &'static [&'static str] = &["default", "cert-manager", "public-web"];
 
     /// A built-in profile by name.
     pub fn profile(name: &str) -> Option<Self> {
         match name {
             "default" => Some(Self::default()),
             "cert-manager" => Some(Self::cert_manager()),
+            "public-web" => Some(Self::public_web()),
             _ => None,
         }
     }
@@ -158,6 +172,8 @@ impl Policy {
             policy.alerts = Alerts {
                 warning_days: a.warning_days.unwrap_or(policy.alerts.warning_days),
                 critical_days: a.critical_days.unwrap_or(policy.alerts.critical_days),
+                warning_percent: a.warning_percent.unwrap_or(policy.alerts.warning_percent),
+                critical_percent: a.critical_percent.unwrap_or(policy.alerts.critical_percent),
             };
         }
         if let Some(r) = file.rotation {
@@ -167,6 +183,8 @@ impl Policy {
                 ca_days: r.ca_days.unwrap_or(policy.rotation.ca_days),
                 ca_grace_days: r.ca_grace_days.unwrap_or(policy.rotation.ca_grace_days),
                 root_days: r.root_days.unwrap_or(policy.rotation.root_days),
+                grace_percent: r.grace_percent.unwrap_or(policy.rotation.grace_percent),
+                cabf_maximum: r.cabf_maximum.unwrap_or(policy.rotation.cabf_maximum),
                 crl_fail_closed: r.crl_fail_closed.unwrap_or(policy.rotation.crl_fail_closed),
             };
         }
@@ -187,6 +205,9 @@ impl Policy {
                     .database_min_version
                     .unwrap_or(policy.tls.database_min_version),
                 suites: t.suites.unwrap_or(policy.tls.suites),
+                post_quantum_missing: t
+                    .post_quantum_missing
+                    .unwrap_or(policy.tls.post_quantum_missing),
             };
         }
         if let Some(w) = file.web {
@@ -200,6 +221,13 @@ impl Policy {
                 hsts_preload: w.hsts_preload.unwrap_or(d.hsts_preload),
                 ocsp_stapling: w.ocsp_stapling.unwrap_or(d.ocsp_stapling),
                 session_tickets: w.session_tickets.unwrap_or(d.session_tickets),
+            };
+        }
+        if let Some(r) = file.revocation {
+            policy.revocation = Revocation {
+                short_lived_days: r
+                    .short_lived_days
+                    .unwrap_or(policy.revocation.short_lived_days),
             };
         }
         if let Some(pins) = file.pins {
@@ -219,6 +247,7 @@ impl Policy {
             keys: &self.keys,
             tls: &self.tls,
             web: &self.web,
+            revocation: &self.revocation,
             pins: &self.pins,
         };
         toml::to_string(&export).unwrap_or_default()
@@ -249,6 +278,30 @@ impl Policy {
             return Err(PolicyError::Inconsistent(format!(
                 "alerts.critical_days ({}) is later than alerts.warning_days ({})",
                 policy.alerts.critical_days, policy.alerts.warning_days
+            )));
+        }
+        let a = &policy.alerts;
+        for (name, value) in [
+            ("alerts.warning_percent", a.warning_percent),
+            ("alerts.critical_percent", a.critical_percent),
+            ("rotation.grace_percent", policy.rotation.grace_percent),
+        ] {
+            if value > 100 {
+                return Err(PolicyError::Inconsistent(format!(
+                    "{name} is {value}: expected a percentage of the lifetime, 0 to 100"
+                )));
+            }
+        }
+        if a.critical_percent > a.warning_percent && a.warning_percent != 0 {
+            return Err(PolicyError::Inconsistent(format!(
+                "alerts.critical_percent ({}) is later than alerts.warning_percent ({})",
+                a.critical_percent, a.warning_percent
+            )));
+        }
+        if policy.revocation.short_lived_days < 0 {
+            return Err(PolicyError::Inconsistent(format!(
+                "revocation.short_lived_days is {}: expected a number of days, 0 or more",
+                policy.revocation.short_lived_days
             )));
         }
         if policy.rotation.leaf_grace_days >= policy.rotation.leaf_days {

@@ -1,5 +1,6 @@
 //! The policy a judgement is made under. `Policy::default()` encodes the transport-security
-//! specification (DESIGN.md): alerts at 30 and 7 days, 90-day leaf rotation, RSA ≥ 2048,
+//! specification (DESIGN.md): alerts at 30 and 7 days (a third and a tenth of
+//! the lifetime for short certificates), 90-day leaf rotation, RSA ≥ 2048,
 //! ECDSA P-256/P-384, Ed25519, no MD5 or SHA-1 signatures, TLS 1.3 only for clients and mTLS
 //! with its three suites, database TLS ≥ 1.2, HSTS, OCSP stapling, no session tickets.
 
@@ -29,6 +30,9 @@ pub struct Policy {
     pub tls: Tls,
     /// Web front ends: HSTS, OCSP stapling, session tickets.
     pub web: Web,
+    /// Revocation: what counts as short-lived enough to need none.
+    #[serde(default)]
+    pub revocation: Revocation,
     /// Pin sets: host name → SHA-256 pins (`sha256/<base64 SPKI hash>` or a certificate
     /// fingerprint in hex). A host with pins must present a chain that matches one of them.
     pub pins: BTreeMap<String, Vec<String>>,
@@ -46,6 +50,16 @@ pub struct Tls {
     pub database_min_version: TlsVersion,
     /// TLS 1.3 suites allowed, by IANA name.
     pub suites: Vec<String>,
+    /// How bad it is that a TLS 1.3 endpoint accepts no post-quantum (ML-KEM) key exchange:
+    /// `info` by default, `warning` or `critical` where harvest-now-decrypt-later matters.
+    #[serde(default = "Tls::default_post_quantum_missing")]
+    pub post_quantum_missing: crate::rules::Severity,
+}
+
+impl Tls {
+    fn default_post_quantum_missing() -> crate::rules::Severity {
+        crate::rules::Severity::Info
+    }
 }
 
 /// Settings a web front end must have.
@@ -66,7 +80,9 @@ pub struct Web {
     pub session_tickets: bool,
 }
 
-/// Expiry alert bands, in days before notAfter.
+/// Expiry alert bands: days before notAfter, and for short certificates a share of the
+/// certificate's own lifetime. A band holds when both hold, so a 6-day certificate is not in
+/// a 30-day band from the day it is issued, and a 397-day one is judged by days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Alerts {
@@ -74,6 +90,31 @@ pub struct Alerts {
     pub warning_days: i64,
     /// Critical at or below this many days left.
     pub critical_days: i64,
+    /// Warning only once at most this percentage of the lifetime is left (0: days alone).
+    #[serde(default)]
+    pub warning_percent: u8,
+    /// Critical only once at most this percentage of the lifetime is left (0: days alone).
+    #[serde(default)]
+    pub critical_percent: u8,
+}
+
+/// Revocation as CAs now do it: CRLs, OCSP where still offered, and none for short-lived
+/// certificates (CA/Browser Forum Baseline Requirements §4.9, ballot SC-063).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Revocation {
+    /// A certificate valid this many days or fewer needs no revocation information (the
+    /// Baseline Requirements' short-lived threshold: 7 days for certificates issued from
+    /// 2026-03-15, 10 before).
+    pub short_lived_days: i64,
+}
+
+impl Default for Revocation {
+    fn default() -> Self {
+        Self {
+            short_lived_days: 7,
+        }
+    }
 }
 
 /// Certificate lifetimes and renewal.
@@ -90,6 +131,15 @@ pub struct Rotation {
     pub ca_grace_days: i64,
     /// Root lifetime (an offline root above the issuing CA).
     pub root_days: i64,
+    /// For short certificates: renew once at most this percentage of the lifetime is left,
+    /// when that is later than the grace in days (cert-manager renews at one third; 0: days
+    /// alone).
+    #[serde(default)]
+    pub grace_percent: u8,
+    /// Judge each leaf's validity against the CA/Browser Forum maximum in force on its
+    /// notBefore (ballot SC-081: 398, 200, 100, then 47 days) — the `public-web` profile.
+    #[serde(default)]
+    pub cabf_maximum: bool,
     /// Whether the coordinator refuses edges while the CRL it holds is past its nextUpdate
     /// (fail closed), instead of accepting them and reporting the stale CRL (fail open).
     #[serde(default)]
@@ -115,6 +165,9 @@ impl Default for Policy {
             alerts: Alerts {
                 warning_days: 30,
                 critical_days: 7,
+                // A third, rounded up so a 90-day certificate keeps its 30-day band.
+                warning_percent: 34,
+                critical_percent: 10,
             },
             rotation: Rotation {
                 leaf_days: 90,
@@ -122,6 +175,8 @@ impl Default for Policy {
                 ca_days: 365,
                 ca_grace_days: 30,
                 root_days: 3650,
+                grace_percent: 33,
+                cabf_maximum: false,
                 crl_fail_closed: false,
             },
             keys: Keys {
@@ -138,6 +193,7 @@ impl Default for Policy {
                     "TLS_AES_128_GCM_SHA256".into(),
                     "TLS_CHACHA20_POLY1305_SHA256".into(),
                 ],
+                post_quantum_missing: crate::rules::Severity::Info,
             },
             web: Web {
                 hsts: true,
@@ -147,6 +203,7 @@ impl Default for Policy {
                 ocsp_stapling: true,
                 session_tickets: false,
             },
+            revocation: Revocation::default(),
             pins: BTreeMap::new(),
         }
     }
@@ -162,6 +219,23 @@ impl Policy {
             rotation: Rotation {
                 leaf_grace_days: 30,
                 root_days: 3650,
+                ..default.rotation
+            },
+            ..default
+        }
+    }
+
+    /// The public-web profile, for certificates from publicly-trusted CAs: each leaf judged
+    /// against the CA/Browser Forum maximum validity in force on its notBefore (SC-081), rather
+    /// than the specification's 90-day internal rotation; renewal when a third is left.
+    pub fn public_web() -> Self {
+        let default = Self::default();
+        Self {
+            profile: "public-web".into(),
+            rotation: Rotation {
+                leaf_days: 398,
+                leaf_grace_days: 30,
+                cabf_maximum: true,
                 ..default.rotation
             },
             ..default
