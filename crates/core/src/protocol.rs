@@ -425,9 +425,10 @@ pub const GROUPS: &[Group] = &[
     group(0x0202, "MLKEM1024", &[], true),
 ];
 
-/// The groups the probe offers one at a time (those servers commonly speak).
+/// The groups the probe offers one at a time: all five ML-KEM groups (three hybrids and the
+/// two pure ones), then the classical groups servers commonly speak.
 pub const PROBED_GROUPS: &[u16] = &[
-    0x11ec, 0x001d, 0x0017, 0x0018, 0x0019, 0x001e, 0x0100, 0x0101,
+    0x11ec, 0x11eb, 0x11ed, 0x0201, 0x0202, 0x001d, 0x0017, 0x0018, 0x0019, 0x001e, 0x0100, 0x0101,
 ];
 
 /// The group with this code point.
@@ -505,6 +506,16 @@ mod tests {
             assert_eq!(group_by_name(g.name), Some(g));
         }
         assert!(PROBED_GROUPS.iter().all(|c| group_by_code(*c).is_some()));
+        let pq: Vec<u16> = GROUPS
+            .iter()
+            .filter(|g| g.post_quantum)
+            .map(|g| g.code)
+            .collect();
+        assert_eq!(pq, [0x11ec, 0x11eb, 0x11ed, 0x0201, 0x0202]);
+        assert!(
+            pq.iter().all(|c| PROBED_GROUPS.contains(c)),
+            "every ML-KEM group is probed"
+        );
         // One spelling out, every spelling in.
         assert_eq!(group_by_name("X25519").map(|g| g.name), Some("x25519"));
         assert_eq!(group_by_name("P-256").map(|g| g.name), Some("secp256r1"));

@@ -68,6 +68,11 @@ const CABF_LIFETIME: &[&str] = &[
     "NIST 800-53 SC-12",
     "SOC 2 CC6.1",
 ];
+const PQC: &[&str] = &[
+    "NIST FIPS 203 (ML-KEM)",
+    "NSA CNSA 2.0",
+    "draft-ietf-tls-ecdhe-mlkem",
+];
 const REVOCATION: &[&str] = &[
     "CA/B Forum BR 4.9, 7.1.2 (SC-063)",
     "RFC 7633",
@@ -362,6 +367,13 @@ pub const RULES: &[Rule] = &[
         title: "a CBC (non-AEAD) cipher suite is enabled",
         remediation: "Prefer AEAD suites only (AES-GCM, ChaCha20-Poly1305); CBC suites have a history of padding-oracle attacks (Lucky13, POODLE).",
         references: CRYPTO,
+    },
+    Rule {
+        id: "TLS-NO-POST-QUANTUM",
+        severity: Severity::Info,
+        title: "no post-quantum key exchange",
+        remediation: "Offer a hybrid ML-KEM group (X25519MLKEM768, code point 0x11EC: OpenSSL 3.5+, BoringSSL, rustls, Go 1.24+) so recorded traffic can not be decrypted later by a quantum computer. The policy's `tls.post_quantum_missing` sets the severity.",
+        references: PQC,
     },
     Rule {
         id: "TLS-NO-FORWARD-SECRECY",

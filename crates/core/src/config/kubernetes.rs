@@ -492,7 +492,11 @@ mod tests {
         // 180 days renewed 60 ahead, under public-web: today's maximum is 200, but the renewal
         // on 2027-03-31 falls under the 100-day maximum.
         assert_eq!(
-            rules(&cert("4320h", "1440h", "internal"), &public, "2026-12-01T00:00:00Z"),
+            rules(
+                &cert("4320h", "1440h", "internal"),
+                &public,
+                "2026-12-01T00:00:00Z"
+            ),
             ["ROTATION-EXCEEDS-PUBLIC-MAX"]
         );
         let found = lint(
@@ -502,19 +506,29 @@ mod tests {
         )
         .unwrap();
         assert!(
-            found[0].evidence.contains("issued from 2027-03-31 may be valid at most 100 days"),
+            found[0]
+                .evidence
+                .contains("issued from 2027-03-31 may be valid at most 100 days"),
             "{}",
             found[0].evidence
         );
         // 45 days is under every step in the next two years.
         assert_eq!(
-            rules(&cert("1080h", "360h", "internal"), &public, "2026-12-01T00:00:00Z"),
+            rules(
+                &cert("1080h", "360h", "internal"),
+                &public,
+                "2026-12-01T00:00:00Z"
+            ),
             Vec::<&str>::new()
         );
         // Under the default profile a private issuer is not bound by the public maximum…
         let default = Policy::default();
         assert_eq!(
-            rules(&cert("2160h", "720h", "internal"), &default, "2028-06-01T00:00:00Z"),
+            rules(
+                &cert("2160h", "720h", "internal"),
+                &default,
+                "2028-06-01T00:00:00Z"
+            ),
             Vec::<&str>::new()
         );
         // …but an issuer whose ACME server is Let's Encrypt is: 90 days from 2029-03-15 is over
@@ -540,7 +554,11 @@ mod tests {
         );
         // 90 days renewed 7 days ahead: under the 14-day grace.
         assert_eq!(
-            rules(&cert("2160h", "168h", "ca"), &default, "2026-12-01T00:00:00Z"),
+            rules(
+                &cert("2160h", "168h", "ca"),
+                &default,
+                "2026-12-01T00:00:00Z"
+            ),
             ["CERTMANAGER-RENEW-BEFORE"]
         );
     }

@@ -5,7 +5,12 @@ use super::*;
 
 /// Config errors do not depend on the moment of judgement.
 fn lint(kind: Kind, text: &str, policy: &Policy) -> Result<Vec<Finding>, ConfigError> {
-    super::lint(kind, text, policy, crate::timestamp::Timestamp::from_unix(0))
+    super::lint(
+        kind,
+        text,
+        policy,
+        crate::timestamp::Timestamp::from_unix(0),
+    )
 }
 
 #[test]

@@ -555,7 +555,12 @@ mod tests {
         };
         let public = Policy::public_web();
         let judge = |c: &Certificate, p: &Policy| {
-            ids(&certificate(c, 0, p, Timestamp::from_unix(c.validity.not_before.unix() + DAY)))
+            ids(&certificate(
+                c,
+                0,
+                p,
+                Timestamp::from_unix(c.validity.not_before.unix() + DAY),
+            ))
         };
         let year = issued_in(2026, 12, 1, 365);
         assert_eq!(judge(&year, &public), ["CERT-LIFETIME-PUBLIC-MAX"]);
@@ -565,9 +570,15 @@ mod tests {
             "{}",
             found[0].evidence
         );
-        assert_eq!(judge(&issued_in(2026, 12, 1, 190), &public), Vec::<&str>::new());
+        assert_eq!(
+            judge(&issued_in(2026, 12, 1, 190), &public),
+            Vec::<&str>::new()
+        );
         // 365 days issued in 2025 was within the 398-day maximum then.
-        assert_eq!(judge(&issued_in(2025, 6, 1, 365), &public), Vec::<&str>::new());
+        assert_eq!(
+            judge(&issued_in(2025, 6, 1, 365), &public),
+            Vec::<&str>::new()
+        );
         // 60 days from 2029-03-15 is over 47.
         assert_eq!(
             judge(&issued_in(2029, 3, 15, 60), &public),

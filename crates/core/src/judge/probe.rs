@@ -43,6 +43,28 @@ pub fn probe(
             out.extend(suite_findings(suite, Some(v.version), policy, at()));
         }
     }
+    // Post-quantum key exchange: a TLS 1.3 endpoint whose accepted groups are all classical.
+    let speaks_13 = report
+        .accepted()
+        .any(|v| v.version == crate::protocol::TlsVersion::Tls13);
+    if speaks_13 && !report.groups.is_empty() {
+        let pq = report
+            .groups
+            .iter()
+            .any(|g| crate::protocol::group_by_name(g).is_some_and(|g| g.post_quantum));
+        if !pq {
+            let mut f = Finding::new(
+                crate::rule!("TLS-NO-POST-QUANTUM"),
+                format!(
+                    "TLS 1.3 with {} only; none of the five ML-KEM groups (X25519MLKEM768, SecP256r1MLKEM768, SecP384r1MLKEM1024, MLKEM768, MLKEM1024) is accepted",
+                    report.groups.join(", ")
+                ),
+                at(),
+            );
+            f.severity = policy.tls.post_quantum_missing;
+            out.push(f);
+        }
+    }
     // The leaf's own hygiene (expiry bands, lifetime, key, signature, SAN), then its chain.
     let leaf = report
         .chain
@@ -107,7 +129,7 @@ mod tests {
         ProbeReport {
             address: "127.0.0.1:5432".into(),
             versions,
-            groups: vec!["x25519".into()],
+            groups: vec!["X25519MLKEM768".into(), "x25519".into()],
             latency_micros: 1000,
             ..ProbeReport::new("db.example:5432".into(), service, Timestamp::from_unix(0))
         }
@@ -172,7 +194,10 @@ mod tests {
 
     /// The WEB-* findings alone (the test leaf's chain is untrusted here).
     fn web(r: &ProbeReport) -> Vec<&'static str> {
-        ids(r).into_iter().filter(|id| id.starts_with("WEB-")).collect()
+        ids(r)
+            .into_iter()
+            .filter(|id| id.starts_with("WEB-"))
+            .collect()
     }
 
     #[test]
@@ -195,6 +220,30 @@ mod tests {
         };
         r.chain = vec![issued(45 * Timestamp::DAY, crl_only).der];
         assert_eq!(web(&r), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn tls13_without_an_ml_kem_group_is_said_at_the_policy_severity() {
+        let tls13 = v(TlsVersion::Tls13, &["TLS_AES_256_GCM_SHA384"]);
+        let mut r = report(Service::Tls, vec![tls13]);
+        r.groups = vec!["x25519".into(), "secp256r1".into()];
+        let found = probe(&r, &[], &Policy::default(), Timestamp::from_unix(0));
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].rule, "TLS-NO-POST-QUANTUM");
+        assert_eq!(found[0].severity, crate::rules::Severity::Info);
+        let mut strict = Policy::default();
+        strict.tls.post_quantum_missing = crate::rules::Severity::Warning;
+        let found = probe(&r, &[], &strict, Timestamp::from_unix(0));
+        assert_eq!(found[0].severity, crate::rules::Severity::Warning);
+        // Any ML-KEM group, hybrid or pure, is enough.
+        for pq in ["X25519MLKEM768", "SecP384r1MLKEM1024", "MLKEM1024"] {
+            r.groups = vec!["x25519".into(), pq.into()];
+            assert!(ids(&r).is_empty(), "{pq}");
+        }
+        // TLS 1.2 only: the ML-KEM groups are TLS 1.3's; nothing to say.
+        let mut old = report(Service::Tls, vec![v(TlsVersion::Tls12, &[])]);
+        old.groups = vec!["x25519".into()];
+        assert!(!ids(&old).contains(&"TLS-NO-POST-QUANTUM"));
     }
 
     #[test]
