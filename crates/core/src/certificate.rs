@@ -26,6 +26,8 @@ pub struct Certificate {
     pub serial: String,
     /// Signature algorithm, by name where known, else dotted OID.
     pub signature_algorithm: String,
+    /// Size of the issuer's signature in bytes (2,420 for ML-DSA-44, 64–72 for ECDSA P-256).
+    pub signature_bytes: usize,
     /// Subject name.
     pub subject: DistinguishedName,
     /// Issuer name.
@@ -173,6 +175,7 @@ impl Certificate {
             signature_algorithm: signature_algorithm_name(
                 &cert.signature_algorithm.algorithm.to_id_string(),
             ),
+            signature_bytes: cert.signature_value.data.len(),
             self_issued: subject.raw_der == issuer.raw_der,
             subject,
             issuer,
@@ -246,7 +249,15 @@ pub fn public_key_info(spki: &SubjectPublicKeyInfo<'_>) -> PublicKeyInfo {
         "1.3.101.112" => ("Ed25519".to_owned(), None, 256),
         "1.3.101.113" => ("Ed448".to_owned(), None, 456),
         "1.2.840.10040.4.1" => ("DSA".to_owned(), None, bits),
-        other => (other.to_owned(), None, bits),
+        other => match crate::post_quantum::name(other) {
+            // A post-quantum key's size is its encoding's (1,952 bytes for ML-DSA-65).
+            Some(name) => (
+                name.to_owned(),
+                None,
+                u32::try_from(spki.subject_public_key.data.len() * 8).unwrap_or(0),
+            ),
+            None => (other.to_owned(), None, bits),
+        },
     };
     PublicKeyInfo {
         algorithm,
@@ -272,7 +283,7 @@ pub fn key_algorithm_name(oid: &str) -> String {
         "1.3.101.112" => "Ed25519",
         "1.3.101.113" => "Ed448",
         "1.2.840.10040.4.1" => "DSA",
-        other => other,
+        other => crate::post_quantum::name(other).unwrap_or(other),
     }
     .to_owned()
 }
@@ -305,7 +316,7 @@ pub fn signature_algorithm_name(oid: &str) -> String {
         "1.3.101.112" => "Ed25519",
         "1.3.101.113" => "Ed448",
         "1.2.840.10040.4.3" => "dsa-with-SHA1",
-        other => other,
+        other => crate::post_quantum::name(other).unwrap_or(other),
     }
     .to_owned()
 }

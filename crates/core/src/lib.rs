@@ -54,6 +54,7 @@ pub mod lint;
 pub mod observation;
 pub mod pin;
 pub mod policy;
+pub mod post_quantum;
 pub mod probe;
 pub mod protocol;
 pub mod report;

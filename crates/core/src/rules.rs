@@ -225,7 +225,7 @@ pub const RULES: &[Rule] = &[
         id: "CHAIN-KEY-REJECTED",
         severity: Severity::Critical,
         title: "a key in the chain is too weak or of a refused kind",
-        remediation: "Reissue with RSA of at least 2048 bits (a multiple of 8), ECDSA on a named NIST curve, or Ed25519.",
+        remediation: "Reissue with RSA of at least 2048 bits (a multiple of 8), ECDSA on a named NIST curve, Ed25519, or ML-DSA / SLH-DSA (FIPS 204/205).",
         references: CRYPTO,
     },
     Rule {

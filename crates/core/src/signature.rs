@@ -1,6 +1,7 @@
 //! Signature verification, pure Rust (RustCrypto) so it runs the same natively and in wasm32:
-//! RSA PKCS#1 v1.5 and PSS with SHA-2, ECDSA on P-256/P-384/P-521, Ed25519. MD5 and SHA-1
-//! signatures are recognised and refused with their own error; anything else is unsupported.
+//! RSA PKCS#1 v1.5 and PSS with SHA-2, ECDSA on P-256/P-384/P-521, Ed25519, and the
+//! post-quantum ML-DSA and SLH-DSA ([`crate::post_quantum`]). MD5 and SHA-1 signatures are
+//! recognised and refused with their own error; anything else is unsupported.
 
 use p256::ecdsa::signature::hazmat::PrehashVerifier as _;
 use sha2::{Digest as _, Sha256, Sha384, Sha512};
@@ -115,9 +116,37 @@ pub fn verify(
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), SignatureError> {
-    let scheme = scheme(algorithm)?;
-    let name = crate::certificate::signature_algorithm_name(&algorithm.algorithm.to_id_string());
     let key_oid = spki.algorithm.algorithm.to_id_string();
+    let oid = algorithm.algorithm.to_id_string();
+    if let Some(pq) = crate::post_quantum::algorithm(&oid) {
+        // RFC 9881 / RFC 9909: parameters absent.
+        if algorithm.parameters.is_some() {
+            return Err(SignatureError::BadParameters {
+                algorithm: pq.name.to_owned(),
+                detail: "RFC 9881 and RFC 9909 require absent parameters".into(),
+            });
+        }
+        use crate::post_quantum::Refusal;
+        return crate::post_quantum::verify(
+            &oid,
+            &key_oid,
+            spki.subject_public_key.data.as_ref(),
+            message,
+            signature,
+        )
+        .map_err(|r| match r {
+            Refusal::NotPostQuantum | Refusal::KeyMismatch => SignatureError::KeyMismatch {
+                algorithm: pq.name.to_owned(),
+                key: crate::certificate::key_algorithm_name(&key_oid),
+            },
+            Refusal::BadKey(detail) => SignatureError::BadKey { detail },
+            Refusal::Invalid => SignatureError::Invalid {
+                algorithm: pq.name.to_owned(),
+            },
+        });
+    }
+    let scheme = scheme(algorithm)?;
+    let name = crate::certificate::signature_algorithm_name(&oid);
     let invalid = || SignatureError::Invalid {
         algorithm: name.clone(),
     };

@@ -281,13 +281,31 @@ pub(super) fn key_problems(
             )),
         },
         "1.3.101.112" => {}
+        oid if crate::post_quantum::algorithm(oid).is_some() => {
+            if let Some(a) = crate::post_quantum::algorithm(oid)
+                && spki.subject_public_key.data.len() != a.key_bytes
+            {
+                out.push((
+                    crate::rule!("CHAIN-KEY-REJECTED"),
+                    format!(
+                        "{whose} {} key is {} bytes; FIPS 204/205 define {}",
+                        a.name,
+                        spki.subject_public_key.data.len(),
+                        a.key_bytes
+                    ),
+                ));
+            }
+        }
         "1.2.840.10040.4.1" => out.push((
             crate::rule!("CHAIN-KEY-REJECTED"),
             format!("{whose} key is DSA, which is not accepted"),
         )),
         other => out.push((
             crate::rule!("CHAIN-KEY-REJECTED"),
-            format!("{whose} key algorithm {other} is not accepted"),
+            format!(
+                "{whose} key algorithm {} is not accepted",
+                crate::certificate::key_algorithm_name(other)
+            ),
         )),
     }
     out

@@ -491,3 +491,76 @@ fn the_rsa_minimum_is_the_policys_and_one_key_gives_one_finding() {
         inspection.findings
     );
 }
+
+/// Issue 20: a post-quantum chain, made by aws-lc-rs through rcgen — an ML-DSA-87 root, an
+/// ML-DSA-65 intermediate, an ML-DSA-44 leaf — verifies with the pure-Rust ML-DSA in the core,
+/// and a leaf whose signature is altered does not.
+#[test]
+fn an_ml_dsa_chain_at_every_level_verifies() {
+    let make_ca = |name: &str, alg: &'static rcgen::SignatureAlgorithm, parent: Option<&Ca>| {
+        let key = KeyPair::generate_for(alg).unwrap();
+        let params = ca_params(name, 2035);
+        let der = match parent {
+            None => params.self_signed(&key).unwrap().der().to_vec(),
+            Some(p) => params.signed_by(&key, &p.issuer).unwrap().der().to_vec(),
+        };
+        Ca {
+            der,
+            issuer: Issuer::new(params, key),
+        }
+    };
+    let r = make_ca("PQ Root", &rcgen::PKCS_ML_DSA_87, None);
+    let i = make_ca("PQ Intermediate", &rcgen::PKCS_ML_DSA_65, Some(&r));
+    let key = KeyPair::generate_for(&rcgen::PKCS_ML_DSA_44).unwrap();
+    let mut p = CertificateParams::new(vec!["pq.example.test".to_owned()]).unwrap();
+    p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    p.not_before = date_time_ymd(2026, 1, 1);
+    p.not_after = date_time_ymd(2026, 12, 31);
+    p.use_authority_key_identifier_extension = true;
+    let l = p.signed_by(&key, &i.issuer).unwrap().der().to_vec();
+    let report = validate(
+        &[l.clone(), i.der.clone()],
+        0,
+        &anchors(&[&r]),
+        &options("pq.example.test"),
+    );
+    assert!(report.valid, "{:#?}", report.problems);
+    let names: Vec<_> = [&l, &i.der, &r.der]
+        .iter()
+        .map(|d| {
+            let c = crate::certificate::Certificate::from_der(d).unwrap();
+            (
+                c.public_key.algorithm,
+                c.signature_algorithm,
+                c.signature_bytes,
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("ML-DSA-44".to_owned(), "ML-DSA-65".to_owned(), 3309),
+            ("ML-DSA-65".to_owned(), "ML-DSA-87".to_owned(), 4627),
+            ("ML-DSA-87".to_owned(), "ML-DSA-87".to_owned(), 4627),
+        ]
+    );
+    // The last byte of the DER is the signature's: flip it.
+    let mut bad = l.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    let report = validate(
+        &[bad, i.der.clone()],
+        0,
+        &anchors(&[&r]),
+        &options("pq.example.test"),
+    );
+    assert!(!report.valid);
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|f| f.evidence.contains("ML-DSA-65 signature does not verify")),
+        "{:#?}",
+        report.problems
+    );
+}

@@ -123,6 +123,7 @@ struct KeysPatch {
     rsa_min_bits: Option<u32>,
     ec_curves: Option<Vec<String>>,
     ed25519: Option<bool>,
+    post_quantum: Option<bool>,
 }
 
 /// 1-based line and column of byte `offset` in `text`.
@@ -193,6 +194,7 @@ impl Policy {
                 rsa_min_bits: k.rsa_min_bits.unwrap_or(policy.keys.rsa_min_bits),
                 ec_curves: k.ec_curves.unwrap_or(policy.keys.ec_curves),
                 ed25519: k.ed25519.unwrap_or(policy.keys.ed25519),
+                post_quantum: k.post_quantum.unwrap_or(policy.keys.post_quantum),
             };
         }
         if let Some(t) = file.tls {

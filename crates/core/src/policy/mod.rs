@@ -156,6 +156,15 @@ pub struct Keys {
     pub ec_curves: Vec<String>,
     /// Whether Ed25519 keys are acceptable.
     pub ed25519: bool,
+    /// Whether post-quantum keys are acceptable: ML-DSA (FIPS 204) and SLH-DSA (FIPS 205).
+    #[serde(default = "Keys::default_post_quantum")]
+    pub post_quantum: bool,
+}
+
+impl Keys {
+    fn default_post_quantum() -> bool {
+        true
+    }
 }
 
 impl Default for Policy {
@@ -183,6 +192,7 @@ impl Default for Policy {
                 rsa_min_bits: 2048,
                 ec_curves: vec!["P-256".into(), "P-384".into()],
                 ed25519: true,
+                post_quantum: true,
             },
             tls: Tls {
                 client_min_version: TlsVersion::Tls13,
