@@ -208,6 +208,14 @@ impl Certificate {
         })
     }
 
+    /// Whether its extended key usage names `purpose` (`serverAuth`, `clientAuth`, …).
+    pub fn has_purpose(&self, purpose: &str) -> bool {
+        self.extensions.iter().any(|e| match &e.value {
+            ExtensionValue::ExtendedKeyUsage { purposes } => purposes.iter().any(|p| p == purpose),
+            _ => false,
+        })
+    }
+
     /// How it can be revoked.
     pub fn revocation(&self) -> &Revocation {
         &self.revocation

@@ -73,6 +73,11 @@ const PQC: &[&str] = &[
     "NSA CNSA 2.0",
     "draft-ietf-tls-ecdhe-mlkem",
 ];
+const PUBLIC_CLIENT_AUTH: &[&str] = &[
+    "Chrome Root Program Policy 1.6 (serverAuth-only hierarchies)",
+    "NIST 800-53 IA-5(2)",
+    "SOC 2 CC6.1",
+];
 const REVOCATION: &[&str] = &[
     "CA/B Forum BR 4.9, 7.1.2 (SC-063)",
     "RFC 7633",
@@ -143,6 +148,27 @@ pub const RULES: &[Rule] = &[
         title: "certificate can not be revoked: no CRL distribution point or OCSP responder",
         remediation: "Issue it with a CRL distribution point (the Baseline Requirements require one for publicly-trusted certificates longer than the short-lived threshold, 7 days from 2026-03-15), or keep its lifetime short-lived.",
         references: REVOCATION,
+    },
+    Rule {
+        id: "MTLS-TRUSTS-PUBLIC-ROOTS",
+        severity: Severity::Critical,
+        title: "client certificates are verified against the public root bundle",
+        remediation: "Verify clients against your own CA only (a file holding just it). With the public bundle any publicly-trusted CA's customer can present an accepted client certificate, and the root programs are ending public client authentication: Chrome requires serverAuth-only hierarchies (new intermediates from 2026-06-15) and Let's Encrypt no longer issues clientAuth certificates (default profile from 2026-02-11).",
+        references: PUBLIC_CLIENT_AUTH,
+    },
+    Rule {
+        id: "MTLS-PUBLIC-CLIENT-CERT",
+        severity: Severity::Warning,
+        title: "client certificate chains to a public root",
+        remediation: "Issue client certificates from a private CA you control. Public CAs are dropping clientAuth: Chrome's root program requires serverAuth-only hierarchies (new intermediates from 2026-06-15) and Let's Encrypt removed clientAuth from its default profile on 2026-02-11; renewals will come without it and mTLS will fail.",
+        references: PUBLIC_CLIENT_AUTH,
+    },
+    Rule {
+        id: "CERT-PUBLIC-CLIENT-AUTH",
+        severity: Severity::Warning,
+        title: "publicly-issued certificate relied on for client authentication",
+        remediation: "Do not rely on clientAuth in a publicly-trusted certificate: Let's Encrypt stopped including it (default profile from 2026-02-11) and Chrome's root program requires serverAuth-only hierarchies (new intermediates from 2026-06-15), so the next renewal will not authenticate clients. Use a private CA for mTLS.",
+        references: PUBLIC_CLIENT_AUTH,
     },
     Rule {
         id: "CERT-SIG-WEAK-HASH",

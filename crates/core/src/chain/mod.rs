@@ -393,6 +393,30 @@ pub fn validate(
         .best_path()
         .map(|p| p.problems.clone())
         .unwrap_or_default();
+    // A client certificate vouched for by a public root: the root programs are ending that.
+    if options.purpose == Purpose::ClientAuth
+        && let Some(path) = report.paths.iter().find(|p| p.valid)
+        && let Some(anchor) = path
+            .links
+            .last()
+            .filter(|l| l.anchor == Some(AnchorOrigin::Mozilla))
+    {
+        report.problems.push(Finding::new(
+            crate::rule!("MTLS-PUBLIC-CLIENT-CERT"),
+            format!(
+                "the client certificate chains to {:?}, a public root of the Mozilla program",
+                anchor.name
+            ),
+            Location::Certificate {
+                index: leaf_index,
+                name: path
+                    .links
+                    .first()
+                    .map(|l| l.name.clone())
+                    .unwrap_or_default(),
+            },
+        ));
+    }
     report
 }
 

@@ -564,3 +564,49 @@ fn an_ml_dsa_chain_at_every_level_verifies() {
         report.problems
     );
 }
+
+/// Issue 20: a client certificate whose path ends at a root of the Mozilla program is flagged
+/// (public hierarchies are dropping clientAuth); the same chain under a supplied private root,
+/// or validated for a server, is not.
+#[test]
+fn a_client_certificate_from_a_public_root_is_flagged() {
+    let r = root("Public-ish Root");
+    let i = intermediate("Issuing CA", &r, 2030);
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let mut p = CertificateParams::new(vec!["edge.example.test".to_owned()]).unwrap();
+    p.distinguished_name = rcgen::DistinguishedName::new();
+    p.distinguished_name
+        .push(DnType::CommonName, "edge.example.test");
+    p.extended_key_usages = vec![
+        ExtendedKeyUsagePurpose::ServerAuth,
+        ExtendedKeyUsagePurpose::ClientAuth,
+    ];
+    p.not_before = date_time_ymd(2026, 1, 1);
+    p.not_after = date_time_ymd(2026, 12, 31);
+    p.use_authority_key_identifier_extension = true;
+    let l = p.signed_by(&key, &i.issuer).unwrap().der().to_vec();
+    let supplied = TrustAnchor::from_certificate(&r.der).unwrap();
+    let mozilla = TrustAnchor {
+        certificate: None,
+        origin: AnchorOrigin::Mozilla,
+        ..supplied.clone()
+    };
+    let client = Options {
+        purpose: Purpose::ClientAuth,
+        peer_names: Vec::new(),
+        ..options("unused")
+    };
+    let chain = [l, i.der.clone()];
+    let report = validate(&chain, 0, std::slice::from_ref(&mozilla), &client);
+    assert!(
+        report.valid,
+        "a warning, not a refusal: {:#?}",
+        report.problems
+    );
+    assert_eq!(rules(&report), ["MTLS-PUBLIC-CLIENT-CERT"]);
+    assert!(report.problems[0].evidence.contains("Public-ish Root"));
+    let report = validate(&chain, 0, &[supplied], &client);
+    assert_eq!(rules(&report), Vec::<&str>::new());
+    let report = validate(&chain, 0, &[mozilla], &options("edge.example.test"));
+    assert_eq!(rules(&report), Vec::<&str>::new());
+}

@@ -160,6 +160,40 @@ pub fn lint(
     }
 }
 
+/// Public root bundles as distributions and libraries install them: a client CA setting that
+/// names one trusts every publicly-trusted CA to vouch for clients.
+const PUBLIC_BUNDLES: &[&str] = &[
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/ssl/certs",
+    "/etc/ssl/cert.pem",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/pki/tls/cert.pem",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    "/usr/local/share/certs/ca-root-nss.crt",
+    "/usr/share/ca-certificates",
+];
+
+/// MTLS-TRUSTS-PUBLIC-ROOTS when a server's client-certificate CA setting (`name` at `line`)
+/// is the system's public root bundle (or certifi's `cacert.pem`).
+fn public_trust_for_clients(path: &str, line: usize, name: &str) -> Option<Finding> {
+    let path = path.trim_matches(['"', '\'']);
+    let trimmed = path.trim_end_matches('/');
+    let public = PUBLIC_BUNDLES.contains(&trimmed)
+        || trimmed.ends_with("/certifi/cacert.pem")
+        || trimmed.ends_with("/ca-certificates.crt");
+    public.then(|| {
+        at(
+            crate::rule!("MTLS-TRUSTS-PUBLIC-ROOTS"),
+            format!(
+                "{name} {path} is the public root bundle: any publicly-trusted CA could issue a client certificate this server accepts"
+            ),
+            line,
+            name,
+        )
+    })
+}
+
 /// A finding at `line` on directive `name`.
 fn at(id: RuleId, evidence: String, line: usize, name: &str) -> Finding {
     Finding::new(

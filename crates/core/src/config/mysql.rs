@@ -100,6 +100,10 @@ pub(super) fn lint(text: &str, policy: &Policy) -> Result<Vec<Finding>, ConfigEr
                 "require_secure_transport",
             )),
         }
+        // The server's CA verifies client certificates (REQUIRE X509 / SUBJECT accounts).
+        if let Some(s) = last(&server, "ssl_ca") {
+            out.extend(super::public_trust_for_clients(&s.value, s.line, "ssl_ca"));
+        }
         if let Some(s) = last(&server, "tls_version") {
             out.extend(version_list(
                 &s.value,

@@ -200,6 +200,8 @@ struct Inherited<'a> {
     tickets: Option<&'a Directive>,
     headers: Vec<&'a Directive>,
     proxy_verify: Option<&'a Directive>,
+    client_ca: Option<&'a Directive>,
+    verify_client: Option<&'a Directive>,
 }
 
 impl<'a> Inherited<'a> {
@@ -224,6 +226,8 @@ impl<'a> Inherited<'a> {
                 "ssl_stapling" => s.stapling = Some(d),
                 "ssl_session_tickets" => s.tickets = Some(d),
                 "proxy_ssl_verify" => s.proxy_verify = Some(d),
+                "ssl_client_certificate" | "ssl_trusted_certificate" => s.client_ca = Some(d),
+                "ssl_verify_client" => s.verify_client = Some(d),
                 _ => {}
             }
         }
@@ -357,6 +361,17 @@ fn judge_server(
                 },
             ));
         }
+    }
+    let verifies_clients = s
+        .verify_client
+        .and_then(|d| d.args.first())
+        .is_some_and(|a| a != "off");
+    if verifies_clients
+        && let Some(ca) = s.client_ca
+        && let Some(path) = ca.args.first()
+        && let Some(f) = super::public_trust_for_clients(path, ca.line, &ca.name)
+    {
+        out.push(f);
     }
     let flag = |d: Option<&Directive>| d.and_then(|d| d.args.first()).map(|a| a == "on");
     if policy.web.ocsp_stapling && flag(s.stapling) != Some(true) {

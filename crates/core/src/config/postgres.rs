@@ -34,6 +34,14 @@ pub(super) fn lint_conf(text: &str, policy: &Policy) -> Result<Vec<Finding>, Con
             "ssl",
         )),
     }
+    // ssl_ca_file is what the server verifies client certificates against (clientcert=…).
+    if let Some(s) = last("ssl_ca_file") {
+        out.extend(super::public_trust_for_clients(
+            &s.value,
+            s.line,
+            "ssl_ca_file",
+        ));
+    }
     if let Some(s) = last("ssl_min_protocol_version") {
         out.extend(version_list(
             &s.value,

@@ -46,6 +46,13 @@ pub(super) fn lint(text: &str, policy: &Policy) -> Result<Vec<Finding>, ConfigEr
                 "tls-auth-clients",
             ));
         }
+        let authenticates =
+            last("tls-auth-clients").is_none_or(|s| !s.value.eq_ignore_ascii_case("no"));
+        for key in ["tls-ca-cert-file", "tls-ca-cert-dir"] {
+            if let Some(s) = last(key).filter(|_| authenticates) {
+                out.extend(super::public_trust_for_clients(&s.value, s.line, key));
+            }
+        }
         if let Some(s) = last("tls-protocols") {
             out.extend(version_list(
                 &s.value,

@@ -142,6 +142,13 @@ pub fn certificate(c: &Certificate, index: usize, policy: &Policy, now: Timestam
         ));
     }
     out.extend(revocation_findings(c, policy, &at));
+    if !c.is_ca && c.has_cabf_policy() && c.has_purpose("clientAuth") {
+        out.push(Finding::new(
+            crate::rule!("CERT-PUBLIC-CLIENT-AUTH"),
+            "a publicly-trusted certificate (CA/Browser Forum policy OID) with the clientAuth extended key usage: public CAs are removing it".into(),
+            at(),
+        ));
+    }
     let sig = c.signature_algorithm.to_ascii_lowercase();
     if sig.contains("md5") || sig.contains("sha1") {
         out.push(Finding::new(
@@ -488,6 +495,8 @@ mod tests {
         pub(super) crl: bool,
         pub(super) ocsp: bool,
         pub(super) must_staple: bool,
+        /// Carries the clientAuth extended key usage (beside serverAuth).
+        pub(super) client_auth: bool,
     }
 
     /// A leaf issued by a throwaway CA (not self-issued), valid `lifetime_seconds` from
@@ -531,6 +540,12 @@ mod tests {
                     &[2, 5, 29, 32],
                     tlv(0x30, &tlv(0x30, &dv)),
                 ));
+        }
+        if r.client_auth {
+            params.extended_key_usages = vec![
+                rcgen::ExtendedKeyUsagePurpose::ServerAuth,
+                rcgen::ExtendedKeyUsagePurpose::ClientAuth,
+            ];
         }
         if r.must_staple {
             // TLS Feature: SEQUENCE { INTEGER 5 (status_request) }
@@ -656,6 +671,26 @@ mod tests {
         // not judged by default, judged under public-web.
         let private = issued(45 * DAY, Revocable::default());
         assert_eq!(judge(&private), Vec::<&str>::new());
+        // A public certificate with clientAuth is heading for an outage; a private one is not.
+        let public_client = issued(
+            45 * DAY,
+            Revocable {
+                public: true,
+                crl: true,
+                client_auth: true,
+                ..Revocable::default()
+            },
+        );
+        assert_eq!(judge(&public_client), ["CERT-PUBLIC-CLIENT-AUTH"]);
+        let private_client = issued(
+            45 * DAY,
+            Revocable {
+                crl: true,
+                client_auth: true,
+                ..Revocable::default()
+            },
+        );
+        assert_eq!(judge(&private_client), Vec::<&str>::new());
         let mut under_public_web = ids(&certificate(&private, 0, &Policy::public_web(), now));
         under_public_web.sort_unstable();
         assert_eq!(under_public_web, ["CERT-NO-REVOCATION-INFO"]);
