@@ -25,6 +25,9 @@ pub struct FileReport {
     pub findings: Vec<Finding>,
     /// The chain verdict, when the file held certificates.
     pub chain: Option<ChainReport>,
+    /// The leaf's embedded SCTs, verified against `--ct-logs` when given.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scts: Vec<tlscope_core::transparency::Sct>,
 }
 
 /// The result of decoding one file.
@@ -52,10 +55,15 @@ impl FileReport {
         policy: &Policy,
         now: Timestamp,
     ) -> Self {
-        let (outcome, findings, chain) = match decode(bytes) {
+        let (outcome, findings, chain, scts) = match decode(bytes) {
             Ok(d) => {
                 let inspection = judge::inspect(&d, request, policy, now);
-                (Outcome::Decoded(d), inspection.findings, inspection.chain)
+                (
+                    Outcome::Decoded(d),
+                    inspection.findings,
+                    inspection.chain,
+                    inspection.scts,
+                )
             }
             Err(error) => (
                 Outcome::Failed {
@@ -64,6 +72,7 @@ impl FileReport {
                 },
                 Vec::new(),
                 None,
+                Vec::new(),
             ),
         };
         Self {
@@ -71,6 +80,7 @@ impl FileReport {
             outcome,
             findings,
             chain,
+            scts,
         }
     }
 
@@ -96,6 +106,7 @@ impl FileReport {
             problems,
             decoded,
             chain: self.chain.clone(),
+            scts: self.scts.clone(),
             probe: None,
         }
     }
@@ -234,6 +245,7 @@ pub fn render_text(reports: &[FileReport], now: Timestamp) -> String {
                 if let Some(chain) = &report.chain {
                     render_chain(&mut out, chain);
                 }
+                render_scts(&mut out, &report.scts);
                 render_findings(&mut out, &report.findings);
             }
         }
@@ -310,6 +322,46 @@ fn render_findings(out: &mut String, findings: &[Finding]) {
     out.push('\n');
 }
 
+fn render_scts(out: &mut String, scts: &[tlscope_core::transparency::Sct]) {
+    use tlscope_core::transparency::SctStatus;
+    if scts.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "  Certificate Transparency: {} embedded SCT(s)", scts.len());
+    for s in scts {
+        let status = match &s.status {
+            SctStatus::Unchecked => "not checked (no --ct-logs)".to_owned(),
+            SctStatus::Verified => "verified".to_owned(),
+            SctStatus::UnknownLog => "log not in the list".to_owned(),
+            SctStatus::Invalid(why) => format!("INVALID: {why}"),
+        };
+        let log = match (&s.log, &s.operator) {
+            (Some(l), Some(o)) => format!("{l} ({o})"),
+            _ => format!("log {}", s.log_id),
+        };
+        let _ = writeln!(
+            out,
+            "    {} {log}, {}: {status}",
+            s.timestamp, s.signature_algorithm
+        );
+    }
+}
+
+/// The revocation row: where a relying party can check it, or why it needs none.
+fn revocation_text(c: &Certificate) -> String {
+    let r = c.revocation();
+    let mut parts: Vec<String> = r.ocsp.iter().map(|u| format!("OCSP {u}")).collect();
+    parts.extend(r.crl.iter().map(|u| format!("CRL {u}")));
+    if r.must_staple {
+        parts.push("Must-Staple".into());
+    }
+    if parts.is_empty() {
+        "none".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
 fn render_certificate(out: &mut String, c: &Certificate, now: Timestamp) {
     let days = c.validity.days_left(now);
     let status = match c.validity.status(now) {
@@ -329,8 +381,22 @@ fn render_certificate(out: &mut String, c: &Certificate, now: Timestamp) {
         ("Not before", c.validity.not_before.to_string()),
         ("Not after", format!("{} ({status})", c.validity.not_after)),
         ("SANs", sans),
+        (
+            "Lifetime",
+            format!(
+                "{} (public maximum for its issue date: {} days)",
+                tlscope_core::lifetime::duration_text(tlscope_core::lifetime::validity_seconds(
+                    &c.validity
+                )),
+                tlscope_core::lifetime::cabf_maximum_days(c.validity.not_before)
+            ),
+        ),
+        ("Revocation", revocation_text(c)),
         ("Public key", key),
-        ("Signature", c.signature_algorithm.clone()),
+        (
+            "Signature",
+            format!("{} ({} bytes)", c.signature_algorithm, c.signature_bytes),
+        ),
         ("CA", if c.is_ca { "yes" } else { "no" }.to_owned()),
         ("SHA-256", c.fingerprint_sha256.clone()),
         ("SHA-1", c.fingerprint_sha1.clone()),

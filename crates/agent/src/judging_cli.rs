@@ -122,6 +122,10 @@ pub struct ChainArgs {
     /// instead of warning, as TLS clients do, which ignore the CN.
     #[arg(long)]
     pub strict_cn: bool,
+    /// Verify embedded SCTs against this CT log list (Chrome's log_list.json, v3 format) and
+    /// judge Chrome's CT policy on the verified ones; without it SCTs are decoded and counted.
+    #[arg(long, value_name = "FILE")]
+    pub ct_logs: Option<PathBuf>,
 }
 
 /// Key usages `--key-usage` accepts.
@@ -171,6 +175,18 @@ impl ChainArgs {
                 CommonNameCheck::Refuse
             } else {
                 CommonNameCheck::Warn
+            },
+            ct_logs: match &self.ct_logs {
+                None => None,
+                Some(path) => {
+                    let bytes = read_input(path)?;
+                    let text = String::from_utf8_lossy(&bytes);
+                    Some(
+                        tlscope_core::transparency::LogList::from_json(&text).map_err(|e| {
+                            AgentError::Usage(format!("--ct-logs {}: {e}", path.display()))
+                        })?,
+                    )
+                }
             },
         })
     }

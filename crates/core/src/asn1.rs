@@ -438,8 +438,13 @@ pub fn bit_length(be: &[u8]) -> Option<u32> {
 
 /// `contents` wrapped in a DER SEQUENCE header (tag 0x30 and a definite length).
 pub fn wrap_sequence(contents: &[u8]) -> Vec<u8> {
+    wrap(0x30, contents)
+}
+
+/// `contents` wrapped in a DER header with the one-octet `tag` and a definite length.
+pub fn wrap(tag: u8, contents: &[u8]) -> Vec<u8> {
     let len = contents.len();
-    let mut out = vec![0x30];
+    let mut out = vec![tag];
     if len < 0x80 {
         out.push(len as u8);
     } else {

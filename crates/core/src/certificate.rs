@@ -235,6 +235,13 @@ impl Certificate {
     }
 }
 
+/// The DER SubjectPublicKeyInfo of a DER certificate.
+pub fn spki_der(der: &[u8]) -> Option<Vec<u8>> {
+    X509Certificate::from_der(der)
+        .ok()
+        .map(|(_, c)| c.public_key().raw.to_vec())
+}
+
 /// Describes a SubjectPublicKeyInfo: algorithm, size, curve.
 pub fn public_key_info(spki: &SubjectPublicKeyInfo<'_>) -> PublicKeyInfo {
     let oid = spki.algorithm.algorithm.to_id_string();

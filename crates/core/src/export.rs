@@ -33,6 +33,9 @@ pub struct InputReport {
     /// The chain verdict (`inspect`), when the input held certificates.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chain: Option<crate::chain::ChainReport>,
+    /// The leaf's embedded SCTs (`inspect`), verified against a log list when one was given.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub scts: Vec<crate::transparency::Sct>,
     /// What the probe saw (`probe`): versions, suites, groups, the chain, timings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub probe: Option<crate::probe::ProbeReport>,

@@ -64,6 +64,7 @@ pub mod rotation;
 pub mod rules;
 pub mod signature;
 pub mod timestamp;
+pub mod transparency;
 
 pub use certificate::{Certificate, DistinguishedName, PublicKeyInfo, SubjectAltName, Validity};
 pub use decode::{DecodeError, Decoded, Item, decode};

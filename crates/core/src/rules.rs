@@ -78,6 +78,7 @@ const PUBLIC_CLIENT_AUTH: &[&str] = &[
     "NIST 800-53 IA-5(2)",
     "SOC 2 CC6.1",
 ];
+const CT: &[&str] = &["RFC 6962", "Chrome CT policy", "CA/B Forum BR 7.1.2.11.1"];
 const REVOCATION: &[&str] = &[
     "CA/B Forum BR 4.9, 7.1.2 (SC-063)",
     "RFC 7633",
@@ -169,6 +170,34 @@ pub const RULES: &[Rule] = &[
         title: "publicly-issued certificate relied on for client authentication",
         remediation: "Do not rely on clientAuth in a publicly-trusted certificate: Let's Encrypt stopped including it (default profile from 2026-02-11) and Chrome's root program requires serverAuth-only hierarchies (new intermediates from 2026-06-15), so the next renewal will not authenticate clients. Use a private CA for mTLS.",
         references: PUBLIC_CLIENT_AUTH,
+    },
+    Rule {
+        id: "CT-SCT-INVALID",
+        severity: Severity::Warning,
+        title: "an embedded SCT does not verify against its log's key",
+        remediation: "An SCT whose signature fails is no evidence of logging; Chrome ignores it and may then refuse the certificate. Reissue from the CA, and check the log list is current.",
+        references: CT,
+    },
+    Rule {
+        id: "CT-SCT-UNKNOWN-LOG",
+        severity: Severity::Info,
+        title: "an embedded SCT is from a log the log list does not name",
+        remediation: "Give the current Chrome log list (`--ct-logs log_list.json` from https://www.gstatic.com/ct/log_list/v3/log_list.json); an SCT from an unknown or removed log does not count.",
+        references: CT,
+    },
+    Rule {
+        id: "CT-TOO-FEW-SCTS",
+        severity: Severity::Warning,
+        title: "too few SCTs for Chrome's Certificate Transparency policy",
+        remediation: "Chrome requires embedded SCTs from at least two logs, three for certificates valid more than 180 days; without them it refuses a publicly-trusted certificate. Reissue from a CA that logs to enough logs.",
+        references: CT,
+    },
+    Rule {
+        id: "CT-ONE-OPERATOR",
+        severity: Severity::Warning,
+        title: "every SCT comes from logs of one operator",
+        remediation: "Chrome's CT policy requires SCTs from logs of at least two distinct operators; reissue from a CA that logs with several.",
+        references: CT,
     },
     Rule {
         id: "CERT-SIG-WEAK-HASH",

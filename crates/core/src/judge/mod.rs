@@ -7,6 +7,7 @@
 pub mod connection;
 pub mod handshake;
 pub mod probe;
+pub mod transparency;
 pub mod web;
 
 pub use connection::connection;
@@ -346,6 +347,9 @@ pub struct ChainRequest {
     pub ekus: Vec<String>,
     /// How a subject CN outside the SANs is judged.
     pub common_name: chain::CommonNameCheck,
+    /// CT logs to verify embedded SCTs against (Chrome's log list); `None`: SCTs are decoded
+    /// and counted, not verified.
+    pub ct_logs: Option<crate::transparency::LogList>,
 }
 
 impl ChainRequest {
@@ -396,6 +400,9 @@ pub struct Inspection {
     pub findings: Vec<Finding>,
     /// The chain verdict, when the input held a certificate.
     pub chain: Option<ChainReport>,
+    /// The leaf's embedded SCTs, verified against the request's log list when it has one.
+    #[serde(default)]
+    pub scts: Vec<crate::transparency::Sct>,
 }
 
 /// Chain rules and the certificate rules that name the same problem of the same certificate
@@ -450,8 +457,37 @@ pub fn inspect(d: &Decoded, request: &ChainRequest, policy: &Policy, now: Timest
             }
         }
     }
+    // Certificate Transparency for the leaf, its issuer taken from the input or the anchors.
+    let mut scts = Vec::new();
+    if let Some(leaf_at) = (!ders.is_empty()).then(|| chain::leaf_index(&ders))
+        && let Some(leaf) = d.certificates().nth(leaf_at)
+    {
+        let issuer = d
+            .certificates()
+            .enumerate()
+            .filter(|(i, c)| *i != leaf_at && c.subject.raw_der == leaf.issuer.raw_der)
+            .find_map(|(_, c)| crate::certificate::spki_der(&c.der))
+            .or_else(|| {
+                request
+                    .anchors
+                    .iter()
+                    .find(|a| a.subject == leaf.issuer.raw_der)
+                    .map(|a| a.spki.clone())
+            });
+        scts = crate::transparency::scts(&leaf.der, issuer.as_deref(), request.ct_logs.as_ref());
+        findings.extend(transparency::transparency(
+            leaf,
+            leaf_at,
+            &scts,
+            request.ct_logs.is_some(),
+        ));
+    }
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
-    Inspection { findings, chain }
+    Inspection {
+        findings,
+        chain,
+        scts,
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,290 @@
+//! Judging a leaf's Certificate Transparency under Chrome's CT policy: every SCT that does not
+//! verify, every SCT from a log the list does not know, too few SCTs for the certificate's
+//! lifetime (two, or three above 180 days), and SCTs all from one log operator. Judged for
+//! certificates that carry SCTs or a CA/Browser Forum policy OID (public certificates); private
+//! certificates need no CT.
+
+use crate::certificate::Certificate;
+use crate::report::{Finding, Location};
+use crate::transparency::{Sct, SctStatus, chrome_required};
+
+/// Every CT finding for `leaf` (the `index`-th certificate of its input) with its decoded
+/// `scts`; `verified` says whether they were checked against a log list.
+pub fn transparency(
+    leaf: &Certificate,
+    index: usize,
+    scts: &[Sct],
+    verified: bool,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if leaf.is_ca || (scts.is_empty() && !leaf.has_cabf_policy()) {
+        return out;
+    }
+    let at = || Location::Certificate {
+        index,
+        name: leaf.display_name(),
+    };
+    for s in scts {
+        match &s.status {
+            SctStatus::Invalid(why) => out.push(Finding::new(
+                crate::rule!("CT-SCT-INVALID"),
+                format!("SCT from {} at {}: {why}", log_name(s), s.timestamp),
+                at(),
+            )),
+            SctStatus::UnknownLog => out.push(Finding::new(
+                crate::rule!("CT-SCT-UNKNOWN-LOG"),
+                format!(
+                    "SCT from log {} at {}: the log list does not name it",
+                    s.log_id, s.timestamp
+                ),
+                at(),
+            )),
+            SctStatus::Verified | SctStatus::Unchecked => {}
+        }
+    }
+    let lifetime = leaf.validity.lifetime_days();
+    let required = chrome_required(lifetime);
+    let counted: Vec<&Sct> = scts
+        .iter()
+        .filter(|s| !verified || s.status == SctStatus::Verified)
+        .collect();
+    if counted.len() < required {
+        out.push(Finding::new(
+            crate::rule!("CT-TOO-FEW-SCTS"),
+            format!(
+                "{} {}SCT{}; Chrome requires {required} for a certificate valid {lifetime} days",
+                counted.len(),
+                if verified { "verified " } else { "embedded " },
+                if counted.len() == 1 { "" } else { "s" }
+            ),
+            at(),
+        ));
+    }
+    if verified && !counted.is_empty() {
+        let mut operators: Vec<&str> = counted
+            .iter()
+            .filter_map(|s| s.operator.as_deref())
+            .collect();
+        operators.sort_unstable();
+        operators.dedup();
+        if operators.len() < 2 {
+            out.push(Finding::new(
+                crate::rule!("CT-ONE-OPERATOR"),
+                format!(
+                    "every verified SCT is from {}; Chrome requires logs of at least two operators",
+                    operators.first().copied().unwrap_or("one operator")
+                ),
+                at(),
+            ));
+        }
+    }
+    out
+}
+
+fn log_name(s: &Sct) -> String {
+    s.log.clone().unwrap_or_else(|| format!("log {}", s.log_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+    use p256::ecdsa::signature::Signer as _;
+    use sha2::Digest as _;
+
+    use crate::judge::{ChainRequest, inspect};
+    use crate::transparency::{LogList, SctStatus, signed_data};
+    use crate::{Policy, Timestamp};
+
+    const SCT_OID: &[u64] = &[1, 3, 6, 1, 4, 1, 11129, 2, 4, 2];
+
+    /// A CT log the test runs: a P-256 key, its SPKI and id.
+    struct TestLog {
+        key: p256::ecdsa::SigningKey,
+        spki: Vec<u8>,
+    }
+
+    impl TestLog {
+        fn new(seed: u8) -> Self {
+            let key = p256::ecdsa::SigningKey::from_bytes(&[seed; 32].into()).unwrap();
+            let point = key.verifying_key().to_encoded_point(false);
+            // SubjectPublicKeyInfo for an uncompressed P-256 point.
+            let mut spki = vec![
+                0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06,
+                0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
+            ];
+            spki.extend_from_slice(point.as_bytes());
+            Self { key, spki }
+        }
+
+        fn id(&self) -> [u8; 32] {
+            sha2::Sha256::digest(&self.spki).into()
+        }
+    }
+
+    /// A log list: `(operator, logs)`.
+    fn list(operators: &[(&str, &[&TestLog])]) -> LogList {
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let json = serde_json::json!({
+            "version": "test",
+            "operators": operators.iter().map(|(name, logs)| serde_json::json!({
+                "name": name,
+                "email": ["ct@example.test"],
+                "logs": logs.iter().enumerate().map(|(i, l)| serde_json::json!({
+                    "description": format!("{name} log {i}"),
+                    "log_id": b64.encode(l.id()),
+                    "key": b64.encode(&l.spki),
+                    "url": "https://ct.example.test/",
+                    "mmd": 86400,
+                })).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        });
+        LogList::from_json(&json.to_string()).unwrap()
+    }
+
+    /// A CA and a leaf valid `days` with one embedded SCT per log (the n-th signature altered
+    /// when `tamper == Some(n)`), and a CA/B Forum policy OID when `public`; PEM of both.
+    fn issue(days: u32, logs: &[&TestLog], tamper: Option<usize>, public: bool) -> Vec<u8> {
+        let ca_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.distinguished_name
+            .push(rcgen::DnType::CommonName, "CT Test CA");
+        ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca_cert = ca.self_signed(&ca_key).unwrap();
+        let ca_spki = crate::certificate::spki_der(ca_cert.der()).unwrap();
+        let issuer = rcgen::Issuer::new(ca, ca_key);
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut params = rcgen::CertificateParams::new(vec!["ct.example.test".to_owned()]).unwrap();
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        params.serial_number = Some(rcgen::SerialNumber::from(42u64));
+        params.not_before = rcgen::date_time_ymd(2026, 1, 1);
+        params.not_after =
+            params.not_before + std::time::Duration::from_secs(u64::from(days) * 86_400);
+        if public {
+            let dv = [0x06, 0x06, 0x67, 0x81, 0x0c, 0x01, 0x02, 0x01];
+            params
+                .custom_extensions
+                .push(rcgen::CustomExtension::from_oid_content(
+                    &[2, 5, 29, 32],
+                    crate::asn1::wrap(0x30, &crate::asn1::wrap(0x30, &dv)),
+                ));
+        }
+        // The precertificate TBS is the final TBS without the SCT list: sign the first.
+        let first = params.signed_by(&key, &issuer).unwrap();
+        let (_, parsed) = x509_parser::parse_x509_certificate(first.der()).unwrap();
+        let tbs = parsed.tbs_certificate.as_ref().to_vec();
+        let mut list = Vec::new();
+        for (n, log) in logs.iter().enumerate() {
+            let ts: u64 = 1_767_225_600_000 + n as u64; // 2026-01-01
+            let sig: p256::ecdsa::Signature = log.key.sign(&signed_data(ts, &[], &ca_spki, &tbs));
+            let mut sig = sig.to_der().as_bytes().to_vec();
+            if tamper == Some(n) {
+                let last = sig.len() - 1;
+                sig[last] ^= 1;
+            }
+            let mut sct = vec![0u8];
+            sct.extend(log.id());
+            sct.extend(ts.to_be_bytes());
+            sct.extend([0, 0, 4, 3]);
+            sct.extend((sig.len() as u16).to_be_bytes());
+            sct.extend(sig);
+            list.extend((sct.len() as u16).to_be_bytes());
+            list.extend(sct);
+        }
+        let mut body = (list.len() as u16).to_be_bytes().to_vec();
+        body.extend(list);
+        if !logs.is_empty() {
+            params
+                .custom_extensions
+                .push(rcgen::CustomExtension::from_oid_content(
+                    SCT_OID,
+                    crate::asn1::wrap(0x04, &body),
+                ));
+        }
+        let leaf = params.signed_by(&key, &issuer).unwrap();
+        let (_, final_cert) = x509_parser::parse_x509_certificate(leaf.der()).unwrap();
+        if !logs.is_empty() {
+            assert_eq!(
+                crate::transparency::precert_tbs(final_cert.tbs_certificate.as_ref()).unwrap(),
+                tbs,
+                "the SCT list is the only difference"
+            );
+        }
+        format!("{}{}", leaf.pem(), ca_cert.pem()).into_bytes()
+    }
+
+    fn ct(pem: &[u8], logs: Option<LogList>) -> (Vec<&'static str>, Vec<SctStatus>) {
+        let d = crate::decode(pem).unwrap();
+        let request = ChainRequest {
+            ct_logs: logs,
+            ..ChainRequest::default()
+        };
+        let i = inspect(
+            &d,
+            &request,
+            &Policy::default(),
+            Timestamp::from_unix(1_767_312_000),
+        );
+        let mut rules: Vec<_> = i
+            .findings
+            .iter()
+            .map(|f| f.rule)
+            .filter(|r| r.starts_with("CT-"))
+            .collect();
+        rules.sort_unstable();
+        (rules, i.scts.into_iter().map(|s| s.status).collect())
+    }
+
+    #[test]
+    fn three_verified_scts_from_two_operators_satisfy_chrome() {
+        let (a, b, c) = (TestLog::new(1), TestLog::new(2), TestLog::new(3));
+        let logs = list(&[("Alpha", &[&a, &b]), ("Beta", &[&c])]);
+        let pem = issue(200, &[&a, &b, &c], None, true);
+        let (rules, statuses) = ct(&pem, Some(logs.clone()));
+        assert_eq!(rules, Vec::<&str>::new());
+        assert_eq!(statuses, vec![SctStatus::Verified; 3]);
+        // Without a list the SCTs are decoded and counted, not verified.
+        let (rules, statuses) = ct(&pem, None);
+        assert_eq!(rules, Vec::<&str>::new());
+        assert_eq!(statuses, vec![SctStatus::Unchecked; 3]);
+    }
+
+    #[test]
+    fn a_tampered_sct_is_invalid_and_no_longer_counts() {
+        let (a, b, c) = (TestLog::new(1), TestLog::new(2), TestLog::new(3));
+        let logs = list(&[("Alpha", &[&a, &b]), ("Beta", &[&c])]);
+        let pem = issue(200, &[&a, &b, &c], Some(1), true);
+        let (rules, statuses) = ct(&pem, Some(logs));
+        assert_eq!(rules, ["CT-SCT-INVALID", "CT-TOO-FEW-SCTS"]);
+        assert!(matches!(statuses[1], SctStatus::Invalid(_)), "{statuses:?}");
+        assert_eq!(statuses[0], SctStatus::Verified);
+    }
+
+    #[test]
+    fn one_operator_unknown_logs_and_counts_by_lifetime() {
+        let (a, b, c) = (TestLog::new(1), TestLog::new(2), TestLog::new(3));
+        // Two SCTs are enough for 90 days, but both are Alpha's.
+        let pem = issue(90, &[&a, &b], None, true);
+        let (rules, _) = ct(&pem, Some(list(&[("Alpha", &[&a, &b]), ("Beta", &[&c])])));
+        assert_eq!(rules, ["CT-ONE-OPERATOR"]);
+        // Two from two operators: 90 days is fine, 200 days needs three.
+        let pem = issue(90, &[&a, &c], None, true);
+        let logs = list(&[("Alpha", &[&a, &b]), ("Beta", &[&c])]);
+        assert_eq!(ct(&pem, Some(logs.clone())).0, Vec::<&str>::new());
+        let pem = issue(200, &[&a, &c], None, true);
+        assert_eq!(ct(&pem, Some(logs)).0, ["CT-TOO-FEW-SCTS"]);
+        // A log the list does not name.
+        let pem = issue(90, &[&a, &c], None, true);
+        let (rules, statuses) = ct(&pem, Some(list(&[("Alpha", &[&a])])));
+        assert_eq!(
+            rules,
+            ["CT-ONE-OPERATOR", "CT-SCT-UNKNOWN-LOG", "CT-TOO-FEW-SCTS"]
+        );
+        assert_eq!(statuses[1], SctStatus::UnknownLog);
+    }
+
+    #[test]
+    fn a_public_certificate_without_scts_is_flagged_and_a_private_one_is_not() {
+        assert_eq!(ct(&issue(90, &[], None, true), None).0, ["CT-TOO-FEW-SCTS"]);
+        assert_eq!(ct(&issue(90, &[], None, false), None).0, Vec::<&str>::new());
+    }
+}
