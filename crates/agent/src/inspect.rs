@@ -327,7 +327,11 @@ fn render_scts(out: &mut String, scts: &[tlscope_core::transparency::Sct]) {
     if scts.is_empty() {
         return;
     }
-    let _ = writeln!(out, "  Certificate Transparency: {} embedded SCT(s)", scts.len());
+    let _ = writeln!(
+        out,
+        "  Certificate Transparency: {} embedded SCT(s)",
+        scts.len()
+    );
     for s in scts {
         let status = match &s.status {
             SctStatus::Unchecked => "not checked (no --ct-logs)".to_owned(),

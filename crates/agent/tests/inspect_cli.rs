@@ -230,3 +230,75 @@ fn policy_files_and_profiles_change_the_judgement() {
     assert_eq!(code, 2);
     assert!(err.contains("default, cert-manager"), "{err}");
 }
+
+/// Issue 20: `--ct-logs` verifies embedded SCTs against a Chrome-format log list; the fixture
+/// (crates/core/tests/corpus, made by the core's CT test with its own two-operator logs) holds
+/// a 45-day public leaf with two SCTs. Without the list they are decoded and not checked; with
+/// a list that does not name the logs, they do not count.
+#[test]
+fn ct_logs_verifies_embedded_scts() {
+    let core = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/tests");
+    let pem = core.join("corpus/sct-public-45-day.pem");
+    let logs = core.join("ct/log_list.json");
+    let dir = workdir("ct");
+    let args = |extra: &[&str]| {
+        let mut a = vec![
+            "inspect".to_owned(),
+            pem.display().to_string(),
+            "--roots".to_owned(),
+            pem.display().to_string(),
+            "--at".to_owned(),
+            "2027-01-15T00:00:00Z".to_owned(),
+        ];
+        a.extend(extra.iter().map(|s| (*s).to_owned()));
+        a
+    };
+    let run = |a: Vec<String>| {
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        tlscope(&refs, &dir)
+    };
+    let (code, out, err) = run(args(&["--ct-logs", &logs.display().to_string()]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("Certificate Transparency: 2 embedded SCT(s)"),
+        "{out}"
+    );
+    assert_eq!(out.matches(": verified").count(), 2, "{out}");
+    assert!(
+        out.contains("(Alpha CT)") && out.contains("(Beta CT)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Revocation  CRL http://crl.example.test/ca.crl"),
+        "{out}"
+    );
+    assert!(!out.contains("CT-"), "{out}");
+    // JSON: the report document carries each SCT with its status.
+    let (_, json, _) = run(args(&[
+        "--ct-logs",
+        &logs.display().to_string(),
+        "--format",
+        "json",
+    ]));
+    let doc: serde_json::Value = serde_json::from_str(&json).expect(&json);
+    let scts = &doc["inputs"][0]["scts"];
+    assert_eq!(scts.as_array().map(Vec::len), Some(2), "{json}");
+    assert_eq!(scts[0]["status"]["status"], "verified");
+    // Not checked without a list.
+    let (_, out, _) = run(args(&[]));
+    assert_eq!(
+        out.matches("not checked (no --ct-logs)").count(),
+        2,
+        "{out}"
+    );
+    // A list without these logs: unknown, so too few.
+    std::fs::write(dir.join("other.json"), r#"{"operators":[]}"#).unwrap();
+    let (_, out, _) = run(args(&["--ct-logs", "other.json"]));
+    assert!(out.contains("CT-SCT-UNKNOWN-LOG"), "{out}");
+    assert!(out.contains("CT-TOO-FEW-SCTS"), "{out}");
+    // A list that is not JSON: a clear error naming the file.
+    std::fs::write(dir.join("bad.json"), "{ operators").unwrap();
+    let (code, _, err) = run(args(&["--ct-logs", "bad.json"]));
+    assert_ne!(code, 0);
+    assert!(err.contains("--ct-logs bad.json: log list line 1"), "{err}");
+}

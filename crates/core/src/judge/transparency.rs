@@ -144,11 +144,27 @@ mod tests {
     /// A CA and a leaf valid `days` with one embedded SCT per log (the n-th signature altered
     /// when `tamper == Some(n)`), and a CA/B Forum policy OID when `public`; PEM of both.
     fn issue(days: u32, logs: &[&TestLog], tamper: Option<usize>, public: bool) -> Vec<u8> {
+        let start = rcgen::date_time_ymd(2026, 1, 1);
+        let seconds = u64::from(days) * 86_400;
+        issue_at(start, seconds, logs, tamper, public, |_| {})
+    }
+
+    /// As [`issue`], from `not_before` for `seconds`, with `extra` applied to the leaf.
+    fn issue_at(
+        not_before: time::OffsetDateTime,
+        seconds: u64,
+        logs: &[&TestLog],
+        tamper: Option<usize>,
+        public: bool,
+        extra: impl Fn(&mut rcgen::CertificateParams),
+    ) -> Vec<u8> {
         let ca_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
         let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
         ca.distinguished_name
             .push(rcgen::DnType::CommonName, "CT Test CA");
         ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca.not_before = rcgen::date_time_ymd(2025, 1, 1);
+        ca.not_after = rcgen::date_time_ymd(2035, 1, 1);
         let ca_cert = ca.self_signed(&ca_key).unwrap();
         let ca_spki = crate::certificate::spki_der(ca_cert.der()).unwrap();
         let issuer = rcgen::Issuer::new(ca, ca_key);
@@ -156,9 +172,9 @@ mod tests {
         let mut params = rcgen::CertificateParams::new(vec!["ct.example.test".to_owned()]).unwrap();
         params.distinguished_name = rcgen::DistinguishedName::new();
         params.serial_number = Some(rcgen::SerialNumber::from(42u64));
-        params.not_before = rcgen::date_time_ymd(2026, 1, 1);
-        params.not_after =
-            params.not_before + std::time::Duration::from_secs(u64::from(days) * 86_400);
+        params.not_before = not_before;
+        params.not_after = not_before + std::time::Duration::from_secs(seconds - 1);
+        params.use_authority_key_identifier_extension = true;
         if public {
             let dv = [0x06, 0x06, 0x67, 0x81, 0x0c, 0x01, 0x02, 0x01];
             params
@@ -168,13 +184,14 @@ mod tests {
                     crate::asn1::wrap(0x30, &crate::asn1::wrap(0x30, &dv)),
                 ));
         }
+        extra(&mut params);
         // The precertificate TBS is the final TBS without the SCT list: sign the first.
         let first = params.signed_by(&key, &issuer).unwrap();
         let (_, parsed) = x509_parser::parse_x509_certificate(first.der()).unwrap();
         let tbs = parsed.tbs_certificate.as_ref().to_vec();
         let mut list = Vec::new();
         for (n, log) in logs.iter().enumerate() {
-            let ts: u64 = 1_767_225_600_000 + n as u64; // 2026-01-01
+            let ts = (not_before.unix_timestamp() as u64) * 1000 + n as u64;
             let sig: p256::ecdsa::Signature = log.key.sign(&signed_data(ts, &[], &ca_spki, &tbs));
             let mut sig = sig.to_der().as_bytes().to_vec();
             if tamper == Some(n) {
@@ -210,6 +227,143 @@ mod tests {
             );
         }
         format!("{}{}", leaf.pem(), ca_cert.pem()).into_bytes()
+    }
+
+    /// The certificate fixtures of the corpus (crates/core/tests/corpus) and the log list the
+    /// CLI test verifies against (crates/core/tests/ct), rewritten with
+    /// `TLSCOPE_UPDATE_CORPUS=1`. Otherwise the committed files are checked for what each
+    /// is there to show.
+    #[test]
+    fn corpus_certificate_fixtures_show_what_they_are_for() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+        let corpus = |name: &str| root.join("corpus").join(name);
+        let log_list = root.join("ct/log_list.json");
+        if std::env::var_os("TLSCOPE_UPDATE_CORPUS").is_some() {
+            let (a, b, c) = (TestLog::new(11), TestLog::new(12), TestLog::new(13));
+            let logs = list(&[("Alpha CT", &[&a, &b]), ("Beta CT", &[&c])]);
+            std::fs::create_dir_all(log_list.parent().unwrap()).unwrap();
+            let b64 = base64::engine::general_purpose::STANDARD;
+            let json = serde_json::json!({
+                "version": "tlscope test logs",
+                "operators": logs.operators.iter().map(|o| serde_json::json!({
+                    "name": o.name,
+                    "email": ["ct@example.test"],
+                    "logs": o.logs.iter().map(|l| serde_json::json!({
+                        "description": l.description,
+                        "log_id": l.log_id,
+                        "key": l.key,
+                        "url": "https://ct.example.test/",
+                        "mmd": 86400,
+                    })).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            });
+            let _ = b64;
+            std::fs::write(&log_list, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+            let dec_2026 = rcgen::date_time_ymd(2026, 12, 20);
+            std::fs::write(
+                corpus("sct-public-45-day.pem"),
+                issue_at(dec_2026, 45 * 86_400, &[&a, &c], None, true, |p| {
+                    p.crl_distribution_points = vec![rcgen::CrlDistributionPoint {
+                        uris: vec!["http://crl.example.test/ca.crl".into()],
+                    }];
+                }),
+            )
+            .unwrap();
+            std::fs::write(
+                corpus("short-lived-160-hour.pem"),
+                issue_at(
+                    rcgen::date_time_ymd(2027, 1, 13),
+                    160 * 3600,
+                    &[],
+                    None,
+                    false,
+                    |_| {},
+                ),
+            )
+            .unwrap();
+            std::fs::write(
+                corpus("must-staple-no-ocsp.pem"),
+                issue_at(dec_2026, 90 * 86_400, &[], None, false, |p| {
+                    p.crl_distribution_points = vec![rcgen::CrlDistributionPoint {
+                        uris: vec!["http://crl.example.test/ca.crl".into()],
+                    }];
+                    p.custom_extensions
+                        .push(rcgen::CustomExtension::from_oid_content(
+                            &[1, 3, 6, 1, 5, 5, 7, 1, 24],
+                            crate::asn1::wrap(0x30, &[0x02, 0x01, 0x05]),
+                        ));
+                }),
+            )
+            .unwrap();
+            std::fs::write(corpus("ml-dsa-chain.pem"), ml_dsa_chain()).unwrap();
+        }
+        let read = |p: std::path::PathBuf| {
+            std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        };
+        let logs = LogList::from_json(&String::from_utf8(read(log_list)).unwrap()).unwrap();
+        let (_, statuses) = ct(&read(corpus("sct-public-45-day.pem")), Some(logs));
+        assert_eq!(statuses, vec![SctStatus::Verified; 2]);
+        let short = crate::decode(&read(corpus("short-lived-160-hour.pem"))).unwrap();
+        let leaf = short.certificates().next().unwrap();
+        assert_eq!(
+            crate::lifetime::validity_seconds(&leaf.validity),
+            160 * 3600
+        );
+        let staple = crate::decode(&read(corpus("must-staple-no-ocsp.pem"))).unwrap();
+        let leaf = staple.certificates().next().unwrap();
+        assert!(leaf.revocation.must_staple && leaf.revocation.ocsp.is_empty());
+        let pq = crate::decode(&read(corpus("ml-dsa-chain.pem"))).unwrap();
+        let names: Vec<_> = pq
+            .certificates()
+            .map(|c| c.public_key.algorithm.as_str())
+            .collect();
+        assert_eq!(names, ["ML-DSA-44", "ML-DSA-65", "ML-DSA-87"]);
+        let ders: Vec<Vec<u8>> = pq.certificates().map(|c| c.der.clone()).collect();
+        let anchor = crate::chain::TrustAnchor::from_certificate(&ders[2]).unwrap();
+        let options = crate::chain::Options {
+            now: Timestamp::from_unix(1_800_000_000),
+            peer_names: vec![crate::chain::PeerName::host("pq.example.test")],
+            ..crate::chain::Options::default()
+        };
+        let report = crate::chain::validate(&ders[..2], 0, &[anchor], &options);
+        assert!(report.valid, "{:#?}", report.problems);
+    }
+
+    /// An ML-DSA-44 leaf under an ML-DSA-65 intermediate under an ML-DSA-87 root, PEM.
+    fn ml_dsa_chain() -> String {
+        let ca = |name: &str| {
+            let mut p = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+            p.distinguished_name.push(rcgen::DnType::CommonName, name);
+            p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+            p.key_usages = vec![
+                rcgen::KeyUsagePurpose::KeyCertSign,
+                rcgen::KeyUsagePurpose::CrlSign,
+            ];
+            p.not_before = rcgen::date_time_ymd(2026, 1, 1);
+            p.not_after = rcgen::date_time_ymd(2031, 1, 1);
+            p.use_authority_key_identifier_extension = true;
+            p
+        };
+        let root_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ML_DSA_87).unwrap();
+        let root_params = ca("PQ Test Root ML-DSA-87");
+        let root = root_params.self_signed(&root_key).unwrap();
+        let root_issuer = rcgen::Issuer::new(root_params, root_key);
+        let int_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ML_DSA_65).unwrap();
+        let int_params = ca("PQ Test Intermediate ML-DSA-65");
+        let int = int_params.signed_by(&int_key, &root_issuer).unwrap();
+        let int_issuer = rcgen::Issuer::new(int_params, int_key);
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ML_DSA_44).unwrap();
+        let mut p = rcgen::CertificateParams::new(vec!["pq.example.test".to_owned()]).unwrap();
+        p.distinguished_name = rcgen::DistinguishedName::new();
+        p.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+        p.not_before = rcgen::date_time_ymd(2027, 1, 1);
+        p.not_after = rcgen::date_time_ymd(2027, 2, 15);
+        p.use_authority_key_identifier_extension = true;
+        p.crl_distribution_points = vec![rcgen::CrlDistributionPoint {
+            uris: vec!["http://crl.example.test/pq.crl".into()],
+        }];
+        let leaf = p.signed_by(&key, &int_issuer).unwrap();
+        format!("{}{}{}", leaf.pem(), int.pem(), root.pem())
     }
 
     fn ct(pem: &[u8], logs: Option<LogList>) -> (Vec<&'static str>, Vec<SctStatus>) {
