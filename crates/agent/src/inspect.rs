@@ -259,9 +259,15 @@ fn render_chain(out: &mut String, chain: &ChainReport) {
     } else {
         "✖ INVALID"
     };
+    let trusted = if chain.trusted_by.is_empty() {
+        String::new()
+    } else {
+        let stores: Vec<&str> = chain.trusted_by.iter().map(|o| o.store_name()).collect();
+        format!("; trusted by {}", stores.join(" and "))
+    };
     let _ = writeln!(
         out,
-        "  Chain: {verdict} ({} path(s) tried)",
+        "  Chain: {verdict} ({} path(s) tried){trusted}",
         chain.paths.len()
     );
     for (n, path) in chain.paths.iter().enumerate() {

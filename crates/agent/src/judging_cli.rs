@@ -29,6 +29,12 @@ pub struct JudgeArgs {
     /// Trust these roots (PEM/DER file) instead of the Mozilla set.
     #[arg(long, value_name = "FILE")]
     pub roots: Option<PathBuf>,
+    /// Trust stores to validate against (repeatable; default: mozilla): `mozilla`
+    /// (webpki-roots), `system` (SSL_CERT_FILE, else /etc/ssl/certs/ca-certificates.crt), or a
+    /// file — Mozilla's certdata.txt (with its server-distrust-after dates) or a PEM bundle.
+    /// Chain verdicts say which store trusts the chain.
+    #[arg(long, value_name = "STORE", conflicts_with = "roots")]
+    pub trust_store: Vec<String>,
     /// Judge under this TOML policy file (see docs/policy.md).
     #[arg(long, value_name = "FILE", conflicts_with = "profile")]
     pub policy: Option<PathBuf>,
@@ -51,12 +57,19 @@ impl JudgeArgs {
         })
     }
 
-    /// The trust anchors: `--roots`, else the Mozilla set.
+    /// The trust anchors: `--roots`, else the `--trust-store`s, else the Mozilla set.
     pub fn anchors(&self) -> Result<Vec<TrustAnchor>, AgentError> {
-        match &self.roots {
-            None => Ok(TrustAnchor::mozilla()),
-            Some(path) => read_roots(path),
+        if let Some(path) = &self.roots {
+            return read_roots(path);
         }
+        if self.trust_store.is_empty() {
+            return Ok(TrustAnchor::mozilla());
+        }
+        let mut out = Vec::new();
+        for store in &self.trust_store {
+            out.extend(trust_store(store)?);
+        }
+        Ok(out)
     }
 
     /// The severity `--fail-on` gates at, `default` when it was not given (`None`: no gate).
@@ -223,6 +236,35 @@ pub fn load_policy(file: Option<&Path>, profile: Option<&str>) -> Result<Policy,
         }),
         (None, None) => Ok(Policy::default()),
     }
+}
+
+/// One named trust store: `mozilla`, `system`, or a certdata.txt / PEM bundle file.
+fn trust_store(store: &str) -> Result<Vec<TrustAnchor>, AgentError> {
+    use tlscope_core::chain::{AnchorOrigin, certdata};
+    let (path, origin) = match store {
+        "mozilla" => return Ok(TrustAnchor::mozilla()),
+        "system" => (
+            std::env::var_os("SSL_CERT_FILE").map_or_else(
+                || PathBuf::from("/etc/ssl/certs/ca-certificates.crt"),
+                PathBuf::from,
+            ),
+            AnchorOrigin::System,
+        ),
+        file => (PathBuf::from(file), AnchorOrigin::Supplied),
+    };
+    let bytes = read_input(&path)?;
+    let text = String::from_utf8_lossy(&bytes);
+    if certdata::looks_like_certdata(&text) {
+        return certdata::anchors(&text).map_err(|e| AgentError::Roots {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        });
+    }
+    let mut anchors = read_roots(&path)?;
+    for a in &mut anchors {
+        a.origin = origin;
+    }
+    Ok(anchors)
 }
 
 /// Every certificate in the file at `path` as a trust anchor; an error when there is none.

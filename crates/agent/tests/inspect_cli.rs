@@ -302,3 +302,46 @@ fn ct_logs_verifies_embedded_scts() {
     assert_ne!(code, 0);
     assert!(err.contains("--ct-logs bad.json: log list line 1"), "{err}");
 }
+
+/// Issue 20: `--trust-store system` reads the system bundle (here SSL_CERT_FILE, a bundle the
+/// test writes), and the verdict names the store; a root missing from the stores asked for
+/// leaves the chain untrusted.
+#[test]
+fn trust_store_names_the_store_that_trusts_the_chain() {
+    let dir = workdir("stores");
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.distinguished_name
+        .push(rcgen::DnType::CommonName, "Store Test Root");
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let root = ca.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca, ca_key);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut p = rcgen::CertificateParams::new(vec!["store.example.test".to_owned()]).unwrap();
+    p.distinguished_name = rcgen::DistinguishedName::new();
+    p.use_authority_key_identifier_extension = true;
+    let leaf = p.signed_by(&key, &issuer).unwrap();
+    std::fs::write(dir.join("leaf.pem"), leaf.pem()).unwrap();
+    std::fs::write(dir.join("bundle.crt"), root.pem()).unwrap();
+    let run = |stores: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tlscope"));
+        cmd.args(["inspect", "leaf.pem", "--host", "store.example.test"]);
+        for s in stores {
+            cmd.args(["--trust-store", s]);
+        }
+        let out = cmd
+            .env("SSL_CERT_FILE", dir.join("bundle.crt"))
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let out = run(&["system"]);
+    assert!(out.contains("Chain: ✔ valid"), "{out}");
+    assert!(out.contains("trusted by the system store"), "{out}");
+    let out = run(&["mozilla", "system"]);
+    assert!(out.contains("trusted by the system store"), "{out}");
+    assert!(!out.contains("trusted by the Mozilla"), "{out}");
+    let out = run(&["mozilla"]);
+    assert!(out.contains("Chain: ✖ INVALID"), "{out}");
+}

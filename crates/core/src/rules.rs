@@ -200,6 +200,13 @@ pub const RULES: &[Rule] = &[
         references: CT,
     },
     Rule {
+        id: "CHAIN-ANCHOR-DISTRUSTED",
+        severity: Severity::Critical,
+        title: "the root is distrusted for certificates issued after a date, and this one was",
+        remediation: "The root program stopped trusting new certificates from this root (Mozilla's server-distrust-after); reissue from a CA under a root that is still trusted.",
+        references: TRANSPORT,
+    },
+    Rule {
         id: "CERT-SIG-WEAK-HASH",
         severity: Severity::Critical,
         title: "certificate is signed with MD5 or SHA-1",

@@ -14,8 +14,21 @@ use crate::asn1;
 pub enum AnchorOrigin {
     /// Supplied by the user (`--roots`, dropped in the dashboard).
     Supplied,
-    /// The Mozilla root program, from the webpki-roots crate.
+    /// The Mozilla root program: webpki-roots, or Mozilla's own certdata.txt.
     Mozilla,
+    /// The operating system's store (`/etc/ssl/certs/ca-certificates.crt`, `SSL_CERT_FILE`).
+    System,
+}
+
+impl AnchorOrigin {
+    /// The store in words, as verdicts name it.
+    pub fn store_name(self) -> &'static str {
+        match self {
+            Self::Supplied => "the supplied roots",
+            Self::Mozilla => "the Mozilla root program",
+            Self::System => "the system store",
+        }
+    }
 }
 
 /// One trust anchor.
@@ -31,6 +44,9 @@ pub struct TrustAnchor {
     pub certificate: Option<Vec<u8>>,
     /// Where it came from.
     pub origin: AnchorOrigin,
+    /// The root program's server-distrust-after date (Mozilla's CKA_NSS_SERVER_DISTRUST_AFTER):
+    /// leaves issued (notBefore) after it are not trusted through this anchor.
+    pub distrust_after: Option<crate::timestamp::Timestamp>,
 }
 
 impl TrustAnchor {
@@ -44,6 +60,7 @@ impl TrustAnchor {
             spki: cert.public_key().raw.to_vec(),
             certificate: Some(der.to_vec()),
             origin: AnchorOrigin::Supplied,
+            distrust_after: None,
         })
     }
 
@@ -79,6 +96,7 @@ impl TrustAnchor {
                     spki: asn1::wrap_sequence(root.subject_public_key_info.as_ref()),
                     certificate: None,
                     origin: AnchorOrigin::Mozilla,
+                    distrust_after: None,
                 }
             })
             .collect()

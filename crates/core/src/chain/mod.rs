@@ -8,6 +8,7 @@
 //! builds and walks the paths; `checks.rs` holds the checks of one certificate in a path.
 
 mod anchor;
+pub mod certdata;
 mod checks;
 mod constraints;
 mod names;
@@ -134,6 +135,10 @@ pub struct ChainReport {
     pub problems: Vec<Finding>,
     /// Set when a search limit stopped path building early.
     pub exhausted: bool,
+    /// The stores whose anchor ends the valid path (the same root may be in several: the
+    /// Mozilla program and the system store); empty when no path is valid.
+    #[serde(default)]
+    pub trusted_by: Vec<AnchorOrigin>,
 }
 
 impl ChainReport {
@@ -337,6 +342,7 @@ pub fn validate(
             paths: Vec::new(),
             problems,
             exhausted: false,
+            trusted_by: Vec::new(),
         };
     };
     let crls: Vec<CertificateRevocationList<'_>> = options
@@ -356,10 +362,12 @@ pub fn validate(
         signatures: HashMap::new(),
         steps: 0,
         exhausted: false,
+        trusted_anchor: None,
     };
     let mut path = vec![leaf];
     let valid = builder.walk(&mut path);
     let exhausted = builder.exhausted;
+    let trusted_anchor = builder.trusted_anchor.take();
     let mut paths = builder.paths;
     if exhausted && !valid {
         let note = Finding::new(
@@ -383,11 +391,21 @@ pub fn validate(
             }),
         }
     }
+    let trusted_by = trusted_anchor.map_or_else(Vec::new, |(subject, spki)| {
+        let mut origins: Vec<AnchorOrigin> = anchors
+            .iter()
+            .filter(|a| a.subject == subject && a.spki == spki)
+            .map(|a| a.origin)
+            .collect();
+        origins.dedup();
+        origins
+    });
     let mut report = ChainReport {
         valid,
         paths,
         problems: Vec::new(),
         exhausted,
+        trusted_by,
     };
     report.problems = report
         .best_path()
@@ -437,6 +455,8 @@ struct Builder<'p, 'a> {
     signatures: HashMap<(usize, usize), Result<(), LinkError>>,
     steps: usize,
     exhausted: bool,
+    /// Subject and key of the anchor that ends the valid path, once found.
+    trusted_anchor: Option<(Vec<u8>, Vec<u8>)>,
 }
 
 impl Builder<'_, '_> {
@@ -495,6 +515,25 @@ impl Builder<'_, '_> {
 
     fn finish(&mut self, path: &[usize], anchored: bool) -> bool {
         let mut problems = self.check_path(path, anchored);
+        // A root program's distrust-after date, applied by the leaf's notBefore.
+        if anchored
+            && let (Some(&first), Some(&last)) = (path.first(), path.last())
+            && let Some(anchor) = self.pool[last].anchor
+            && let Some(after) = anchor.distrust_after
+            && let Some(leaf) = &self.pool[first].cert
+            && leaf.validity().not_before.timestamp() > after.unix()
+        {
+            problems.push(Finding::new(
+                crate::rule!("CHAIN-ANCHOR-DISTRUSTED"),
+                format!(
+                    "{:?} is distrusted by {} for certificates issued after {after}; this one was issued {}",
+                    anchor.name,
+                    anchor.origin.store_name(),
+                    crate::timestamp::Timestamp::from_unix(leaf.validity().not_before.timestamp())
+                ),
+                self.pool[first].location(),
+            ));
+        }
         if !anchored && let Some(&last) = path.last() {
             let e = &self.pool[last];
             let (rule, text) = if e.self_issued && e.issued_by(e) {
@@ -520,6 +559,9 @@ impl Builder<'_, '_> {
             problems.push(Finding::new(rule, text, e.location()));
         }
         let valid = anchored && !problems.iter().any(|f| f.severity == Severity::Critical);
+        if valid && let Some(a) = path.last().and_then(|&l| self.pool[l].anchor) {
+            self.trusted_anchor = Some((a.subject.clone(), a.spki.clone()));
+        }
         self.paths.push(PathReport {
             links: path.iter().map(|&i| self.pool[i].link()).collect(),
             anchored,
@@ -572,10 +614,9 @@ impl Builder<'_, '_> {
                 Role::Intermediate
             };
             if pos == 0 && role == Role::Anchor {
-                let store = match e.anchor.map(|a| a.origin) {
-                    Some(AnchorOrigin::Mozilla) => "the Mozilla root program (webpki-roots)",
-                    _ => "the supplied roots",
-                };
+                let store = e
+                    .anchor
+                    .map_or("the supplied roots", |a| a.origin.store_name());
                 out.push(Finding::new(
                     crate::rule!("CERT-TRUST-ANCHOR"),
                     format!(

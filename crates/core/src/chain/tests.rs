@@ -610,3 +610,35 @@ fn a_client_certificate_from_a_public_root_is_flagged() {
     let report = validate(&chain, 0, &[mozilla], &options("edge.example.test"));
     assert_eq!(rules(&report), Vec::<&str>::new());
 }
+
+/// Issue 20: the verdict names every store whose anchor ends the valid path — the same root in
+/// the Mozilla program and the system store is trusted by both.
+#[test]
+fn the_verdict_names_each_store_that_trusts_the_chain() {
+    let r = root("Shared Root");
+    let i = intermediate("Intermediate", &r, 2030);
+    let l = leaf("api.example.test", &i, 9);
+    let base = TrustAnchor::from_certificate(&r.der).unwrap();
+    let stores = [
+        TrustAnchor {
+            certificate: None,
+            origin: AnchorOrigin::Mozilla,
+            ..base.clone()
+        },
+        TrustAnchor {
+            origin: AnchorOrigin::System,
+            ..base
+        },
+    ];
+    let chain = [l, i.der.clone()];
+    let report = validate(&chain, 0, &stores, &options("api.example.test"));
+    assert!(report.valid, "{:#?}", report.problems);
+    assert_eq!(
+        report.trusted_by,
+        [AnchorOrigin::Mozilla, AnchorOrigin::System]
+    );
+    let report = validate(&chain, 0, &stores[1..], &options("api.example.test"));
+    assert_eq!(report.trusted_by, [AnchorOrigin::System]);
+    let report = validate(&chain, 0, &[], &options("api.example.test"));
+    assert!(report.trusted_by.is_empty());
+}
