@@ -49,6 +49,7 @@ async fn card_shows_what_the_core_decoded_in_the_browser() {
             now,
             policy: Default::default(),
             line: Some(1),
+            scts: None,
         },
     )
     .render();
@@ -92,6 +93,7 @@ async fn the_expiry_badge_follows_the_policy_bands() {
             now,
             policy: std::rc::Rc::new(policy),
             line: Some(1),
+            scts: None,
         },
     )
     .render();
@@ -160,4 +162,79 @@ async fn findings_are_judged_in_the_browser_and_say_severity_in_words() {
             .is_none()
     );
     assert_eq!(text_of(&root, ".summary"), "✖ 1 critical");
+}
+
+/// Issue 20: the card shows the lifetime (renewal window, public maximum), how the certificate
+/// can be revoked, post-quantum algorithms by name with their sizes, and SCTs verified or not.
+#[wasm_bindgen_test]
+async fn card_shows_lifetime_revocation_post_quantum_and_scts() {
+    const SCT: &str = include_str!("../../crates/core/tests/corpus/sct-public-45-day.pem");
+    const LOGS: &str = include_str!("../../crates/core/tests/ct/log_list.json");
+    const PQ: &str = include_str!("../../crates/core/tests/corpus/ml-dsa-chain.pem");
+    const STAPLE: &str = include_str!("../../crates/core/tests/corpus/must-staple-no-ocsp.pem");
+    let first = |pem: &str| {
+        let d = decode(pem.as_bytes()).expect("fixture decodes");
+        d.certificates().next().cloned().expect("a certificate")
+    };
+    let render = |certificate: tlscope_core::Certificate, scts| {
+        let root = mount();
+        yew::Renderer::<CertificateCard>::with_root_and_props(
+            root.clone(),
+            CertificateCardProps {
+                certificate,
+                now: Timestamp::from_unix(1_800_000_000),
+                policy: Default::default(),
+                line: Some(1),
+                scts,
+            },
+        )
+        .render();
+        root
+    };
+    // SCTs: verified against the fixture's log list, unverified without it.
+    let leaf = first(SCT);
+    let issuer = decode(SCT.as_bytes())
+        .unwrap()
+        .certificates()
+        .nth(1)
+        .cloned()
+        .unwrap();
+    let spki = tlscope_core::certificate::spki_der(&issuer.der).unwrap();
+    let logs = tlscope_core::transparency::LogList::from_json(LOGS).unwrap();
+    let checked = tlscope_core::transparency::scts(&leaf.der, Some(&spki), Some(&logs));
+    let verified = render(leaf.clone(), Some(checked));
+    let unverified = render(leaf, None);
+    settle().await;
+    let scts = text_of(&verified, ".cert-scts");
+    assert_eq!(scts.matches("✔ verified").count(), 2, "{scts}");
+    assert!(
+        scts.contains("(Alpha CT)") && scts.contains("(Beta CT)"),
+        "{scts}"
+    );
+    assert_eq!(
+        text_of(&unverified, ".cert-scts")
+            .matches("unverified")
+            .count(),
+        2
+    );
+    let life = text_of(&verified, ".cert-lifetime");
+    assert!(
+        life.contains("45-day lifetime")
+            && life.contains("public maximum for its issue date: 200 days"),
+        "{life}"
+    );
+    assert!(
+        verified
+            .query_selector(".lifetime-bar .band.renew")
+            .unwrap()
+            .is_some()
+    );
+    assert!(text_of(&verified, ".cert-revocation").contains("CRL http://crl.example.test/ca.crl"));
+    // Post-quantum: ML-DSA by name, with the signature's size.
+    let pq = render(first(PQ), None);
+    let staple = render(first(STAPLE), None);
+    settle().await;
+    assert_eq!(text_of(&pq, ".cert-key"), "ML-DSA-44 (1312 bytes)");
+    assert_eq!(text_of(&pq, ".cert-signature"), "ML-DSA-65 (3309 bytes)");
+    assert!(text_of(&staple, ".cert-revocation").contains("Must-Staple"));
 }

@@ -382,6 +382,13 @@ fn render_certificate(out: &mut String, c: &Certificate, now: Timestamp) {
     let sans = render_sans(&c.subject_alt_names);
     let key = match &c.public_key.curve {
         Some(curve) => format!("{} {curve}", c.public_key.algorithm),
+        None if tlscope_core::post_quantum::is_name(&c.public_key.algorithm) => {
+            format!(
+                "{} ({} bytes)",
+                c.public_key.algorithm,
+                c.public_key.bits / 8
+            )
+        }
         None => format!("{} {} bits", c.public_key.algorithm, c.public_key.bits),
     };
     let rows = [

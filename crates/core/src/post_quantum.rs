@@ -135,6 +135,11 @@ pub fn name(oid: &str) -> Option<&'static str> {
     algorithm(oid).map(|a| a.name).or_else(|| composite(oid))
 }
 
+/// Whether `name` is an ML-DSA or SLH-DSA algorithm name (`ML-DSA-65`).
+pub fn is_name(name: &str) -> bool {
+    ALGORITHMS.iter().any(|a| a.name == name)
+}
+
 /// Verifies a pure ML-DSA or SLH-DSA signature (empty context, as X.509 uses them) made by
 /// `key` over `message`. `signature_oid` and `key_oid` must name the same algorithm.
 pub fn verify(

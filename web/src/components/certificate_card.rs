@@ -1,10 +1,13 @@
-//! One certificate's details: names, validity with days left, key, fingerprints and pins,
+//! One certificate's details: names, validity with days left, its lifetime bar (renewal
+//! window, alert bands, the public maximum for its issue date), how it can be revoked, key and
+//! signature by name and size (post-quantum ones too), embedded SCTs, fingerprints and pins,
 //! and its extensions.
 
 use std::rc::Rc;
 
 use tlscope_core::certificate::ExtensionValue;
 use tlscope_core::judge::ExpiryBand;
+use tlscope_core::transparency::{Sct, SctStatus};
 use tlscope_core::{Certificate, Policy, SubjectAltName, Timestamp};
 use yew::prelude::*;
 
@@ -22,6 +25,10 @@ pub struct CertificateCardProps {
     /// The PEM line it came from, if any.
     #[prop_or_default]
     pub line: Option<usize>,
+    /// Its SCTs as the inspection checked them (the leaf's); otherwise they are decoded here
+    /// and shown unverified.
+    #[prop_or_default]
+    pub scts: Option<Vec<Sct>>,
 }
 
 /// The certificate card.
@@ -38,8 +45,20 @@ pub fn CertificateCard(props: &CertificateCardProps) -> Html {
     };
     let key = match &c.public_key.curve {
         Some(curve) => format!("{} {curve}", c.public_key.algorithm),
+        // Post-quantum keys are counted in bytes, as FIPS 204/205 give them.
+        None if tlscope_core::post_quantum::is_name(&c.public_key.algorithm) => {
+            format!(
+                "{} ({} bytes)",
+                c.public_key.algorithm,
+                c.public_key.bits / 8
+            )
+        }
         None => format!("{} {} bits", c.public_key.algorithm, c.public_key.bits),
     };
+    let scts = props
+        .scts
+        .clone()
+        .unwrap_or_else(|| tlscope_core::transparency::scts(&c.der, None, None));
     let kind = if c.is_ca {
         if c.self_issued {
             "Root CA"
@@ -72,9 +91,15 @@ pub fn CertificateCard(props: &CertificateCardProps) -> Html {
                 <dt>{ "Not before" }</dt><dd class="cert-not-before mono">{ c.validity.not_before.to_rfc3339() }</dd>
                 <dt>{ "Not after" }</dt><dd class="cert-not-after mono">{ c.validity.not_after.to_rfc3339() }</dd>
                 <dt>{ "Days left" }</dt><dd class="cert-days-left">{ days }</dd>
+                <dt>{ "Lifetime" }</dt><dd class="cert-lifetime">{ lifetime_bar(c, &props.policy, props.now) }</dd>
+                <dt>{ "Revocation" }</dt><dd class="cert-revocation">{ revocation_text(c, &props.policy) }</dd>
                 <dt>{ "Serial" }</dt><dd class="cert-serial mono">{ &c.serial }</dd>
                 <dt>{ "Public key" }</dt><dd class="cert-key">{ key }</dd>
-                <dt>{ "Signature" }</dt><dd class="cert-signature">{ &c.signature_algorithm }</dd>
+                <dt>{ "Signature" }</dt><dd class="cert-signature">{ format!("{} ({} bytes)", c.signature_algorithm, c.signature_bytes) }</dd>
+                if !scts.is_empty() {
+                    <dt>{ "Transparency" }</dt>
+                    <dd class="cert-scts"><ul class="scts">{ for scts.iter().map(sct_item) }</ul></dd>
+                }
                 <dt>{ "SHA-256 fingerprint" }</dt>
                 <dd><span class="cert-fingerprint-sha256 mono wrap">{ &c.fingerprint_sha256 }</span>
                     <CopyButton value={c.fingerprint_sha256.clone()} what="SHA-256 fingerprint" /></dd>
@@ -98,6 +123,77 @@ pub fn CertificateCard(props: &CertificateCardProps) -> Html {
             </details>
             <Asn1View der={c.der.clone()} />
         </section>
+    }
+}
+
+/// The lifetime bar: notBefore to notAfter, the renewal window and alert bands the policy
+/// gives this certificate, where `now` is, and the public maximum for its issue date.
+fn lifetime_bar(c: &Certificate, policy: &Policy, now: Timestamp) -> Html {
+    use tlscope_core::{lifetime, rotation};
+    let (_, grace) = rotation::lifetime(policy, rotation::Role::of(c));
+    let bar = lifetime::bar(policy, &c.validity, grace);
+    let span = (bar.not_after - bar.not_before).max(1) as f64;
+    let at = |t: i64| ((t - bar.not_before) as f64 / span * 100.0).clamp(0.0, 100.0);
+    let band = |class: &'static str, from: i64, title: String| {
+        let left = at(from);
+        html! { <span class={classes!("band", class)} style={format!("left:{left:.2}%;width:{:.2}%", 100.0 - left)} {title}></span> }
+    };
+    let seconds = lifetime::validity_seconds(&c.validity);
+    let renew = Timestamp::from_unix(bar.renew_at);
+    let over = !c.is_ca && seconds > bar.cabf_maximum_days * Timestamp::DAY;
+    let text = format!(
+        "{} lifetime · renew from {} · public maximum for its issue date: {} days{}",
+        lifetime::duration_text(seconds),
+        renew.to_rfc3339().get(..10).unwrap_or_default(),
+        bar.cabf_maximum_days,
+        if over { " (longer)" } else { "" },
+    );
+    html! {
+        <>
+            <div class="lifetime-bar" role="img" aria-label={text.clone()}>
+                { band("renew", bar.renew_at, format!("renewal window from {renew}")) }
+                { band("warning", bar.warning_from, "warning band".into()) }
+                { band("critical", bar.critical_from, "critical band".into()) }
+                <span class="now" style={format!("left:{:.2}%", at(now.unix()))} title="now"></span>
+            </div>
+            <span class={classes!("lifetime-text", over.then_some("over"))}>{ text }</span>
+        </>
+    }
+}
+
+/// How the certificate can be revoked, in words.
+fn revocation_text(c: &Certificate, policy: &Policy) -> String {
+    let r = c.revocation();
+    let mut parts: Vec<String> = r.ocsp.iter().map(|u| format!("OCSP {u}")).collect();
+    parts.extend(r.crl.iter().map(|u| format!("CRL {u}")));
+    if r.must_staple {
+        parts.push("Must-Staple".into());
+    }
+    if !parts.is_empty() {
+        parts.join(" · ")
+    } else if tlscope_core::lifetime::is_short_lived(policy, &c.validity) {
+        "none — short-lived, needs none".into()
+    } else {
+        "none — it cannot be revoked".into()
+    }
+}
+
+fn sct_item(s: &Sct) -> Html {
+    let (class, status) = match &s.status {
+        SctStatus::Verified => ("ok", "✔ verified".to_owned()),
+        SctStatus::Unchecked => ("muted", "unverified (no log list)".to_owned()),
+        SctStatus::UnknownLog => ("warning", "⚠ log not in the list".to_owned()),
+        SctStatus::Invalid(why) => ("critical", format!("✖ invalid: {why}")),
+    };
+    let log = match (&s.log, &s.operator) {
+        (Some(l), Some(o)) => format!("{l} ({o})"),
+        _ => format!("log {}", s.log_id),
+    };
+    html! {
+        <li class="sct">
+            <span class="mono">{ s.timestamp.to_rfc3339() }</span>{ " " }{ log }{ " · " }
+            <span class={classes!("sct-status", class)}>{ status }</span>
+        </li>
     }
 }
 
@@ -162,6 +258,7 @@ fn extension_text(value: &ExtensionValue) -> String {
             )
         }
         ExtensionValue::SignedCertificateTimestamps { count, .. } => format!("{count} SCTs"),
+        ExtensionValue::TlsFeature { features } => features.join(", "),
         ExtensionValue::Raw { hex } => hex.clone(),
         ExtensionValue::Malformed { error } => format!("malformed: {error}"),
         _ => String::new(),

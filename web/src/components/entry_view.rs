@@ -76,6 +76,12 @@ pub fn EntryView(props: &EntryViewProps) -> Html {
                 .map(|i| i.findings.clone())
                 .unwrap_or_default();
             let chain = inspection.as_ref().as_ref().and_then(|i| i.chain.clone());
+            // The leaf's SCTs as the inspection verified them; other cards decode their own.
+            let leaf_scts = inspection.as_ref().as_ref().map(|i| i.scts.clone());
+            let leaf_der = {
+                let ders: Vec<Vec<u8>> = decoded.certificates().map(|c| c.der.clone()).collect();
+                (!ders.is_empty()).then(|| ders[tlscope_core::chain::leaf_index(&ders)].clone())
+            };
             html! {
             <>
                 <FindingList {findings} />
@@ -84,7 +90,8 @@ pub fn EntryView(props: &EntryViewProps) -> Html {
                 }
                 { for decoded.items.iter().map(|item| match item {
                     Item::Certificate { certificate, source } => html! {
-                        <CertificateCard certificate={(**certificate).clone()} now={props.now} policy={props.policy.clone()} line={source.line} />
+                        <CertificateCard certificate={(**certificate).clone()} now={props.now} policy={props.policy.clone()} line={source.line}
+                            scts={(leaf_der.as_ref() == Some(&certificate.der)).then(|| leaf_scts.clone().unwrap_or_default())} />
                     },
                     Item::PrivateKey { format, encrypted, source, algorithm, bits } => html! {
                         <div class="card warning key-notice" role="status">

@@ -183,10 +183,7 @@ pub fn certificate(c: &Certificate, index: usize, policy: &Policy, now: Timestam
             }
         }
         "Ed25519" if policy.keys.ed25519 => {}
-        name if policy.keys.post_quantum
-            && crate::post_quantum::ALGORITHMS
-                .iter()
-                .any(|a| a.name == name) => {}
+        name if policy.keys.post_quantum && crate::post_quantum::is_name(name) => {}
         "DSA" => out.push(Finding::new(
             crate::rule!("CERT-KEY-WEAK"),
             format!("DSA {} bits", key.bits),
