@@ -65,9 +65,11 @@ pub fn PolicyView(props: &PolicyViewProps) -> Html {
                 class={classes!("policy-status", if props.error.is_some() { "critical" } else { "ok" })}>
                 { match &props.error {
                     Some(e) => format!("✖ {e} — the last valid policy stays in force."),
-                    None => format!("✔ Valid. In force: clients ≥ {}, mTLS ≥ {}, databases ≥ {}; leaf {} d renewed {} d before expiry; alerts at {} and {} days.",
+                    None => format!("✔ Valid. In force: clients ≥ {}, mTLS ≥ {}, databases ≥ {}; leaf {} d renewed {} d before expiry; alerts at {} and {} days ({}% and {}% of a short lifetime){}.",
                         p.tls.client_min_version, p.tls.mtls_min_version, p.tls.database_min_version,
-                        p.rotation.leaf_days, p.rotation.leaf_grace_days, p.alerts.warning_days, p.alerts.critical_days),
+                        p.rotation.leaf_days, p.rotation.leaf_grace_days, p.alerts.warning_days, p.alerts.critical_days,
+                        p.alerts.warning_percent, p.alerts.critical_percent,
+                        if p.rotation.cabf_maximum { "; public certificates held to the CA/B Forum maximum" } else { "" }),
                 } }
             </p>
         </section>

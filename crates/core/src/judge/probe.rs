@@ -73,6 +73,16 @@ pub fn probe(
         .and_then(|d| d.certificates().next().cloned());
     if let Some(leaf) = &leaf {
         out.extend(super::certificate(leaf, 0, policy, now));
+        // The served leaf's SCTs, counted under Chrome's policy (no log list to verify with).
+        let issuer = report
+            .chain
+            .get(1)
+            .and_then(|der| crate::certificate::spki_der(der));
+        let scts = crate::transparency::scts(&leaf.der, issuer.as_deref(), None);
+        for mut f in super::transparency::transparency(leaf, 0, &scts, false) {
+            f.location = at();
+            out.push(f);
+        }
     }
     if !report.chain.is_empty() {
         out.extend(peer_chain_findings(
