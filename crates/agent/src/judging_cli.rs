@@ -189,6 +189,7 @@ impl ChainArgs {
             } else {
                 CommonNameCheck::Warn
             },
+            backend: Some(tlscope_agent::signature_backend::AWS_LC),
             ct_logs: match &self.ct_logs {
                 None => None,
                 Some(path) => {

@@ -39,6 +39,7 @@ pub mod node_state;
 pub mod observatory;
 pub mod probe;
 pub mod server;
+pub mod signature_backend;
 pub mod store;
 pub mod verified_chains;
 

@@ -1,18 +1,13 @@
 //! Criterion benchmarks of the core, each beside a peer measured in the same run:
-//! decoding one certificate (tlscope details vs a bare x509-parser parse), decoding the
-//! system's CA bundle (~150 certificates), and validating a 3-certificate chain (tlscope vs
-//! rustls-webpki with ring). Run with `cargo bench -p tlscope-core` or `cargo xtask bench`.
-
-use std::time::Duration;
+//! decoding one certificate (tlscope details vs a bare x509-parser parse) and decoding the
+//! system's CA bundle (~150 certificates). Chain validation against rustls-webpki, with both
+//! signature backends, is in crates/agent/benches/chain.rs. Run with `cargo xtask bench`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose,
 };
-use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
-use tlscope_core::Timestamp;
-use tlscope_core::chain::{self, Options, PeerName, TrustAnchor};
 use x509_parser::prelude::FromDer;
 
 /// root → intermediate → leaf, all ECDSA P-256, as DER.
@@ -81,53 +76,5 @@ fn decode(c: &mut Criterion) {
     }
 }
 
-fn validate(c: &mut Criterion) {
-    let [leaf, int, root] = three_chain();
-    let anchors = vec![TrustAnchor::from_certificate(&root).unwrap()];
-    let options = Options {
-        now: Timestamp::from_unix(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_secs() as i64,
-        ),
-        peer_names: vec![PeerName::host("bench.example.com")],
-        ..Options::default()
-    };
-    let bag = vec![leaf.clone(), int.clone()];
-    assert!(chain::validate(&bag, 0, &anchors, &options).valid);
-
-    let root_der = CertificateDer::from(root.as_slice());
-    let webpki_anchors = vec![webpki::anchor_from_trusted_cert(&root_der).unwrap()];
-    let int_der = vec![CertificateDer::from(int.as_slice())];
-    let leaf_der = CertificateDer::from(leaf.as_slice());
-    let time = UnixTime::since_unix_epoch(Duration::from_secs(options.now.unix() as u64));
-    let name = ServerName::try_from("bench.example.com").unwrap();
-    let webpki_validate = || {
-        let ee = webpki::EndEntityCert::try_from(&leaf_der).unwrap();
-        ee.verify_for_usage(
-            &[webpki::ring::ECDSA_P256_SHA256],
-            &webpki_anchors,
-            &int_der,
-            time,
-            webpki::KeyUsage::server_auth(),
-            None,
-            None,
-        )
-        .unwrap();
-        ee.verify_is_valid_for_subject_name(&name).unwrap();
-    };
-    webpki_validate();
-
-    let mut group = c.benchmark_group("validate 3-certificate chain");
-    group.bench_function("tlscope (every problem, RustCrypto)", |b| {
-        b.iter(|| chain::validate(std::hint::black_box(&bag), 0, &anchors, &options))
-    });
-    group.bench_function("rustls-webpki (first error, ring) (peer)", |b| {
-        b.iter(webpki_validate)
-    });
-    group.finish();
-}
-
-criterion_group!(benches, decode, validate);
+criterion_group!(benches, decode);
 criterion_main!(benches);

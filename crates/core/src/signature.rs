@@ -66,10 +66,14 @@ pub enum SignatureError {
     },
 }
 
+/// The hash of a signature scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Hash {
+pub enum Hash {
+    /// SHA-256.
     Sha256,
+    /// SHA-384.
     Sha384,
+    /// SHA-512.
     Sha512,
 }
 
@@ -109,8 +113,20 @@ enum Scheme {
     Ed25519,
 }
 
-/// Verifies that `signature` over `message` was made with the key in `spki`, using `algorithm`.
+/// Verifies that `signature` over `message` was made with the key in `spki`, using `algorithm`,
+/// with RustCrypto.
 pub fn verify(
+    algorithm: &AlgorithmIdentifier<'_>,
+    spki: &SubjectPublicKeyInfo<'_>,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), SignatureError> {
+    verify_with(None, algorithm, spki, message, signature)
+}
+
+/// [`verify`], with the arithmetic of classical signatures done by `backend` when given.
+pub fn verify_with(
+    backend: Option<Backend>,
     algorithm: &AlgorithmIdentifier<'_>,
     spki: &SubjectPublicKeyInfo<'_>,
     message: &[u8],
@@ -150,6 +166,17 @@ pub fn verify(
     let invalid = || SignatureError::Invalid {
         algorithm: name.clone(),
     };
+    if let Some(backend) = backend
+        && let Some(primitive) = primitive(scheme, key_oid.as_str(), spki)?
+        && let Some(valid) = backend(
+            primitive,
+            spki.subject_public_key.data.as_ref(),
+            message,
+            signature,
+        )
+    {
+        return if valid { Ok(()) } else { Err(invalid()) };
+    }
     match (scheme, key_oid.as_str()) {
         (Scheme::RsaPkcs1(_) | Scheme::RsaPss { .. }, "1.2.840.113549.1.1.1") => {
             let key = rsa_key(spki)?;
@@ -224,6 +251,33 @@ pub fn verify(
             key: crate::certificate::key_algorithm_name(key),
         }),
     }
+}
+
+/// The primitive a backend computes for `scheme` with this key, once the core has checked the
+/// key fits (`None`: a combination the backend is not asked for; the core decides it).
+fn primitive(
+    scheme: Scheme,
+    key_oid: &str,
+    spki: &SubjectPublicKeyInfo<'_>,
+) -> Result<Option<Primitive>, SignatureError> {
+    Ok(match (scheme, key_oid) {
+        // Backends (aws-lc-rs, ring) take RSA moduli of 2048 to 8192 bits; the policy may allow
+        // others, which the core verifies itself.
+        (Scheme::RsaPkcs1(h), "1.2.840.113549.1.1.1") => {
+            rsa_backend_size(&rsa_key(spki)?).then_some(Primitive::RsaPkcs1(h))
+        }
+        (Scheme::RsaPss { hash, .. }, "1.2.840.113549.1.1.1") => {
+            rsa_backend_size(&rsa_key(spki)?).then_some(Primitive::RsaPss(hash))
+        }
+        (Scheme::Ecdsa(h), "1.2.840.10045.2.1") => Some(Primitive::Ecdsa(ec_curve(spki)?, h)),
+        (Scheme::Ed25519, "1.3.101.112") => Some(Primitive::Ed25519),
+        _ => None,
+    })
+}
+
+fn rsa_backend_size(key: &rsa::RsaPublicKey) -> bool {
+    use rsa::traits::PublicKeyParts as _;
+    (2048..=8192).contains(&key.n().bits())
 }
 
 fn scheme(algorithm: &AlgorithmIdentifier<'_>) -> Result<Scheme, SignatureError> {
@@ -323,11 +377,34 @@ fn rsa_key(spki: &SubjectPublicKeyInfo<'_>) -> Result<rsa::RsaPublicKey, Signatu
 
 /// The curves tlscope verifies with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Curve {
+pub enum Curve {
+    /// NIST P-256.
     P256,
+    /// NIST P-384.
     P384,
+    /// NIST P-521.
     P521,
 }
+
+/// One classical signature primitive, checked and named by the core, for a [`Backend`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Primitive {
+    /// RSASSA-PKCS1-v1_5; the key is the PKCS#1 RSAPublicKey DER.
+    RsaPkcs1(Hash),
+    /// RSASSA-PSS with MGF1 of the same hash and a salt of the hash's length; key as above.
+    RsaPss(Hash),
+    /// ECDSA, DER signature; the key is the SEC1 point.
+    Ecdsa(Curve, Hash),
+    /// Ed25519; the key is its 32 bytes.
+    Ed25519,
+}
+
+/// A signature backend: the arithmetic of a [`Primitive`] over (`key`, `message`,
+/// `signature`) — `Some(valid)`, or `None` for a primitive it does not implement (the core's
+/// RustCrypto code then verifies). The core checks algorithms, parameters and key types itself,
+/// so a backend only computes. RustCrypto (pure Rust) is the default and what the page runs;
+/// the agent passes aws-lc-rs natively, as rustls takes a `CryptoProvider`.
+pub type Backend = fn(Primitive, &[u8], &[u8], &[u8]) -> Option<bool>;
 
 fn ec_curve(spki: &SubjectPublicKeyInfo<'_>) -> Result<Curve, SignatureError> {
     let unsupported = |reason: String| SignatureError::UnsupportedKey {

@@ -2,8 +2,9 @@
 //! bench/RESULTS.md. Ratios matter, not absolute times (these machines are noisy): both sides
 //! run back to back in the same process or the same criterion run, and medians are reported.
 //!
-//! 1. criterion (native): decode + details, a CA bundle, 3-certificate chain validation, beside
-//!    x509-parser and rustls-webpki;
+//! 1. criterion (native): decode + details, a CA bundle, a 3-certificate ECDSA and a
+//!    4-certificate RSA chain validated with RustCrypto and with aws-lc-rs, beside x509-parser
+//!    and rustls-webpki;
 //! 2. tlscope-core as wasm32 under node beside @peculiar/x509 (npm), same corpus;
 //! 3. the dashboard's first page load, gzip-compressed;
 //! 4. endpoint scans and coordinator handshakes beside testssl.sh, sslyze and nginx
@@ -34,6 +35,21 @@ const PEER_PAIRS: &[(&str, &str, &str)] = &[
     (
         "validate 3-certificate chain",
         "tlscope (every problem, RustCrypto)",
+        "rustls-webpki (first error, ring) (peer)",
+    ),
+    (
+        "validate 3-certificate chain",
+        "tlscope (every problem, aws-lc-rs)",
+        "rustls-webpki (first error, ring) (peer)",
+    ),
+    (
+        "validate 4-certificate RSA chain",
+        "tlscope (every problem, RustCrypto)",
+        "rustls-webpki (first error, ring) (peer)",
+    ),
+    (
+        "validate 4-certificate RSA chain",
+        "tlscope (every problem, aws-lc-rs)",
         "rustls-webpki (first error, ring) (peer)",
     ),
 ];
@@ -137,6 +153,7 @@ fn peculiar_version() -> String {
 
 fn criterion(out: &mut String) -> Result<()> {
     run(Command::new("cargo").args(["bench", "-p", "tlscope-core", "--bench", "core"]))?;
+    run(Command::new("cargo").args(["bench", "-p", "tlscope-agent", "--bench", "chain"]))?;
     writeln!(out, "## Native (criterion, mean)\n")?;
     writeln!(
         out,

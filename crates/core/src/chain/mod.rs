@@ -79,6 +79,8 @@ pub struct Options {
     pub common_name: CommonNameCheck,
     /// The smallest RSA modulus a path may use (the policy's `keys.rsa_min_bits`); `None`: 2048.
     pub rsa_min_bits: Option<u32>,
+    /// The signature backend (`None`: RustCrypto, as in the page; the agent passes aws-lc-rs).
+    pub backend: Option<crate::signature::Backend>,
 }
 
 /// The bounds on path building. Each figure is rustls-webpki's, which it chose to stop
@@ -580,7 +582,8 @@ impl Builder<'_, '_> {
                 self.exhausted = true;
                 Err(LinkError::BudgetSpent)
             }
-            Some(cert) => signature::verify(
+            Some(cert) => signature::verify_with(
+                self.options.backend,
                 &cert.signature_algorithm,
                 &self.pool[issuer].spki,
                 cert.tbs_certificate.as_ref(),

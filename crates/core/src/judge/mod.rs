@@ -347,6 +347,8 @@ pub struct ChainRequest {
     /// CT logs to verify embedded SCTs against (Chrome's log list); `None`: SCTs are decoded
     /// and counted, not verified.
     pub ct_logs: Option<crate::transparency::LogList>,
+    /// The signature backend chain validation runs with (`None`: RustCrypto).
+    pub backend: Option<crate::signature::Backend>,
 }
 
 impl ChainRequest {
@@ -385,6 +387,7 @@ impl ChainRequest {
             leaf_ekus: self.ekus.clone(),
             common_name: self.common_name,
             rsa_min_bits: Some(policy.keys.rsa_min_bits),
+            backend: self.backend,
         }
     }
 }
