@@ -143,25 +143,28 @@ impl Ctx<'_> {
             .filter(|s| s.is_tls13())
             .map(|s| s.code)
             .collect();
-        let mut out = Vec::new();
-        for group in protocol::PROBED_GROUPS
+        let groups: Vec<&protocol::Group> = protocol::PROBED_GROUPS
             .iter()
             .filter_map(|c| protocol::group_by_code(*c))
-        {
-            let (code, name) = (&group.code, group.name);
+            .collect();
+        // One hello per group, all at once (a dozen connections); answers kept in probe order.
+        let answers = futures_util::future::join_all(groups.iter().map(|group| {
             let offer = Offer {
                 version: TlsVersion::Tls13,
                 suites: &suites,
                 server_name: Some(&self.name),
-                groups: std::slice::from_ref(code),
+                groups: std::slice::from_ref(&group.code),
                 x25519_share: false,
             };
-            match self.ask(&offer).await? {
+            async move { self.ask(&offer).await }
+        }))
+        .await;
+        let mut out = Vec::new();
+        for (group, answer) in groups.iter().zip(answers) {
+            match answer? {
                 Some(
                     Answer::Retry { group: Some(g), .. } | Answer::Hello { group: Some(g), .. },
-                ) if g == *code => {
-                    out.push((*name).to_owned());
-                }
+                ) if g == group.code => out.push(group.name.to_owned()),
                 _ => {}
             }
         }

@@ -97,11 +97,14 @@ async fn run(
         timeout: options.timeout,
         answered: AtomicBool::new(false),
     };
-    // Newest first: the first probe also tells whether the endpoint speaks TLS at all.
-    for version in TlsVersion::ALL.iter().rev() {
-        report.versions.push(ctx.version(*version).await?);
+    // Every version at once, each its own sequence of hellos; an error is reported as the
+    // newest version's (which also tells whether the endpoint speaks TLS at all).
+    let probes =
+        futures_util::future::join_all(TlsVersion::ALL.iter().map(|v| ctx.version(*v))).await;
+    if let Some(Err(e)) = probes.iter().rev().find(|p| p.is_err()) {
+        return Err(e.clone());
     }
-    report.versions.reverse();
+    report.versions = probes.into_iter().filter_map(Result::ok).collect();
     let tls13 = report
         .versions
         .iter()
@@ -109,19 +112,11 @@ async fn run(
     let tls12 = report
         .versions
         .iter()
-        .any(|v| v.version == TlsVersion::Tls12 && v.accepted);
-    if tls13 {
-        report.groups = ctx.groups().await?;
-    } else if let Some(v12) = report
-        .versions
-        .iter()
         .find(|v| v.version == TlsVersion::Tls12 && v.accepted)
-    {
-        report.groups = ctx.curves_tls12(&v12.suites).await?;
-    }
+        .cloned();
     let best = if tls13 {
         TlsVersion::Tls13
-    } else if tls12 {
+    } else if tls12.is_some() {
         TlsVersion::Tls12
     } else {
         if !ctx.answered.load(Ordering::SeqCst) {
@@ -145,12 +140,26 @@ async fn run(
         }
         None => None,
     };
-    let mut real = ctx.real(best, None).await?;
-    if real.client_auth == ClientAuth::Required && client.is_some() {
-        let auth = real.client_auth;
-        real = ctx.real(best, client).await?;
-        real.client_auth = auth;
-    }
+    // Groups (one hello per group) and the real handshakes run side by side.
+    let groups = async {
+        match &tls12 {
+            _ if tls13 => ctx.groups().await,
+            Some(v12) => ctx.curves_tls12(&v12.suites).await,
+            None => Ok(Vec::new()),
+        }
+    };
+    let handshakes = async {
+        let mut real = ctx.real(best, None).await?;
+        if real.client_auth == ClientAuth::Required && client.is_some() {
+            let auth = real.client_auth;
+            real = ctx.real(best, client).await?;
+            real.client_auth = auth;
+        }
+        Ok::<_, String>(real)
+    };
+    let (groups, real) = tokio::join!(groups, handshakes);
+    report.groups = groups?;
+    let real = real?;
     report.chain = real.chain;
     report.ocsp_stapled = Some(real.ocsp);
     report.alpn = real.alpn;
