@@ -79,7 +79,7 @@ fn bench_chain(
         ..Options::default()
     };
     let rustcrypto = options(None);
-    let aws_lc = options(Some(tlscope_agent::signature_backend::AWS_LC));
+    let aws_lc = options(Some(tlscope_agent::signature_backend::NATIVE));
     let bag: Vec<Vec<u8>> = ders[..ders.len() - 1].to_vec();
     assert!(chain::validate(&bag, 0, &anchors, &rustcrypto).valid);
     assert!(chain::validate(&bag, 0, &anchors, &aws_lc).valid);
@@ -113,7 +113,7 @@ fn bench_chain(
     g.bench_function("tlscope (every problem, RustCrypto)", |b| {
         b.iter(|| chain::validate(std::hint::black_box(&bag), 0, &anchors, &rustcrypto))
     });
-    g.bench_function("tlscope (every problem, aws-lc-rs)", |b| {
+    g.bench_function("tlscope (every problem, native: ring + aws-lc-rs)", |b| {
         b.iter(|| chain::validate(std::hint::black_box(&bag), 0, &anchors, &aws_lc))
     });
     g.bench_function("rustls-webpki (first error, ring) (peer)", |b| {

@@ -293,7 +293,9 @@ pub async fn start(speed: f64, probe_every: Duration) -> Result<Demo, AgentError
         "coordinator (TLS 1.3, the specification)".to_owned(),
         format!("localhost:{}", client_addr.port()),
     )];
-    let (chain, key) = ca::server_certificate(&store, "demo", &["localhost", "127.0.0.1"], 5, now)?;
+    // A 90-day certificate issued 85 days ago: 5 days left, a twentieth of its lifetime.
+    let (chain, key) =
+        ca::server_certificate(&store, "demo", &["localhost", "127.0.0.1"], (85, 90), now)?;
     let expiring = https_endpoint(chain, key, &policy).await?;
     endpoints.push((
         "certificate expiring in 5 days".into(),
@@ -313,7 +315,7 @@ pub async fn start(speed: f64, probe_every: Duration) -> Result<Demo, AgentError
     ));
     // TLS 1.2 with a CBC suite: openssl s_server, which still speaks it.
     let (chain, key) =
-        ca::server_certificate(&store, "demo", &["localhost", "127.0.0.1"], 60, now)?;
+        ca::server_certificate(&store, "demo", &["localhost", "127.0.0.1"], (0, 60), now)?;
     std::fs::write(
         dir.join("legacy-cert.pem"),
         chain

@@ -189,7 +189,7 @@ impl ChainArgs {
             } else {
                 CommonNameCheck::Warn
             },
-            backend: Some(tlscope_agent::signature_backend::AWS_LC),
+            backend: Some(tlscope_agent::signature_backend::NATIVE),
             ct_logs: match &self.ct_logs {
                 None => None,
                 Some(path) => {

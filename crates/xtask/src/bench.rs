@@ -39,7 +39,7 @@ const PEER_PAIRS: &[(&str, &str, &str)] = &[
     ),
     (
         "validate 3-certificate chain",
-        "tlscope (every problem, aws-lc-rs)",
+        "tlscope (every problem, native: ring + aws-lc-rs)",
         "rustls-webpki (first error, ring) (peer)",
     ),
     (
@@ -49,7 +49,7 @@ const PEER_PAIRS: &[(&str, &str, &str)] = &[
     ),
     (
         "validate 4-certificate RSA chain",
-        "tlscope (every problem, aws-lc-rs)",
+        "tlscope (every problem, native: ring + aws-lc-rs)",
         "rustls-webpki (first error, ring) (peer)",
     ),
 ];

@@ -511,14 +511,14 @@ fn current_positions(index: &TenantIndex) -> Vec<usize> {
         .collect()
 }
 
-/// An ordinary TLS server certificate from the tenant's issuing CA, valid from `now` for
-/// `days`, for the DNS names and IP addresses given; not tracked by rotation. Returns the chain
-/// (leaf, CA) as DER and the PKCS#8 key as DER.
+/// An ordinary TLS server certificate from the tenant's issuing CA, issued `issued_days_ago`
+/// before `now` and valid for `days`, for the DNS names and IP addresses given; not tracked by
+/// rotation. Returns the chain (leaf, CA) as DER and the PKCS#8 key as DER.
 pub fn server_certificate(
     store: &Store,
     index: &TenantIndex,
     names: &[&str],
-    days: i64,
+    (issued_days_ago, days): (i64, i64),
     now: Timestamp,
 ) -> Result<(Vec<Vec<u8>>, Vec<u8>), CaError> {
     let tenant = index.tenant.clone();
@@ -528,8 +528,9 @@ pub fn server_certificate(
     let (serial_number, _) = serial()?;
     let mut params = CertificateParams::default();
     params.serial_number = Some(serial_number);
-    params.not_before = datetime(now)?;
-    params.not_after = datetime(later(now, days))?;
+    let issued = later(now, -issued_days_ago);
+    params.not_before = datetime(issued)?;
+    params.not_after = datetime(later(issued, days))?;
     let mut dn = DistinguishedName::new();
     dn.push(
         DnType::CommonName,

@@ -410,16 +410,17 @@ fn material_of(
 }
 
 /// An ordinary TLS server certificate (chain DER, PKCS#8 key DER) from the tenant's CA for the
-/// given names, valid for `days` from `now`; not tracked by rotation (test and demo endpoints).
+/// given names, `(issued_days_ago, days)`: issued that many days before `now` and valid for
+/// `days`; not tracked by rotation (test and demo endpoints).
 pub fn server_certificate(
     store: &Store,
     tenant: &str,
     names: &[&str],
-    days: i64,
+    validity: (i64, i64),
     now: Timestamp,
 ) -> Result<(Vec<Vec<u8>>, Vec<u8>), CaError> {
     let index = store.read_index(tenant)?;
-    issuing::server_certificate(store, &index, names, days, now)
+    issuing::server_certificate(store, &index, names, validity, now)
 }
 
 /// The tenant's index generation (cheap; nodes poll it to notice changes).
