@@ -198,6 +198,18 @@ fn two_writers_share_one_store_on_object_storage() {
         .unwrap();
     assert_eq!(revoked.state, ca::CertificateState::Revoked);
 
+    // Regression (mesh_years days 301 and 641, `crl/…-63.pem: another writer changed the store
+    // first`): a change whose index commit lost leaves its CRL object behind. Named by the CRL
+    // number alone, that object took the number for good and every later change that signed
+    // a CRL failed its 64 attempts. An object left at the next number no longer blocks it.
+    let index = a.read_index("acme").unwrap();
+    for ca_record in &index.cas {
+        let orphan = format!("crl/{}-{}.pem", ca_record.serial, index.next_crl_number);
+        a.write_file("acme", &orphan, b"left by a commit that lost", false)
+            .unwrap();
+    }
+    ca::revoke(&b, "acme", "b7", now).expect("a CRL is signed past an orphaned CRL object");
+
     // The audit log holds exactly the committed changes, in one chain, although the writers'
     // lost commits left segments of their own: init, 400 issues, the token, one enrolment, the
     // revocation (and the CRL it re-signed, recorded with it).

@@ -331,11 +331,17 @@ pub fn refresh_crls(store: &Store, index: &mut TenantIndex, now: Timestamp) -> R
             key_identifier_method: KeyIdMethod::Sha256,
         };
         let crl = params.signed_by(&issuer)?;
+        let pem = crl.pem()?;
         ca.crl_next_update = Some(next_update);
+        // Named by number *and* content: a change whose index commit loses leaves its CRL
+        // object behind on object storage, and a name from the number alone would then be
+        // taken for good (mesh_years, days 301 and 641).
+        let digest = crate::store::sha256_hex(pem.as_bytes());
+        let digest = digest.get(..16).unwrap_or(&digest);
         ca.crl = Some(store.write_file(
             &tenant,
-            &format!("crl/{}-{number}.pem", ca.serial),
-            crl.pem()?.as_bytes(),
+            &format!("crl/{}-{number}-{digest}.pem", ca.serial),
+            pem.as_bytes(),
             false,
         )?);
     }
