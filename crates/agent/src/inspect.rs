@@ -344,6 +344,7 @@ fn render_scts(out: &mut String, scts: &[tlscope_core::transparency::Sct]) {
             SctStatus::Verified => "verified".to_owned(),
             SctStatus::UnknownLog => "log not in the list".to_owned(),
             SctStatus::Invalid(why) => format!("INVALID: {why}"),
+            SctStatus::NotCounted(why) => format!("verified, not counted: {why}"),
         };
         let log = match (&s.log, &s.operator) {
             (Some(l), Some(o)) => format!("{l} ({o})"),

@@ -186,6 +186,13 @@ pub const RULES: &[Rule] = &[
         references: CT,
     },
     Rule {
+        id: "CT-SCT-NOT-COUNTED",
+        severity: Severity::Info,
+        title: "an embedded SCT verifies but Chrome does not count it",
+        remediation: "The log is pending or rejected, was retired before the SCT was made, or does not accept certificates expiring when this one does (a sharded log's temporal interval); make sure enough other SCTs count, or reissue.",
+        references: CT,
+    },
+    Rule {
         id: "CT-TOO-FEW-SCTS",
         severity: Severity::Warning,
         title: "too few SCTs for Chrome's Certificate Transparency policy",

@@ -48,6 +48,9 @@ pub enum SctStatus {
     UnknownLog,
     /// The signature does not verify (or could not be checked: the issuer is missing).
     Invalid(String),
+    /// The signature verifies, but Chrome does not count it: the log is pending or rejected,
+    /// was retired before the SCT, or does not accept certificates expiring when this one does.
+    NotCounted(String),
 }
 
 /// A log list in Chrome's v3 format; only what judging needs.
@@ -79,6 +82,60 @@ pub struct Log {
     pub log_id: String,
     /// Its public key, DER SubjectPublicKeyInfo, base64.
     pub key: String,
+    /// Its state in the list: `{"usable": {"timestamp": …}}`, `retired`, `rejected`, …
+    #[serde(default)]
+    pub state: Option<std::collections::BTreeMap<String, StateSince>>,
+    /// The notAfter range the log accepts (sharded logs).
+    #[serde(default)]
+    pub temporal_interval: Option<TemporalInterval>,
+}
+
+/// When a log entered its state.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct StateSince {
+    /// RFC 3339.
+    pub timestamp: String,
+}
+
+/// The notAfter range a sharded log accepts: `[start_inclusive, end_exclusive)`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct TemporalInterval {
+    /// RFC 3339.
+    pub start_inclusive: String,
+    /// RFC 3339.
+    pub end_exclusive: String,
+}
+
+impl Log {
+    /// Why Chrome would not count a verified SCT from this log made at `at` for a certificate
+    /// expiring at `not_after`; `None` when it counts.
+    fn not_counted(&self, at: Timestamp, not_after: Timestamp) -> Option<String> {
+        let parse = |t: &str| Timestamp::parse_rfc3339(t).ok();
+        if let Some((state, since)) = self.state.as_ref().and_then(|m| m.iter().next()) {
+            match state.as_str() {
+                "pending" | "rejected" => {
+                    return Some(format!("the log is {state} in the list"));
+                }
+                "retired" if parse(&since.timestamp).is_some_and(|r| at >= r) => {
+                    return Some(format!(
+                        "the log was retired at {} and the SCT is from {at}",
+                        since.timestamp
+                    ));
+                }
+                _ => {}
+            }
+        }
+        if let Some(i) = &self.temporal_interval
+            && let (Some(start), Some(end)) = (parse(&i.start_inclusive), parse(&i.end_exclusive))
+            && !(start <= not_after && not_after < end)
+        {
+            return Some(format!(
+                "the log takes certificates expiring from {} to {}, and this one expires {not_after}",
+                i.start_inclusive, i.end_exclusive
+            ));
+        }
+        None
+    }
 }
 
 /// Why a log list was refused.
@@ -147,7 +204,18 @@ pub fn scts(leaf: &[u8], issuer_spki: Option<&[u8]>, logs: Option<&LogList>) -> 
                         "the issuer is not in the input, so its key hash is unknown".into(),
                     ),
                     (None, _) => SctStatus::Invalid("the certificate's TBS does not parse".into()),
-                    (Some(tbs), Some(issuer)) => verify(s, log, tbs, issuer),
+                    (Some(tbs), Some(issuer)) => match verify(s, log, tbs, issuer) {
+                        SctStatus::Verified => {
+                            let at = Timestamp::from_unix(
+                                i64::try_from(s.timestamp / 1000).unwrap_or(0),
+                            );
+                            let not_after =
+                                Timestamp::from_unix(cert.validity().not_after.timestamp());
+                            log.not_counted(at, not_after)
+                                .map_or(SctStatus::Verified, SctStatus::NotCounted)
+                        }
+                        other => other,
+                    },
                 },
             };
             Sct {

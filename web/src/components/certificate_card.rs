@@ -184,6 +184,7 @@ fn sct_item(s: &Sct) -> Html {
         SctStatus::Unchecked => ("muted", "unverified (no log list)".to_owned()),
         SctStatus::UnknownLog => ("warning", "⚠ log not in the list".to_owned()),
         SctStatus::Invalid(why) => ("critical", format!("✖ invalid: {why}")),
+        SctStatus::NotCounted(why) => ("warning", format!("⚠ verified, not counted: {why}")),
     };
     let log = match (&s.log, &s.operator) {
         (Some(l), Some(o)) => format!("{l} ({o})"),

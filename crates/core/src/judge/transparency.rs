@@ -39,6 +39,11 @@ pub fn transparency(
                 ),
                 at(),
             )),
+            SctStatus::NotCounted(why) => out.push(Finding::new(
+                crate::rule!("CT-SCT-NOT-COUNTED"),
+                format!("SCT from {} at {}: {why}", log_name(s), s.timestamp),
+                at(),
+            )),
             SctStatus::Verified | SctStatus::Unchecked => {}
         }
     }
@@ -434,6 +439,61 @@ mod tests {
             ["CT-ONE-OPERATOR", "CT-SCT-UNKNOWN-LOG", "CT-TOO-FEW-SCTS"]
         );
         assert_eq!(statuses[1], SctStatus::UnknownLog);
+    }
+
+    /// A verified SCT counts only from a log Chrome counts: not a rejected one, not one retired
+    /// before the SCT, and only for certificates inside a sharded log's temporal interval.
+    #[test]
+    fn scts_from_retired_rejected_or_out_of_shard_logs_do_not_count() {
+        use crate::transparency::{StateSince, TemporalInterval};
+        let (a, b, c) = (TestLog::new(1), TestLog::new(2), TestLog::new(3));
+        let pem = issue(200, &[&a, &b, &c], None, true);
+        let base = list(&[("Alpha", &[&a, &b]), ("Beta", &[&c])]);
+        let state = |s: &str, t: &str| {
+            Some(std::collections::BTreeMap::from([(
+                s.to_owned(),
+                StateSince {
+                    timestamp: t.to_owned(),
+                },
+            )]))
+        };
+        // Retired after the SCT (2026-01-01): still counts.
+        let mut logs = base.clone();
+        logs.operators[0].logs[1].state = state("retired", "2026-06-01T00:00:00Z");
+        assert_eq!(ct(&pem, Some(logs)).0, Vec::<&str>::new());
+        // Retired before it, or rejected: verified, not counted, so too few for 200 days.
+        for (s, t) in [
+            ("retired", "2025-06-01T00:00:00Z"),
+            ("rejected", "2025-06-01T00:00:00Z"),
+        ] {
+            let mut logs = base.clone();
+            logs.operators[0].logs[1].state = state(s, t);
+            let (rules, statuses) = ct(&pem, Some(logs));
+            assert_eq!(rules, ["CT-SCT-NOT-COUNTED", "CT-TOO-FEW-SCTS"], "{s}");
+            assert!(
+                matches!(statuses[1], SctStatus::NotCounted(_)),
+                "{statuses:?}"
+            );
+        }
+        // A shard for certificates expiring in 2027 does not take one expiring in July 2026.
+        let mut logs = base.clone();
+        logs.operators[1].logs[0].temporal_interval = Some(TemporalInterval {
+            start_inclusive: "2027-01-01T00:00:00Z".into(),
+            end_exclusive: "2028-01-01T00:00:00Z".into(),
+        });
+        let (rules, _) = ct(&pem, Some(logs));
+        assert!(rules.contains(&"CT-SCT-NOT-COUNTED"), "{rules:?}");
+        // The list's own JSON carries both.
+        let parsed = LogList::from_json(
+            r#"{"operators":[{"name":"X","logs":[{"description":"d","log_id":"i","key":"k","state":{"usable":{"timestamp":"2024-01-01T00:00:00Z"}},"temporal_interval":{"start_inclusive":"2026-01-01T00:00:00Z","end_exclusive":"2026-07-01T00:00:00Z"}}]}]}"#,
+        )
+        .unwrap();
+        let log = &parsed.operators[0].logs[0];
+        assert!(log.state.as_ref().unwrap().contains_key("usable"));
+        assert_eq!(
+            log.temporal_interval.as_ref().unwrap().end_exclusive,
+            "2026-07-01T00:00:00Z"
+        );
     }
 
     #[test]
