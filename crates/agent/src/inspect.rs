@@ -360,16 +360,11 @@ fn render_scts(out: &mut String, scts: &[tlscope_core::transparency::Sct]) {
 
 /// The revocation row: where a relying party can check it, or why it needs none.
 fn revocation_text(c: &Certificate) -> String {
-    let r = c.revocation();
-    let mut parts: Vec<String> = r.ocsp.iter().map(|u| format!("OCSP {u}")).collect();
-    parts.extend(r.crl.iter().map(|u| format!("CRL {u}")));
-    if r.must_staple {
-        parts.push("Must-Staple".into());
-    }
-    if parts.is_empty() {
+    let methods = c.revocation.methods();
+    if methods.is_empty() {
         "none".into()
     } else {
-        parts.join(", ")
+        methods.join(", ")
     }
 }
 
@@ -381,17 +376,7 @@ fn render_certificate(out: &mut String, c: &Certificate, now: Timestamp) {
         ValidityStatus::NotYetValid => "NOT YET VALID".to_owned(),
     };
     let sans = render_sans(&c.subject_alt_names);
-    let key = match &c.public_key.curve {
-        Some(curve) => format!("{} {curve}", c.public_key.algorithm),
-        None if tlscope_core::post_quantum::is_name(&c.public_key.algorithm) => {
-            format!(
-                "{} ({} bytes)",
-                c.public_key.algorithm,
-                c.public_key.bits / 8
-            )
-        }
-        None => format!("{} {} bits", c.public_key.algorithm, c.public_key.bits),
-    };
+    let key = c.public_key.describe();
     let rows = [
         ("Subject", c.subject.rfc4514.clone()),
         ("Issuer", c.issuer.rfc4514.clone()),

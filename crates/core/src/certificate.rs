@@ -116,6 +116,17 @@ pub struct Revocation {
 }
 
 impl Revocation {
+    /// Each way to check it, in words, as every view lists them: `OCSP <url>`, `CRL <url>`,
+    /// `Must-Staple`.
+    pub fn methods(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.ocsp.iter().map(|u| format!("OCSP {u}")).collect();
+        out.extend(self.crl.iter().map(|u| format!("CRL {u}")));
+        if self.must_staple {
+            out.push("Must-Staple".into());
+        }
+        out
+    }
+
     /// Collected from decoded extensions.
     pub fn of(extensions: &[Extension]) -> Self {
         let mut r = Self::default();
@@ -149,6 +160,20 @@ pub struct PublicKeyInfo {
     pub bits: u32,
     /// Named curve for EC keys (`P-256`, `P-384`, `P-521`, …).
     pub curve: Option<String>,
+}
+
+impl PublicKeyInfo {
+    /// The key in words, as every view shows it: `EC P-256`, `RSA 2048 bits`, and post-quantum
+    /// keys in bytes, as FIPS 204/205 give them: `ML-DSA-44 (1312 bytes)`.
+    pub fn describe(&self) -> String {
+        match &self.curve {
+            Some(curve) => format!("{} {curve}", self.algorithm),
+            None if crate::post_quantum::is_name(&self.algorithm) => {
+                format!("{} ({} bytes)", self.algorithm, self.bits / 8)
+            }
+            None => format!("{} {} bits", self.algorithm, self.bits),
+        }
+    }
 }
 
 impl Certificate {
@@ -214,11 +239,6 @@ impl Certificate {
             ExtensionValue::ExtendedKeyUsage { purposes } => purposes.iter().any(|p| p == purpose),
             _ => false,
         })
-    }
-
-    /// How it can be revoked.
-    pub fn revocation(&self) -> &Revocation {
-        &self.revocation
     }
 
     /// The name people use for this certificate: the first DNS SAN, else the subject CN, else

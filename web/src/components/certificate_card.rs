@@ -43,22 +43,13 @@ pub fn CertificateCard(props: &CertificateCardProps) -> Html {
         ExpiryBand::Warning => ("warning", format!("⚠ Expires in {days} days")),
         ExpiryBand::Ok => ("ok", format!("✔ Valid, {days} days left")),
     };
-    let key = match &c.public_key.curve {
-        Some(curve) => format!("{} {curve}", c.public_key.algorithm),
-        // Post-quantum keys are counted in bytes, as FIPS 204/205 give them.
-        None if tlscope_core::post_quantum::is_name(&c.public_key.algorithm) => {
-            format!(
-                "{} ({} bytes)",
-                c.public_key.algorithm,
-                c.public_key.bits / 8
-            )
-        }
-        None => format!("{} {} bits", c.public_key.algorithm, c.public_key.bits),
-    };
-    let scts = props
-        .scts
-        .clone()
-        .unwrap_or_else(|| tlscope_core::transparency::scts(&c.der, None, None));
+    let key = c.public_key.describe();
+    // Decoded once per certificate, not on every render.
+    let scts = use_memo((c.der.clone(), props.scts.clone()), |(der, checked)| {
+        checked
+            .clone()
+            .unwrap_or_else(|| tlscope_core::transparency::scts(der, None, None))
+    });
     let kind = if c.is_ca {
         if c.self_issued {
             "Root CA"
@@ -163,12 +154,7 @@ fn lifetime_bar(c: &Certificate, policy: &Policy, now: Timestamp) -> Html {
 
 /// How the certificate can be revoked, in words.
 fn revocation_text(c: &Certificate, policy: &Policy) -> String {
-    let r = c.revocation();
-    let mut parts: Vec<String> = r.ocsp.iter().map(|u| format!("OCSP {u}")).collect();
-    parts.extend(r.crl.iter().map(|u| format!("CRL {u}")));
-    if r.must_staple {
-        parts.push("Must-Staple".into());
-    }
+    let parts = c.revocation.methods();
     if !parts.is_empty() {
         parts.join(" · ")
     } else if tlscope_core::lifetime::is_short_lived(policy, &c.validity) {

@@ -236,7 +236,7 @@ fn revocation_findings(
     policy: &Policy,
     at: &dyn Fn() -> Location,
 ) -> Vec<Finding> {
-    let r = c.revocation();
+    let r = &c.revocation;
     let mut out = Vec::new();
     if r.must_staple && r.ocsp.is_empty() {
         out.push(Finding::new(
@@ -434,8 +434,8 @@ fn same_certificate(a: &Finding, b: &Finding) -> bool {
 pub fn inspect(d: &Decoded, request: &ChainRequest, policy: &Policy, now: Timestamp) -> Inspection {
     let mut findings = decoded(d, policy, now);
     let ders: Vec<Vec<u8>> = d.certificates().map(|c| c.der.clone()).collect();
-    let chain = (!ders.is_empty()).then(|| {
-        let leaf = chain::leaf_index(&ders);
+    let leaf_at = (!ders.is_empty()).then(|| chain::leaf_index(&ders));
+    let chain = leaf_at.map(|leaf| {
         let leaf_is_ca = d.certificates().nth(leaf).is_some_and(|c| c.is_ca);
         let crls = d.revocation_lists().map(|c| c.der.clone()).collect();
         let options = request.options(leaf_is_ca, now, crls, policy);
@@ -459,7 +459,7 @@ pub fn inspect(d: &Decoded, request: &ChainRequest, policy: &Policy, now: Timest
     }
     // Certificate Transparency for the leaf, its issuer taken from the input or the anchors.
     let mut scts = Vec::new();
-    if let Some(leaf_at) = (!ders.is_empty()).then(|| chain::leaf_index(&ders))
+    if let Some(leaf_at) = leaf_at
         && let Some(leaf) = d.certificates().nth(leaf_at)
     {
         let issuer = d
