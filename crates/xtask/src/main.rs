@@ -73,13 +73,18 @@ pub fn tool_version(tool: &str, args: &[&str]) -> String {
         .unwrap_or_else(|| "not found".into())
 }
 
-/// Runs a command in the workspace root with the tools' PATH, failing with its name on error.
+/// xtask's builds are whole-suite builds, not edit-compile loops: incremental state only costs
+/// disk there (about a third of target/ on a cold run, which once filled CI's disk).
+pub const NO_INCREMENTAL: &str = "0";
+
+/// Runs a command from the repository root with the pinned tools on PATH; fails on a non-zero exit.
 pub fn run(cmd: &mut Command) -> Result<()> {
     let shown = format!("{cmd:?}");
     println!("xtask: $ {}", shown.replace('"', ""));
     let status = cmd
         .current_dir(root())
         .env("PATH", setup::tool_path())
+        .env("CARGO_INCREMENTAL", NO_INCREMENTAL)
         .status()
         .with_context(|| format!("cannot start {shown}"))?;
     if !status.success() {

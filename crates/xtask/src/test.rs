@@ -49,6 +49,7 @@ fn run_counted(step: &str, cmd: &mut Command, counts: &mut Counts) -> Result<()>
     let mut child = cmd
         .current_dir(root())
         .env("PATH", setup::tool_path())
+        .env("CARGO_INCREMENTAL", crate::NO_INCREMENTAL)
         .stdout(Stdio::piped())
         .spawn()
         .with_context(|| format!("cannot start {step}"))?;
@@ -74,6 +75,8 @@ const SUBPATH: &str = "/tlscope/";
 pub fn run() -> Result<()> {
     let started = std::time::Instant::now();
     setup::run()?;
+    // Disk is what a cold run on a small CI machine runs out of first; show it before and after.
+    crate::run(Command::new("df").args(["-h", "."]))?;
     crate::run(Command::new("cargo").args(["fmt", "--all", "--check"]))?;
     crate::run(Command::new("cargo").args([
         "clippy",
@@ -149,6 +152,7 @@ pub fn run() -> Result<()> {
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
         &mut counts,
     )?;
+    crate::run(Command::new("df").args(["-h", "target"]))?;
     println!(
         "\nxtask: all tests finished in {:.0}s",
         started.elapsed().as_secs_f64()
