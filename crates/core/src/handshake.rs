@@ -185,6 +185,17 @@ pub struct HandshakeRecord {
     pub outcome: Outcome,
 }
 
+/// One binary blob as a base64 string in JSON.
+pub(crate) mod der_bytes {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&STANDARD.encode(bytes))
+    }
+}
+
 /// DER blobs as base64 strings in JSON.
 pub(crate) mod der_list {
     use base64::Engine as _;

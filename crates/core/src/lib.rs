@@ -46,6 +46,7 @@ pub mod chain;
 pub mod config;
 pub mod connection;
 pub mod decode;
+pub mod dns;
 pub mod export;
 pub mod handshake;
 pub mod judge;

@@ -109,6 +109,9 @@ pub struct ProbeReport {
     pub postgres_direct_tls: Option<bool>,
     /// Full handshake latency with the best version, microseconds.
     pub latency_micros: u64,
+    /// What DNS publishes about this endpoint (CAA, TLSA, HTTPS), when the host is a name.
+    #[serde(default)]
+    pub dns: Option<crate::dns::DnsReport>,
     /// Why the probe could not finish, if it could not.
     pub error: Option<String>,
 }
@@ -132,6 +135,7 @@ impl ProbeReport {
             hsts: None,
             postgres_direct_tls: None,
             latency_micros: 0,
+            dns: None,
             error: None,
         }
     }

@@ -5,6 +5,7 @@
 //! values in [`web`].
 
 pub mod connection;
+pub mod dns;
 pub mod handshake;
 pub mod probe;
 pub mod transparency;

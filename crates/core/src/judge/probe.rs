@@ -126,6 +126,17 @@ pub fn probe(
             ));
         }
     }
+    if let (Some(dns), Some(host)) = (&report.dns, &report.server_name) {
+        out.extend(super::dns::dns(
+            dns,
+            host,
+            leaf.as_ref(),
+            &report.chain,
+            report.alpn.as_deref(),
+            policy,
+            &at(),
+        ));
+    }
     out
 }
 

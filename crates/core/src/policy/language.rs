@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Alerts, Keys, Policy, Revocation, Rotation, Tls, Web};
+use super::{Alerts, Dns, Keys, Policy, Revocation, Rotation, Tls, Web};
 use crate::protocol::{TLS13_SUITES, TlsVersion};
 
 /// Why a policy file was refused.
@@ -51,7 +51,14 @@ struct File {
     tls: Option<TlsPatch>,
     web: Option<WebPatch>,
     revocation: Option<RevocationPatch>,
+    dns: Option<DnsPatch>,
     pins: Option<BTreeMap<String, Vec<String>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DnsPatch {
+    caa_issuers: Option<BTreeMap<String, Vec<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -92,6 +99,7 @@ struct Export<'a> {
     tls: &'a Tls,
     web: &'a Web,
     revocation: &'a Revocation,
+    dns: &'a Dns,
     pins: &'a BTreeMap<String, Vec<String>>,
 }
 
@@ -232,6 +240,12 @@ impl Policy {
                     .unwrap_or(policy.revocation.short_lived_days),
             };
         }
+        if let Some(d) = file.dns {
+            policy
+                .dns
+                .caa_issuers
+                .extend(d.caa_issuers.unwrap_or_default());
+        }
         if let Some(pins) = file.pins {
             policy.pins.extend(pins);
         }
@@ -250,6 +264,7 @@ impl Policy {
             tls: &self.tls,
             web: &self.web,
             revocation: &self.revocation,
+            dns: &self.dns,
             pins: &self.pins,
         };
         toml::to_string(&export).unwrap_or_default()

@@ -33,6 +33,9 @@ pub struct Policy {
     /// Revocation: what counts as short-lived enough to need none.
     #[serde(default)]
     pub revocation: Revocation,
+    /// DNS: which CAA domain each issuing CA answers to.
+    #[serde(default)]
+    pub dns: Dns,
     /// Pin sets: host name → SHA-256 pins (`sha256/<base64 SPKI hash>` or a certificate
     /// fingerprint in hex). A host with pins must present a chain that matches one of them.
     pub pins: BTreeMap<String, Vec<String>>,
@@ -114,6 +117,56 @@ impl Default for Revocation {
         Self {
             short_lived_days: 7,
         }
+    }
+}
+
+/// What the DNS checks need to know: the CAA domain (RFC 8659 issuer domain name) of each CA,
+/// found by a case-insensitive fragment of the served leaf's issuer O or CN. Public CAs are
+/// built in; an internal CA is added here (`[dns.caa_issuers] "ca.example.net" = ["Example CA"]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dns {
+    /// CAA domain → issuer name fragments.
+    pub caa_issuers: BTreeMap<String, Vec<String>>,
+}
+
+impl Default for Dns {
+    fn default() -> Self {
+        let public: [(&str, &[&str]); 11] = [
+            ("letsencrypt.org", &["Let's Encrypt"]),
+            ("digicert.com", &["DigiCert"]),
+            ("sectigo.com", &["Sectigo", "ZeroSSL", "COMODO"]),
+            ("pki.goog", &["Google Trust Services"]),
+            ("amazon.com", &["Amazon"]),
+            ("globalsign.com", &["GlobalSign"]),
+            ("godaddy.com", &["GoDaddy", "Go Daddy"]),
+            ("ssl.com", &["SSL.com", "SSL Corporation"]),
+            ("buypass.com", &["Buypass"]),
+            ("entrust.net", &["Entrust"]),
+            ("actalis.it", &["Actalis"]),
+        ];
+        Self {
+            caa_issuers: public
+                .into_iter()
+                .map(|(d, f)| (d.to_owned(), f.iter().map(|s| (*s).to_owned()).collect()))
+                .collect(),
+        }
+    }
+}
+
+impl Dns {
+    /// The CAA domain of the CA whose name (O or CN) is given, if the policy knows it.
+    pub fn caa_domain<'a>(
+        &self,
+        issuer_names: impl IntoIterator<Item = &'a str> + Clone,
+    ) -> Option<&str> {
+        self.caa_issuers.iter().find_map(|(domain, fragments)| {
+            let hit = issuer_names.clone().into_iter().any(|n| {
+                let n = n.to_lowercase();
+                fragments.iter().any(|f| n.contains(&f.to_lowercase()))
+            });
+            hit.then_some(domain.as_str())
+        })
     }
 }
 
@@ -214,6 +267,7 @@ impl Default for Policy {
                 session_tickets: false,
             },
             revocation: Revocation::default(),
+            dns: Dns::default(),
             pins: BTreeMap::new(),
         }
     }
