@@ -44,6 +44,31 @@ pub struct ProbeArgs {
     /// Seconds allowed for each connect, read or handshake.
     #[arg(long, default_value_t = 5)]
     timeout: u64,
+    /// DNS server (ADDRESS or ADDRESS:PORT) for addresses and CAA, TLSA and HTTPS records
+    /// (default: the system resolver, for records only).
+    #[arg(long, value_name = "SERVER", conflicts_with = "no_dns")]
+    dns: Option<String>,
+    /// DNSKEY records (zone-file syntax) to validate DNSSEC from, instead of the root's.
+    #[arg(long, value_name = "FILE")]
+    dns_trust_anchor: Option<PathBuf>,
+    /// Skip DNS: no CAA, TLSA or HTTPS lookups.
+    #[arg(long)]
+    no_dns: bool,
+}
+
+/// `--dns ADDRESS[:PORT]` (port 53 when none is given).
+fn dns_server(text: &str) -> Result<std::net::SocketAddr, AgentError> {
+    if let Ok(a) = text.parse::<std::net::SocketAddr>() {
+        return Ok(a);
+    }
+    text.trim_matches(['[', ']'])
+        .parse::<std::net::IpAddr>()
+        .map(|ip| std::net::SocketAddr::new(ip, 53))
+        .map_err(|_| {
+            AgentError::Target(format!(
+                "--dns {text:?}: expected an IP address, optionally with :PORT (e.g. 127.0.0.1:5353)"
+            ))
+        })
 }
 
 fn read(path: &PathBuf) -> Result<Vec<u8>, AgentError> {
@@ -98,16 +123,32 @@ pub fn probe(args: ProbeArgs) -> Result<ExitCode, AgentError> {
         }
         _ => None,
     };
+    let timeout = Duration::from_secs(args.timeout.max(1));
+    let dns_options = probe::dns::DnsOptions {
+        server: args.dns.as_deref().map(dns_server).transpose()?,
+        trust_anchor: args.dns_trust_anchor.clone(),
+        off: args.no_dns,
+    };
+    let runtime = tokio::runtime::Runtime::new().map_err(AgentError::Serve)?;
+    let dns = if dns_options.off {
+        None
+    } else {
+        let _entered = runtime.enter();
+        Some(
+            probe::dns::Dns::new(&dns_options, timeout)
+                .map_err(|e| AgentError::Target(e.to_string()))?,
+        )
+    };
     let options = ProbeOptions {
         server_name: args.host.clone(),
         client,
-        timeout: Duration::from_secs(args.timeout.max(1)),
+        timeout,
+        dns,
     };
     let now = SystemClock.now();
     let total = targets.len();
     let finished = AtomicUsize::new(0);
     let tty = std::io::stderr().is_terminal() && format == Format::Text;
-    let runtime = tokio::runtime::Runtime::new().map_err(AgentError::Serve)?;
     let progress = |r: &ProbeReport| {
         let n = finished.fetch_add(1, Ordering::SeqCst) + 1;
         if tty {

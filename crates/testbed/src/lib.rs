@@ -2,7 +2,8 @@
 //!
 //! Real servers for the probe tests and the benchmarks, installed from Debian packages by
 //! `cargo xtask setup` and started here on loopback with a test PKI: nginx, PostgreSQL, MariaDB,
-//! Redis, `openssl s_server` and SeaweedFS (S3). Each is stopped when its handle drops. Failures panic with the
+//! Redis, `openssl s_server`, SeaweedFS (S3) and Knot DNS (an authoritative server for test zones,
+//! DNSSEC-signed or not). Each is stopped when its handle drops. Failures panic with the
 //! server's log: this crate only ever runs inside tests and benchmarks.
 
 #![forbid(unsafe_code)]
@@ -671,5 +672,121 @@ pub fn seaweedfs(dir: &Path, bucket: &str, ip: &str, netns: Option<&str>) -> Sea
         secret_key,
         data,
         _server: server,
+    }
+}
+
+/// One zone for [`knot`]: its name, whether Knot signs it (DNSSEC), and its records in zone-file
+/// syntax relative to the zone (SOA and NS are added).
+pub struct Zone {
+    pub name: String,
+    pub signed: bool,
+    pub records: String,
+}
+
+/// Knot DNS on loopback serving a signed parent zone and `zones` delegated from it: signed
+/// children get a DS in the parent (a real chain of trust), unsigned ones an insecure
+/// delegation. `anchor` is the parent's DNSKEY set in zone-file syntax, the trust anchor.
+pub struct Knot {
+    pub server: Server,
+    pub port: u16,
+    pub anchor: PathBuf,
+}
+
+pub fn knot(dir: &Path, parent: &str, zones: &[Zone]) -> Knot {
+    let port = free_port();
+    let root = dir.join("knot");
+    std::fs::create_dir_all(root.join("db")).expect("knot dir");
+    let mut conf = format!(
+        "server:\n  listen: 127.0.0.1@{port}\n  rundir: {r}\ndatabase:\n  storage: {r}/db\n\
+         policy:\n  - id: manual\n    manual: on\n    algorithm: ecdsap256sha256\n    single-type-signing: on\n\
+         template:\n  - id: default\n    storage: {r}\n    zonefile-sync: -1\n    journal-content: none\n\
+         log:\n  - target: stderr\n    any: info\nzone:\n  - domain: {parent}\n    dnssec-signing: on\n    dnssec-policy: manual\n",
+        r = root.display()
+    );
+    for z in zones {
+        conf.push_str(&format!("  - domain: {}\n", z.name));
+        if z.signed {
+            conf.push_str("    dnssec-signing: on\n    dnssec-policy: manual\n");
+        }
+    }
+    let conf_path = root.join("knot.conf");
+    std::fs::write(&conf_path, conf).expect("knot.conf");
+    let keymgr = |zone: &str, args: &[&str]| -> String {
+        let out = Command::new("keymgr")
+            .arg("-c")
+            .arg(&conf_path)
+            .arg(zone)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("keymgr: {e} (cargo xtask setup installs knot)"));
+        assert!(
+            out.status.success(),
+            "keymgr {zone} {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let generate = [
+        "generate",
+        "algorithm=ecdsap256sha256",
+        "ksk=yes",
+        "zsk=yes",
+    ];
+    keymgr(parent, &generate);
+    let soa = |origin: &str| {
+        format!(
+            "$ORIGIN {origin}.\n$TTL 60\n@ SOA ns.{parent}. admin.{parent}. 1 3600 600 86400 60\n@ NS ns.{parent}.\n"
+        )
+    };
+    let mut parent_zone = soa(parent);
+    parent_zone.push_str("ns A 127.0.0.1\n");
+    for z in zones {
+        let label = z
+            .name
+            .strip_suffix(&format!(".{parent}"))
+            .expect("a child of the parent");
+        parent_zone.push_str(&format!("{label} NS ns.{parent}.\n"));
+        if z.signed {
+            keymgr(&z.name, &generate);
+            // SHA-256 DS (the first line); the SHA-384 one is redundant.
+            let ds = keymgr(&z.name, &["ds"]);
+            let first = ds.lines().next().expect("a DS record");
+            let rdata = first.split_once(" DS ").expect("DS line").1;
+            parent_zone.push_str(&format!("{label} DS {rdata}\n"));
+        }
+        std::fs::write(
+            root.join(format!("{}.zone", z.name)),
+            format!("{}{}\n", soa(&z.name), z.records),
+        )
+        .expect("zone file");
+    }
+    std::fs::write(root.join(format!("{parent}.zone")), parent_zone).expect("parent zone");
+    let anchor = root.join("anchor.key");
+    let dnskeys = keymgr(parent, &["dnskey"]);
+    std::fs::write(&anchor, dnskeys.replace(" DNSKEY ", " IN DNSKEY ")).expect("anchor");
+    let server = spawn(
+        "knotd",
+        port,
+        Command::new("knotd").arg("-c").arg(&conf_path),
+        &root.join("knotd.log"),
+    );
+    // Knot listens before it has loaded (and signed) the zones: wait for each one.
+    let log = root.join("knotd.log");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text.matches("loaded, serial").count() > zones.len() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "knotd did not load its zones within 30 s:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Knot {
+        server,
+        port,
+        anchor,
     }
 }

@@ -12,7 +12,8 @@ const BINARYEN_VERSION: &str = "132";
 /// compare with, curl for the mTLS interop test, and the real servers the probe tests start
 /// (nginx, PostgreSQL, MariaDB, Redis), promtool (prometheus) for checking `/metrics` and the
 /// alert rules, systemd-analyze (systemd) for verifying the service units, and iproute2 for the
-/// tests that make several hosts out of network namespaces.
+/// tests that make several hosts out of network namespaces, Knot DNS (authoritative, DNSSEC
+/// signing) for the DNS probe tests and Caddy (HTTP/3) for the QUIC ones.
 const DEBIAN_PACKAGES: &[&str] = &[
     "chromium",
     "chromium-driver",
@@ -26,6 +27,8 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "prometheus",
     "systemd",
     "iproute2",
+    "knot",
+    "caddy",
 ];
 
 /// SeaweedFS, the S3-compatible server the shared-store tests run: its upstream `weed` binary

@@ -2,6 +2,7 @@
 //! Redis — into core `ProbeReport`s, many targets at once, each within its own time limits so one
 //! slow or broken target never holds up the others.
 
+pub mod dns;
 mod enumerate;
 mod handshake;
 pub mod hello;

@@ -27,6 +27,9 @@ pub struct ProbeOptions {
     pub client: Option<(Vec<CertificateDer<'static>>, Arc<PrivateKeyDer<'static>>)>,
     /// Limit for each connect, read or handshake.
     pub timeout: Duration,
+    /// The resolver for CAA, TLSA and HTTPS records (and addresses, when it names a server);
+    /// `None` skips DNS.
+    pub dns: Option<super::dns::Dns>,
 }
 
 impl Default for ProbeOptions {
@@ -35,6 +38,7 @@ impl Default for ProbeOptions {
             server_name: None,
             client: None,
             timeout: Duration::from_secs(5),
+            dns: None,
         }
     }
 }
@@ -69,10 +73,51 @@ pub async fn probe(target: &ProbeTarget, options: &ProbeOptions, now: Timestamp)
         .unwrap_or_else(|| target.host.clone());
     let mut report = ProbeReport::new(target.shown.clone(), target.service, now);
     report.server_name = Some(name.clone()).filter(|n| n.parse::<std::net::IpAddr>().is_err());
-    if let Err(e) = run(target, options, name, &mut report).await {
+    // DNS records are looked up beside the TLS probe, not before it.
+    let dns = options
+        .dns
+        .as_ref()
+        .filter(|_| super::dns::is_dns_name(&target.host));
+    let records = async {
+        match dns {
+            Some(d) => Some(d.report(&target.host, target.port).await),
+            None => None,
+        }
+    };
+    let (result, records) = tokio::join!(run(target, options, name, &mut report), records);
+    report.dns = records;
+    if let Err(e) = result {
         report.error = Some(e);
     }
     report
+}
+
+/// The address to connect to: through `--dns` when it names a server, else the system's.
+async fn address(
+    target: &ProbeTarget,
+    options: &ProbeOptions,
+) -> Result<std::net::SocketAddr, String> {
+    if let Some(dns) = options
+        .dns
+        .as_ref()
+        .filter(|d| d.explicit && super::dns::is_dns_name(&target.host))
+    {
+        let ips = tokio::time::timeout(options.timeout, dns.addresses(&target.host))
+            .await
+            .map_err(|_| format!("resolve: no answer within {} s", options.timeout.as_secs()))??;
+        return ips
+            .first()
+            .map(|ip| std::net::SocketAddr::new(*ip, target.port))
+            .ok_or_else(|| format!("resolve: no address for {}", target.host));
+    }
+    within(
+        options.timeout,
+        "resolve",
+        tokio::net::lookup_host((target.host.as_str(), target.port)),
+    )
+    .await?
+    .next()
+    .ok_or_else(|| format!("resolve: no address for {}", target.host))
 }
 
 async fn run(
@@ -81,14 +126,7 @@ async fn run(
     name: String,
     report: &mut ProbeReport,
 ) -> Result<(), String> {
-    let addr = within(
-        options.timeout,
-        "resolve",
-        tokio::net::lookup_host((target.host.as_str(), target.port)),
-    )
-    .await?
-    .next()
-    .ok_or_else(|| format!("resolve: no address for {}", target.host))?;
+    let addr = address(target, options).await?;
     report.address = addr.to_string();
     let ctx = Ctx {
         target,
