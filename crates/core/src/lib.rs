@@ -58,6 +58,7 @@ pub mod policy;
 pub mod post_quantum;
 pub mod probe;
 pub mod protocol;
+pub mod quic;
 pub mod report;
 pub mod request;
 pub mod revocation_list;

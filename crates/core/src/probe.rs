@@ -23,13 +23,15 @@ pub enum Service {
     Mysql,
     /// Redis: TLS directly (rediss://).
     Redis,
+    /// QUIC (RFC 9000/9001): TLS 1.3 inside QUIC over UDP (quic://), ALPN h3.
+    Quic,
 }
 
 impl Service {
     /// The policy segment this endpoint belongs to.
     pub fn segment(self) -> Segment {
         match self {
-            Self::Tls | Self::Https => Segment::Client,
+            Self::Tls | Self::Https | Self::Quic => Segment::Client,
             Self::Postgres | Self::Mysql | Self::Redis => Segment::Database,
         }
     }
@@ -112,6 +114,9 @@ pub struct ProbeReport {
     /// What DNS publishes about this endpoint (CAA, TLSA, HTTPS), when the host is a name.
     #[serde(default)]
     pub dns: Option<crate::dns::DnsReport>,
+    /// QUIC: the version, the server's handshake flight and transport parameters.
+    #[serde(default)]
+    pub quic: Option<crate::quic::QuicReport>,
     /// Why the probe could not finish, if it could not.
     pub error: Option<String>,
 }
@@ -136,6 +141,7 @@ impl ProbeReport {
             postgres_direct_tls: None,
             latency_micros: 0,
             dns: None,
+            quic: None,
             error: None,
         }
     }

@@ -2,8 +2,9 @@
 //!
 //! Real servers for the probe tests and the benchmarks, installed from Debian packages by
 //! `cargo xtask setup` and started here on loopback with a test PKI: nginx, PostgreSQL, MariaDB,
-//! Redis, `openssl s_server`, SeaweedFS (S3) and Knot DNS (an authoritative server for test zones,
-//! DNSSEC-signed or not). Each is stopped when its handle drops. Failures panic with the
+//! Redis, `openssl s_server`, SeaweedFS (S3), Knot DNS (an authoritative server for test zones,
+//! DNSSEC-signed or not), Caddy (HTTP/3 over QUIC) and a quinn QUIC server with chosen suites and
+//! groups. Each is stopped when its handle drops. Failures panic with the
 //! server's log: this crate only ever runs inside tests and benchmarks.
 
 #![forbid(unsafe_code)]
@@ -788,5 +789,113 @@ pub fn knot(dir: &Path, parent: &str, zones: &[Zone]) -> Knot {
         server,
         port,
         anchor,
+    }
+}
+
+/// Caddy (Debian's, 2.6) serving HTTPS and HTTP/3 (QUIC, on the same port over UDP) with the
+/// test PKI's certificate; admin API off, nothing fetched.
+pub fn caddy(dir: &Path, pki: &Pki) -> Server {
+    let port = free_port();
+    let root = dir.join("caddy");
+    std::fs::create_dir_all(&root).expect("caddy dir");
+    let conf = format!(
+        "{{\n  admin off\n  auto_https off\n  storage file_system {r}/data\n  servers {{\n    protocols h1 h2 h3\n  }}\n}}\n\
+         https://localhost:{port} {{\n  tls {cert} {key}\n  respond \"ok\"\n}}\n",
+        r = root.display(),
+        cert = pki.cert.display(),
+        key = pki.key.display(),
+    );
+    let path = root.join("Caddyfile");
+    std::fs::write(&path, conf).expect("Caddyfile");
+    let server = spawn(
+        "caddy",
+        port,
+        Command::new("caddy")
+            .args(["run", "--adapter", "caddyfile", "--config"])
+            .arg(&path)
+            .env("HOME", &root)
+            .env("XDG_DATA_HOME", &root)
+            .env("XDG_CONFIG_HOME", &root),
+        &root.join("caddy.log"),
+    );
+    // HTTP/3 starts with the HTTPS listener; give its UDP socket the same chance.
+    std::thread::sleep(Duration::from_millis(200));
+    server
+}
+
+/// A QUIC server (quinn over rustls/aws-lc-rs) on a loopback UDP port, offering only `suites`
+/// (TLS 1.3 suites) and `groups`, ALPN h3, with the test PKI's certificate. It completes handshakes and nothing else; stopped on drop.
+pub struct QuicServer {
+    pub port: u16,
+    endpoint: quinn::Endpoint,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Drop for QuicServer {
+    fn drop(&mut self) {
+        self.endpoint.close(0u32.into(), b"");
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_timeout(Duration::from_secs(1));
+        }
+    }
+}
+
+pub fn quic_server(
+    pki: &Pki,
+    suites: &[rustls::SupportedCipherSuite],
+    groups: &[&'static dyn rustls::crypto::SupportedKxGroup],
+) -> QuicServer {
+    use rustls::crypto::aws_lc_rs as aws;
+    use rustls_pki_types::pem::PemObject as _;
+    let chain = rustls_pki_types::CertificateDer::pem_file_iter(&pki.cert)
+        .expect("cert")
+        .collect::<Result<Vec<_>, _>>()
+        .expect("cert PEM");
+    let key = rustls_pki_types::PrivateKeyDer::from_pem_file(&pki.key).expect("key PEM");
+    let provider = rustls::crypto::CryptoProvider {
+        cipher_suites: suites.to_vec(),
+        kx_groups: groups.to_vec(),
+        ..aws::default_provider()
+    };
+    let mut tls = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(provider))
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .expect("TLS 1.3")
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .expect("certificate");
+    tls.alpn_protocols = vec![b"h3".to_vec()];
+    tls.max_early_data_size = u32::MAX;
+    let initial = aws::cipher_suite::TLS13_AES_128_GCM_SHA256
+        .tls13()
+        .and_then(|s| s.quic_suite())
+        .expect("initial suite");
+    let crypto =
+        quinn::crypto::rustls::QuicServerConfig::with_initial(std::sync::Arc::new(tls), initial)
+            .expect("QUIC server config");
+    let config = quinn::ServerConfig::with_crypto(std::sync::Arc::new(crypto));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let endpoint = {
+        let _entered = runtime.enter();
+        quinn::Endpoint::server(config, SocketAddr::from(([127, 0, 0, 1], 0))).expect("UDP bind")
+    };
+    let port = endpoint.local_addr().expect("addr").port();
+    let accepting = endpoint.clone();
+    runtime.spawn(async move {
+        while let Some(incoming) = accepting.accept().await {
+            tokio::spawn(async move {
+                if let Ok(conn) = incoming.await {
+                    let _ = tokio::time::timeout(Duration::from_secs(10), conn.closed()).await;
+                }
+            });
+        }
+    });
+    QuicServer {
+        port,
+        endpoint,
+        runtime: Some(runtime),
     }
 }

@@ -1,11 +1,12 @@
-//! `tlscope probe`: scanning real endpoints — TLS servers, HTTPS, PostgreSQL, MySQL/MariaDB and
-//! Redis — into core `ProbeReport`s, many targets at once, each within its own time limits so one
+//! `tlscope probe`: scanning real endpoints — TLS servers, HTTPS, PostgreSQL, MySQL/MariaDB,
+//! Redis and QUIC — into core `ProbeReport`s, many targets at once, each within its own time limits so one
 //! slow or broken target never holds up the others.
 
 pub mod dns;
 mod enumerate;
 mod handshake;
 pub mod hello;
+mod quic;
 pub mod scan;
 mod shims;
 pub mod target;

@@ -135,6 +135,9 @@ async fn run(
         timeout: options.timeout,
         answered: AtomicBool::new(false),
     };
+    if target.service == Service::Quic {
+        return ctx.quic(report).await;
+    }
     // Every version at once, each its own sequence of hellos; an error is reported as the
     // newest version's (which also tells whether the endpoint speaks TLS at all).
     let probes =

@@ -1,5 +1,5 @@
 //! Probe targets as people write them: `host:port`, `https://host[:port][/path]`,
-//! `postgres://…`, `mysql://…`, `rediss://…`, `tls://host:port`; passwords are masked before the
+//! `postgres://…`, `mysql://…`, `rediss://…`, `quic://host[:port]`, `tls://host:port`; passwords are masked before the
 //! target is shown anywhere.
 
 use tlscope_core::probe::Service;
@@ -31,7 +31,7 @@ pub enum TargetError {
     },
     /// A scheme tlscope does not probe.
     #[error(
-        "{target}: expected host:port, https://, postgres://, mysql://, rediss:// or tls://, found scheme {scheme:?}"
+        "{target}: expected host:port, https://, postgres://, mysql://, rediss://, quic:// or tls://, found scheme {scheme:?}"
     )]
     Scheme {
         /// The target, masked.
@@ -83,6 +83,7 @@ pub fn parse(text: &str) -> Result<ProbeTarget, TargetError> {
         "postgres" | "postgresql" => (Service::Postgres, Some(5432)),
         "mysql" | "mariadb" => (Service::Mysql, Some(3306)),
         "rediss" => (Service::Redis, Some(6379)),
+        "quic" | "h3" => (Service::Quic, Some(443)),
         "redis" => return Err(TargetError::Plaintext { target }),
         other => {
             return Err(TargetError::Scheme {

@@ -78,7 +78,7 @@ impl Ctx<'_> {
                 packet.extend_from_slice(&[0u8; 23]);
                 within(self.timeout, "MySQL SSLRequest", tcp.write_all(&packet)).await?;
             }
-            Service::Tls | Service::Https | Service::Redis => {}
+            Service::Tls | Service::Https | Service::Redis | Service::Quic => {}
         }
         Ok(tcp)
     }
