@@ -120,3 +120,61 @@ fn base64_lines(der: &[u8]) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// The DNS RDATA decoders (CAA, TLSA, HTTPS with ECH) and the QUIC server-flight decoder: every
+/// truncation and thousands of mutations of well-formed records give `Ok` or `Err`.
+#[test]
+fn dns_records_and_quic_flights_never_panic() {
+    use tlscope_core::dns;
+    let ech = dns::encode_ech_list(1, 0x0020, &[3u8; 32], "public.example.test");
+    let mut https = vec![0, 1, 0, 0, 1, 0, 3, 2, b'h', b'2', 0, 5];
+    https.extend_from_slice(&(ech.len() as u16).to_be_bytes());
+    https.extend_from_slice(&ech);
+    let mut tlsa = vec![3, 1, 1];
+    tlsa.extend_from_slice(&[7u8; 32]);
+    let caa = b"\x00\x05issueletsencrypt.org; accounturi=x".to_vec();
+    // ServerHello (TLS 1.3, X25519) then EncryptedExtensions with ALPN and one parameter.
+    let mut flight = vec![2, 0, 0, 54, 3, 3];
+    flight.extend_from_slice(&[1u8; 32]);
+    flight.extend_from_slice(&[
+        0, 0x13, 0x01, 0, 0, 14, 0, 43, 0, 2, 3, 4, 0, 51, 0, 4, 0, 0x1d, 0, 0,
+    ]);
+    flight.extend_from_slice(&[
+        8, 0, 0, 17, 0, 15, 0, 16, 0, 5, 0, 3, 2, b'h', b'3', 0, 0x39, 0, 2, 0x0c, 0,
+    ]);
+    let decoders: [(&[u8], fn(&[u8])); 5] = [
+        (&https, |b| {
+            let _ = dns::decode_svcb(b);
+        }),
+        (&ech, |b| {
+            let _ = dns::decode_svcb(&[&[0, 1, 0, 0, 5, 0, b.len() as u8][..], b].concat());
+        }),
+        (&tlsa, |b| {
+            let _ = dns::decode_tlsa(b);
+        }),
+        (&caa, |b| {
+            let _ = dns::decode_caa(b).map(|c| c.issue_value());
+        }),
+        (&flight, |b| {
+            let _ = tlscope_core::quic::server_flight(b);
+        }),
+    ];
+    assert!(
+        tlscope_core::quic::server_flight(&flight).is_ok(),
+        "the seed flight decodes"
+    );
+    let mut rng = XorShift(0x5eed_d15c);
+    for (seed, decode) in decoders {
+        for len in 0..=seed.len() {
+            decode(&seed[..len]);
+        }
+        for _ in 0..4000 {
+            let mut m = seed.to_vec();
+            for _ in 0..=rng.below(3) {
+                let i = rng.below(m.len());
+                m[i] = rng.next() as u8;
+            }
+            decode(&m);
+        }
+    }
+}
