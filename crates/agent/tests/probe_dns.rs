@@ -64,7 +64,7 @@ fn caa_tlsa_https_and_ech_from_a_signed_and_an_unsigned_zone() {
          _{port}._tcp.www TLSA 3 1 1 {leaf_key}\n\
          _{port}._tcp.www2 TLSA 3 1 1 {}\n\
          _{port}._https.www HTTPS 1 . alpn=h2 ech={}\n\
-         _{port}._https.www2 HTTPS 1 . alpn=http/1.1 ech={}\n",
+         _{port}._https.www2 HTTPS 1 . alpn=http/1.1,h3 ech={}\n",
         "ab".repeat(32),
         b64(&good_ech),
         b64(&broken_ech),
@@ -176,8 +176,16 @@ fn caa_tlsa_https_and_ech_from_a_signed_and_an_unsigned_zone() {
         [
             "DNS-CAA-FORBIDS-ISSUER",
             "DNS-ECH-UNDECODABLE",
+            "DNS-HTTPS-ALPN-MISMATCH",
             "DNS-TLSA-MISMATCH"
         ],
+        "{www2:#}"
+    );
+    // The record advertises h3; nginx has no QUIC, so the probe's HTTP/3 attempt failed.
+    assert!(
+        www2["probe"]["quic"]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("QUIC")),
         "{www2:#}"
     );
     let evidence: Vec<&str> = www2["findings"]

@@ -63,6 +63,7 @@ fn suites_groups_alpn_and_transport_parameters_over_quic() {
         .arg(format!("quic://localhost:{}", caddy.port))
         .arg(format!("quic://localhost:{}", quinn.port))
         .arg(format!("quic://127.0.0.1:{silent_port}"))
+        .arg(format!("https://localhost:{}/", caddy.port))
         .output()
         .expect("run tlscope probe");
     let elapsed = started.elapsed();
@@ -89,7 +90,8 @@ fn suites_groups_alpn_and_transport_parameters_over_quic() {
         .collect();
     assert!(errors.is_empty(), "report.schema.json: {errors:#?}");
     let inputs = doc["inputs"].as_array().expect("inputs");
-    let (caddy_in, quinn_in, silent_in) = (&inputs[0], &inputs[1], &inputs[2]);
+    let (caddy_in, quinn_in, silent_in, https_in) =
+        (&inputs[0], &inputs[1], &inputs[2], &inputs[3]);
 
     // Caddy: quic-go speaks QUIC v1 with every TLS 1.3 suite and classical groups only.
     let p = &caddy_in["probe"];
@@ -156,5 +158,29 @@ fn suites_groups_alpn_and_transport_parameters_over_quic() {
         "{silent_in:#}"
     );
     assert!(elapsed < Duration::from_secs(12), "took {elapsed:?}");
+
+    // Caddy's HTTPS side advertises HTTP/3 in Alt-Svc: the probe follows it over QUIC and
+    // judges that side by the same rules, at its own location.
+    let p = &https_in["probe"];
+    assert!(
+        p["alt_svc"].as_str().is_some_and(|a| a.contains("h3=")),
+        "{p:#}"
+    );
+    let quic = &p["quic"];
+    assert_eq!(quic["error"], Value::Null, "{quic:#}");
+    assert_eq!(quic["port"], caddy.port);
+    assert_eq!(strings(&quic["suites"]).len(), 3, "{quic:#}");
+    let over_quic = https_in["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| {
+            f["location"]["endpoint"]
+                .as_str()
+                .is_some_and(|e| e.contains("(QUIC, UDP port"))
+        })
+        .filter_map(|f| f["rule"].as_str())
+        .collect::<Vec<_>>();
+    assert_eq!(over_quic, ["TLS-NO-POST-QUANTUM"], "{https_in:#}");
     drop((caddy, quinn, silent));
 }

@@ -105,6 +105,9 @@ pub struct ProbeReport {
     pub client_auth: Option<ClientAuth>,
     /// The Strict-Transport-Security header for HTTPS (`None` when absent or not HTTPS).
     pub hsts: Option<String>,
+    /// The Alt-Svc header for HTTPS (`h3=":443"` advertises HTTP/3 over QUIC).
+    #[serde(default)]
+    pub alt_svc: Option<String>,
     /// PostgreSQL only: whether the server also accepts direct TLS with ALPN `postgresql`
     /// (PostgreSQL 17+, `sslnegotiation=direct`) besides SSLRequest.
     #[serde(default)]
@@ -138,6 +141,7 @@ impl ProbeReport {
             resumption: None,
             client_auth: None,
             hsts: None,
+            alt_svc: None,
             postgres_direct_tls: None,
             latency_micros: 0,
             dns: None,

@@ -12,12 +12,24 @@ use crate::protocol::{TlsVersion, group_by_code, suite_by_code};
 /// groups, ALPN, chain) are in the surrounding `ProbeReport`, so the same rules judge them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuicReport {
-    /// The QUIC version the connection used (`0x00000001` is QUIC v1).
+    /// The UDP port probed (an `https://` target's QUIC port comes from Alt-Svc or its HTTPS
+    /// record).
+    pub port: u16,
+    /// The QUIC version the connection used (`0x00000001` is QUIC v1; 0 when none completed).
     pub version: u32,
     /// What the server's handshake flight said, when it completed.
     pub flight: Option<ServerFlight>,
+    /// TLS 1.3 suites accepted over QUIC, each offered alone, by IANA name.
+    #[serde(default)]
+    pub suites: Vec<String>,
+    /// Key-exchange groups accepted over QUIC, each offered alone.
+    #[serde(default)]
+    pub groups: Vec<String>,
     /// Round-trip time quinn measured, microseconds.
     pub rtt_micros: u64,
+    /// Why the QUIC handshake failed, if it did.
+    #[serde(default)]
+    pub error: Option<String>,
 }
 
 /// The server's TLS 1.3 handshake flight, decoded.

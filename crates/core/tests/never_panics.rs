@@ -142,7 +142,8 @@ fn dns_records_and_quic_flights_never_panic() {
     flight.extend_from_slice(&[
         8, 0, 0, 17, 0, 15, 0, 16, 0, 5, 0, 3, 2, b'h', b'3', 0, 0x39, 0, 2, 0x0c, 0,
     ]);
-    let decoders: [(&[u8], fn(&[u8])); 5] = [
+    type Decoder<'a> = (&'a [u8], fn(&[u8]));
+    let decoders: [Decoder<'_>; 5] = [
         (&https, |b| {
             let _ = dns::decode_svcb(b);
         }),

@@ -23,6 +23,7 @@ pub(super) struct Real {
     pub(super) latency: Duration,
     pub(super) resumption: Option<Resumption>,
     pub(super) hsts: Option<String>,
+    pub(super) alt_svc: Option<String>,
 }
 
 pub(super) fn real_config(
@@ -48,6 +49,13 @@ pub(super) fn real_config(
 }
 
 pub(super) type Tls = tokio_rustls::client::TlsStream<TcpStream>;
+
+/// The response headers the probe reads.
+#[derive(Default)]
+pub(super) struct Headers {
+    pub(super) hsts: Option<String>,
+    pub(super) alt_svc: Option<String>,
+}
 
 impl Ctx<'_> {
     /// PostgreSQL 17+ direct TLS: a TLS handshake straight away, with ALPN `postgresql`.
@@ -100,8 +108,8 @@ impl Ctx<'_> {
         Ok((tls, started.elapsed()))
     }
 
-    /// An HTTP/1.1 HEAD request on `tls`; the Strict-Transport-Security value if present.
-    pub(super) async fn hsts(&self, tls: &mut Tls) -> Result<Option<String>, String> {
+    /// An HTTP/1.1 HEAD request on `tls`; the Strict-Transport-Security and Alt-Svc values.
+    pub(super) async fn headers(&self, tls: &mut Tls) -> Result<Headers, String> {
         let request = format!(
             "HEAD {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: tlscope\r\nConnection: close\r\n\r\n",
             self.target.path, self.name
@@ -115,12 +123,18 @@ impl Ctx<'_> {
         let mut response = Vec::new();
         let _ = tokio::time::timeout(self.timeout, tls.read_to_end(&mut response)).await;
         let text = String::from_utf8_lossy(&response);
-        Ok(text.lines().take_while(|l| !l.is_empty()).find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.trim()
-                .eq_ignore_ascii_case("strict-transport-security")
-                .then(|| v.trim().to_owned())
-        }))
+        let header = |name: &str| {
+            text.lines().take_while(|l| !l.is_empty()).find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.trim()
+                    .eq_ignore_ascii_case(name)
+                    .then(|| v.trim().to_owned())
+            })
+        };
+        Ok(Headers {
+            hsts: header("strict-transport-security"),
+            alt_svc: header("alt-svc"),
+        })
     }
 
     pub(super) async fn real(
@@ -165,6 +179,7 @@ impl Ctx<'_> {
                     latency: Duration::ZERO,
                     resumption: None,
                     hsts: None,
+                    alt_svc: None,
                 });
             }
             Err(e) => return Err(e),
@@ -176,11 +191,11 @@ impl Ctx<'_> {
             .map(|p| String::from_utf8_lossy(p).into_owned());
         // Read what the server sends next: session tickets, or the alert a server that requires
         // a certificate sends in TLS 1.3 after the handshake.
-        let mut hsts = None;
+        let mut headers = Headers::default();
         let mut refused_after = false;
         if https && negotiated_alpn.as_deref() != Some("h2") {
-            match self.hsts(&mut tls).await {
-                Ok(h) => hsts = h,
+            match self.headers(&mut tls).await {
+                Ok(h) => headers = h,
                 Err(_) => refused_after = true,
             }
         } else {
@@ -229,7 +244,7 @@ impl Ctx<'_> {
                 Arc::clone(&asked),
             )?);
             if let Ok((mut t, _)) = self.connect_tls(h1).await {
-                hsts = self.hsts(&mut t).await.unwrap_or(None);
+                headers = self.headers(&mut t).await.unwrap_or_default();
             }
         }
         Ok(Real {
@@ -239,7 +254,8 @@ impl Ctx<'_> {
             client_auth,
             latency,
             resumption,
-            hsts,
+            hsts: headers.hsts,
+            alt_svc: headers.alt_svc,
         })
     }
 }

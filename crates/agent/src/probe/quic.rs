@@ -179,9 +179,25 @@ impl Ctx<'_> {
         out
     }
 
-    /// Probes TLS over QUIC into `report`.
-    pub(super) async fn quic(&self, report: &mut ProbeReport) -> Result<(), String> {
-        let full = self.quic_handshake(provider::default_provider()).await?;
+    /// Probes TLS over QUIC on this context's address: the full handshake, then each suite and
+    /// each group alone. The chain comes back beside the report.
+    pub(super) async fn quic_report(&self) -> (QuicReport, Vec<Vec<u8>>) {
+        let mut out = QuicReport {
+            port: self.addr.port(),
+            version: 0,
+            flight: None,
+            suites: Vec::new(),
+            groups: Vec::new(),
+            rtt_micros: 0,
+            error: None,
+        };
+        let full = match self.quic_handshake(provider::default_provider()).await {
+            Ok(f) => f,
+            Err(e) => {
+                out.error = Some(e);
+                return (out, Vec::new());
+            }
+        };
         // Each TLS 1.3 suite alone, and each group alone, all at once.
         let suites = provider::ALL_CIPHER_SUITES
             .iter()
@@ -191,7 +207,7 @@ impl Ctx<'_> {
                     cipher_suites: vec![*s],
                     ..provider::default_provider()
                 };
-                (s.suite(), p)
+                (u16::from(s.suite()), p)
             })
             .collect::<Vec<_>>();
         let groups = provider::ALL_KX_GROUPS
@@ -201,7 +217,7 @@ impl Ctx<'_> {
                     kx_groups: vec![*g],
                     ..provider::default_provider()
                 };
-                (g.name(), p)
+                (u16::from(g.name()), p)
             })
             .collect::<Vec<_>>();
         let suite_probes = futures_util::future::join_all(
@@ -215,35 +231,49 @@ impl Ctx<'_> {
                 .map(|(g, p)| async move { (g, self.quic_handshake(p).await.is_ok()) }),
         );
         let (suites, groups) = tokio::join!(suite_probes, group_probes);
-        let accepted_suites: Vec<String> = suites
+        out.suites = suites
             .into_iter()
             .filter(|(_, ok)| *ok)
-            .filter_map(|(s, _)| tlscope_core::protocol::suite_by_code(u16::from(s)))
-            .map(|s| s.iana.to_owned())
-            .collect();
-        report.groups = groups
-            .into_iter()
-            .filter(|(_, ok)| *ok)
-            .map(|(g, _)| {
-                tlscope_core::protocol::group_by_code(u16::from(g))
-                    .map_or_else(|| format!("{:#06x}", u16::from(g)), |g| g.name.to_owned())
+            .map(|(code, _)| {
+                tlscope_core::protocol::suite_by_code(code)
+                    .map_or_else(|| format!("{code:#06x}"), |s| s.iana.to_owned())
             })
             .collect();
-        let flight = server_flight(&full.flight).map_err(|e| e.to_string())?;
-        report.alpn = flight.alpn.clone();
+        out.groups = groups
+            .into_iter()
+            .filter(|(_, ok)| *ok)
+            .map(|(code, _)| {
+                tlscope_core::protocol::group_by_code(code)
+                    .map_or_else(|| format!("{code:#06x}"), |g| g.name.to_owned())
+            })
+            .collect();
+        out.version = full.version;
+        out.rtt_micros = u64::try_from(full.rtt.as_micros()).unwrap_or(u64::MAX);
+        match server_flight(&full.flight) {
+            Ok(f) => out.flight = Some(f),
+            Err(e) => out.error = Some(e.to_string()),
+        }
+        (out, full.chain)
+    }
+
+    /// Probes a `quic://` target into `report`: its TLS facts go where the TCP probe puts them,
+    /// so the same rules judge them.
+    pub(super) async fn quic(&self, report: &mut ProbeReport) -> Result<(), String> {
+        let (quic, chain) = self.quic_report().await;
+        if let Some(e) = &quic.error {
+            return Err(e.clone());
+        }
+        report.alpn = quic.flight.as_ref().and_then(|f| f.alpn.clone());
         report.versions = vec![VersionProbe {
             version: TlsVersion::Tls13,
             accepted: true,
-            suites: accepted_suites,
+            suites: quic.suites.clone(),
             server_order: None,
         }];
-        report.chain = full.chain;
-        report.latency_micros = u64::try_from(full.rtt.as_micros()).unwrap_or(u64::MAX);
-        report.quic = Some(QuicReport {
-            version: full.version,
-            flight: Some(flight),
-            rtt_micros: report.latency_micros,
-        });
+        report.groups = quic.groups.clone();
+        report.chain = chain;
+        report.latency_micros = quic.rtt_micros;
+        report.quic = Some(quic);
         Ok(())
     }
 }

@@ -84,12 +84,54 @@ pub async fn probe(target: &ProbeTarget, options: &ProbeOptions, now: Timestamp)
             None => None,
         }
     };
-    let (result, records) = tokio::join!(run(target, options, name, &mut report), records);
+    let (result, records) = tokio::join!(run(target, options, name.clone(), &mut report), records);
     report.dns = records;
     if let Err(e) = result {
         report.error = Some(e);
     }
+    // HTTPS that advertises HTTP/3 (Alt-Svc or its HTTPS record) is probed over QUIC too.
+    if let Some(port) = h3_port(&report, target.port)
+        && let Ok(addr) = report.address.parse::<std::net::SocketAddr>()
+    {
+        let ctx = Ctx {
+            target,
+            addr: std::net::SocketAddr::new(addr.ip(), port),
+            name,
+            timeout: options.timeout,
+            answered: AtomicBool::new(false),
+        };
+        report.quic = Some(ctx.quic_report().await.0);
+    }
     report
+}
+
+/// The UDP port an HTTPS endpoint advertises HTTP/3 on: Alt-Svc `h3=":PORT"` for the same
+/// host, else an HTTPS record listing `h3` (its port, or the target's).
+fn h3_port(report: &ProbeReport, port: u16) -> Option<u16> {
+    if report.service != Service::Https {
+        return None;
+    }
+    let from_alt_svc = report.alt_svc.as_deref().and_then(|v| {
+        v.split(',').find_map(|entry| {
+            let (proto, rest) = entry.trim().split_once('=')?;
+            if proto.trim() != "h3" {
+                return None;
+            }
+            let authority = rest.split(';').next()?.trim().trim_matches('"');
+            let (host, p) = authority.rsplit_once(':')?;
+            host.is_empty().then(|| p.parse::<u16>().ok()).flatten()
+        })
+    });
+    let from_record = || {
+        report.dns.as_ref().and_then(|d| {
+            d.https_records()
+                .into_iter()
+                .filter_map(Result::ok)
+                .find(|r| r.alpn.iter().any(|a| a == "h3"))
+                .map(|r| r.port.unwrap_or(port))
+        })
+    };
+    from_alt_svc.or_else(from_record)
 }
 
 /// The address to connect to: through `--dns` when it names a server, else the system's.
@@ -208,6 +250,7 @@ async fn run(
     report.latency_micros = u64::try_from(real.latency.as_micros()).unwrap_or(u64::MAX);
     report.resumption = real.resumption;
     report.hsts = real.hsts;
+    report.alt_svc = real.alt_svc;
     if target.service == Service::Postgres {
         report.postgres_direct_tls = Some(ctx.postgres_direct(best).await);
     }

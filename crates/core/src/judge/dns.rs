@@ -8,15 +8,24 @@ use crate::dns::{Authorisation, DnsReport, Proof, authorises};
 use crate::policy::Policy;
 use crate::report::{Finding, Location};
 
-/// Every DNS finding for one probed endpoint. `leaf` is the served leaf, `chain` the served
-/// chain (DER, leaf first), `host` the name probed and `alpn` the protocol the server chose when
-/// offered h2 and http/1.1.
+/// What the endpoint served, for judging its DNS records against.
+pub struct Served<'a> {
+    /// The name probed.
+    pub host: &'a str,
+    /// The served leaf, decoded.
+    pub leaf: Option<&'a Certificate>,
+    /// The served chain, DER, leaf first.
+    pub chain: &'a [Vec<u8>],
+    /// The protocol the server chose when offered h2 and http/1.1.
+    pub alpn: Option<&'a str>,
+    /// The HTTP/3 (QUIC) probe, when one ran.
+    pub quic: Option<&'a crate::quic::QuicReport>,
+}
+
+/// Every DNS finding for one probed endpoint.
 pub fn dns(
     report: &DnsReport,
-    host: &str,
-    leaf: Option<&Certificate>,
-    chain: &[Vec<u8>],
-    alpn: Option<&str>,
+    served: &Served<'_>,
     policy: &Policy,
     at: &Location,
 ) -> Vec<Finding> {
@@ -45,11 +54,11 @@ pub fn dns(
     for e in undecodable {
         push(crate::rule!("DNS-RECORD-UNDECODABLE"), e.to_string());
     }
-    if let Some(leaf) = leaf {
-        caa(report, host, leaf, policy, &mut push);
+    if let Some(leaf) = served.leaf {
+        caa(report, served.host, leaf, policy, &mut push);
     }
-    tlsa(report, chain, policy, &mut push);
-    https(report, alpn, &mut push);
+    tlsa(report, served.chain, policy, &mut push);
+    https(report, served.alpn, served.quic, &mut push);
     out
 }
 
@@ -187,6 +196,7 @@ fn tlsa(
 fn https(
     report: &DnsReport,
     alpn: Option<&str>,
+    quic: Option<&crate::quic::QuicReport>,
     push: &mut impl FnMut(crate::rules::RuleId, String),
 ) {
     let Some(set) = &report.https else { return };
@@ -224,6 +234,19 @@ fn https(
                     set.name,
                     record.alpn.join(","),
                     alpn.unwrap_or("no protocol")
+                ),
+            );
+        }
+        // h3 sends clients to QUIC: the probe tried it (on the record's port) and failed.
+        if record.priority != 0
+            && record.alpn.iter().any(|a| a == "h3")
+            && let Some(e) = quic.and_then(|q| q.error.as_deref())
+        {
+            push(
+                crate::rule!("DNS-HTTPS-ALPN-MISMATCH"),
+                format!(
+                    "the HTTPS record at {} advertises h3, but HTTP/3 over QUIC failed: {e}",
+                    set.name
                 ),
             );
         }
@@ -302,7 +325,14 @@ mod tests {
         let at = Location::Endpoint {
             endpoint: host.into(),
         };
-        dns(r, host, Some(leaf), chain, alpn, policy, &at)
+        let served = Served {
+            host,
+            leaf: Some(leaf),
+            chain,
+            alpn,
+            quic: None,
+        };
+        dns(r, &served, policy, &at)
     }
 
     #[test]

@@ -47,23 +47,27 @@ pub fn probe(
     let speaks_13 = report
         .accepted()
         .any(|v| v.version == crate::protocol::TlsVersion::Tls13);
-    if speaks_13 && !report.groups.is_empty() {
-        let pq = report
-            .groups
-            .iter()
-            .any(|g| crate::protocol::group_by_name(g).is_some_and(|g| g.post_quantum));
-        if !pq {
-            let mut f = Finding::new(
-                crate::rule!("TLS-NO-POST-QUANTUM"),
-                format!(
-                    "TLS 1.3 with {} only; none of the five ML-KEM groups (X25519MLKEM768, SecP256r1MLKEM768, SecP384r1MLKEM1024, MLKEM768, MLKEM1024) is accepted",
-                    report.groups.join(", ")
-                ),
-                at(),
-            );
-            f.severity = policy.tls.post_quantum_missing;
-            out.push(f);
+    if speaks_13 {
+        out.extend(post_quantum(&report.groups, policy, at()));
+    }
+    // An HTTPS endpoint's HTTP/3 side: the same suite and key-exchange rules, over QUIC.
+    if let Some(quic) = report
+        .quic
+        .as_ref()
+        .filter(|q| report.service != Service::Quic && q.error.is_none())
+    {
+        let at_quic = || Location::Endpoint {
+            endpoint: format!("{} (QUIC, UDP port {})", report.target, quic.port),
+        };
+        for suite in &quic.suites {
+            out.extend(suite_findings(
+                suite,
+                Some(crate::protocol::TlsVersion::Tls13),
+                policy,
+                at_quic(),
+            ));
         }
+        out.extend(post_quantum(&quic.groups, policy, at_quic()));
     }
     // The leaf's own hygiene (expiry bands, lifetime, key, signature, SAN), then its chain.
     let leaf = report
@@ -127,17 +131,37 @@ pub fn probe(
         }
     }
     if let (Some(dns), Some(host)) = (&report.dns, &report.server_name) {
-        out.extend(super::dns::dns(
-            dns,
+        let served = super::dns::Served {
             host,
-            leaf.as_ref(),
-            &report.chain,
-            report.alpn.as_deref(),
-            policy,
-            &at(),
-        ));
+            leaf: leaf.as_ref(),
+            chain: &report.chain,
+            alpn: report.alpn.as_deref(),
+            quic: report.quic.as_ref(),
+        };
+        out.extend(super::dns::dns(dns, &served, policy, &at()));
     }
     out
+}
+
+/// TLS-NO-POST-QUANTUM when a TLS 1.3 endpoint's accepted groups are all classical.
+fn post_quantum(groups: &[String], policy: &Policy, at: Location) -> Option<Finding> {
+    if groups.is_empty()
+        || groups
+            .iter()
+            .any(|g| crate::protocol::group_by_name(g).is_some_and(|g| g.post_quantum))
+    {
+        return None;
+    }
+    let mut f = Finding::new(
+        crate::rule!("TLS-NO-POST-QUANTUM"),
+        format!(
+            "TLS 1.3 with {} only; none of the five ML-KEM groups (X25519MLKEM768, SecP256r1MLKEM768, SecP384r1MLKEM1024, MLKEM768, MLKEM1024) is accepted",
+            groups.join(", ")
+        ),
+        at,
+    );
+    f.severity = policy.tls.post_quantum_missing;
+    Some(f)
 }
 
 #[cfg(test)]
