@@ -221,10 +221,7 @@ pub fn render(judged: &[Judged]) -> String {
         out.push_str(&format!(
             "{} ({}, {}){}\n",
             r.target,
-            serde_json::to_value(r.service)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
+            r.service.label(),
             if r.address.is_empty() {
                 "unresolved"
             } else {
@@ -292,6 +289,14 @@ pub fn render(judged: &[Judged]) -> String {
         }
         if let Some(h) = &r.hsts {
             out.push_str(&format!("  HSTS: {h}\n"));
+        }
+        if let Some(q) = &r.quic {
+            out.push_str(&format!("  {}\n", q.summary()));
+        }
+        if let Some(dns) = &r.dns {
+            for line in dns.summary_lines() {
+                out.push_str(&format!("  {line}\n"));
+            }
         }
         if !r.chain.is_empty() {
             let names: Vec<String> = r

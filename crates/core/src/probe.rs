@@ -28,6 +28,18 @@ pub enum Service {
 }
 
 impl Service {
+    /// The name used in reports and on the page (as serialised).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Tls => "tls",
+            Self::Https => "https",
+            Self::Postgres => "postgres",
+            Self::Mysql => "mysql",
+            Self::Redis => "redis",
+            Self::Quic => "quic",
+        }
+    }
+
     /// The policy segment this endpoint belongs to.
     pub fn segment(self) -> Segment {
         match self {

@@ -308,6 +308,38 @@ fn parameter(id: u64) -> (&'static str, Kind) {
     }
 }
 
+impl QuicReport {
+    /// One line, as the CLI and the page show it.
+    pub fn summary(&self) -> String {
+        if let Some(e) = &self.error {
+            return format!("QUIC on UDP port {}: {e}", self.port);
+        }
+        let flight = self.flight.as_ref().map_or_else(String::new, |f| {
+            format!(
+                ": {} {}, {}{}, ALPN {}, {} transport parameters",
+                f.tls_version
+                    .map_or_else(|| "TLS ?".to_owned(), |v| format!("TLS {v}")),
+                f.suite,
+                f.group.as_deref().unwrap_or("no group"),
+                if f.hello_retry {
+                    " (after HelloRetryRequest)"
+                } else {
+                    ""
+                },
+                f.alpn.as_deref().unwrap_or("none"),
+                f.transport_parameters.len()
+            )
+        });
+        format!(
+            "{} on UDP port {}{flight}; suites {}; groups {}",
+            version_name(self.version),
+            self.port,
+            self.suites.join(", "),
+            self.groups.join(", ")
+        )
+    }
+}
+
 /// The QUIC version's name.
 pub fn version_name(v: u32) -> String {
     match v {

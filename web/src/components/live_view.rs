@@ -38,7 +38,7 @@ enum Msg {
     Status(String, bool),
     Loaded(Snapshot),
     Handshake(HandshakeRecord),
-    Probe(tlscope_core::probe::ProbeReport),
+    Probe(Box<tlscope_core::probe::ProbeReport>),
 }
 
 impl Reducible for Live {
@@ -67,8 +67,8 @@ impl Reducible for Live {
                 if let Some(s) = &next.snapshot {
                     let mut s = (**s).clone();
                     match s.probes.iter_mut().find(|x| x.target == p.target) {
-                        Some(slot) => *slot = p,
-                        None => s.probes.push(p),
+                        Some(slot) => *slot = *p,
+                        None => s.probes.push(*p),
                     }
                     next.snapshot = Some(Rc::new(s));
                 }
@@ -115,7 +115,7 @@ pub fn LiveView(props: &LiveViewProps) -> Html {
                 let (dispatch, refresh) = (dispatch.clone(), refresh.clone());
                 move |o: Observation| match o {
                     Observation::Handshake(h) => dispatch.dispatch(Msg::Handshake(*h)),
-                    Observation::Probe(p) => dispatch.dispatch(Msg::Probe(*p)),
+                    Observation::Probe(p) => dispatch.dispatch(Msg::Probe(p)),
                     Observation::Rotation(_) => refresh(),
                 }
             };
@@ -213,7 +213,7 @@ pub fn LiveView(props: &LiveViewProps) -> Html {
             <section id="live-endpoints" class="card" aria-label="Endpoints">
                 <h2>{ "Endpoints" }</h2>
                 <table>
-                    <thead><tr><th>{ "Target" }</th><th>{ "Service" }</th><th>{ "Versions" }</th><th>{ "Verdict" }</th></tr></thead>
+                    <thead><tr><th>{ "Target" }</th><th>{ "Service" }</th><th>{ "Versions" }</th><th>{ "DNS and QUIC" }</th><th>{ "Verdict" }</th></tr></thead>
                     <tbody>
                         { for s.probes.iter().zip(per_probe).map(|(p, f)| {
                             let versions: Vec<String> = p.accepted().map(|v| v.version.to_string()).collect();
@@ -227,8 +227,13 @@ pub fn LiveView(props: &LiveViewProps) -> Html {
                             html! {
                                 <tr class="endpoint" data-target={p.target.clone()}>
                                     <td class="mono">{ &p.target }</td>
-                                    <td>{ format!("{:?}", p.service).to_lowercase() }</td>
+                                    <td>{ p.service.label() }</td>
                                     <td>{ if versions.is_empty() { "—".to_owned() } else { versions.join(", ") } }</td>
+                                    <td class="endpoint-dns">
+                                        { for p.quic.iter().map(|q| html! { <div class="mono">{ q.summary() }</div> }) }
+                                        { for p.dns.iter().flat_map(|d| d.summary_lines()).map(|l| html! { <div class="mono">{ l }</div> }) }
+                                        { if p.dns.is_none() && p.quic.is_none() { "—" } else { "" } }
+                                    </td>
                                     <td>{ verdict }</td>
                                 </tr>
                             }

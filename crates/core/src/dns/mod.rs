@@ -115,6 +115,65 @@ impl DnsReport {
     }
 }
 
+impl DnsReport {
+    /// One line per record set and per failed lookup, as the CLI and the page show them.
+    pub fn summary_lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let head = |set: &RecordSet| format!("{} ({})", set.name, set.proof.label());
+        match &self.caa {
+            Some(set) => {
+                let values: Vec<String> = self
+                    .caa_records()
+                    .into_iter()
+                    .map(|r| match r {
+                        Ok(c) => format!(
+                            "{}{} \"{}\"",
+                            if c.critical { "!" } else { "" },
+                            c.tag,
+                            c.value
+                        ),
+                        Err(e) => format!("undecodable: {e}"),
+                    })
+                    .collect();
+                out.push(format!("CAA at {}: {}", head(set), values.join("; ")));
+            }
+            None => out.push(format!(
+                "CAA: none (asked {}): any CA may issue",
+                self.caa_walk.join(", ")
+            )),
+        }
+        if let Some(set) = &self.tlsa {
+            let values: Vec<String> = self
+                .tlsa_records()
+                .into_iter()
+                .map(|r| match r {
+                    Ok(t) => format!(
+                        "{} ({}) {}…",
+                        t.parameters(),
+                        t.usage_name(),
+                        &t.data[..t.data.len().min(16)]
+                    ),
+                    Err(e) => format!("undecodable: {e}"),
+                })
+                .collect();
+            out.push(format!("TLSA at {}: {}", head(set), values.join("; ")));
+        }
+        if let Some(set) = &self.https {
+            for r in self.https_records() {
+                let text = match r {
+                    Ok(h) => h.describe(),
+                    Err(e) => format!("undecodable: {e}"),
+                };
+                out.push(format!("HTTPS at {}: {text}", head(set)));
+            }
+        }
+        for e in &self.errors {
+            out.push(format!("DNS lookup failed: {e}"));
+        }
+        out
+    }
+}
+
 fn records<T>(
     set: &Option<RecordSet>,
     decode: fn(&[u8]) -> Result<T, DnsError>,

@@ -82,6 +82,41 @@ pub struct EchContents {
 /// ECH's version number in RFC 9849.
 pub const ECH_VERSION: u16 = 0xfe0d;
 
+impl Svcb {
+    /// The record as a zone file would show it, with the ECH configs described.
+    pub fn describe(&self) -> String {
+        let mut parts = vec![self.priority.to_string(), self.target.clone()];
+        if !self.alpn.is_empty() {
+            parts.push(format!("alpn={}", self.alpn.join(",")));
+        }
+        if self.no_default_alpn {
+            parts.push("no-default-alpn".into());
+        }
+        if let Some(p) = self.port {
+            parts.push(format!("port={p}"));
+        }
+        if !self.hints.is_empty() {
+            let hints: Vec<String> = self.hints.iter().map(ToString::to_string).collect();
+            parts.push(format!("hints={}", hints.join(",")));
+        }
+        if let Some(ech) = &self.ech {
+            let configs: Vec<String> = ech
+                .configs
+                .iter()
+                .map(|c| match &c.contents {
+                    Some(x) => format!("config {} {} for {}", x.config_id, x.kem.1, x.public_name),
+                    None => format!("version {:#06x} (skipped)", c.version),
+                })
+                .collect();
+            parts.push(match &ech.error {
+                Some(e) => format!("ech=undecodable ({e})"),
+                None => format!("ech=[{}]", configs.join(", ")),
+            });
+        }
+        parts.join(" ")
+    }
+}
+
 /// Decodes one SVCB/HTTPS RDATA.
 pub fn decode(rdata: &[u8]) -> Result<Svcb, DnsError> {
     let mut r = Reader::new("HTTPS", rdata);
