@@ -318,7 +318,7 @@ impl QuicReport {
             format!(
                 ": {} {}, {}{}, ALPN {}, {} transport parameters",
                 f.tls_version
-                    .map_or_else(|| "TLS ?".to_owned(), |v| format!("TLS {v}")),
+                    .map_or_else(|| "TLS ?".to_owned(), |v| v.to_string()),
                 f.suite,
                 f.group.as_deref().unwrap_or("no group"),
                 if f.hello_retry {
