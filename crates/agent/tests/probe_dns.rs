@@ -163,11 +163,20 @@ fn caa_tlsa_https_and_ech_from_a_signed_and_an_unsigned_zone() {
     // nothing else (rollover); the HTTPS record says h2, nginx without http2 chose http/1.1.
     let mut got = rules(www);
     got.sort();
+    // The record's ECH config (a key nginx does not hold) is offered and rejected, and the
+    // certificate nginx serves is not valid for the config's public name.
     assert_eq!(
         got,
-        ["DNS-HTTPS-ALPN-MISMATCH", "DNS-TLSA-ROLLOVER"],
+        [
+            "DNS-ECH-PUBLIC-NAME-CERT",
+            "DNS-ECH-REJECTED",
+            "DNS-HTTPS-ALPN-MISMATCH",
+            "DNS-TLSA-ROLLOVER"
+        ],
         "{www:#}"
     );
+    assert_eq!(dns["ech"]["status"], "rejected", "{dns:#}");
+    assert_eq!(dns["ech"]["public_name"], "public.signed.test");
 
     let mut got = rules(www2);
     got.sort();

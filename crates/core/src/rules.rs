@@ -242,6 +242,20 @@ pub const RULES: &[Rule] = &[
         references: TRANSPORT,
     },
     Rule {
+        id: "DNS-ECH-REJECTED",
+        severity: Severity::Warning,
+        title: "the server rejects the ECH configuration its HTTPS record publishes",
+        remediation: "Clients offering ECH fall back to the outer ClientHello (and the server's retry configs), costing a round trip or leaking the name: publish the ECH keys the server (or its front end) actually holds, or remove the `ech` parameter.",
+        references: TRANSPORT,
+    },
+    Rule {
+        id: "DNS-ECH-PUBLIC-NAME-CERT",
+        severity: Severity::Warning,
+        title: "the certificate for the ECH public name is not valid",
+        remediation: "RFC 9849 §6.1.6: a client that is rejected authenticates the outer handshake against the public name before it uses retry configs. Serve a certificate valid for the ECHConfig's public_name on the client-facing server.",
+        references: TRANSPORT,
+    },
+    Rule {
         id: "DNS-HTTPS-ALPN-MISMATCH",
         severity: Severity::Warning,
         title: "the HTTPS record advertises a protocol the server does not speak",

@@ -157,6 +157,7 @@ impl Dns {
             tlsa,
             https,
             errors,
+            ech: None,
             lookup_micros: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
         }
     }

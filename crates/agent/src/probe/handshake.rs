@@ -86,6 +86,72 @@ impl Ctx<'_> {
         }
     }
 
+    /// Offers ECH with `list` (an ECHConfigList from the HTTPS record) in one TLS 1.3 handshake.
+    pub(super) async fn ech(&self, list: &[u8]) -> tlscope_core::dns::EchProbe {
+        use rustls::client::{EchConfig, EchMode};
+        use tlscope_core::dns::{EchProbe, EchStatus};
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let mut out = EchProbe {
+            public_name: tlscope_core::dns::decode_ech_public_name(list),
+            status: EchStatus::NotOffered,
+            detail: None,
+            outer_chain: Vec::new(),
+        };
+        let config = match EchConfig::new(
+            rustls::pki_types::EchConfigListBytes::from(list.to_vec()),
+            rustls::crypto::aws_lc_rs::hpke::ALL_SUPPORTED_SUITES,
+        ) {
+            Ok(c) => c,
+            Err(e) => {
+                out.detail = Some(format!("no config rustls can offer: {e}"));
+                return out;
+            }
+        };
+        let capture = Arc::new(Capture {
+            provider: Arc::clone(&provider),
+            seen: std::sync::Mutex::new(None),
+        });
+        let asked = Arc::new(Asked {
+            asked: AtomicBool::new(false),
+            key: None,
+        });
+        let built = ClientConfig::builder_with_provider(provider)
+            .with_ech(EchMode::from(config))
+            .map(|b| {
+                b.dangerous()
+                    .with_custom_certificate_verifier(Arc::clone(&capture) as _)
+                    .with_client_cert_resolver(asked)
+            });
+        let config = match built {
+            Ok(c) => c,
+            Err(e) => {
+                out.detail = Some(format!("ECH client: {e}"));
+                return out;
+            }
+        };
+        match self.connect_tls(Arc::new(config)).await {
+            Ok((tls, _)) => {
+                out.status = if tls.get_ref().1.ech_status() == rustls::client::EchStatus::Accepted
+                {
+                    EchStatus::Accepted
+                } else {
+                    EchStatus::Rejected
+                };
+            }
+            Err(e) => {
+                out.status = EchStatus::Rejected;
+                out.detail = Some(e);
+            }
+        }
+        out.outer_chain = capture
+            .seen
+            .lock()
+            .ok()
+            .and_then(|s| s.as_ref().map(|(c, _)| c.clone()))
+            .unwrap_or_default();
+        out
+    }
+
     pub(super) async fn connect_tls(
         &self,
         config: Arc<ClientConfig>,

@@ -89,6 +89,30 @@ pub async fn probe(target: &ProbeTarget, options: &ProbeOptions, now: Timestamp)
     if let Err(e) = result {
         report.error = Some(e);
     }
+    // An HTTPS record with ECH configs: offer ECH once, to the address already probed.
+    let ech_list = report.dns.as_ref().and_then(|d| {
+        d.https_records()
+            .into_iter()
+            .filter_map(Result::ok)
+            .find_map(|r| r.ech.filter(|e| e.error.is_none()).map(|e| e.raw))
+    });
+    if let (Some(list), Ok(addr), true) = (
+        ech_list,
+        report.address.parse::<std::net::SocketAddr>(),
+        report.error.is_none() && target.service != Service::Quic,
+    ) {
+        let ctx = Ctx {
+            target,
+            addr,
+            name: name.clone(),
+            timeout: options.timeout,
+            answered: AtomicBool::new(false),
+        };
+        let ech = ctx.ech(&list).await;
+        if let Some(d) = report.dns.as_mut() {
+            d.ech = Some(ech);
+        }
+    }
     // HTTPS that advertises HTTP/3 (Alt-Svc or its HTTPS record) is probed over QUIC too.
     if let Some(port) = h3_port(&report, target.port)
         && let Ok(addr) = report.address.parse::<std::net::SocketAddr>()

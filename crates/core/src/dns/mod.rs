@@ -11,7 +11,10 @@ mod wire;
 use serde::{Deserialize, Serialize};
 
 pub use caa::{Authorisation, Caa, IssueValue, authorises};
-pub use svcb::{ECH_VERSION, EchConfig, EchContents, EchParam, Svcb, encode_ech_list, kem_name};
+pub use svcb::{
+    ECH_VERSION, EchConfig, EchContents, EchParam, Svcb, decode_ech_public_name, encode_ech_list,
+    kem_name,
+};
 pub use tlsa::Tlsa;
 
 /// Why a record's RDATA could not be read: which record, at which byte, expecting what.
@@ -82,8 +85,38 @@ pub struct DnsReport {
     pub https: Option<RecordSet>,
     /// Lookups that failed, each with the name and why (SERVFAIL, a timeout, …).
     pub errors: Vec<String>,
+    /// The ECH offer made with the HTTPS record's configs, when it has any.
+    #[serde(default)]
+    pub ech: Option<EchProbe>,
     /// Time the DNS lookups took together, microseconds.
     pub lookup_micros: u64,
+}
+
+/// What happened when the probe offered ECH (RFC 9849) with the HTTPS record's configs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EchProbe {
+    /// The public name the outer ClientHello carried.
+    pub public_name: Option<String>,
+    /// The outcome.
+    pub status: EchStatus,
+    /// Why, when not accepted.
+    pub detail: Option<String>,
+    /// The chain served to the outer ClientHello (DER, base64 in JSON): it must be valid for the
+    /// public name, or clients cannot take the server's retry configs.
+    #[serde(with = "crate::handshake::der_list", default)]
+    pub outer_chain: Vec<Vec<u8>>,
+}
+
+/// The outcome of offering ECH.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EchStatus {
+    /// The server decrypted the inner ClientHello.
+    Accepted,
+    /// The server answered the outer ClientHello (it did not use the config).
+    Rejected,
+    /// No config in the list is one the client can use (version, KEM or suites).
+    NotOffered,
 }
 
 /// One record of a set, decoded.

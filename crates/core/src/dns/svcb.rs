@@ -274,6 +274,14 @@ fn ech_contents(body: &[u8]) -> Result<EchContents, DnsError> {
     })
 }
 
+/// The public name of the first usable config in an ECHConfigList, if it decodes.
+pub fn decode_ech_public_name(list: &[u8]) -> Option<String> {
+    decode_ech_list(list)
+        .ok()?
+        .into_iter()
+        .find_map(|c| c.contents.map(|x| x.public_name))
+}
+
 /// HPKE KEM names (RFC 9180 and the ML-KEM additions).
 pub fn kem_name(id: u16) -> &'static str {
     match id {

@@ -59,6 +59,7 @@ pub fn dns(
     }
     tlsa(report, served.chain, policy, &mut push);
     https(report, served.alpn, served.quic, &mut push);
+    ech(report, &mut push);
     out
 }
 
@@ -253,6 +254,48 @@ fn https(
     }
 }
 
+fn ech(report: &DnsReport, push: &mut impl FnMut(crate::rules::RuleId, String)) {
+    use crate::dns::EchStatus;
+    let Some(probe) = &report.ech else { return };
+    let public = probe.public_name.as_deref().unwrap_or("the public name");
+    if probe.status == EchStatus::Rejected {
+        push(
+            crate::rule!("DNS-ECH-REJECTED"),
+            format!(
+                "offered ECH with the HTTPS record's config (public name {public}), the server answered the outer ClientHello{}",
+                probe
+                    .detail
+                    .as_deref()
+                    .map(|d| format!(": {d}"))
+                    .unwrap_or_default()
+            ),
+        );
+    }
+    if probe.status != EchStatus::NotOffered
+        && let Some(name) = &probe.public_name
+    {
+        let leaf = probe
+            .outer_chain
+            .first()
+            .and_then(|d| crate::decode(d).ok())
+            .and_then(|d| d.certificates().next().cloned());
+        let covered = leaf.as_ref().is_some_and(|l| {
+            l.subject_alt_names
+                .iter()
+                .any(|n| matches!(n, SubjectAltName::Dns(d) if crate::chain::dns_matches(d, name)))
+        });
+        if !covered && probe.status == EchStatus::Rejected {
+            push(
+                crate::rule!("DNS-ECH-PUBLIC-NAME-CERT"),
+                format!(
+                    "the certificate served to the outer ClientHello ({}) is not valid for the ECH public name {name}, so clients cannot authenticate the server's retry configs",
+                    leaf.map_or_else(|| "none".to_owned(), |l| l.display_name())
+                ),
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use sha2::{Digest, Sha256};
@@ -306,6 +349,7 @@ mod tests {
             tlsa: None,
             https: None,
             errors: vec![],
+            ech: None,
             lookup_micros: 0,
         }
     }
@@ -544,5 +588,48 @@ mod tests {
             )),
             ["DNS-RECORD-UNDECODABLE"]
         );
+    }
+
+    #[test]
+    fn ech_rejected_and_the_public_names_certificate() {
+        use crate::dns::{EchProbe, EchStatus};
+        let (leaf, chain) = served("tlscope", &["www.example.com"]);
+        let (_, public_chain) = served("tlscope", &["public.example.com"]);
+        let policy = Policy::default();
+        let mut r = report();
+        let probe = |status, outer: &[Vec<u8>]| EchProbe {
+            public_name: Some("public.example.com".into()),
+            status,
+            detail: None,
+            outer_chain: outer.to_vec(),
+        };
+        r.ech = Some(probe(EchStatus::Accepted, &[]));
+        assert!(judge(&r, "www.example.com", &leaf, &chain, Some("h2"), &policy).is_empty());
+        r.ech = Some(probe(EchStatus::Rejected, &public_chain));
+        assert_eq!(
+            ids(&judge(
+                &r,
+                "www.example.com",
+                &leaf,
+                &chain,
+                Some("h2"),
+                &policy
+            )),
+            ["DNS-ECH-REJECTED"]
+        );
+        r.ech = Some(probe(EchStatus::Rejected, &chain));
+        assert_eq!(
+            ids(&judge(
+                &r,
+                "www.example.com",
+                &leaf,
+                &chain,
+                Some("h2"),
+                &policy
+            )),
+            ["DNS-ECH-REJECTED", "DNS-ECH-PUBLIC-NAME-CERT"]
+        );
+        r.ech = Some(probe(EchStatus::NotOffered, &[]));
+        assert!(judge(&r, "www.example.com", &leaf, &chain, Some("h2"), &policy).is_empty());
     }
 }
