@@ -54,6 +54,9 @@ pub struct ProbeArgs {
     /// Skip DNS: no CAA, TLSA or HTTPS lookups.
     #[arg(long)]
     no_dns: bool,
+    /// Do not follow an HTTPS target's HTTP/3 advertisement (Alt-Svc, HTTPS record) to QUIC.
+    #[arg(long)]
+    no_quic: bool,
 }
 
 /// `--dns ADDRESS[:PORT]` (port 53 when none is given).
@@ -144,6 +147,7 @@ pub fn probe(args: ProbeArgs) -> Result<ExitCode, AgentError> {
         client,
         timeout,
         dns,
+        follow_h3: !args.no_quic,
     };
     let now = SystemClock.now();
     let total = targets.len();

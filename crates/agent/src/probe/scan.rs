@@ -30,6 +30,8 @@ pub struct ProbeOptions {
     /// The resolver for CAA, TLSA and HTTPS records (and addresses, when it names a server);
     /// `None` skips DNS.
     pub dns: Option<super::dns::Dns>,
+    /// Whether an HTTPS target that advertises HTTP/3 is probed over QUIC too.
+    pub follow_h3: bool,
 }
 
 impl Default for ProbeOptions {
@@ -39,6 +41,7 @@ impl Default for ProbeOptions {
             client: None,
             timeout: Duration::from_secs(5),
             dns: None,
+            follow_h3: true,
         }
     }
 }
@@ -114,7 +117,7 @@ pub async fn probe(target: &ProbeTarget, options: &ProbeOptions, now: Timestamp)
         }
     }
     // HTTPS that advertises HTTP/3 (Alt-Svc or its HTTPS record) is probed over QUIC too.
-    if let Some(port) = h3_port(&report, target.port)
+    if let Some(port) = h3_port(&report, target.port).filter(|_| options.follow_h3)
         && let Ok(addr) = report.address.parse::<std::net::SocketAddr>()
     {
         let ctx = Ctx {
