@@ -221,6 +221,39 @@ fn caa_tlsa_https_and_ech_from_a_signed_and_an_unsigned_zone() {
         error.contains("nowhere.plain.test") && error.contains(&resolver),
         "{nowhere:#}"
     );
+    // The same results in Markdown and SARIF, beside the TCP ones.
+    let report_as = |format: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_tlscope"))
+            .args(["probe", "--format", format, "--timeout", "3", "--no-quic"])
+            .arg("--roots")
+            .arg(&pki.ca)
+            .arg("--policy")
+            .arg(&policy)
+            .args(["--dns", &resolver])
+            .arg("--dns-trust-anchor")
+            .arg(&knot.anchor)
+            .arg(format!("https://www.signed.test:{port}/"))
+            .output()
+            .expect("run tlscope probe");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let md = report_as("md");
+    assert!(
+        md.contains("- DNS: CAA at signed.test. (DNSSEC-validated): issue \"ca.tlscope.test\""),
+        "{md}"
+    );
+    assert!(
+        md.contains("- DNS: TLSA at _") && md.contains("`DNS-TLSA-ROLLOVER`"),
+        "{md}"
+    );
+    let sarif: Value = serde_json::from_str(&report_as("sarif")).expect("SARIF JSON");
+    let sarif_rules: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["ruleId"].as_str())
+        .collect();
+    assert!(sarif_rules.contains(&"DNS-ECH-REJECTED"), "{sarif_rules:?}");
     drop(knot);
 
     // A resolver that never answers: the probe ends within its timeout with the reason.

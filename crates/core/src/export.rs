@@ -360,6 +360,15 @@ pub fn markdown(doc: &Document) -> String {
         for p in &input.problems {
             out.push_str(&format!("- not read: {}\n", cell(p)));
         }
+        // What a probe learnt beside TCP: HTTP/3 over QUIC and the records DNS publishes.
+        if let Some(probe) = &input.probe {
+            if let Some(q) = &probe.quic {
+                out.push_str(&format!("- QUIC: {}\n", cell(&q.summary())));
+            }
+            for line in probe.dns.iter().flat_map(|d| d.summary_lines()) {
+                out.push_str(&format!("- DNS: {}\n", cell(&line)));
+            }
+        }
         if input.findings.is_empty() {
             out.push_str("No findings.\n");
             continue;
