@@ -51,3 +51,71 @@ fn every_suite_openssl_knows_is_spelled_as_openssl_spells_it() {
         "only {compared} suites in common with OpenSSL:\n{text}"
     );
 }
+
+/// The suites `openssl ciphers STRING` enables, by OpenSSL name (TLS 1.2 and below).
+fn openssl_expands(string: &str) -> Vec<String> {
+    let out = Command::new("openssl")
+        .args(["ciphers", "-s", "-tls1_2"])
+        .arg(format!("{string}:@SECLEVEL=0"))
+        .output()
+        .expect("openssl");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .split(':')
+        .filter(|s| !s.is_empty() && !s.starts_with("TLS_"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The core's cipher-string expansion against OpenSSL's own, for the strings people write
+/// (Mozilla's, the databases' defaults, the aliases): the same suites enabled, counted over the
+/// suites both know (this OpenSSL build leaves out 3DES, RC4, DES, export and NULL ones).
+#[test]
+fn cipher_strings_expand_as_openssl_expands_them() {
+    let both: Vec<&str> = openssl_expands("ALL:COMPLEMENTOFALL")
+        .iter()
+        .filter_map(|n| protocol::suite_by_name(n).map(|s| s.openssl))
+        .collect();
+    assert!(both.len() >= 25, "suites both know: {both:?}");
+    let strings = [
+        "HIGH",
+        "DEFAULT",
+        "ALL",
+        "HIGH:!aNULL:!MD5",
+        "HIGH:MEDIUM:+3DES:!aNULL",
+        "ECDHE+AESGCM",
+        "EECDH+AESGCM:EDH+AESGCM",
+        "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256",
+        "kRSA",
+        "aRSA:!kRSA",
+        "AES128",
+        "AES256+SHA1",
+        "SHA256",
+        "SHA384",
+        "CHACHA20",
+        "CAMELLIA",
+        "ALL:-kRSA:AES128-SHA",
+        "ALL:!kRSA:AES128-SHA",
+        "ECDHE:!SHA1:!SHA256:!SHA384",
+        "TLSv1.2",
+        "aECDSA",
+    ];
+    let mut compared = 0;
+    for s in strings {
+        let mut theirs: Vec<String> = openssl_expands(s)
+            .into_iter()
+            .filter(|n| both.contains(&n.as_str()))
+            .collect();
+        let mut ours: Vec<String> = tlscope_core::cipher_string::expand(s)
+            .suites
+            .iter()
+            .map(|x| x.openssl.to_owned())
+            .filter(|n| both.contains(&n.as_str()))
+            .collect();
+        theirs.sort();
+        ours.sort();
+        assert_eq!(ours, theirs, "{s}");
+        compared += ours.len();
+    }
+    assert!(compared > 100, "{compared} suite decisions compared");
+}

@@ -43,6 +43,7 @@
 pub mod asn1;
 pub mod certificate;
 pub mod chain;
+pub mod cipher_string;
 pub mod config;
 pub mod connection;
 pub mod decode;

@@ -207,6 +207,13 @@ pub const RULES: &[Rule] = &[
         references: CT,
     },
     Rule {
+        id: "CONFIG-CIPHER-UNKNOWN",
+        severity: Severity::Info,
+        title: "a cipher string names something OpenSSL does not know",
+        remediation: "OpenSSL ignores unknown names in a cipher string (and fails only when nothing matches), so the setting may not do what it says: check the spelling against `openssl ciphers -v 'STRING'`.",
+        references: CRYPTO,
+    },
+    Rule {
         id: "DNS-CAA-FORBIDS-ISSUER",
         severity: Severity::Warning,
         title: "CAA does not allow the CA that issued the served certificate",

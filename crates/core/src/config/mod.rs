@@ -195,6 +195,89 @@ fn public_trust_for_clients(path: &str, line: usize, name: &str) -> Option<Findi
 }
 
 /// A finding at `line` on directive `name`.
+/// Judges an OpenSSL cipher string (TLS ≤ 1.2: nginx `ssl_ciphers`, PostgreSQL `ssl_ciphers`,
+/// MySQL `ssl_cipher`, Redis `tls-ciphers`), expanded as OpenSSL does, by the same suite rules as
+/// a probed server's suites: one finding per rule, naming the suites it enables.
+fn cipher_list(text: &str, line: usize, name: &str, policy: &Policy) -> Vec<Finding> {
+    let expanded = crate::cipher_string::expand(text);
+    let mut by_rule: Vec<(RuleId, Vec<&str>)> = Vec::new();
+    for suite in &expanded.suites {
+        let found = crate::judge::handshake::suite_findings(
+            suite.iana,
+            Some(crate::protocol::TlsVersion::Tls12),
+            policy,
+            Location::Directive {
+                line,
+                name: name.into(),
+            },
+        );
+        for f in found {
+            match by_rule.iter_mut().find(|(r, _)| f.rule == *r) {
+                Some((_, list)) => list.push(suite.openssl),
+                None => {
+                    if let Some(id) = RuleId::of(f.rule) {
+                        by_rule.push((id, vec![suite.openssl]));
+                    }
+                }
+            }
+        }
+    }
+    let what = |id: RuleId| match id.as_str() {
+        "TLS-SUITE-WEAK" => "broken suites",
+        "TLS-NO-FORWARD-SECRECY" => "static RSA key exchange",
+        "TLS-SUITE-CBC" => "CBC suites",
+        _ => "suites",
+    };
+    let mut out: Vec<Finding> = by_rule
+        .into_iter()
+        .map(|(id, list)| {
+            let shown = if list.len() > 6 {
+                format!("{} and {} more", list[..6].join(", "), list.len() - 6)
+            } else {
+                list.join(", ")
+            };
+            at(
+                id,
+                format!("{name} {text:?} enables {}: {shown}", what(id)),
+                line,
+                name,
+            )
+        })
+        .collect();
+    if !expanded.unknown.is_empty() {
+        out.push(at(
+            crate::rule!("CONFIG-CIPHER-UNKNOWN"),
+            format!(
+                "{name} names {}, which OpenSSL does not know and ignores",
+                expanded.unknown.join(", ")
+            ),
+            line,
+            name,
+        ));
+    }
+    out
+}
+
+/// Judges a TLS 1.3 suite list (MySQL `tls_ciphersuites`, Redis `tls-ciphersuites`, OpenSSL
+/// `ciphersuites`) against the policy's suites.
+fn tls13_suites(text: &str, line: usize, name: &str, policy: &Policy) -> Vec<Finding> {
+    text.split([':', ',', ' '])
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .flat_map(|suite| {
+            crate::judge::handshake::suite_findings(
+                suite,
+                Some(crate::protocol::TlsVersion::Tls13),
+                policy,
+                Location::Directive {
+                    line,
+                    name: name.into(),
+                },
+            )
+        })
+        .collect()
+}
+
 fn at(id: RuleId, evidence: String, line: usize, name: &str) -> Finding {
     Finding::new(
         id,

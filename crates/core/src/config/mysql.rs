@@ -104,6 +104,17 @@ pub(super) fn lint(text: &str, policy: &Policy) -> Result<Vec<Finding>, ConfigEr
         if let Some(s) = last(&server, "ssl_ca") {
             out.extend(super::public_trust_for_clients(&s.value, s.line, "ssl_ca"));
         }
+        if let Some(s) = last(&server, "ssl_cipher") {
+            out.extend(super::cipher_list(&s.value, s.line, "ssl_cipher", policy));
+        }
+        if let Some(s) = last(&server, "tls_ciphersuites") {
+            out.extend(super::tls13_suites(
+                &s.value,
+                s.line,
+                "tls_ciphersuites",
+                policy,
+            ));
+        }
         if let Some(s) = last(&server, "tls_version") {
             out.extend(version_list(
                 &s.value,

@@ -465,65 +465,7 @@ fn proxy(body: &[Directive], inherited: &Inherited<'_>, out: &mut Vec<Finding>) 
     }
 }
 
-/// Judges an OpenSSL cipher string: concrete suites by their traits, aliases by what they pull in.
+/// Judges `ssl_ciphers`, expanded as OpenSSL expands it.
 fn cipher_string(d: &Directive, policy: &Policy) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let text = d.args.join(":");
-    let loc = || Location::Directive {
-        line: d.line,
-        name: "ssl_ciphers".into(),
-    };
-    let mut cbc = Vec::new();
-    let mut weak = Vec::new();
-    let mut static_rsa = Vec::new();
-    for raw in text.split([':', ',', ' ']).filter(|t| !t.is_empty()) {
-        if raw.starts_with(['!', '-']) {
-            continue;
-        }
-        let item = raw.trim_start_matches('+').to_ascii_uppercase();
-        match item.as_str() {
-            "LOW" | "EXP" | "EXPORT" | "NULL" | "ENULL" | "ANULL" | "RC4" | "DES" | "3DES"
-            | "MD5" | "MEDIUM" => weak.push(item),
-            "ALL" | "DEFAULT" | "HIGH" | "SHA" | "SHA1" | "AES" | "AES128" | "AES256"
-            | "CAMELLIA" | "ARIA" | "SEED" => cbc.push(item),
-            "RSA" | "KRSA" => static_rsa.push(item),
-            _ if item.starts_with('@') => {}
-            _ if item.contains('-') || item.contains('_') => {
-                for f in suite_findings(&item, Some(TlsVersion::Tls12), policy, loc()) {
-                    match f.rule {
-                        "TLS-SUITE-WEAK" => weak.push(item.clone()),
-                        "TLS-NO-FORWARD-SECRECY" => static_rsa.push(item.clone()),
-                        "TLS-SUITE-CBC" => cbc.push(item.clone()),
-                        _ => {}
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    if !weak.is_empty() {
-        out.push(Finding::new(
-            crate::rule!("TLS-SUITE-WEAK"),
-            format!("ssl_ciphers enables {}", weak.join(", ")),
-            loc(),
-        ));
-    }
-    if !static_rsa.is_empty() {
-        out.push(Finding::new(
-            crate::rule!("TLS-NO-FORWARD-SECRECY"),
-            format!(
-                "ssl_ciphers enables static RSA key exchange: {}",
-                static_rsa.join(", ")
-            ),
-            loc(),
-        ));
-    }
-    if !cbc.is_empty() {
-        out.push(Finding::new(
-            crate::rule!("TLS-SUITE-CBC"),
-            format!("ssl_ciphers enables CBC suites: {}", cbc.join(", ")),
-            loc(),
-        ));
-    }
-    out
+    super::cipher_list(&d.args.join(":"), d.line, "ssl_ciphers", policy)
 }

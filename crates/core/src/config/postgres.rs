@@ -42,6 +42,10 @@ pub(super) fn lint_conf(text: &str, policy: &Policy) -> Result<Vec<Finding>, Con
             "ssl_ca_file",
         ));
     }
+    // PostgreSQL's default is 'HIGH:MEDIUM:+3DES:!aNULL'; only a value written here is judged.
+    if let Some(s) = last("ssl_ciphers") {
+        out.extend(super::cipher_list(&s.value, s.line, "ssl_ciphers", policy));
+    }
     if let Some(s) = last("ssl_min_protocol_version") {
         out.extend(version_list(
             &s.value,

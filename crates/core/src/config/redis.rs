@@ -53,6 +53,17 @@ pub(super) fn lint(text: &str, policy: &Policy) -> Result<Vec<Finding>, ConfigEr
                 out.extend(super::public_trust_for_clients(&s.value, s.line, key));
             }
         }
+        if let Some(s) = last("tls-ciphers") {
+            out.extend(super::cipher_list(&s.value, s.line, "tls-ciphers", policy));
+        }
+        if let Some(s) = last("tls-ciphersuites") {
+            out.extend(super::tls13_suites(
+                &s.value,
+                s.line,
+                "tls-ciphersuites",
+                policy,
+            ));
+        }
         if let Some(s) = last("tls-protocols") {
             out.extend(version_list(
                 &s.value,

@@ -71,3 +71,75 @@ fn syntax_errors_have_line_and_column() {
     assert!(e.line >= 2, "{e}");
     assert!(e.to_string().starts_with("Kubernetes manifest line"), "{e}");
 }
+
+/// One rule, many dialects: the cipher settings of PostgreSQL, MySQL/MariaDB and Redis are
+/// expanded and judged as nginx's `ssl_ciphers` is, each finding at its own directive.
+#[test]
+fn database_cipher_lists_are_judged_like_nginx() {
+    let policy = Policy::default();
+    let rules_at = |kind, text: &str| -> Vec<(&'static str, String)> {
+        lint(kind, text, &policy)
+            .unwrap()
+            .into_iter()
+            .filter_map(|f| match &f.location {
+                Location::Directive { name, .. }
+                    if name.contains("cipher") || name.contains("ciphersuites") =>
+                {
+                    Some((f.rule, name.clone()))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let pg = rules_at(
+        Kind::PostgresqlConf,
+        "ssl = on\nssl_ciphers = 'HIGH:MEDIUM:+3DES:!aNULL'\n",
+    );
+    assert!(
+        pg.contains(&("TLS-SUITE-CBC", "ssl_ciphers".into())),
+        "{pg:?}"
+    );
+    assert!(
+        pg.contains(&("TLS-NO-FORWARD-SECRECY", "ssl_ciphers".into())),
+        "{pg:?}"
+    );
+    assert!(
+        pg.contains(&("TLS-SUITE-WEAK", "ssl_ciphers".into())),
+        "3DES via MEDIUM: {pg:?}"
+    );
+    let good = rules_at(
+        Kind::PostgresqlConf,
+        "ssl = on\nssl_ciphers = 'ECDHE+AESGCM:ECDHE+CHACHA20'\n",
+    );
+    assert!(good.is_empty(), "{good:?}");
+
+    let my = rules_at(
+        Kind::MyCnf,
+        "[mysqld]\nrequire_secure_transport = ON\nssl-cipher = AES128-SHA:ECDHE-RSA-AES128-GCM-SHA256\ntls_ciphersuites = TLS_AES_128_GCM_SHA256:TLS_AES_128_CCM_8_SHA256\n",
+    );
+    assert!(
+        my.contains(&("TLS-NO-FORWARD-SECRECY", "ssl_cipher".into())),
+        "{my:?}"
+    );
+    assert!(
+        my.contains(&("TLS-SUITE-NOT-ALLOWED", "tls_ciphersuites".into())),
+        "{my:?}"
+    );
+
+    let redis = rules_at(
+        Kind::RedisConf,
+        "port 0\ntls-port 6379\ntls-ciphers DEFAULT:RC4-SHA:NO-SUCH-SUITE\ntls-ciphersuites TLS_AES_256_GCM_SHA384\n",
+    );
+    assert!(
+        redis.contains(&("TLS-SUITE-WEAK", "tls-ciphers".into())),
+        "{redis:?}"
+    );
+    assert!(
+        redis.contains(&("CONFIG-CIPHER-UNKNOWN", "tls-ciphers".into())),
+        "{redis:?}"
+    );
+    assert!(
+        !redis.iter().any(|(_, n)| n == "tls-ciphersuites"),
+        "an allowed TLS 1.3 suite: {redis:?}"
+    );
+}
