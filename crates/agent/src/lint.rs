@@ -23,6 +23,9 @@ pub enum Format {
     Sarif,
     /// Markdown, for pull requests and tickets.
     Md,
+    /// A CycloneDX 1.6 cryptographic bill of materials: certificates, keys, algorithms and
+    /// protocols, each with where it was found.
+    Cbom,
 }
 
 /// Files larger than this are not configuration or certificates; they are skipped in walks.
@@ -117,6 +120,7 @@ pub fn render(doc: &Document, format: Format) -> Result<String, serde_json::Erro
         Format::Json => serde_json::to_string_pretty(doc)? + "\n",
         Format::Sarif => serde_json::to_string_pretty(&sarif(doc))? + "\n",
         Format::Md => markdown(doc),
+        Format::Cbom => serde_json::to_string_pretty(&tlscope_core::cbom::bom(doc))? + "\n",
     })
 }
 

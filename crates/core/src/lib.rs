@@ -41,6 +41,7 @@
 )]
 
 pub mod asn1;
+pub mod cbom;
 pub mod certificate;
 pub mod chain;
 pub mod cipher_string;
