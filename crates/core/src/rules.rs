@@ -207,6 +207,13 @@ pub const RULES: &[Rule] = &[
         references: CT,
     },
     Rule {
+        id: "TLS-GROUP-NOT-ALLOWED",
+        severity: Severity::Warning,
+        title: "the server accepts a key-exchange group the policy does not allow",
+        remediation: "Restrict the groups (nginx `ssl_ecdh_curve`, OpenSSL `Groups`, Go `CurvePreferences`, rustls `kx_groups`) to the policy's list; under the fips profile that is P-256/P-384/P-521 and the ML-KEM groups, not X25519 alone.",
+        references: CRYPTO,
+    },
+    Rule {
         id: "CONFIG-CIPHER-UNKNOWN",
         severity: Severity::Info,
         title: "a cipher string names something OpenSSL does not know",

@@ -50,6 +50,7 @@ pub fn probe(
     if speaks_13 {
         out.extend(post_quantum(&report.groups, policy, at()));
     }
+    out.extend(groups_allowed(&report.groups, policy, at()));
     // An HTTPS endpoint's HTTP/3 side: the same suite and key-exchange rules, over QUIC.
     if let Some(quic) = report
         .quic
@@ -68,6 +69,7 @@ pub fn probe(
             ));
         }
         out.extend(post_quantum(&quic.groups, policy, at_quic()));
+        out.extend(groups_allowed(&quic.groups, policy, at_quic()));
     }
     // The leaf's own hygiene (expiry bands, lifetime, key, signature, SAN), then its chain.
     let leaf = report
@@ -141,6 +143,28 @@ pub fn probe(
         out.extend(super::dns::dns(dns, &served, policy, &at()));
     }
     out
+}
+
+/// TLS-GROUP-NOT-ALLOWED for accepted groups outside the policy's list (when it has one).
+fn groups_allowed(groups: &[String], policy: &Policy, at: Location) -> Option<Finding> {
+    let allowed = &policy.tls.groups;
+    let outside: Vec<&str> = groups
+        .iter()
+        .filter(|g| !allowed.is_empty() && !allowed.iter().any(|a| a.eq_ignore_ascii_case(g)))
+        .map(String::as_str)
+        .collect();
+    (!outside.is_empty()).then(|| {
+        Finding::new(
+            crate::rule!("TLS-GROUP-NOT-ALLOWED"),
+            format!(
+                "accepts {}; the {} policy allows {}",
+                outside.join(", "),
+                policy.profile,
+                allowed.join(", ")
+            ),
+            at,
+        )
+    })
 }
 
 /// TLS-NO-POST-QUANTUM when a TLS 1.3 endpoint's accepted groups are all classical.
@@ -302,6 +326,44 @@ mod tests {
         r.ocsp_stapled = Some(true);
         assert_eq!(ids(&r), vec!["WEB-HSTS-WEAK"]);
         r.hsts = Some("max-age=31536000; includeSubDomains; preload".into());
+        assert!(ids(&r).is_empty());
+    }
+
+    #[test]
+    fn the_fips_profile_refuses_chacha20_and_x25519_alone() {
+        let fips = Policy::profile("fips").unwrap();
+        let judge = |groups: &[&str], suites: &[&str]| {
+            let mut r = report(Service::Tls, vec![v(TlsVersion::Tls13, suites)]);
+            r.groups = groups.iter().map(|g| (*g).to_owned()).collect();
+            let mut ids: Vec<_> = probe(&r, &[], &fips, Timestamp::from_unix(0))
+                .into_iter()
+                .map(|f| (f.rule, f.evidence))
+                .collect();
+            ids.sort();
+            ids
+        };
+        let ok = judge(
+            &["X25519MLKEM768", "secp256r1"],
+            &["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384"],
+        );
+        assert!(ok.is_empty(), "{ok:?}");
+        let bad = judge(
+            &["X25519MLKEM768", "x25519"],
+            &["TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256"],
+        );
+        let rules: Vec<&str> = bad.iter().map(|(r, _)| *r).collect();
+        assert_eq!(
+            rules,
+            ["TLS-GROUP-NOT-ALLOWED", "TLS-SUITE-NOT-ALLOWED"],
+            "{bad:?}"
+        );
+        assert!(bad[0].1.contains("x25519") && !bad[0].1.contains("accepts X25519MLKEM768"));
+        // The default policy allows any group.
+        let mut r = report(
+            Service::Tls,
+            vec![v(TlsVersion::Tls13, &["TLS_AES_128_GCM_SHA256"])],
+        );
+        r.groups = vec!["x25519".into(), "X25519MLKEM768".into()];
         assert!(ids(&r).is_empty());
     }
 }

@@ -1,5 +1,5 @@
 //! The policy language: TOML, versioned (`version = 1`), starting from a built-in profile
-//! (`extends = "default"`, `"cert-manager"` or `"public-web"`) and overriding any value. Unknown keys and wrong
+//! (`extends = "default"`, `"cert-manager"`, `"public-web"` or `"fips"`) and overriding any value. Unknown keys and wrong
 //! types are errors with the line and column where they occur.
 
 use std::collections::BTreeMap;
@@ -75,6 +75,7 @@ struct TlsPatch {
     database_min_version: Option<TlsVersion>,
     suites: Option<Vec<String>>,
     post_quantum_missing: Option<crate::rules::Severity>,
+    groups: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -144,7 +145,8 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 
 impl Policy {
     /// The built-in profiles a policy file can extend.
-    pub const PROFILES: &'static [&'static str] = &["default", "cert-manager", "public-web"];
+    pub const PROFILES: &'static [&'static str] =
+        &["default", "cert-manager", "public-web", "fips"];
 
     /// A built-in profile by name.
     pub fn profile(name: &str) -> Option<Self> {
@@ -152,6 +154,7 @@ impl Policy {
             "default" => Some(Self::default()),
             "cert-manager" => Some(Self::cert_manager()),
             "public-web" => Some(Self::public_web()),
+            "fips" => Some(Self::fips()),
             _ => None,
         }
     }
@@ -218,6 +221,7 @@ impl Policy {
                 post_quantum_missing: t
                     .post_quantum_missing
                     .unwrap_or(policy.tls.post_quantum_missing),
+                groups: t.groups.unwrap_or(policy.tls.groups),
             };
         }
         if let Some(w) = file.web {
@@ -282,6 +286,16 @@ impl Policy {
             return Err(PolicyError::Inconsistent(format!(
                 "tls.suites names {bad:?}, which is not a TLS 1.3 suite: expected one of {}",
                 TLS13_SUITES.join(", ")
+            )));
+        }
+        if let Some(bad) = policy
+            .tls
+            .groups
+            .iter()
+            .find(|g| crate::protocol::group_by_name(g).is_none())
+        {
+            return Err(PolicyError::Inconsistent(format!(
+                "tls.groups names {bad:?}, which is not a key-exchange group tlscope knows: expected IANA names such as secp256r1, x25519, X25519MLKEM768"
             )));
         }
         for (host, pins) in &policy.pins {

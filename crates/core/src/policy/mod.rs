@@ -57,6 +57,10 @@ pub struct Tls {
     /// `info` by default, `warning` or `critical` where harvest-now-decrypt-later matters.
     #[serde(default = "Tls::default_post_quantum_missing")]
     pub post_quantum_missing: crate::rules::Severity,
+    /// Key-exchange groups allowed, by IANA name (empty: any). The `fips` profile allows the
+    /// NIST curves and the ML-KEM groups, not X25519 alone.
+    #[serde(default)]
+    pub groups: Vec<String>,
 }
 
 impl Tls {
@@ -257,6 +261,7 @@ impl Default for Policy {
                     "TLS_CHACHA20_POLY1305_SHA256".into(),
                 ],
                 post_quantum_missing: crate::rules::Severity::Info,
+                groups: Vec::new(),
             },
             web: Web {
                 hsts: true,
@@ -284,6 +289,42 @@ impl Policy {
                 leaf_grace_days: 30,
                 root_days: 3650,
                 ..default.rotation
+            },
+            ..default
+        }
+    }
+
+    /// The fips profile (FIPS 140-3 / SP 800-52r2 with SP 800-227 for ML-KEM): TLS 1.3 with the
+    /// AES-GCM suites only (no ChaCha20), key exchange on P-256/P-384/P-521 or an ML-KEM group
+    /// (X25519 only inside X25519MLKEM768), RSA keys of 2048 bits or more.
+    pub fn fips() -> Self {
+        let default = Self::default();
+        Self {
+            profile: "fips".into(),
+            tls: Tls {
+                suites: vec![
+                    "TLS_AES_256_GCM_SHA384".into(),
+                    "TLS_AES_128_GCM_SHA256".into(),
+                ],
+                groups: [
+                    "secp256r1",
+                    "secp384r1",
+                    "secp521r1",
+                    "X25519MLKEM768",
+                    "SecP256r1MLKEM768",
+                    "SecP384r1MLKEM1024",
+                    "MLKEM768",
+                    "MLKEM1024",
+                ]
+                .iter()
+                .map(|g| (*g).to_owned())
+                .collect(),
+                ..default.tls
+            },
+            keys: Keys {
+                ed25519: true,
+                rsa_min_bits: 2048,
+                ..default.keys
             },
             ..default
         }
