@@ -1,8 +1,10 @@
 //! Server and platform configuration files, each read by a parser of its own syntax and judged
-//! with file lines in every finding: nginx, postgresql.conf, pg_hba.conf, my.cnf, redis.conf, and
+//! with file lines in every finding: nginx, HAProxy, Apache httpd, postgresql.conf, pg_hba.conf, my.cnf, redis.conf, and
 //! Kubernetes YAML (Istio PeerAuthentication and DestinationRule, cert-manager Certificate and
 //! issuers). Files are recognised by content, the file name only breaking ties.
 
+mod apache;
+mod haproxy;
 mod kubernetes;
 mod mysql;
 mod nginx;
@@ -31,6 +33,10 @@ pub enum Kind {
     RedisConf,
     /// Kubernetes manifests (YAML, one or more documents).
     Kubernetes,
+    /// haproxy.cfg.
+    Haproxy,
+    /// Apache httpd (mod_ssl) configuration.
+    Apache,
 }
 
 impl Kind {
@@ -43,6 +49,8 @@ impl Kind {
             Self::MyCnf => "MySQL/MariaDB option file",
             Self::RedisConf => "redis.conf",
             Self::Kubernetes => "Kubernetes manifest",
+            Self::Haproxy => "haproxy.cfg",
+            Self::Apache => "Apache httpd configuration",
         }
     }
 }
@@ -72,6 +80,26 @@ pub fn recognise(name: Option<&str>, text: &str) -> Option<Kind> {
     };
     if lines().any(|l| l.starts_with("apiVersion:") || l.starts_with("kind:")) {
         return Some(Kind::Kubernetes);
+    }
+    let first_word = |l: &str| l.split_whitespace().next().unwrap_or_default().to_owned();
+    if name.ends_with("haproxy.cfg")
+        || lines().any(|l| {
+            matches!(first_word(l).as_str(), "frontend" | "backend" | "defaults")
+                || l.starts_with("ssl-default-bind-")
+        })
+    {
+        return Some(Kind::Haproxy);
+    }
+    if name.contains("httpd") && name.ends_with(".conf")
+        || name.contains("apache")
+        || lines().any(|l| {
+            l.starts_with("<VirtualHost")
+                || l.starts_with("SSLEngine")
+                || l.starts_with("SSLProtocol")
+                || l.starts_with("SSLCipherSuite")
+        })
+    {
+        return Some(Kind::Apache);
     }
     if name.ends_with("pg_hba.conf")
         || lines().any(|l| {
@@ -157,6 +185,8 @@ pub fn lint(
         Kind::MyCnf => mysql::lint(text, policy),
         Kind::RedisConf => redis::lint(text, policy),
         Kind::Kubernetes => kubernetes::lint(text, policy, now),
+        Kind::Haproxy => haproxy::lint(text, policy),
+        Kind::Apache => apache::lint(text, policy),
     }
 }
 
@@ -194,7 +224,6 @@ fn public_trust_for_clients(path: &str, line: usize, name: &str) -> Option<Findi
     })
 }
 
-/// A finding at `line` on directive `name`.
 /// Judges an OpenSSL cipher string (TLS ≤ 1.2: nginx `ssl_ciphers`, PostgreSQL `ssl_ciphers`,
 /// MySQL `ssl_cipher`, Redis `tls-ciphers`), expanded as OpenSSL does, by the same suite rules as
 /// a probed server's suites: one finding per rule, naming the suites it enables.
@@ -278,6 +307,46 @@ fn tls13_suites(text: &str, line: usize, name: &str, policy: &Policy) -> Vec<Fin
         .collect()
 }
 
+/// The words of a directive line: split on whitespace, except inside `"…"` or `'…'` (the quotes
+/// removed, `\"` kept as `"`), as HAProxy and Apache httpd read them.
+fn words(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let mut quote: Option<char> = None;
+    let mut chars = line.chars();
+    let mut started = false;
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (_, '\\') => {
+                if let Some(n) = chars.next() {
+                    word.push(n);
+                    started = true;
+                }
+            }
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                started = true;
+            }
+            (Some(q), c) if c == q => quote = None,
+            (None, c) if c.is_whitespace() => {
+                if started {
+                    out.push(std::mem::take(&mut word));
+                    started = false;
+                }
+            }
+            (_, c) => {
+                word.push(c);
+                started = true;
+            }
+        }
+    }
+    if started {
+        out.push(word);
+    }
+    out
+}
+
+/// A finding at `line` on directive `name`.
 fn at(id: RuleId, evidence: String, line: usize, name: &str) -> Finding {
     Finding::new(
         id,
