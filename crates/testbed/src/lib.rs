@@ -899,3 +899,35 @@ pub fn quic_server(
         runtime: Some(runtime),
     }
 }
+
+/// HAProxy (Debian's) with `config` (which must listen on `port`), checked with `haproxy -c`
+/// first, in the foreground (`-db`) so stopping it stops everything.
+pub fn haproxy(dir: &Path, config: &str, port: u16) -> Server {
+    let root = dir.join("haproxy");
+    std::fs::create_dir_all(&root).expect("haproxy dir");
+    let path = root.join("haproxy.cfg");
+    std::fs::write(&path, config).expect("haproxy.cfg");
+    run(Command::new("haproxy").arg("-c").arg("-f").arg(&path));
+    spawn(
+        "haproxy",
+        port,
+        Command::new("haproxy").arg("-db").arg("-f").arg(&path),
+        &root.join("haproxy.log"),
+    )
+}
+
+/// Apache httpd (Debian's) with `config` (which must listen on `port`), checked with
+/// `apache2 -t` first, in one process (`-X`) so stopping it leaves no worker behind.
+pub fn apache(dir: &Path, config: &str, port: u16) -> Server {
+    let root = dir.join("apache");
+    std::fs::create_dir_all(&root).expect("apache dir");
+    let path = root.join("httpd.conf");
+    std::fs::write(&path, config).expect("httpd.conf");
+    run(Command::new("apache2").arg("-t").arg("-f").arg(&path));
+    spawn(
+        "apache2",
+        port,
+        Command::new("apache2").arg("-X").arg("-f").arg(&path),
+        &root.join("apache.log"),
+    )
+}

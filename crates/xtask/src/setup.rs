@@ -13,7 +13,8 @@ const BINARYEN_VERSION: &str = "132";
 /// (nginx, PostgreSQL, MariaDB, Redis), promtool (prometheus) for checking `/metrics` and the
 /// alert rules, systemd-analyze (systemd) for verifying the service units, and iproute2 for the
 /// tests that make several hosts out of network namespaces, Knot DNS (authoritative, DNSSEC
-/// signing) for the DNS probe tests and Caddy (HTTP/3) for the QUIC ones.
+/// signing) for the DNS probe tests, Caddy (HTTP/3) for the QUIC ones, and HAProxy and Apache
+/// httpd for the configuration dialects checked against the servers themselves.
 const DEBIAN_PACKAGES: &[&str] = &[
     "chromium",
     "chromium-driver",
@@ -29,6 +30,8 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "iproute2",
     "knot",
     "caddy",
+    "haproxy",
+    "apache2",
 ];
 
 /// SeaweedFS, the S3-compatible server the shared-store tests run: its upstream `weed` binary

@@ -1,0 +1,129 @@
+//! The HAProxy and Apache httpd dialects against the servers themselves: each configuration is
+//! one the real server accepts (`haproxy -c`, `apache2 -t`) and then serves, and what `tlscope
+//! lint` says about the file is what `tlscope probe` finds on the running server — one rule,
+//! two views of the same setting.
+
+use tlscope_testbed as servers;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+fn rules(args: &[&str], extra: &[&Path]) -> BTreeSet<String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_tlscope"))
+        .args(args)
+        .args(extra)
+        .args(["--format", "json"])
+        .output()
+        .expect("run tlscope");
+    let doc: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
+    let input = &doc["inputs"][0];
+    assert_eq!(input["error"], Value::Null, "{input:#}");
+    input["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["rule"].as_str().map(str::to_owned))
+        .collect()
+}
+
+fn both(lint: &BTreeSet<String>, probe: &BTreeSet<String>, expected: &[&str]) {
+    for rule in expected {
+        assert!(lint.contains(*rule), "lint misses {rule}: {lint:?}");
+        assert!(probe.contains(*rule), "probe misses {rule}: {probe:?}");
+    }
+}
+
+#[test]
+fn haproxy_and_apache_are_judged_alike_in_the_file_and_on_the_wire() {
+    let dir = std::env::temp_dir().join(format!("tlscope-cfgsrv-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let pki = servers::Pki::new(&dir.join("pki"));
+    let combined = dir.join("site.pem");
+    std::fs::write(
+        &combined,
+        [
+            std::fs::read(&pki.cert).expect("cert"),
+            std::fs::read(&pki.key).expect("key"),
+        ]
+        .concat(),
+    )
+    .expect("combined PEM");
+    let ca = pki.ca.to_str().expect("path").to_owned();
+
+    // HAProxy: TLS 1.2 allowed, a CBC and a static-RSA suite, no HSTS, a backend unchecked.
+    let port = servers::free_port();
+    let config = format!(
+        "global\n    ssl-default-bind-ciphers ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA\n    ssl-default-bind-options ssl-min-ver TLSv1.2\n\
+         defaults\n    mode http\n    timeout connect 5s\n    timeout client 30s\n    timeout server 30s\n\
+         frontend web\n    bind 127.0.0.1:{port} ssl crt {}\n    http-request return status 200 content-type text/plain string ok\n\
+         backend app\n    server app1 127.0.0.1:1 ssl verify none\n",
+        combined.display()
+    );
+    let haproxy = servers::haproxy(&dir, &config, port);
+    let lint = rules(&["lint"], &[&dir.join("haproxy/haproxy.cfg")]);
+    let probe = rules(
+        &[
+            "probe",
+            &format!("https://localhost:{port}/"),
+            "--roots",
+            &ca,
+        ],
+        &[],
+    );
+    both(
+        &lint,
+        &probe,
+        &[
+            "TLS-VERSION-MIN",
+            "TLS-SUITE-CBC",
+            "TLS-NO-FORWARD-SECRECY",
+            "WEB-HSTS-MISSING",
+        ],
+    );
+    assert!(lint.contains("WEB-PROXY-VERIFY-OFF"), "{lint:?}");
+    drop(haproxy);
+
+    // Apache httpd (mod_ssl): the same weaknesses written its way.
+    let port = servers::free_port();
+    let modules = "/usr/lib/apache2/modules";
+    let root = dir.join("apache");
+    let config = format!(
+        "ServerRoot {root}\nPidFile {root}/httpd.pid\nErrorLog {root}/error.log\n\
+         LoadModule mpm_event_module {modules}/mod_mpm_event.so\n\
+         LoadModule authz_core_module {modules}/mod_authz_core.so\n\
+         LoadModule ssl_module {modules}/mod_ssl.so\n\
+         LoadModule headers_module {modules}/mod_headers.so\n\
+         User www-data\nGroup www-data\nListen 127.0.0.1:{port}\nServerName localhost\n\
+         <VirtualHost 127.0.0.1:{port}>\n    SSLEngine on\n    SSLCertificateFile {cert}\n    SSLCertificateKeyFile {key}\n\
+         \x20   SSLProtocol all -SSLv3 -TLSv1 -TLSv1.1\n    SSLCipherSuite HIGH:!aNULL\n</VirtualHost>\n",
+        root = root.display(),
+        cert = pki.cert.display(),
+        key = pki.key.display(),
+    );
+    let apache = servers::apache(&dir, &config, port);
+    let lint = rules(&["lint"], &[&dir.join("apache/httpd.conf")]);
+    let probe = rules(
+        &[
+            "probe",
+            &format!("https://localhost:{port}/"),
+            "--roots",
+            &ca,
+        ],
+        &[],
+    );
+    both(
+        &lint,
+        &probe,
+        &[
+            "TLS-VERSION-MIN",
+            "TLS-SUITE-CBC",
+            "TLS-NO-FORWARD-SECRECY",
+            "WEB-HSTS-MISSING",
+        ],
+    );
+    drop(apache);
+}
