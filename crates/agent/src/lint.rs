@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use tlscope_core::export::{Document, InputReport, markdown, sarif};
 use tlscope_core::judge::ChainRequest;
-use tlscope_core::lint::{LintError, lint};
+use tlscope_core::lint::{LintError, Recognised, lint};
 use tlscope_core::{Policy, Severity, Timestamp};
 
 use crate::AgentError;
@@ -90,6 +90,39 @@ pub fn run(
     for (path, named) in files {
         let shown = path.display().to_string();
         let bytes = read(path)?;
+        // Source code goes to its language's parser; its settings are judged by the core.
+        if let Some(language) = tlscope_source::Language::of(&shown) {
+            let text = String::from_utf8_lossy(&bytes);
+            match tlscope_source::settings(&shown, &text) {
+                Ok(settings) if settings.is_empty() && !named => {}
+                Ok(settings) => inputs.push(InputReport {
+                    path: shown,
+                    recognised: Some(Recognised::Source {
+                        language: language.label().to_ascii_lowercase(),
+                        settings: settings.len(),
+                    }),
+                    findings: tlscope_core::code::judge(&settings, policy),
+                    ..InputReport::default()
+                }),
+                // A walked file the parser cannot read is a problem, not a failed run.
+                Err(e) if !named => inputs.push(InputReport {
+                    path: shown,
+                    recognised: Some(Recognised::Source {
+                        language: language.label().to_ascii_lowercase(),
+                        settings: 0,
+                    }),
+                    problems: vec![e.to_string()],
+                    ..InputReport::default()
+                }),
+                Err(e) => inputs.push(InputReport {
+                    path: shown,
+                    recognised: None,
+                    error: Some(e.to_string()),
+                    ..InputReport::default()
+                }),
+            }
+            continue;
+        }
         let name = path.file_name().and_then(|n| n.to_str());
         match lint(name, &bytes, request, policy, now) {
             Ok(report) => inputs.push(InputReport {

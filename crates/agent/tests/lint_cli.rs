@@ -85,9 +85,9 @@ fn json_report_of_the_corpus_validates_against_the_documented_schema() {
     )
     .unwrap();
     assert_valid(&schema, &doc, "the JSON report");
-    // 22 corpus files are recognised (18 configurations and connection-string files, 4
+    // 26 corpus files are recognised (22 configurations and connection-string files, 4
     // certificate fixtures); the .expected files are skipped by the walk.
-    assert_eq!(doc["inputs"].as_array().unwrap().len(), 22);
+    assert_eq!(doc["inputs"].as_array().unwrap().len(), 26);
     assert!(doc["summary"]["critical"].as_u64().unwrap() >= 20);
     let legacy = doc["inputs"]
         .as_array()
@@ -199,4 +199,60 @@ fn policy_files_change_the_verdict() {
     };
     assert_eq!(count(&strict), 2);
     assert_eq!(count(&relaxed), 1, "only the TLSv1/TLSv1.1 server remains");
+}
+
+/// Source code in a repository: the JavaScript and Python files with TLS settings are read by
+/// their parsers and judged at their lines; files without any are left out of a walk; a file
+/// that does not parse is a problem of the run, not its failure.
+#[test]
+fn lint_reads_tls_settings_in_source_code() {
+    let dir = std::env::temp_dir().join(format!("tlscope-lint-src-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("src/client.js"),
+        "const https = require('https');\n\nconst agent = new https.Agent({ rejectUnauthorized: false });\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/worker.py"),
+        "import ssl\nctx = ssl.create_default_context()\nctx.minimum_version = ssl.TLSVersion.TLSv1_2\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("src/plain.ts"), "export const x: number = 1;\n").unwrap();
+    std::fs::write(dir.join("src/broken.py"), "def f(:\n").unwrap();
+    let (_, out, err) = tlscope(&["lint", dir.to_str().unwrap(), "--format", "json"]);
+    let doc: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace().join("docs/report.schema.json")).unwrap(),
+    )
+    .unwrap();
+    assert_valid(&schema, &doc, "the JSON report");
+    let inputs = doc["inputs"].as_array().unwrap();
+    let by_name = |n: &str| {
+        inputs
+            .iter()
+            .find(|i| i["path"].as_str().unwrap().ends_with(n))
+            .unwrap_or_else(|| panic!("{n} in {inputs:#?}"))
+    };
+    let js = by_name("client.js");
+    assert_eq!(js["recognised"]["language"], "javascript");
+    assert_eq!(js["findings"][0]["rule"], "TLS-CLIENT-VERIFY-OFF");
+    assert_eq!(js["findings"][0]["location"]["line"], 3);
+    let py = by_name("worker.py");
+    assert_eq!(py["findings"][0]["rule"], "TLS-VERSION-MIN");
+    assert_eq!(py["findings"][0]["location"]["line"], 3);
+    assert!(
+        !inputs
+            .iter()
+            .any(|i| i["path"].as_str().unwrap().ends_with("plain.ts")),
+        "no settings, left out of the walk"
+    );
+    let broken = by_name("broken.py");
+    assert!(
+        broken["problems"][0]
+            .as_str()
+            .is_some_and(|p| p.contains("Python line 1")),
+        "{broken:#}"
+    );
 }

@@ -45,6 +45,7 @@ pub mod cbom;
 pub mod certificate;
 pub mod chain;
 pub mod cipher_string;
+pub mod code;
 pub mod config;
 pub mod connection;
 pub mod decode;

@@ -32,6 +32,13 @@ pub enum Recognised {
         /// Each string, masked, with its line.
         strings: Vec<ConnectionLine>,
     },
+    /// Source code, read by the language's parser (tlscope-source).
+    Source {
+        /// `javascript`, `typescript` or `python`.
+        language: String,
+        /// TLS settings found.
+        settings: usize,
+    },
 }
 
 impl Recognised {
@@ -41,6 +48,9 @@ impl Recognised {
             Self::Pki { items } => format!("{items} PKI item(s)"),
             Self::Config { kind } => kind.label().to_owned(),
             Self::Connections { strings } => format!("{} connection string(s)", strings.len()),
+            Self::Source { language, settings } => {
+                format!("{language} source, {settings} TLS setting(s)")
+            }
         }
     }
 }

@@ -207,6 +207,13 @@ pub const RULES: &[Rule] = &[
         references: CT,
     },
     Rule {
+        id: "TLS-CLIENT-VERIFY-OFF",
+        severity: Severity::Critical,
+        title: "a TLS client does not verify the server's certificate or name",
+        remediation: "Remove the switch (`rejectUnauthorized: false`, `NODE_TLS_REJECT_UNAUTHORIZED=0`, `verify=False`, `CERT_NONE`, `check_hostname = False`, `InsecureSkipVerify: true`) and give the client the CA that issued the server's certificate (`ca:`, `cafile=`, `RootCAs`) instead.",
+        references: TRANSPORT,
+    },
+    Rule {
         id: "TLS-GROUP-NOT-ALLOWED",
         severity: Severity::Warning,
         title: "the server accepts a key-exchange group the policy does not allow",

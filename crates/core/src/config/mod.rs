@@ -90,8 +90,7 @@ pub fn recognise(name: Option<&str>, text: &str) -> Option<Kind> {
     {
         return Some(Kind::Haproxy);
     }
-    if name.contains("httpd") && name.ends_with(".conf")
-        || name.contains("apache")
+    if (name.contains("httpd") || name.contains("apache")) && name.ends_with(".conf")
         || lines().any(|l| {
             l.starts_with("<VirtualHost")
                 || l.starts_with("SSLEngine")
@@ -285,6 +284,12 @@ fn cipher_list(text: &str, line: usize, name: &str, policy: &Policy) -> Vec<Find
         ));
     }
     out
+}
+
+/// A cipher string set anywhere (a source-code option, a dialect outside this module), judged
+/// as the configuration files' cipher settings are.
+pub fn cipher_setting(text: &str, line: usize, name: &str, policy: &Policy) -> Vec<Finding> {
+    cipher_list(text, line, name, policy)
 }
 
 /// Judges a TLS 1.3 suite list (MySQL `tls_ciphersuites`, Redis `tls-ciphersuites`, OpenSSL

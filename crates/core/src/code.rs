@@ -1,0 +1,148 @@
+//! TLS settings found in source code (by the `tlscope-source` parsers: JavaScript/TypeScript,
+//! Python), as typed settings with their file position, and their judgement — by the same rules
+//! as the equivalent server or client setting (one rule, many dialects): a cipher list is judged
+//! as nginx's `ssl_ciphers` is, a minimum version as `ssl_protocols`, disabled verification as a
+//! connection string's `sslmode=require`.
+
+use serde::Serialize;
+
+use crate::policy::Policy;
+use crate::protocol::TlsVersion;
+use crate::report::{Finding, Location};
+
+/// What a piece of code sets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "kebab-case")]
+pub enum SettingKind {
+    /// Certificate verification off (`rejectUnauthorized: false`, `verify=False`,
+    /// `ssl.CERT_NONE`, `NODE_TLS_REJECT_UNAUTHORIZED=0`, `InsecureSkipVerify: true`).
+    VerifyOff,
+    /// Host-name checking off (`check_hostname = False`, `checkServerIdentity: () => undefined`).
+    HostnameOff,
+    /// A lowest protocol version (`minVersion: 'TLSv1.2'`, `ssl.TLSVersion.TLSv1_1`).
+    MinVersion(TlsVersion),
+    /// An OpenSSL cipher string (`ciphers: '…'`, `set_ciphers('…')`).
+    Ciphers(String),
+    /// A gRPC server that does not require client certificates
+    /// (`ServerCredentials.createSsl(ca, pairs, false)`).
+    ClientCertNotRequired,
+    /// Kafka without TLS (`security_protocol="PLAINTEXT"`).
+    KafkaPlaintext,
+    /// Kafka with host-name verification off (`ssl_check_hostname=False`).
+    KafkaHostnameOff,
+}
+
+/// One setting, where it was found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Setting {
+    /// 1-based line.
+    pub line: usize,
+    /// The symbol as written (`rejectUnauthorized`, `verify`, `minVersion`, …).
+    pub symbol: String,
+    /// What it sets.
+    pub kind: SettingKind,
+}
+
+/// Every finding for the settings of one source file.
+pub fn judge(settings: &[Setting], policy: &Policy) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for s in settings {
+        let at = || Location::Directive {
+            line: s.line,
+            name: s.symbol.clone(),
+        };
+        match &s.kind {
+            SettingKind::VerifyOff => out.push(Finding::new(
+                crate::rule!("TLS-CLIENT-VERIFY-OFF"),
+                format!("{} turns certificate verification off: any certificate is accepted, so anyone on the path can impersonate the server", s.symbol),
+                at(),
+            )),
+            SettingKind::HostnameOff => out.push(Finding::new(
+                crate::rule!("TLS-CLIENT-VERIFY-OFF"),
+                format!("{} turns host-name checking off: a valid certificate for any name is accepted", s.symbol),
+                at(),
+            )),
+            SettingKind::MinVersion(v) if *v < policy.tls.client_min_version => {
+                out.push(Finding::new(
+                    crate::rule!("TLS-VERSION-MIN"),
+                    format!(
+                        "{} allows {v}; client connections need at least {}",
+                        s.symbol, policy.tls.client_min_version
+                    ),
+                    at(),
+                ));
+            }
+            SettingKind::MinVersion(_) => {}
+            SettingKind::Ciphers(text) => {
+                out.extend(crate::config::cipher_setting(text, s.line, &s.symbol, policy));
+            }
+            SettingKind::ClientCertNotRequired => out.push(Finding::new(
+                crate::rule!("TLS-MTLS-NO-CLIENT-CERT"),
+                format!("{} does not require client certificates (checkClientCertificate false)", s.symbol),
+                at(),
+            )),
+            SettingKind::KafkaPlaintext => out.push(Finding::new(
+                crate::rule!("DB-KAFKA-PLAINTEXT"),
+                format!("{} = PLAINTEXT: the Kafka connection is not encrypted", s.symbol),
+                at(),
+            )),
+            SettingKind::KafkaHostnameOff => out.push(Finding::new(
+                crate::rule!("DB-KAFKA-HOSTNAME-VERIFICATION"),
+                format!("{} is off: the broker's certificate is accepted for any name", s.symbol),
+                at(),
+            )),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setting(line: usize, symbol: &str, kind: SettingKind) -> Setting {
+        Setting {
+            line,
+            symbol: symbol.into(),
+            kind,
+        }
+    }
+
+    #[test]
+    fn one_rule_many_dialects() {
+        let policy = Policy::default();
+        let found = judge(
+            &[
+                setting(3, "rejectUnauthorized", SettingKind::VerifyOff),
+                setting(4, "check_hostname", SettingKind::HostnameOff),
+                setting(5, "minVersion", SettingKind::MinVersion(TlsVersion::Tls12)),
+                setting(6, "minVersion", SettingKind::MinVersion(TlsVersion::Tls13)),
+                setting(7, "ciphers", SettingKind::Ciphers("AES128-SHA".into())),
+                setting(8, "createSsl", SettingKind::ClientCertNotRequired),
+                setting(9, "security_protocol", SettingKind::KafkaPlaintext),
+                setting(10, "ssl_check_hostname", SettingKind::KafkaHostnameOff),
+            ],
+            &policy,
+        );
+        let got: Vec<(usize, &str)> = found
+            .iter()
+            .map(|f| match &f.location {
+                Location::Directive { line, .. } => (*line, f.rule),
+                _ => (0, f.rule),
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (3, "TLS-CLIENT-VERIFY-OFF"),
+                (4, "TLS-CLIENT-VERIFY-OFF"),
+                (5, "TLS-VERSION-MIN"),
+                (7, "TLS-NO-FORWARD-SECRECY"),
+                (7, "TLS-SUITE-CBC"),
+                (8, "TLS-MTLS-NO-CLIENT-CERT"),
+                (9, "DB-KAFKA-PLAINTEXT"),
+                (10, "DB-KAFKA-HOSTNAME-VERIFICATION"),
+            ]
+        );
+    }
+}
