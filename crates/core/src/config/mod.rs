@@ -1,10 +1,11 @@
 //! Server and platform configuration files, each read by a parser of its own syntax and judged
-//! with file lines in every finding: nginx, HAProxy, Apache httpd, postgresql.conf, pg_hba.conf, my.cnf, redis.conf, and
+//! with file lines in every finding: nginx, HAProxy, Apache httpd, Kafka brokers, postgresql.conf, pg_hba.conf, my.cnf, redis.conf, and
 //! Kubernetes YAML (Istio PeerAuthentication and DestinationRule, cert-manager Certificate and
 //! issuers). Files are recognised by content, the file name only breaking ties.
 
 mod apache;
 mod haproxy;
+mod kafka;
 mod kubernetes;
 mod mysql;
 mod nginx;
@@ -37,6 +38,8 @@ pub enum Kind {
     Haproxy,
     /// Apache httpd (mod_ssl) configuration.
     Apache,
+    /// A Kafka broker's server.properties.
+    KafkaBroker,
 }
 
 impl Kind {
@@ -51,6 +54,7 @@ impl Kind {
             Self::Kubernetes => "Kubernetes manifest",
             Self::Haproxy => "haproxy.cfg",
             Self::Apache => "Apache httpd configuration",
+            Self::KafkaBroker => "Kafka broker server.properties",
         }
     }
 }
@@ -99,6 +103,16 @@ pub fn recognise(name: Option<&str>, text: &str) -> Option<Kind> {
         })
     {
         return Some(Kind::Apache);
+    }
+    if name.ends_with("server.properties")
+        || lines().any(|l| {
+            l.starts_with("listeners=")
+                || l.starts_with("broker.id=")
+                || l.starts_with("process.roles=")
+                || l.starts_with("security.inter.broker.protocol=")
+        })
+    {
+        return Some(Kind::KafkaBroker);
     }
     if name.ends_with("pg_hba.conf")
         || lines().any(|l| {
@@ -186,6 +200,7 @@ pub fn lint(
         Kind::Kubernetes => kubernetes::lint(text, policy, now),
         Kind::Haproxy => haproxy::lint(text, policy),
         Kind::Apache => apache::lint(text, policy),
+        Kind::KafkaBroker => kafka::lint(text, policy),
     }
 }
 
