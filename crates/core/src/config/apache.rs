@@ -264,39 +264,19 @@ pub(super) fn lint(text: &str, policy: &Policy) -> Result<Vec<Finding>, ConfigEr
                         .iter()
                         .any(|a| a.eq_ignore_ascii_case("Strict-Transport-Security"))
             });
-            match header {
-                None => out.push(at(
-                    crate::rule!("WEB-HSTS-MISSING"),
-                    format!("{where_} sends no Strict-Transport-Security header"),
-                    line,
-                    "Header",
-                )),
-                Some(h) => {
-                    let value = h
-                        .args
-                        .iter()
-                        .skip_while(|a| !a.eq_ignore_ascii_case("Strict-Transport-Security"))
-                        .nth(1)
-                        .cloned()
-                        .unwrap_or_default();
-                    let mut weak = crate::judge::web::hsts_weaknesses(&value, policy);
-                    if !h
-                        .args
+            out.extend(super::hsts_header(
+                &where_,
+                header.map(|h| (h.args.as_slice(), h.line)),
+                line,
+                "Header",
+                policy,
+                |words| {
+                    (!words
                         .first()
-                        .is_some_and(|a| a.eq_ignore_ascii_case("always"))
-                    {
-                        weak.push("not sent on error responses (Header always set …)".into());
-                    }
-                    if !weak.is_empty() {
-                        out.push(at(
-                            crate::rule!("WEB-HSTS-WEAK"),
-                            format!("{where_}: \"{value}\": {}", weak.join(", ")),
-                            h.line,
-                            "Header",
-                        ));
-                    }
-                }
-            }
+                        .is_some_and(|a| a.eq_ignore_ascii_case("always")))
+                    .then(|| "not sent on error responses (Header always set …)".to_owned())
+                },
+            ));
         }
     }
     Ok(out)

@@ -208,32 +208,14 @@ pub(super) fn lint(text: &str, policy: &Policy) -> Result<Vec<Finding>, ConfigEr
                         .iter()
                         .any(|a| a.eq_ignore_ascii_case("Strict-Transport-Security"))
             });
-            match header {
-                None => out.push(at(
-                    crate::rule!("WEB-HSTS-MISSING"),
-                    format!("{section} sends no Strict-Transport-Security header"),
-                    line,
-                    "http-response",
-                )),
-                Some(h) => {
-                    let value = h
-                        .args
-                        .iter()
-                        .skip_while(|a| !a.eq_ignore_ascii_case("Strict-Transport-Security"))
-                        .nth(1)
-                        .cloned()
-                        .unwrap_or_default();
-                    let weak = crate::judge::web::hsts_weaknesses(&value, policy);
-                    if !weak.is_empty() {
-                        out.push(at(
-                            crate::rule!("WEB-HSTS-WEAK"),
-                            format!("{section}: \"{value}\": {}", weak.join(", ")),
-                            h.number,
-                            "http-response",
-                        ));
-                    }
-                }
-            }
+            out.extend(super::hsts_header(
+                section,
+                header.map(|h| (h.args.as_slice(), h.number)),
+                line,
+                "http-response",
+                policy,
+                |_| None,
+            ));
         }
     }
     Ok(out)

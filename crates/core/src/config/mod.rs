@@ -366,6 +366,44 @@ fn words(line: &str) -> Vec<String> {
     out
 }
 
+/// The HSTS header a front end sets, judged: WEB-HSTS-MISSING at `line` when `header` (the
+/// directive's words and line) is none, WEB-HSTS-WEAK at the header's line when its value, or
+/// the dialect's own check `extra` on the words, falls short. The value is the word after
+/// `Strict-Transport-Security`.
+fn hsts_header(
+    owner: &str,
+    header: Option<(&[String], usize)>,
+    line: usize,
+    name: &str,
+    policy: &Policy,
+    extra: impl Fn(&[String]) -> Option<String>,
+) -> Option<Finding> {
+    let Some((words, at_line)) = header else {
+        return Some(at(
+            crate::rule!("WEB-HSTS-MISSING"),
+            format!("{owner} sends no Strict-Transport-Security header"),
+            line,
+            name,
+        ));
+    };
+    let value = words
+        .iter()
+        .skip_while(|a| !a.eq_ignore_ascii_case("Strict-Transport-Security"))
+        .nth(1)
+        .cloned()
+        .unwrap_or_default();
+    let mut weak = crate::judge::web::hsts_weaknesses(&value, policy);
+    weak.extend(extra(words));
+    (!weak.is_empty()).then(|| {
+        at(
+            crate::rule!("WEB-HSTS-WEAK"),
+            format!("{owner}: \"{value}\": {}", weak.join(", ")),
+            at_line,
+            name,
+        )
+    })
+}
+
 /// A finding at `line` on directive `name`.
 fn at(id: RuleId, evidence: String, line: usize, name: &str) -> Finding {
     Finding::new(
