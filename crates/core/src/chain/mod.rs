@@ -454,14 +454,16 @@ struct Builder<'p, 'a> {
     options: &'p Options,
     crls: &'p [CertificateRevocationList<'a>],
     paths: Vec<PathReport>,
-    signatures: HashMap<(usize, usize), Result<(), LinkError>>,
+    /// Each signature checked, by (certificate, issuer's SubjectPublicKeyInfo): a certificate
+    /// reached through two issuers with the same key (a cross-signed CA) is verified once.
+    signatures: HashMap<(usize, &'a [u8]), Result<(), LinkError>>,
     steps: usize,
     exhausted: bool,
     /// Subject and key of the anchor that ends the valid path, once found.
     trusted_anchor: Option<(Vec<u8>, Vec<u8>)>,
 }
 
-impl Builder<'_, '_> {
+impl<'a> Builder<'_, 'a> {
     /// Depth-first search from the last entry of `path`; true once a valid path is found.
     fn walk(&mut self, path: &mut Vec<usize>) -> bool {
         let Some(&current) = path.last() else {
@@ -574,7 +576,8 @@ impl Builder<'_, '_> {
     }
 
     fn verify_link(&mut self, child: usize, issuer: usize) -> Result<(), LinkError> {
-        if let Some(r) = self.signatures.get(&(child, issuer)) {
+        let key = (child, self.pool[issuer].spki.raw);
+        if let Some(r) = self.signatures.get(&key) {
             return r.clone();
         }
         let result = match &self.pool[child].cert {
@@ -592,7 +595,7 @@ impl Builder<'_, '_> {
             .map_err(LinkError::Signature),
             None => Ok(()),
         };
-        self.signatures.insert((child, issuer), result.clone());
+        self.signatures.insert(key, result.clone());
         result
     }
 

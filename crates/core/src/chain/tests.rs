@@ -642,3 +642,66 @@ fn the_verdict_names_each_store_that_trusts_the_chain() {
     let report = validate(&chain, 0, &[], &options("api.example.test"));
     assert!(report.trusted_by.is_empty());
 }
+
+thread_local! {
+    /// Signature checks made through [`counting_backend`] on this test's thread.
+    static CHECKED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// A backend that counts each check and leaves the arithmetic to RustCrypto.
+fn counting_backend(_: signature::Primitive, _: &[u8], _: &[u8], _: &[u8]) -> Option<bool> {
+    CHECKED.with(|c| c.set(c.get() + 1));
+    None
+}
+
+fn checks_made(bag: &[Vec<u8>], anchors: &[TrustAnchor], host: &str) -> (bool, usize) {
+    CHECKED.with(|c| c.set(0));
+    let opts = Options {
+        backend: Some(counting_backend),
+        ..options(host)
+    };
+    let report = validate(bag, 0, anchors, &opts);
+    (report.valid, CHECKED.with(std::cell::Cell::get))
+}
+
+#[test]
+fn a_three_certificate_chain_costs_two_signature_checks_and_the_anchor_none() {
+    let root = root("Count Root");
+    let int = intermediate("Count Intermediate", &root, 2030);
+    let leaf = leaf("count.example", &int, 1);
+    // The root is in the bag too, and the Mozilla set beside it: neither adds a check.
+    let mut all = anchors(&[&root]);
+    all.extend(TrustAnchor::mozilla());
+    let bag = vec![leaf, int.der.clone(), root.der.clone()];
+    assert_eq!(checks_made(&bag, &all, "count.example"), (true, 2));
+}
+
+#[test]
+fn a_cross_signed_intermediate_is_verified_once_per_issuer_key() {
+    let trusted = root("Cross Trusted Root");
+    let other = root("Cross Other Root");
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let params = ca_params("Cross Intermediate", 2030);
+    let by_other = params
+        .signed_by(&key, &other.issuer)
+        .unwrap()
+        .der()
+        .to_vec();
+    let by_trusted = params
+        .signed_by(&key, &trusted.issuer)
+        .unwrap()
+        .der()
+        .to_vec();
+    let int = Ca {
+        der: by_trusted.clone(),
+        issuer: Issuer::new(params, key),
+    };
+    let leaf = leaf("cross.example", &int, 2);
+    // The untrusted cross-sign comes first, so its dead-end path is tried first: the leaf's
+    // signature by the shared key is checked there and not again on the valid path.
+    let bag = vec![leaf, by_other, by_trusted];
+    assert_eq!(
+        checks_made(&bag, &anchors(&[&trusted]), "cross.example"),
+        (true, 2)
+    );
+}
