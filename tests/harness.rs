@@ -223,6 +223,15 @@ pub async fn open_dashboard(client: &Client, url: &str) {
         .for_element(fantoccini::Locator::Css(".drop-target"))
         .await
         .unwrap_or_else(|e| panic!("dashboard at {url} not rendered: {e}"));
+    // The Mozilla root set is fetched once the page is up; chains are judged once it is in.
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(fantoccini::Locator::Css(
+            "main[data-roots=ready], main[data-roots=failed]",
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("dashboard at {url}: the Mozilla root set never arrived: {e}"));
 }
 
 /// Text of the first element matching `css`, waiting up to `secs` seconds for it to appear.

@@ -9,7 +9,7 @@ use yew::prelude::*;
 use crate::browser;
 use crate::bundle;
 use crate::components::{DropTarget, EntryView, ExportBar, InputBar, LiveView, PolicyView};
-use crate::hooks::{use_clock, use_share_link, use_workers};
+use crate::hooks::{RootSet, use_clock, use_mozilla_roots, use_share_link, use_workers};
 use crate::state::{Action, State, View, fresh_id};
 
 /// The dashboard.
@@ -17,6 +17,7 @@ use crate::state::{Action, State, View, fresh_id};
 pub fn App() -> Html {
     let state = use_reducer(|| State::new(browser::now(), browser::load_policy()));
     let workers = use_workers(state.dispatcher());
+    let roots = use_mozilla_roots();
 
     // Every input arrives here: large bundles go to a worker, the rest are judged in place.
     let ingest = {
@@ -133,7 +134,9 @@ pub fn App() -> Html {
         .collect();
     let anchors = {
         let state = state.clone();
-        use_memo(trusted_ids, move |_| crate::trust::anchors(&state.entries))
+        use_memo((trusted_ids, roots.clone()), move |_| {
+            crate::trust::anchors(&state.entries)
+        })
     };
     let tab = |view: View, label: &'static str| {
         let dispatch = state.dispatcher();
@@ -185,7 +188,10 @@ pub fn App() -> Html {
                     { tab(View::Live, "Live") }
                 </nav>
             </header>
-            <main id="main">
+            <main id="main" data-roots={roots.label()}>
+                if let RootSet::Failed(why) = &roots {
+                    <p class="banner error" role="alert">{ format!("The Mozilla root set could not be loaded ({why}); chains are judged against the roots you trust only.") }</p>
+                }
                 if state.view == View::Live {
                     <LiveView policy={state.policy.clone()} />
                 } else if state.view == View::Policy {
@@ -216,10 +222,14 @@ pub fn App() -> Html {
                         <ExportBar entries={Rc::new(state.entries.clone())} policy={state.policy.clone()}
                             policy_text={AttrValue::from(state.policy_text.clone())} now={state.now} />
                         <div class="results" aria-live="polite">
+                            if roots == RootSet::Loading {
+                                <p class="muted">{ "Loading the Mozilla root set…" }</p>
+                            } else {
                             { for shown.iter().map(|entry| html! {
                                 <EntryView key={entry.id} entry={(*entry).clone()} now={state.now} policy={state.policy.clone()}
                                     anchors={(*anchors).clone()} on_remove={on_remove.clone()} on_host={on_host.clone()} on_checks={on_checks.clone()} on_trust={on_trust.clone()} on_rejudge={on_rejudge.clone()} />
                             }) }
+                            }
                         </div>
                     }
                 }

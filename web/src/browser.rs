@@ -1,4 +1,5 @@
-//! The browser facts the view needs: the clock (the core never reads one) and reading files.
+//! The browser facts the view needs: the clock (the core never reads one), reading files, and
+//! where the page's own files are served from.
 
 use tlscope_core::Timestamp;
 
@@ -38,4 +39,36 @@ pub fn save_policy(text: &str) {
     if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
         let _ = storage.set_item(POLICY_KEY, text);
     }
+}
+
+/// The URL of `file`, one of the page's own files: beside the page's wasm-bindgen script (so it
+/// follows `--public-url`), else beside the page.
+pub fn asset_url(file: &str) -> String {
+    let preload = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector("link[rel=modulepreload]").ok().flatten())
+        .and_then(|l| l.get_attribute("href"));
+    match preload.as_deref().and_then(|href| href.rsplit_once('/')) {
+        Some((dir, _)) => format!("{dir}/{file}"),
+        None => format!("./{file}"),
+    }
+}
+
+/// The bytes of one of the page's own files ([`asset_url`]).
+pub async fn fetch_asset(file: &str) -> Result<Vec<u8>, String> {
+    use wasm_bindgen::JsCast as _;
+    use wasm_bindgen_futures::JsFuture;
+    let url = asset_url(file);
+    let window = web_sys::window().ok_or("no window")?;
+    let response = JsFuture::from(window.fetch_with_str(&url))
+        .await
+        .map_err(|_| format!("cannot fetch {url}"))?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| "not a response")?;
+    if !response.ok() {
+        return Err(format!("{url} answered {}", response.status()));
+    }
+    let body = JsFuture::from(response.array_buffer().map_err(|_| "no body")?)
+        .await
+        .map_err(|_| format!("{url}: the body could not be read"))?;
+    Ok(js_sys::Uint8Array::new(&body).to_vec())
 }

@@ -2,6 +2,7 @@
 //! says it is ready, and hands every message it sends back to a callback.
 
 use js_sys::{Object, Reflect, Uint8Array};
+use tlscope_core::chain::TrustAnchor;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, Worker};
@@ -25,16 +26,9 @@ impl Drop for Offload {
     }
 }
 
-/// Where the worker's loader is: beside the page's wasm-bindgen script, else beside the page.
+/// Where the worker's loader is.
 fn loader_url() -> String {
-    let preload = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.query_selector("link[rel=modulepreload]").ok().flatten())
-        .and_then(|l| l.get_attribute("href"));
-    match preload.as_deref().and_then(|href| href.rsplit_once('/')) {
-        Some((dir, _)) => format!("{dir}/{LOADER}"),
-        None => format!("./{LOADER}"),
-    }
+    crate::browser::asset_url(LOADER)
 }
 
 /// Starts a worker on `bytes`; every message it sends (progress, then the report or the
@@ -50,6 +44,14 @@ pub fn judge_in_worker(
     Reflect::set(&request, &"job".into(), &job_text.into()).map_err(|e| format!("{e:?}"))?;
     Reflect::set(&request, &"bytes".into(), &Uint8Array::from(bytes).into())
         .map_err(|e| format!("{e:?}"))?;
+    // The worker does not carry the Mozilla set either: it gets the page's copy.
+    let mozilla = TrustAnchor::to_compact(TrustAnchor::mozilla_shared());
+    Reflect::set(
+        &request,
+        &"anchors".into(),
+        &Uint8Array::from(mozilla.as_slice()).into(),
+    )
+    .map_err(|e| format!("{e:?}"))?;
     let failed = on_message.clone();
     let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
         let detail = event

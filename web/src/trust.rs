@@ -1,13 +1,31 @@
-//! What the page trusts and what it checks each chain for: the Mozilla root program, plus the
+//! What the page trusts and what it checks each chain for: the Mozilla root program (fetched
+//! once from the page's own `mozilla-anchors.der`, so it is not in the page's code), plus the
 //! roots the person marked "trust as root" (a private CA, the samples' root), and the host name
 //! an entry is checked against.
 
 use std::rc::Rc;
 
-use tlscope_core::chain::{CommonNameCheck, PeerName, Purpose, TrustAnchor};
+use tlscope_core::chain::{AnchorOrigin, CommonNameCheck, PeerName, Purpose, TrustAnchor};
 use tlscope_core::judge::ChainRequest;
 
 use crate::state::{Entry, Outcome};
+
+/// The page's copy of the Mozilla set, next to its wasm (made from webpki-roots; a core test
+/// keeps it equal).
+pub const MOZILLA_FILE: &str = "mozilla-anchors.der";
+
+/// Fetches the Mozilla set and hands it to the core; the number of anchors, or why not.
+pub async fn load_mozilla() -> Result<usize, String> {
+    if !TrustAnchor::mozilla_shared().is_empty() {
+        return Ok(TrustAnchor::mozilla_shared().len());
+    }
+    let bytes = crate::browser::fetch_asset(MOZILLA_FILE).await?;
+    let set = TrustAnchor::from_compact(&bytes, AnchorOrigin::Mozilla)
+        .map_err(|e| format!("{MOZILLA_FILE}: {e}"))?;
+    let count = set.len();
+    TrustAnchor::install_mozilla(set);
+    Ok(count)
+}
 
 /// Mozilla's anchors plus every CA certificate in an entry marked trusted.
 pub fn anchors(entries: &[Entry]) -> Rc<Vec<TrustAnchor>> {

@@ -3,6 +3,7 @@
 //! messages and a report, all as JSON text.
 
 use js_sys::{Reflect, Uint8Array};
+use tlscope_core::chain::{AnchorOrigin, TrustAnchor};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
@@ -36,6 +37,23 @@ fn answer(data: &JsValue, tell: &mut dyn FnMut(&WorkerMessage)) -> WorkerMessage
         .ok()
         .and_then(|j| j.as_string())
         .and_then(|j| serde_json::from_str::<BundleJob>(&j).ok());
+    // The page's copy of the Mozilla set (this binary does not carry one).
+    if let Some(anchors) = Reflect::get(data, &JsValue::from_str("anchors"))
+        .ok()
+        .filter(|b| b.is_instance_of::<Uint8Array>())
+        .map(|b| Uint8Array::new(&b).to_vec())
+    {
+        match TrustAnchor::from_compact(&anchors, AnchorOrigin::Mozilla) {
+            Ok(set) => {
+                TrustAnchor::install_mozilla(set);
+            }
+            Err(e) => {
+                return WorkerMessage::Failed {
+                    error: format!("the page sent an unreadable Mozilla set: {e}"),
+                };
+            }
+        }
+    }
     let (Some(bytes), Some(job)) = (bytes, job) else {
         return WorkerMessage::Failed {
             error: "the worker was sent something other than a bundle job".into(),

@@ -6,8 +6,6 @@
 use serde::{Deserialize, Serialize};
 use x509_parser::prelude::*;
 
-use crate::asn1;
-
 /// Where a trust anchor came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -74,26 +72,79 @@ impl TrustAnchor {
         }
     }
 
-    /// The Mozilla anchors, parsed once per process (or page) and shared.
+    /// The Mozilla anchors, parsed once per process (or page) and shared. A build without the
+    /// `mozilla-roots` feature (the page, which fetches them) has what [`Self::install_mozilla`]
+    /// was given, else none.
     pub fn mozilla_shared() -> &'static [Self] {
-        static MOZILLA: std::sync::OnceLock<Vec<TrustAnchor>> = std::sync::OnceLock::new();
-        MOZILLA.get_or_init(Self::mozilla)
+        #[cfg(feature = "mozilla-roots")]
+        return MOZILLA.get_or_init(Self::mozilla);
+        #[cfg(not(feature = "mozilla-roots"))]
+        MOZILLA.get().map_or(&[], Vec::as_slice)
+    }
+
+    /// Supplies the Mozilla set to a build that does not carry it (the page fetches
+    /// `mozilla-anchors.der`, see [`Self::from_compact`]). False when a set is already there.
+    pub fn install_mozilla(anchors: Vec<Self>) -> bool {
+        MOZILLA.set(anchors).is_ok()
+    }
+
+    /// Anchors in their compact form: each anchor's subject Name and SubjectPublicKeyInfo, both
+    /// DER, one after the other. This is how the page carries the Mozilla set outside its code.
+    pub fn to_compact(anchors: &[Self]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for a in anchors {
+            out.extend_from_slice(&a.subject);
+            out.extend_from_slice(&a.spki);
+        }
+        out
+    }
+
+    /// Reads the compact form written by [`Self::to_compact`]; each anchor gets `origin`. The
+    /// error says which byte did not hold what was expected.
+    pub fn from_compact(bytes: &[u8], origin: AnchorOrigin) -> Result<Vec<Self>, CompactError> {
+        let mut out = Vec::new();
+        let mut pos = 0;
+        while pos < bytes.len() {
+            let subject = compact_element(bytes, &mut pos, "a subject Name (SEQUENCE)")?;
+            let (_, name) = X509Name::from_der(subject).map_err(|_| CompactError::Unexpected {
+                offset: pos - subject.len(),
+                expected: "a subject Name",
+            })?;
+            let readable = readable_name(&name);
+            let spki = compact_element(bytes, &mut pos, "a SubjectPublicKeyInfo (SEQUENCE)")?;
+            if SubjectPublicKeyInfo::from_der(spki).is_err() {
+                return Err(CompactError::Unexpected {
+                    offset: pos - spki.len(),
+                    expected: "a SubjectPublicKeyInfo",
+                });
+            }
+            out.push(Self {
+                name: readable,
+                subject: subject.to_vec(),
+                spki: spki.to_vec(),
+                certificate: None,
+                origin,
+                distrust_after: None,
+            });
+        }
+        Ok(out)
     }
 
     /// The Mozilla root program's anchors (about 150), as shipped in webpki-roots.
+    #[cfg(feature = "mozilla-roots")]
     pub fn mozilla() -> Vec<Self> {
         webpki_roots::TLS_SERVER_ROOTS
             .iter()
             .map(|root| {
                 // webpki-roots stores the *contents* of the Name and SPKI SEQUENCEs.
-                let subject = asn1::wrap_sequence(root.subject.as_ref());
+                let subject = crate::asn1::wrap_sequence(root.subject.as_ref());
                 let name = X509Name::from_der(&subject)
                     .map(|(_, n)| readable_name(&n))
                     .unwrap_or_else(|_| "Mozilla root".to_owned());
                 Self {
                     name,
                     subject,
-                    spki: asn1::wrap_sequence(root.subject_public_key_info.as_ref()),
+                    spki: crate::asn1::wrap_sequence(root.subject_public_key_info.as_ref()),
                     certificate: None,
                     origin: AnchorOrigin::Mozilla,
                     distrust_after: None,
@@ -101,6 +152,49 @@ impl TrustAnchor {
             })
             .collect()
     }
+}
+
+/// The Mozilla set of this process or page: compiled in, or installed once fetched.
+static MOZILLA: std::sync::OnceLock<Vec<TrustAnchor>> = std::sync::OnceLock::new();
+
+/// Why a compact anchor set does not read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CompactError {
+    /// The DER framing is broken.
+    #[error("anchor set: {0}")]
+    Der(#[from] crate::asn1::Asn1Error),
+    /// An element that is not what the form puts there.
+    #[error("anchor set: byte offset {offset}: expected {expected}")]
+    Unexpected {
+        /// Where the element starts.
+        offset: usize,
+        /// What belongs there.
+        expected: &'static str,
+    },
+}
+
+/// The whole DER element at `*pos` (a SEQUENCE), moving `pos` past it.
+fn compact_element<'b>(
+    bytes: &'b [u8],
+    pos: &mut usize,
+    expected: &'static str,
+) -> Result<&'b [u8], CompactError> {
+    let rest = bytes.get(*pos..).unwrap_or_default();
+    let header = crate::asn1::read_header(rest, *pos)?;
+    let end = header.total_len();
+    if rest.first() != Some(&0x30) {
+        return Err(CompactError::Unexpected {
+            offset: *pos,
+            expected,
+        });
+    }
+    let element = rest.get(..end).ok_or(CompactError::Unexpected {
+        offset: *pos,
+        expected,
+    })?;
+    *pos += end;
+    Ok(element)
 }
 
 /// The subject CN, else the whole subject in RFC 4514 form.
@@ -133,6 +227,60 @@ pub(crate) fn certificate_name(cert: &X509Certificate<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The set the page fetches, `web/mozilla-anchors.der`, is webpki-roots' set: regenerate it
+    /// with `TLSCOPE_BLESS=1 cargo test -p tlscope-core mozilla` after a webpki-roots update.
+    #[test]
+    fn the_pages_anchor_file_is_the_mozilla_set() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/mozilla-anchors.der");
+        let expected = TrustAnchor::to_compact(&TrustAnchor::mozilla());
+        if std::env::var_os("TLSCOPE_BLESS").is_some() {
+            std::fs::write(path, &expected).unwrap();
+        }
+        let file = std::fs::read(path).unwrap();
+        assert!(
+            file == expected,
+            "{path} is not webpki-roots' set; run TLSCOPE_BLESS=1 cargo test -p tlscope-core mozilla"
+        );
+        let read = TrustAnchor::from_compact(&file, AnchorOrigin::Mozilla).unwrap();
+        assert_eq!(read, TrustAnchor::mozilla());
+    }
+
+    #[test]
+    fn a_broken_compact_set_says_where() {
+        let good = TrustAnchor::to_compact(&TrustAnchor::mozilla()[..2]);
+        assert_eq!(
+            TrustAnchor::from_compact(&good, AnchorOrigin::Supplied)
+                .unwrap()
+                .len(),
+            2
+        );
+        // Cut inside the second anchor's key.
+        let cut = &good[..good.len() - 5];
+        assert!(matches!(
+            TrustAnchor::from_compact(cut, AnchorOrigin::Supplied),
+            Err(CompactError::Der(_))
+        ));
+        // A subject where a key belongs.
+        let first_subject_len = TrustAnchor::mozilla()[0].subject.len();
+        let mut swapped = good[..first_subject_len].to_vec();
+        swapped.extend_from_slice(&good[..first_subject_len]);
+        let err = TrustAnchor::from_compact(&swapped, AnchorOrigin::Supplied).unwrap_err();
+        assert_eq!(
+            err,
+            CompactError::Unexpected {
+                offset: first_subject_len,
+                expected: "a SubjectPublicKeyInfo"
+            }
+        );
+        assert!(err.to_string().contains("byte offset"), "{err}");
+        // Not DER at all.
+        assert!(TrustAnchor::from_compact(b"hello", AnchorOrigin::Supplied).is_err());
+        assert_eq!(
+            TrustAnchor::from_compact(&[], AnchorOrigin::Supplied).unwrap(),
+            vec![]
+        );
+    }
 
     #[test]
     fn mozilla_anchors_parse() {

@@ -27,7 +27,7 @@ use crate::rules::{RuleId, Severity};
 use crate::signature::{self, SignatureError};
 use crate::timestamp::Timestamp;
 
-pub use anchor::{AnchorOrigin, TrustAnchor};
+pub use anchor::{AnchorOrigin, CompactError, TrustAnchor};
 pub use checks::{EKU_NAMES, eku_oid};
 use checks::{ca_checks, eku_checks, key_problems, leaf_checks, subject_alt_names, validity};
 pub use names::{NameError, PeerName, check_dns_name, dns_matches};
