@@ -1,7 +1,7 @@
 //! Dashboard timings in headless Chromium, for `cargo xtask bench`: time to first render (fresh
 //! browser session each time, so nothing is cached); time to a verdict for a dropped chain of
-//! 50 certificates (judged on the page's thread: drop until the 50th card is on the page); and
-//! for a 1,000-certificate bundle (judged in the Web Worker: drop until its report is shown),
+//! 50 certificates (judged on the page's thread: drop until the 50th card is on the page); for
+//! the Mozilla set as a 150-certificate bundle and for a 1,000-certificate bundle (judged in the Web Worker: drop until its report is shown),
 //! with the longest main-thread task seen meanwhile (Long Tasks API). Prints one JSON object;
 //! measurements only, no assertions.
 
@@ -38,9 +38,14 @@ async fn wait_for(client: &Client, css: &str, n: usize) {
 async fn main() {
     let demo = Demo::start();
     let driver = Chromedriver::start();
-    let (mut first_render, mut verdict_50, mut verdict_1000, mut longest) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (small, large) = (system_certificates(50), system_certificates(1000));
+    let (mut first_render, mut ready, mut verdict_50, mut verdict_150, mut verdict_1000) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut longest = Vec::new();
+    let (small, mozilla, large) = (
+        system_certificates(50),
+        system_certificates(150),
+        system_certificates(1000),
+    );
     for _ in 0..3 {
         let client = driver.session().await;
         let started = Instant::now();
@@ -53,11 +58,24 @@ async fn main() {
             .await
             .expect("rendered");
         first_render.push(started.elapsed().as_secs_f64() * 1000.0);
+        client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .every(Duration::from_millis(5))
+            .for_element(Locator::Css("main[data-roots=ready]"))
+            .await
+            .expect("Mozilla root set loaded");
+        ready.push(started.elapsed().as_secs_f64() * 1000.0);
 
         let started = Instant::now();
         drop_text(&client, "bundle-50.pem", &small).await;
         wait_for(&client, ".card.certificate", 50).await;
         verdict_50.push(started.elapsed().as_secs_f64() * 1000.0);
+
+        let started = Instant::now();
+        drop_text(&client, "mozilla-150.pem", &mozilla).await;
+        wait_for(&client, ".bundle-counts", 1).await;
+        verdict_150.push(started.elapsed().as_secs_f64() * 1000.0);
 
         client
             .execute(
@@ -71,7 +89,7 @@ async fn main() {
             .expect("long task observer");
         let started = Instant::now();
         drop_text(&client, "bundle-1000.pem", &large).await;
-        wait_for(&client, ".bundle-counts", 1).await;
+        wait_for(&client, ".bundle-counts", 2).await;
         verdict_1000.push(started.elapsed().as_secs_f64() * 1000.0);
         let task = client
             .execute("return window.longestTask", vec![])
@@ -87,6 +105,10 @@ async fn main() {
         serde_json::json!({
             "first_render_ms": median(first_render.clone()),
             "first_render_runs_ms": first_render,
+            "roots_ready_ms": median(ready.clone()),
+            "roots_ready_runs_ms": ready,
+            "verdict_150_ms": median(verdict_150.clone()),
+            "verdict_150_runs_ms": verdict_150,
             "verdict_50_ms": median(verdict_50.clone()),
             "verdict_50_runs_ms": verdict_50,
             "verdict_1000_ms": median(verdict_1000.clone()),

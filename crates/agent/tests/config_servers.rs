@@ -1,7 +1,7 @@
 //! The HAProxy and Apache httpd dialects against the servers themselves: each configuration is
 //! one the real server accepts (`haproxy -c`, `apache2 -t`) and then serves, and what `tlscope
 //! lint` says about the file is what `tlscope probe` finds on the running server — one rule,
-//! two views of the same setting.
+//! two views of the same setting. The Caddyfile corpus is one Caddy itself reads.
 
 use tlscope_testbed as servers;
 
@@ -126,4 +126,40 @@ fn haproxy_and_apache_are_judged_alike_in_the_file_and_on_the_wire() {
         ],
     );
     drop(apache);
+}
+
+#[test]
+fn caddy_reads_the_weak_caddyfile_that_lint_judges() {
+    let corpus =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/tests/corpus/caddy-weak.Caddyfile");
+    let dir = std::env::temp_dir().join(format!("tlscope-caddy-adapt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let adapted = Command::new("caddy")
+        .args(["adapt", "--adapter", "caddyfile", "--config"])
+        .arg(&corpus)
+        .env("HOME", &dir)
+        .env("XDG_DATA_HOME", &dir)
+        .env("XDG_CONFIG_HOME", &dir)
+        .output()
+        .expect("caddy (Debian's, installed by cargo xtask setup)");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        adapted.status.success(),
+        "caddy refuses the corpus file: {}",
+        String::from_utf8_lossy(&adapted.stderr)
+    );
+    // What Caddy made of it: the weak protocol floor and the unverified client certificates.
+    let json: Value = serde_json::from_slice(&adapted.stdout).expect("caddy's JSON");
+    let text = json.to_string();
+    assert!(text.contains("\"protocol_min\":\"tls1.2\""), "{text}");
+    assert!(text.contains("\"mode\":\"require\""), "{text}");
+    assert!(text.contains("\"insecure_skip_verify\":true"), "{text}");
+    let lint = rules(&["lint"], &[&corpus]);
+    for rule in [
+        "TLS-VERSION-MIN",
+        "MTLS-CLIENT-NOT-VERIFIED",
+        "WEB-PROXY-VERIFY-OFF",
+    ] {
+        assert!(lint.contains(rule), "lint misses {rule}: {lint:?}");
+    }
 }

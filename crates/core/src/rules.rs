@@ -158,6 +158,13 @@ pub const RULES: &[Rule] = &[
         references: PUBLIC_CLIENT_AUTH,
     },
     Rule {
+        id: "MTLS-CLIENT-NOT-VERIFIED",
+        severity: Severity::Critical,
+        title: "client certificates are asked for but not verified",
+        remediation: "Verify the client certificate against your client CA (Caddy `client_auth { mode require_and_verify; trusted_ca_cert_file ca.pem }`, nginx `ssl_verify_client on` with `ssl_client_certificate`). A certificate taken without verification proves nothing: anyone can make one with any name.",
+        references: TRANSPORT_MTLS,
+    },
+    Rule {
         id: "MTLS-PUBLIC-CLIENT-CERT",
         severity: Severity::Warning,
         title: "client certificate chains to a public root",

@@ -1,9 +1,10 @@
 //! Server and platform configuration files, each read by a parser of its own syntax and judged
-//! with file lines in every finding: nginx, HAProxy, Apache httpd, Kafka brokers, postgresql.conf, pg_hba.conf, my.cnf, redis.conf, and
+//! with file lines in every finding: nginx, HAProxy, Apache httpd, Caddy, Kafka brokers, postgresql.conf, pg_hba.conf, my.cnf, redis.conf, and
 //! Kubernetes YAML (Istio PeerAuthentication and DestinationRule, cert-manager Certificate and
 //! issuers). Files are recognised by content, the file name only breaking ties.
 
 mod apache;
+mod caddy;
 mod haproxy;
 mod kafka;
 mod kubernetes;
@@ -40,6 +41,8 @@ pub enum Kind {
     Apache,
     /// A Kafka broker's server.properties.
     KafkaBroker,
+    /// A Caddyfile.
+    Caddy,
 }
 
 impl Kind {
@@ -55,6 +58,7 @@ impl Kind {
             Self::Haproxy => "haproxy.cfg",
             Self::Apache => "Apache httpd configuration",
             Self::KafkaBroker => "Kafka broker server.properties",
+            Self::Caddy => "Caddyfile",
         }
     }
 }
@@ -113,6 +117,16 @@ pub fn recognise(name: Option<&str>, text: &str) -> Option<Kind> {
         })
     {
         return Some(Kind::KafkaBroker);
+    }
+    if name.ends_with("caddyfile")
+        || lines().any(|l| {
+            matches!(
+                first_word(l).as_str(),
+                "reverse_proxy" | "file_server" | "respond" | "encode" | "php_fastcgi"
+            )
+        })
+    {
+        return Some(Kind::Caddy);
     }
     if name.ends_with("pg_hba.conf")
         || lines().any(|l| {
@@ -201,6 +215,7 @@ pub fn lint(
         Kind::Haproxy => haproxy::lint(text, policy),
         Kind::Apache => apache::lint(text, policy),
         Kind::KafkaBroker => kafka::lint(text, policy),
+        Kind::Caddy => caddy::lint(text, policy),
     }
 }
 

@@ -362,10 +362,21 @@ fn judge_server(
             ));
         }
     }
+    if let Some(d) = s
+        .verify_client
+        .filter(|d| d.args.first().is_some_and(|a| a == "optional_no_ca"))
+    {
+        out.push(at(
+            crate::rule!("MTLS-CLIENT-NOT-VERIFIED"),
+            format!("{name}: ssl_verify_client optional_no_ca takes a client certificate without verifying it"),
+            d.line,
+            "ssl_verify_client",
+        ));
+    }
     let verifies_clients = s
         .verify_client
         .and_then(|d| d.args.first())
-        .is_some_and(|a| a != "off");
+        .is_some_and(|a| a != "off" && a != "optional_no_ca");
     if verifies_clients
         && let Some(ca) = s.client_ca
         && let Some(path) = ca.args.first()

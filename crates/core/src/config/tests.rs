@@ -22,6 +22,10 @@ fn files_are_recognised_by_content() {
         ("[mysqld]\nrequire_secure_transport = ON\n", Kind::MyCnf),
         ("port 0\ntls-port 6379\n", Kind::RedisConf),
         ("apiVersion: v1\nkind: List\n", Kind::Kubernetes),
+        (
+            "example.com {\n  reverse_proxy localhost:8080\n}\n",
+            Kind::Caddy,
+        ),
     ];
     for (text, kind) in cases {
         assert_eq!(recognise(None, text), Some(kind), "{text}");
@@ -142,4 +146,15 @@ fn database_cipher_lists_are_judged_like_nginx() {
         !redis.iter().any(|(_, n)| n == "tls-ciphersuites"),
         "an allowed TLS 1.3 suite: {redis:?}"
     );
+}
+
+#[test]
+fn nginx_optional_no_ca_takes_client_certificates_unverified() {
+    let text = "server {\n  listen 443 ssl;\n  ssl_protocols TLSv1.3;\n  ssl_verify_client optional_no_ca;\n}\n";
+    let found = lint(Kind::Nginx, text, &Policy::default()).unwrap();
+    let f = found
+        .iter()
+        .find(|f| f.rule == "MTLS-CLIENT-NOT-VERIFIED")
+        .unwrap_or_else(|| panic!("{found:?}"));
+    assert_eq!(crate::lint::finding_line(f), Some(4));
 }
