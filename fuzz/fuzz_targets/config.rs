@@ -1,5 +1,6 @@
 //! Any text through every configuration parser (nginx, postgresql.conf, pg_hba.conf, my.cnf,
-//! redis.conf, Kubernetes YAML), and through content recognition and `lint`.
+//! redis.conf, Kubernetes YAML, HAProxy, Apache httpd, Kafka, Caddy, Envoy), and through content
+//! recognition and `lint`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -17,6 +18,11 @@ fuzz_target!(|data: &[u8]| {
             Kind::MyCnf,
             Kind::RedisConf,
             Kind::Kubernetes,
+            Kind::Haproxy,
+            Kind::Apache,
+            Kind::KafkaBroker,
+            Kind::Caddy,
+            Kind::Envoy,
         ] {
             let _ = config::lint(kind, text, &policy);
         }

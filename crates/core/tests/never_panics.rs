@@ -179,3 +179,63 @@ fn dns_records_and_quic_flights_never_panic() {
         }
     }
 }
+
+/// Every configuration dialect, including the ones fuzz/fuzz_targets/config.rs covers only
+/// with nightly: each corpus file, truncated and byte-mutated, through every parser.
+#[test]
+fn every_config_parser_survives_mutated_corpus_files() {
+    use tlscope_core::config::{self, Kind};
+    const KINDS: [Kind; 11] = [
+        Kind::Nginx,
+        Kind::PostgresqlConf,
+        Kind::PgHba,
+        Kind::MyCnf,
+        Kind::RedisConf,
+        Kind::Kubernetes,
+        Kind::Haproxy,
+        Kind::Apache,
+        Kind::KafkaBroker,
+        Kind::Caddy,
+        Kind::Envoy,
+    ];
+    let policy = Policy::default();
+    let now = Timestamp::from_unix(1_800_000_000);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let mut rng = XorShift(0x5eed_c0f1);
+    let mut runs = 0usize;
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_none_or(|e| e != "expected" && e != "pem"))
+        .collect();
+    files.sort();
+    for path in files {
+        let text = std::fs::read(&path).unwrap();
+        let mut inputs: Vec<Vec<u8>> = (0..text.len())
+            .step_by(13)
+            .map(|n| text[..n].to_vec())
+            .collect();
+        for _ in 0..200 {
+            let mut m = text.clone();
+            for _ in 0..1 + rng.below(4) {
+                let at = rng.below(m.len().max(1));
+                if let Some(b) = m.get_mut(at) {
+                    const SYNTAX: &[u8] = b"{}[]:;\"'#\n\t -|&*!%";
+                    *b = SYNTAX[rng.below(SYNTAX.len())];
+                }
+            }
+            inputs.push(m);
+        }
+        for input in inputs {
+            let Ok(s) = std::str::from_utf8(&input) else {
+                continue;
+            };
+            for kind in KINDS {
+                let _ = config::lint(kind, s, &policy, now);
+                runs += 1;
+            }
+        }
+    }
+    assert!(runs > 50_000, "only {runs} parser runs");
+}

@@ -1,142 +1,14 @@
 //! Kubernetes manifests (YAML, any number of documents): Istio `PeerAuthentication` (mTLS
 //! mode STRICT) and `DestinationRule` (tls.mode ISTIO_MUTUAL or MUTUAL, including port-level
 //! and subset policies), cert-manager `Certificate` (duration, renewBefore, private key) and
-//! `Issuer`/`ClusterIssuer` (no skipped TLS verification). The YAML is read by yaml-rust2's
-//! event parser into a tree that keeps every node's line.
+//! `Issuer`/`ClusterIssuer` (no skipped TLS verification). The YAML is read as a
+//! tree that keeps every node's line ([`super::yaml`]).
 
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::Marker;
-
+use super::yaml::Node;
 use super::{ConfigError, Kind, at};
 use crate::policy::Policy;
 use crate::report::Finding;
 use crate::timestamp::Timestamp;
-
-/// A YAML node and the line it starts on.
-#[derive(Debug, Clone, PartialEq)]
-enum Node {
-    Scalar(String, usize),
-    Map(Vec<(String, Node)>, usize),
-    Seq(Vec<Node>, usize),
-}
-
-impl Node {
-    fn line(&self) -> usize {
-        match self {
-            Node::Scalar(_, l) | Node::Map(_, l) | Node::Seq(_, l) => *l,
-        }
-    }
-
-    fn get(&self, key: &str) -> Option<&Node> {
-        match self {
-            Node::Map(entries, _) => entries.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-
-    /// The node at a dotted path (`spec.mtls.mode`).
-    fn path(&self, path: &str) -> Option<&Node> {
-        path.split('.').try_fold(self, |n, k| n.get(k))
-    }
-
-    fn text(&self) -> Option<&str> {
-        match self {
-            Node::Scalar(s, _) => Some(s),
-            _ => None,
-        }
-    }
-
-    fn items(&self) -> &[Node] {
-        match self {
-            Node::Seq(items, _) => items,
-            _ => &[],
-        }
-    }
-}
-
-/// Deepest nesting accepted (a manifest is rarely deeper than 20).
-const MAX_DEPTH: usize = 128;
-
-/// Builds trees from parser events with an explicit stack (no recursion on input depth).
-#[derive(Default)]
-struct Builder {
-    documents: Vec<Node>,
-    stack: Vec<(Node, Option<String>)>,
-    too_deep: Option<usize>,
-}
-
-impl Builder {
-    fn push_value(&mut self, node: Node) {
-        match self.stack.last_mut() {
-            None => self.documents.push(node),
-            Some((Node::Seq(items, _), _)) => items.push(node),
-            Some((Node::Map(entries, _), pending)) => match pending.take() {
-                Some(key) => entries.push((key, node)),
-                None => {
-                    // A key. Complex (non-scalar) keys are kept as their first line's text.
-                    let key = match node {
-                        Node::Scalar(s, _) => s,
-                        other => format!("<complex key at line {}>", other.line()),
-                    };
-                    *pending = Some(key);
-                }
-            },
-            Some((Node::Scalar(..), _)) => {}
-        }
-    }
-}
-
-impl MarkedEventReceiver for Builder {
-    fn on_event(&mut self, ev: Event, mark: Marker) {
-        if self.too_deep.is_some() {
-            return;
-        }
-        let line = mark.line();
-        match ev {
-            Event::Scalar(value, ..) => self.push_value(Node::Scalar(value, line)),
-            Event::SequenceStart(..) | Event::MappingStart(..) => {
-                if self.stack.len() >= MAX_DEPTH {
-                    self.too_deep = Some(line);
-                    return;
-                }
-                let node = if matches!(ev, Event::SequenceStart(..)) {
-                    Node::Seq(Vec::new(), line)
-                } else {
-                    Node::Map(Vec::new(), line)
-                };
-                self.stack.push((node, None));
-            }
-            Event::SequenceEnd | Event::MappingEnd => {
-                if let Some((node, _)) = self.stack.pop() {
-                    self.push_value(node);
-                }
-            }
-            Event::Alias(_) => self.push_value(Node::Scalar(String::new(), line)),
-            _ => {}
-        }
-    }
-}
-
-fn parse(text: &str) -> Result<Vec<Node>, ConfigError> {
-    let mut builder = Builder::default();
-    Parser::new_from_str(text)
-        .load(&mut builder, true)
-        .map_err(|e| ConfigError {
-            kind: Kind::Kubernetes,
-            line: e.marker().line(),
-            column: e.marker().col() + 1,
-            expected: format!("valid YAML: {}", e.info()),
-        })?;
-    if let Some(line) = builder.too_deep {
-        return Err(ConfigError {
-            kind: Kind::Kubernetes,
-            line,
-            column: 1,
-            expected: format!("nesting at most {MAX_DEPTH} levels deep"),
-        });
-    }
-    Ok(builder.documents)
-}
 
 /// Judges every document of a manifest.
 /// ACME directories of publicly-trusted CAs: certificates from an issuer using one are bound by
@@ -179,7 +51,7 @@ pub(super) fn lint(
     now: Timestamp,
 ) -> Result<Vec<Finding>, ConfigError> {
     let mut out = Vec::new();
-    let parsed = parse(text)?;
+    let parsed = super::yaml::parse(text, Kind::Kubernetes)?;
     // A `List` (kubectl get -o yaml) holds documents in `items`.
     let docs: Vec<&Node> = parsed
         .iter()

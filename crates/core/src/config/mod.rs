@@ -1,10 +1,11 @@
 //! Server and platform configuration files, each read by a parser of its own syntax and judged
-//! with file lines in every finding: nginx, HAProxy, Apache httpd, Caddy, Kafka brokers, postgresql.conf, pg_hba.conf, my.cnf, redis.conf, and
+//! with file lines in every finding: nginx, HAProxy, Apache httpd, Caddy, Envoy, Kafka brokers, postgresql.conf, pg_hba.conf, my.cnf, redis.conf, and
 //! Kubernetes YAML (Istio PeerAuthentication and DestinationRule, cert-manager Certificate and
 //! issuers). Files are recognised by content, the file name only breaking ties.
 
 mod apache;
 mod caddy;
+mod envoy;
 mod haproxy;
 mod kafka;
 mod kubernetes;
@@ -12,6 +13,7 @@ mod mysql;
 mod nginx;
 mod postgres;
 mod redis;
+mod yaml;
 
 use serde::Serialize;
 
@@ -43,6 +45,8 @@ pub enum Kind {
     KafkaBroker,
     /// A Caddyfile.
     Caddy,
+    /// An Envoy bootstrap configuration (YAML).
+    Envoy,
 }
 
 impl Kind {
@@ -59,6 +63,7 @@ impl Kind {
             Self::Apache => "Apache httpd configuration",
             Self::KafkaBroker => "Kafka broker server.properties",
             Self::Caddy => "Caddyfile",
+            Self::Envoy => "Envoy configuration",
         }
     }
 }
@@ -86,6 +91,13 @@ pub fn recognise(name: Option<&str>, text: &str) -> Option<Kind> {
             .map(str::trim)
             .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with(';'))
     };
+    if lines().any(|l| {
+        l.starts_with("static_resources:")
+            || l.starts_with("dynamic_resources:")
+            || l.contains("type.googleapis.com/envoy.")
+    }) {
+        return Some(Kind::Envoy);
+    }
     if lines().any(|l| l.starts_with("apiVersion:") || l.starts_with("kind:")) {
         return Some(Kind::Kubernetes);
     }
@@ -216,6 +228,7 @@ pub fn lint(
         Kind::Apache => apache::lint(text, policy),
         Kind::KafkaBroker => kafka::lint(text, policy),
         Kind::Caddy => caddy::lint(text, policy),
+        Kind::Envoy => envoy::lint(text, policy),
     }
 }
 

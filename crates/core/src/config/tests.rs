@@ -26,6 +26,7 @@ fn files_are_recognised_by_content() {
             "example.com {\n  reverse_proxy localhost:8080\n}\n",
             Kind::Caddy,
         ),
+        ("static_resources:\n  listeners: []\n", Kind::Envoy),
     ];
     for (text, kind) in cases {
         assert_eq!(recognise(None, text), Some(kind), "{text}");
