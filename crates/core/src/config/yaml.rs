@@ -133,3 +133,25 @@ pub(super) fn parse(text: &str, kind: Kind) -> Result<Vec<Node>, ConfigError> {
     }
     Ok(builder.documents)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Vec<Node>, ConfigError> {
+        super::parse(text, Kind::Kubernetes)
+    }
+
+    #[test]
+    fn lines_follow_the_yaml() {
+        let docs = parse("a: 1\n---\nkind: X\nspec:\n  mtls:\n    mode: PERMISSIVE\n").unwrap();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[1].path("spec.mtls.mode").map(Node::line), Some(6));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let text = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(parse(&text).is_err());
+    }
+}
