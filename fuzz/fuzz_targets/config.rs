@@ -1,5 +1,5 @@
 //! Any text through every configuration parser (nginx, postgresql.conf, pg_hba.conf, my.cnf,
-//! redis.conf, Kubernetes YAML, HAProxy, Apache httpd, Kafka, Caddy, Envoy), and through content
+//! redis.conf, Kubernetes YAML, HAProxy, Apache httpd, Kafka, Caddy, Envoy, strongSwan), and through content
 //! recognition and `lint`.
 #![no_main]
 
@@ -23,6 +23,8 @@ fuzz_target!(|data: &[u8]| {
             Kind::KafkaBroker,
             Kind::Caddy,
             Kind::Envoy,
+            Kind::IpsecConf,
+            Kind::Swanctl,
         ] {
             let _ = config::lint(kind, text, &policy);
         }

@@ -85,9 +85,9 @@ fn json_report_of_the_corpus_validates_against_the_documented_schema() {
     )
     .unwrap();
     assert_valid(&schema, &doc, "the JSON report");
-    // 31 corpus files are recognised (27 configurations and connection-string files, 4
+    // 35 corpus files are recognised (31 configurations and connection-string files, 4
     // certificate fixtures); the .expected files are skipped by the walk.
-    assert_eq!(doc["inputs"].as_array().unwrap().len(), 31);
+    assert_eq!(doc["inputs"].as_array().unwrap().len(), 35);
     assert!(doc["summary"]["critical"].as_u64().unwrap() >= 20);
     let legacy = doc["inputs"]
         .as_array()

@@ -17,9 +17,10 @@
 //! | [`revocation_list`] | certificate revocation lists |
 //! | [`policy`] | the policy judgements are made under; `Policy::default()` is the specification |
 //! | [`protocol`] | TLS versions and cipher suites as every piece of software spells them |
-//! | [`config`] | nginx, PostgreSQL, MySQL, Redis and Kubernetes configuration, judged line by line |
+//! | [`config`] | server configuration (nginx, HAProxy, Apache, Caddy, Envoy, Kafka, PostgreSQL, MySQL, Redis, Kubernetes, strongSwan), judged line by line |
 //! | [`connection`] | database and broker connection strings, parsed with secrets masked |
 //! | [`handshake`] | the record of one observed TLS handshake |
+//! | [`ipsec`] | strongSwan IKE and ESP proposals, algorithm by algorithm, under the policy's IPsec minimum |
 //! | [`probe`] | what scanning one endpoint observed: versions, suites, groups, chain, stapling, HSTS |
 //! | [`rotation`] | renewal dates, grace windows, rotation status and the timeline |
 //! | [`signature`] | verifying RSA, ECDSA and Ed25519 signatures in pure Rust; refusing MD5 and SHA-1 |
@@ -52,6 +53,7 @@ pub mod decode;
 pub mod dns;
 pub mod export;
 pub mod handshake;
+pub mod ipsec;
 pub mod judge;
 pub mod lifetime;
 pub mod lint;

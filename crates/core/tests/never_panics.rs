@@ -185,7 +185,7 @@ fn dns_records_and_quic_flights_never_panic() {
 #[test]
 fn every_config_parser_survives_mutated_corpus_files() {
     use tlscope_core::config::{self, Kind};
-    const KINDS: [Kind; 11] = [
+    const KINDS: [Kind; 13] = [
         Kind::Nginx,
         Kind::PostgresqlConf,
         Kind::PgHba,
@@ -197,6 +197,8 @@ fn every_config_parser_survives_mutated_corpus_files() {
         Kind::KafkaBroker,
         Kind::Caddy,
         Kind::Envoy,
+        Kind::IpsecConf,
+        Kind::Swanctl,
     ];
     let policy = Policy::default();
     let now = Timestamp::from_unix(1_800_000_000);

@@ -1,5 +1,5 @@
 //! Server and platform configuration files, each read by a parser of its own syntax and judged
-//! with file lines in every finding: nginx, HAProxy, Apache httpd, Caddy, Envoy, Kafka brokers, postgresql.conf, pg_hba.conf, my.cnf, redis.conf, and
+//! with file lines in every finding: nginx, HAProxy, Apache httpd, Caddy, Envoy, Kafka brokers, strongSwan, postgresql.conf, pg_hba.conf, my.cnf, redis.conf, and
 //! Kubernetes YAML (Istio PeerAuthentication and DestinationRule, cert-manager Certificate and
 //! issuers). Files are recognised by content, the file name only breaking ties.
 
@@ -13,6 +13,7 @@ mod mysql;
 mod nginx;
 mod postgres;
 mod redis;
+mod strongswan;
 mod yaml;
 
 use serde::Serialize;
@@ -47,6 +48,10 @@ pub enum Kind {
     Caddy,
     /// An Envoy bootstrap configuration (YAML).
     Envoy,
+    /// strongSwan's ipsec.conf.
+    IpsecConf,
+    /// strongSwan's swanctl.conf.
+    Swanctl,
 }
 
 impl Kind {
@@ -64,6 +69,8 @@ impl Kind {
             Self::KafkaBroker => "Kafka broker server.properties",
             Self::Caddy => "Caddyfile",
             Self::Envoy => "Envoy configuration",
+            Self::IpsecConf => "strongSwan ipsec.conf",
+            Self::Swanctl => "strongSwan swanctl.conf",
         }
     }
 }
@@ -129,6 +136,17 @@ pub fn recognise(name: Option<&str>, text: &str) -> Option<Kind> {
         })
     {
         return Some(Kind::KafkaBroker);
+    }
+    if name.ends_with("swanctl.conf")
+        || lines().any(|l| l == "connections {" || l.starts_with("esp_proposals"))
+    {
+        return Some(Kind::Swanctl);
+    }
+    if name.ends_with("ipsec.conf")
+        || lines()
+            .any(|l| l == "config setup" || l.starts_with("conn ") && text.contains("keyexchange"))
+    {
+        return Some(Kind::IpsecConf);
     }
     if name.ends_with("caddyfile")
         || lines().any(|l| {
@@ -229,6 +247,8 @@ pub fn lint(
         Kind::KafkaBroker => kafka::lint(text, policy),
         Kind::Caddy => caddy::lint(text, policy),
         Kind::Envoy => envoy::lint(text, policy),
+        Kind::IpsecConf => strongswan::lint_ipsec_conf(text, policy),
+        Kind::Swanctl => strongswan::lint_swanctl(text, policy),
     }
 }
 

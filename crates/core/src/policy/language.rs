@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Alerts, Dns, Keys, Policy, Revocation, Rotation, Tls, Web};
+use super::{Alerts, Dns, Ipsec, Keys, Policy, Revocation, Rotation, Tls, Web};
 use crate::protocol::{TLS13_SUITES, TlsVersion};
 
 /// Why a policy file was refused.
@@ -52,7 +52,18 @@ struct File {
     web: Option<WebPatch>,
     revocation: Option<RevocationPatch>,
     dns: Option<DnsPatch>,
+    ipsec: Option<IpsecPatch>,
     pins: Option<BTreeMap<String, Vec<String>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IpsecPatch {
+    min_modp_bits: Option<u32>,
+    min_ecp_bits: Option<u32>,
+    pfs: Option<bool>,
+    ike_max_lifetime_hours: Option<u32>,
+    child_max_lifetime_hours: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -101,6 +112,7 @@ struct Export<'a> {
     web: &'a Web,
     revocation: &'a Revocation,
     dns: &'a Dns,
+    ipsec: &'a Ipsec,
     pins: &'a BTreeMap<String, Vec<String>>,
 }
 
@@ -250,6 +262,20 @@ impl Policy {
                 .caa_issuers
                 .extend(d.caa_issuers.unwrap_or_default());
         }
+        if let Some(i) = file.ipsec {
+            let was = policy.ipsec;
+            policy.ipsec = Ipsec {
+                min_modp_bits: i.min_modp_bits.unwrap_or(was.min_modp_bits),
+                min_ecp_bits: i.min_ecp_bits.unwrap_or(was.min_ecp_bits),
+                pfs: i.pfs.unwrap_or(was.pfs),
+                ike_max_lifetime_hours: i
+                    .ike_max_lifetime_hours
+                    .unwrap_or(was.ike_max_lifetime_hours),
+                child_max_lifetime_hours: i
+                    .child_max_lifetime_hours
+                    .unwrap_or(was.child_max_lifetime_hours),
+            };
+        }
         if let Some(pins) = file.pins {
             policy.pins.extend(pins);
         }
@@ -269,6 +295,7 @@ impl Policy {
             web: &self.web,
             revocation: &self.revocation,
             dns: &self.dns,
+            ipsec: &self.ipsec,
             pins: &self.pins,
         };
         toml::to_string(&export).unwrap_or_default()

@@ -36,6 +36,9 @@ pub struct Policy {
     /// DNS: which CAA domain each issuing CA answers to.
     #[serde(default)]
     pub dns: Dns,
+    /// IPsec (strongSwan proposals): the minimum a proposal must meet.
+    #[serde(default)]
+    pub ipsec: Ipsec,
     /// Pin sets: host name → SHA-256 pins (`sha256/<base64 SPKI hash>` or a certificate
     /// fingerprint in hex). A host with pins must present a chain that matches one of them.
     pub pins: BTreeMap<String, Vec<String>>,
@@ -174,6 +177,37 @@ impl Dns {
     }
 }
 
+/// The IPsec minimum, after NIST SP 800-77r1: AES with SHA-2, Diffie-Hellman of at least 2048
+/// bits (MODP) or 256 (elliptic curves), perfect forward secrecy for CHILD_SAs, IKE_SAs rekeyed
+/// within 24 hours and CHILD_SAs within 8. The fips profile raises the groups to CNSA's 3072 and
+/// 384 bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ipsec {
+    /// The smallest MODP (finite-field) group, in bits.
+    pub min_modp_bits: u32,
+    /// The smallest elliptic curve, in bits.
+    pub min_ecp_bits: u32,
+    /// Whether CHILD_SA proposals must carry a DH group.
+    pub pfs: bool,
+    /// The longest IKE_SA lifetime, in hours.
+    pub ike_max_lifetime_hours: u32,
+    /// The longest CHILD_SA lifetime, in hours.
+    pub child_max_lifetime_hours: u32,
+}
+
+impl Default for Ipsec {
+    fn default() -> Self {
+        Self {
+            min_modp_bits: 2048,
+            min_ecp_bits: 256,
+            pfs: true,
+            ike_max_lifetime_hours: 24,
+            child_max_lifetime_hours: 8,
+        }
+    }
+}
+
 /// Certificate lifetimes and renewal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -273,6 +307,7 @@ impl Default for Policy {
             },
             revocation: Revocation::default(),
             dns: Dns::default(),
+            ipsec: Ipsec::default(),
             pins: BTreeMap::new(),
         }
     }
@@ -325,6 +360,11 @@ impl Policy {
                 ed25519: true,
                 rsa_min_bits: 2048,
                 ..default.keys
+            },
+            ipsec: Ipsec {
+                min_modp_bits: 3072,
+                min_ecp_bits: 384,
+                ..default.ipsec
             },
             ..default
         }
