@@ -26,6 +26,11 @@ pub enum SettingKind {
     /// A gRPC server that does not require client certificates
     /// (`ServerCredentials.createSsl(ca, pairs, false)`).
     ClientCertNotRequired,
+    /// TLS ≤ 1.2 suites by their IANA names (Go's `CipherSuites: []uint16{tls.TLS_…}`).
+    Suites(Vec<String>),
+    /// A server that takes client certificates without verifying them (Go's
+    /// `ClientAuth: tls.RequireAnyClientCert` or `tls.RequestClientCert`).
+    ClientCertNotVerified,
     /// Kafka without TLS (`security_protocol="PLAINTEXT"`).
     KafkaPlaintext,
     /// Kafka with host-name verification off (`ssl_check_hostname=False`).
@@ -76,6 +81,21 @@ pub fn judge(settings: &[Setting], policy: &Policy) -> Vec<Finding> {
             SettingKind::Ciphers(text) => {
                 out.extend(crate::config::cipher_setting(text, s.line, &s.symbol, policy));
             }
+            SettingKind::Suites(suites) => {
+                for suite in suites {
+                    out.extend(crate::judge::handshake::suite_findings(
+                        suite,
+                        Some(TlsVersion::Tls12),
+                        policy,
+                        at(),
+                    ));
+                }
+            }
+            SettingKind::ClientCertNotVerified => out.push(Finding::new(
+                crate::rule!("MTLS-CLIENT-NOT-VERIFIED"),
+                format!("{} takes client certificates without verifying them", s.symbol),
+                at(),
+            )),
             SettingKind::ClientCertNotRequired => out.push(Finding::new(
                 crate::rule!("TLS-MTLS-NO-CLIENT-CERT"),
                 format!("{} does not require client certificates (checkClientCertificate false)", s.symbol),

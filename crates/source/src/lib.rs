@@ -1,12 +1,14 @@
 //! # tlscope-source
 //!
 //! TLS settings in source code, read by real parsers — JavaScript and TypeScript with oxc,
-//! Python with RustPython's parser — into the core's typed [`Setting`]s with their line, which
-//! `tlscope_core::code::judge` judges by the same rules as the equivalent server setting. Go
-//! and other languages have no parser here yet; their files are not read.
+//! Python with RustPython's parser, Go with tree-sitter's Go grammar — into the core's typed
+//! [`Setting`]s with their line, which `tlscope_core::code::judge` judges by the same rules as
+//! the equivalent server setting. oxc and RustPython are pure Rust; tree-sitter is C, so Go is
+//! read by the agent only.
 
 #![forbid(unsafe_code)]
 
+mod go;
 mod js;
 mod python;
 
@@ -21,6 +23,8 @@ pub enum Language {
     TypeScript,
     /// `.py`.
     Python,
+    /// `.go`.
+    Go,
 }
 
 impl Language {
@@ -31,6 +35,7 @@ impl Language {
             "js" | "mjs" | "cjs" | "jsx" => Self::JavaScript,
             "ts" | "mts" | "cts" | "tsx" => Self::TypeScript,
             "py" => Self::Python,
+            "go" => Self::Go,
             _ => return None,
         })
     }
@@ -41,6 +46,7 @@ impl Language {
             Self::JavaScript => "JavaScript",
             Self::TypeScript => "TypeScript",
             Self::Python => "Python",
+            Self::Go => "Go",
         }
     }
 }
@@ -63,6 +69,7 @@ pub struct SourceError {
 pub fn settings(path: &str, text: &str) -> Result<Vec<Setting>, SourceError> {
     match Language::of(path) {
         Some(Language::Python) => python::settings(text),
+        Some(Language::Go) => go::settings(text),
         Some(lang) => js::settings(path, text, lang),
         None => Ok(Vec::new()),
     }

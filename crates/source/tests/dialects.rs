@@ -151,3 +151,54 @@ fn syntax_errors_say_where() {
             .is_empty()
     );
 }
+
+const GO: &str = r#"package main
+
+import (
+	"crypto/tls"
+	"net/http"
+)
+
+// InsecureSkipVerify: true (a comment is not a setting)
+var note = "InsecureSkipVerify: true"
+
+func client() *http.Client {
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{
+		InsecureSkipVerify: true,
+		MinVersion:         tls.VersionTLS12,
+	}}}
+}
+
+func server() *tls.Config {
+	cfg := &tls.Config{
+		MinVersion: tls.VersionTLS13,
+		CipherSuites: []uint16{
+			tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+		},
+		InsecureSkipVerify: false,
+	}
+	cfg.ClientAuth = tls.RequireAnyClientCert
+	return cfg
+}
+"#;
+
+#[test]
+fn go_tls_config_at_its_lines_judged_by_the_core() {
+    let settings = tlscope_source::settings("main.go", GO).unwrap();
+    let got: Vec<(usize, &str)> = judge(&settings, &Policy::default())
+        .iter()
+        .map(|f| match &f.location {
+            tlscope_core::Location::Directive { line, .. } => (*line, f.rule),
+            _ => (0, f.rule),
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (13, "TLS-CLIENT-VERIFY-OFF"),
+            (14, "TLS-VERSION-MIN"),
+            (21, "TLS-SUITE-CBC"),
+            (26, "MTLS-CLIENT-NOT-VERIFIED"),
+        ]
+    );
+}
