@@ -523,27 +523,53 @@ impl DerError {
 
 /// Hexadecimal renderings used across reports.
 pub mod hex {
+    const UPPER: &[u8; 16] = b"0123456789ABCDEF";
+    const LOWER: &[u8; 16] = b"0123456789abcdef";
+
+    /// Each byte as two digits of `digits`, with `separator` between bytes: one allocation, no
+    /// formatting machinery (fingerprints are made for every certificate shown).
+    fn encode(bytes: &[u8], digits: &[u8; 16], separator: Option<char>) -> String {
+        let mut out = String::with_capacity(bytes.len() * 3);
+        for (i, b) in bytes.iter().enumerate() {
+            if i > 0
+                && let Some(sep) = separator
+            {
+                out.push(sep);
+            }
+            out.push(char::from(digits[usize::from(b >> 4)]));
+            out.push(char::from(digits[usize::from(b & 0x0f)]));
+        }
+        out
+    }
+
     /// `AB:CD:EF` — the form openssl prints fingerprints in.
     pub fn colon(bytes: &[u8]) -> String {
-        bytes
-            .iter()
-            .map(|b| format!("{b:02X}"))
-            .collect::<Vec<_>>()
-            .join(":")
+        encode(bytes, UPPER, Some(':'))
     }
 
     /// `ABCDEF`.
     pub fn upper(bytes: &[u8]) -> String {
-        bytes.iter().map(|b| format!("{b:02X}")).collect()
+        encode(bytes, UPPER, None)
     }
 
     /// `ab cd ef`.
     pub fn spaced(bytes: &[u8]) -> String {
-        bytes
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<Vec<_>>()
-            .join(" ")
+        encode(bytes, LOWER, Some(' '))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn the_three_forms() {
+            let bytes = [0x00, 0x0f, 0xa5, 0xff];
+            assert_eq!(super::colon(&bytes), "00:0F:A5:FF");
+            assert_eq!(super::upper(&bytes), "000FA5FF");
+            assert_eq!(super::spaced(&bytes), "00 0f a5 ff");
+            assert_eq!(super::colon(&[]), "");
+            let all: Vec<u8> = (0..=255).collect();
+            let formatted: Vec<String> = all.iter().map(|b| format!("{b:02X}")).collect();
+            assert_eq!(super::colon(&all), formatted.join(":"));
+        }
     }
 }
 
