@@ -100,6 +100,19 @@ pub fn dashboard_only() -> Result<()> {
     )
 }
 
+/// Only the core as wasm32 under node beside @peculiar/x509: rerun, printed, and put in place
+/// of that section of bench/RESULTS.md (its native column reads the last criterion run).
+pub fn wasm_only() -> Result<()> {
+    setup::run()?;
+    let mut results = String::new();
+    wasm_under_node(&mut results)?;
+    replace_sections(
+        "## WebAssembly under node",
+        Some("## openssl CLI"),
+        &results,
+    )
+}
+
 /// Replaces bench/RESULTS.md from the section starting `from` up to the one starting `until`
 /// (or the end) with `results`; a file without those sections gets them appended.
 fn replace_sections(from: &str, until: Option<&str>, results: &str) -> Result<()> {
