@@ -141,6 +141,15 @@ mod tests {
                 setting(8, "createSsl", SettingKind::ClientCertNotRequired),
                 setting(9, "security_protocol", SettingKind::KafkaPlaintext),
                 setting(10, "ssl_check_hostname", SettingKind::KafkaHostnameOff),
+                setting(
+                    11,
+                    "CipherSuites",
+                    SettingKind::Suites(vec![
+                        "TLS_RSA_WITH_AES_128_GCM_SHA256".into(),
+                        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256".into(),
+                    ]),
+                ),
+                setting(12, "ClientAuth", SettingKind::ClientCertNotVerified),
             ],
             &policy,
         );
@@ -162,6 +171,8 @@ mod tests {
                 (8, "TLS-MTLS-NO-CLIENT-CERT"),
                 (9, "DB-KAFKA-PLAINTEXT"),
                 (10, "DB-KAFKA-HOSTNAME-VERIFICATION"),
+                (11, "TLS-NO-FORWARD-SECRECY"),
+                (12, "MTLS-CLIENT-NOT-VERIFIED"),
             ]
         );
     }
