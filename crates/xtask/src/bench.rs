@@ -100,6 +100,19 @@ pub fn dashboard_only() -> Result<()> {
     )
 }
 
+/// Only the native criterion comparisons: rerun, printed, and put in place of that section of
+/// bench/RESULTS.md.
+pub fn native_only() -> Result<()> {
+    setup::run()?;
+    let mut results = String::new();
+    criterion(&mut results)?;
+    replace_sections(
+        "## Native (criterion",
+        Some("## WebAssembly under node"),
+        &results,
+    )
+}
+
 /// Only the core as wasm32 under node beside @peculiar/x509: rerun, printed, and put in place
 /// of that section of bench/RESULTS.md (its native column reads the last criterion run).
 pub fn wasm_only() -> Result<()> {

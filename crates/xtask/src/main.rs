@@ -20,9 +20,10 @@ const USAGE: &str = "usage: cargo xtask <setup|demo|test|bench|fuzz>
   build   [PUBLIC_URL [DIST]] the dashboard as a static site in DIST (default dist/), with its
           Content-Security-Policy; PUBLIC_URL is the sub-path it is served from (default /)
   test    setup, then run every test: lint, native, wasm in headless Chromium, browser end-to-end
-  bench   [tls|dashboard|wasm] every benchmark beside its peer, written to bench/RESULTS.md
+  bench   [tls|dashboard|wasm|native] every benchmark beside its peer, written to bench/RESULTS.md
           (`bench tls`: only the scan and handshake comparisons; `bench dashboard`: only the
           asset sizes and the Chromium timings; `bench wasm`: only the core as wasm32 under node;
+          `bench native`: only the criterion comparisons;
           each rerun into its sections of RESULTS.md)
   fuzz    [RUNS] run every cargo-fuzz target RUNS times (default 1000000; needs nightly)";
 
@@ -41,6 +42,7 @@ fn main() {
         Some("bench") if args.get(1).is_some_and(|a| a == "tls") => bench::tls_only(),
         Some("bench") if args.get(1).is_some_and(|a| a == "dashboard") => bench::dashboard_only(),
         Some("bench") if args.get(1).is_some_and(|a| a == "wasm") => bench::wasm_only(),
+        Some("bench") if args.get(1).is_some_and(|a| a == "native") => bench::native_only(),
         Some("bench") => bench::all(),
         Some("fuzz") => fuzz::fuzz(&args[1..]),
         _ => {
