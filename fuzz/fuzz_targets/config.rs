@@ -11,22 +11,8 @@ use tlscope_core::{Policy, Timestamp};
 fuzz_target!(|data: &[u8]| {
     let policy = Policy::default();
     if let Ok(text) = std::str::from_utf8(data) {
-        for kind in [
-            Kind::Nginx,
-            Kind::PostgresqlConf,
-            Kind::PgHba,
-            Kind::MyCnf,
-            Kind::RedisConf,
-            Kind::Kubernetes,
-            Kind::Haproxy,
-            Kind::Apache,
-            Kind::KafkaBroker,
-            Kind::Caddy,
-            Kind::Envoy,
-            Kind::IpsecConf,
-            Kind::Swanctl,
-        ] {
-            let _ = config::lint(kind, text, &policy);
+        for kind in Kind::ALL {
+            let _ = config::lint(kind, text, &policy, Timestamp::from_unix(1_800_000_000));
         }
     }
     let _ = tlscope_core::lint::lint(

@@ -185,21 +185,6 @@ fn dns_records_and_quic_flights_never_panic() {
 #[test]
 fn every_config_parser_survives_mutated_corpus_files() {
     use tlscope_core::config::{self, Kind};
-    const KINDS: [Kind; 13] = [
-        Kind::Nginx,
-        Kind::PostgresqlConf,
-        Kind::PgHba,
-        Kind::MyCnf,
-        Kind::RedisConf,
-        Kind::Kubernetes,
-        Kind::Haproxy,
-        Kind::Apache,
-        Kind::KafkaBroker,
-        Kind::Caddy,
-        Kind::Envoy,
-        Kind::IpsecConf,
-        Kind::Swanctl,
-    ];
     let policy = Policy::default();
     let now = Timestamp::from_unix(1_800_000_000);
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
@@ -233,7 +218,7 @@ fn every_config_parser_survives_mutated_corpus_files() {
             let Ok(s) = std::str::from_utf8(&input) else {
                 continue;
             };
-            for kind in KINDS {
+            for kind in Kind::ALL {
                 let _ = config::lint(kind, s, &policy, now);
                 runs += 1;
             }

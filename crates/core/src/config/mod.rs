@@ -55,6 +55,23 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, for tests and fuzzing that go through each parser.
+    pub const ALL: [Self; 13] = [
+        Self::Nginx,
+        Self::PostgresqlConf,
+        Self::PgHba,
+        Self::MyCnf,
+        Self::RedisConf,
+        Self::Kubernetes,
+        Self::Haproxy,
+        Self::Apache,
+        Self::KafkaBroker,
+        Self::Caddy,
+        Self::Envoy,
+        Self::IpsecConf,
+        Self::Swanctl,
+    ];
+
     /// What people call it.
     pub fn label(self) -> &'static str {
         match self {

@@ -50,21 +50,14 @@ fn judge(c: &Connection<'_>, policy: &Policy, out: &mut Vec<Finding>) {
             &s.key,
         ));
     }
-    let max_ike = u64::from(policy.ipsec.ike_max_lifetime_hours) * 3600;
-    if let Some(s) = c.ike_lifetime
-        && duration_seconds(&s.value).is_some_and(|t| t > max_ike)
-    {
-        out.push(at(
-            crate::rule!("IPSEC-LIFETIME-LONG"),
-            format!(
-                "{}: {} {} keeps an IKE_SA beyond {} hours",
-                c.name, s.key, s.value, policy.ipsec.ike_max_lifetime_hours
-            ),
-            s.line,
-            &s.key,
+    if let Some(s) = c.ike_lifetime {
+        out.extend(too_long(
+            &c.name,
+            s,
+            "an IKE_SA",
+            policy.ipsec.ike_max_lifetime_hours,
         ));
     }
-    let max_child = u64::from(policy.ipsec.child_max_lifetime_hours) * 3600;
     for child in &c.children {
         match child.esp {
             Some(s) => push(out, judge_proposals(&s.value, Sa::Child, policy), s),
@@ -79,20 +72,33 @@ fn judge(c: &Connection<'_>, policy: &Policy, out: &mut Vec<Finding>) {
             )),
             None => {}
         }
-        if let Some(s) = child.lifetime
-            && duration_seconds(&s.value).is_some_and(|t| t > max_child)
-        {
-            out.push(at(
-                crate::rule!("IPSEC-LIFETIME-LONG"),
-                format!(
-                    "{}: {} {} keeps a CHILD_SA beyond {} hours",
-                    child.name, s.key, s.value, policy.ipsec.child_max_lifetime_hours
-                ),
-                s.line,
-                &s.key,
+        if let Some(s) = child.lifetime {
+            out.extend(too_long(
+                &child.name,
+                s,
+                "a CHILD_SA",
+                policy.ipsec.child_max_lifetime_hours,
             ));
         }
     }
+}
+
+/// IPSEC-LIFETIME-LONG when the lifetime `s` keeps `what` (an IKE_SA, a CHILD_SA) of `owner`
+/// beyond `max_hours`.
+fn too_long(owner: &str, s: &Setting, what: &str, max_hours: u32) -> Option<Finding> {
+    duration_seconds(&s.value)
+        .filter(|t| *t > u64::from(max_hours) * 3600)
+        .map(|_| {
+            at(
+                crate::rule!("IPSEC-LIFETIME-LONG"),
+                format!(
+                    "{owner}: {} {} keeps {what} beyond {max_hours} hours",
+                    s.key, s.value
+                ),
+                s.line,
+                &s.key,
+            )
+        })
 }
 
 /// ipsec.conf: `conn NAME` sections of indented `key=value` lines.
