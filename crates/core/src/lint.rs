@@ -221,7 +221,7 @@ fn connections(text: &str, policy: &Policy) -> Result<LintReport, LintError> {
 }
 
 /// The value of an `.env` or shell line (`DATABASE_URL="postgres://…"`), unquoted.
-fn env_value(line: &str) -> Option<&str> {
+pub(crate) fn env_value(line: &str) -> Option<&str> {
     let line = line.strip_prefix("export ").unwrap_or(line);
     let (name, value) = line.split_once('=')?;
     let is_name = !name.is_empty()

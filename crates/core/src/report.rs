@@ -46,15 +46,26 @@ pub enum Location {
         /// Where the handshake or probe went.
         endpoint: String,
     },
+    /// A line of a named file: where a judgement over several inputs (a link between a
+    /// client and a server's configuration) points.
+    File {
+        /// The file, as the inputs name it.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// The key or directive there.
+        name: String,
+    },
 }
 
 impl Location {
     /// The 1-based line this location points at, when it has one.
     pub fn line(&self) -> Option<usize> {
         match self {
-            Self::Line { line } | Self::Directive { line, .. } | Self::Parameter { line, .. } => {
-                Some(*line)
-            }
+            Self::Line { line }
+            | Self::Directive { line, .. }
+            | Self::Parameter { line, .. }
+            | Self::File { line, .. } => Some(*line),
             _ => None,
         }
     }
@@ -69,6 +80,7 @@ impl std::fmt::Display for Location {
             Self::Directive { line, name } => write!(f, "line {line}, {name}"),
             Self::Parameter { line, name } => write!(f, "line {line}, {name}"),
             Self::Endpoint { endpoint } => write!(f, "{endpoint}"),
+            Self::File { path, line, name } => write!(f, "{path}:{line}, {name}"),
         }
     }
 }

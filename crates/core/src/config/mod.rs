@@ -269,6 +269,19 @@ pub fn lint(
     }
 }
 
+/// The listeners a configuration defines, for the [graph](crate::graph): nginx `server`
+/// blocks, postgresql.conf, my.cnf's server groups and redis.conf. The other dialects give none
+/// yet.
+pub fn listeners(kind: Kind, text: &str) -> Result<Vec<crate::endpoint::ServerSide>, ConfigError> {
+    match kind {
+        Kind::Nginx => nginx::listeners(text),
+        Kind::PostgresqlConf => postgres::listeners(text),
+        Kind::MyCnf => mysql::listeners(text),
+        Kind::RedisConf => redis::listeners(text),
+        _ => Ok(Vec::new()),
+    }
+}
+
 /// Public root bundles as distributions and libraries install them: a client CA setting that
 /// names one trusts every publicly-trusted CA to vouch for clients.
 const PUBLIC_BUNDLES: &[&str] = &[

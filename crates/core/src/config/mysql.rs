@@ -3,7 +3,10 @@
 //! client groups ([client], [mysql]) must verify the server. `!include` is reported.
 
 use super::{ConfigError, Kind, Setting, at, version_list};
+use crate::endpoint::{ServerSide, Written};
 use crate::policy::Policy;
+use crate::probe::Service;
+use crate::protocol::TlsVersion;
 use crate::report::Finding;
 
 fn is_server(group: &str) -> bool {
@@ -22,13 +25,60 @@ fn normal(key: &str) -> String {
     key.to_ascii_lowercase().replace('-', "_")
 }
 
-/// Judges a my.cnf.
-pub(super) fn lint(text: &str, policy: &Policy) -> Result<Vec<Finding>, ConfigError> {
-    let mut out = Vec::new();
+/// An option file's server and client groups, as read.
+#[derive(Default)]
+struct OptionFile {
+    server: Vec<Setting>,
+    client: Vec<Setting>,
+    /// The line of the first server group.
+    server_line: Option<usize>,
+    /// `!include` and `!includedir` findings.
+    includes: Vec<Finding>,
+}
+
+fn last(list: &[Setting], key: &str) -> Option<Setting> {
+    list.iter().rev().find(|s| s.key == key).cloned()
+}
+
+/// The server's listener, for the graph: `port` (3306), TLS unless `ssl=0` / `skip_ssl` (MySQL
+/// and MariaDB serve TLS by default), `tls_version` (default TLSv1.2,TLSv1.3), `ssl_cert` and
+/// `ssl_ca`. Client certificates are required per account (`REQUIRE X509`), not here.
+pub(super) fn listeners(text: &str) -> Result<Vec<ServerSide>, ConfigError> {
+    let file = read(text)?;
+    let Some(line) = file.server_line else {
+        return Ok(Vec::new());
+    };
+    let server = &file.server;
+    let written = |key: &str| {
+        last(server, key).map(|s| Written {
+            value: s.value,
+            line: s.line,
+            name: s.key,
+        })
+    };
+    let mut l = ServerSide::new(Service::Mysql, line);
+    l.ports = vec![
+        last(server, "port")
+            .and_then(|p| p.value.trim().parse().ok())
+            .unwrap_or(3306),
+    ];
+    let off = |v: &str| matches!(v.to_ascii_uppercase().as_str(), "0" | "OFF" | "FALSE");
+    l.tls =
+        last(server, "skip_ssl").is_none() && last(server, "ssl").is_none_or(|s| !off(&s.value));
+    let versions = last(server, "tls_version");
+    l.versions = versions.as_ref().map_or_else(
+        || vec![TlsVersion::Tls12, TlsVersion::Tls13],
+        |s| crate::endpoint::versions_in(&s.value),
+    );
+    l.versions_at = versions.map(|s| (s.line, s.key));
+    l.certificate = written("ssl_cert");
+    l.client_ca = written("ssl_ca");
+    Ok(vec![l])
+}
+
+fn read(text: &str) -> Result<OptionFile, ConfigError> {
+    let mut file = OptionFile::default();
     let mut group = String::new();
-    let mut server: Vec<Setting> = Vec::new();
-    let mut client: Vec<Setting> = Vec::new();
-    let mut server_line = None;
     for (n, raw) in text.lines().enumerate() {
         let line = n + 1;
         let body = raw.trim();
@@ -36,7 +86,7 @@ pub(super) fn lint(text: &str, policy: &Policy) -> Result<Vec<Finding>, ConfigEr
             continue;
         }
         if let Some(directive) = body.strip_prefix('!') {
-            out.push(at(
+            file.includes.push(at(
                 crate::rule!("CONFIG-INCLUDE-NOT-FOLLOWED"),
                 format!("!{directive} was not read"),
                 line,
@@ -54,8 +104,8 @@ pub(super) fn lint(text: &str, policy: &Policy) -> Result<Vec<Finding>, ConfigEr
                 });
             };
             group = name.trim().to_owned();
-            if is_server(&group) && server_line.is_none() {
-                server_line = Some(line);
+            if is_server(&group) && file.server_line.is_none() {
+                file.server_line = Some(line);
             }
             continue;
         }
@@ -78,12 +128,22 @@ pub(super) fn lint(text: &str, policy: &Policy) -> Result<Vec<Finding>, ConfigEr
             line,
         };
         if is_server(&group) {
-            server.push(setting);
+            file.server.push(setting);
         } else if is_client(&group) {
-            client.push(setting);
+            file.client.push(setting);
         }
     }
-    let last = |list: &[Setting], key: &str| list.iter().rev().find(|s| s.key == key).cloned();
+    Ok(file)
+}
+
+/// Judges a my.cnf.
+pub(super) fn lint(text: &str, policy: &Policy) -> Result<Vec<Finding>, ConfigError> {
+    let OptionFile {
+        server,
+        client,
+        server_line,
+        includes: mut out,
+    } = read(text)?;
     if let Some(group_line) = server_line {
         match last(&server, "require_secure_transport") {
             Some(s) if matches!(s.value.to_ascii_uppercase().as_str(), "ON" | "1" | "TRUE") => {}

@@ -4,8 +4,10 @@
 //! ssl_stapling off, no HSTS, proxy_ssl_verify off). `include` is reported, not followed.
 
 use super::{ConfigError, Kind, at, version_list};
+use crate::endpoint::{ServerSide, Written};
 use crate::judge::handshake::suite_findings;
 use crate::policy::Policy;
+use crate::probe::Service;
 use crate::protocol::TlsVersion;
 use crate::report::{Finding, Location};
 
@@ -202,6 +204,7 @@ struct Inherited<'a> {
     proxy_verify: Option<&'a Directive>,
     client_ca: Option<&'a Directive>,
     verify_client: Option<&'a Directive>,
+    certificate: Option<&'a Directive>,
 }
 
 impl<'a> Inherited<'a> {
@@ -228,6 +231,10 @@ impl<'a> Inherited<'a> {
                 "proxy_ssl_verify" => s.proxy_verify = Some(d),
                 "ssl_client_certificate" | "ssl_trusted_certificate" => s.client_ca = Some(d),
                 "ssl_verify_client" => s.verify_client = Some(d),
+                // The first ssl_certificate of a level is the one the graph follows.
+                "ssl_certificate" if s.certificate.is_none_or(|c| c.line > d.line) => {
+                    s.certificate = Some(d);
+                }
                 _ => {}
             }
         }
@@ -240,23 +247,7 @@ pub(super) fn lint(text: &str, policy: &Policy) -> Result<Vec<Finding>, ConfigEr
     let tree = parse(text)?;
     let mut out = Vec::new();
     includes(&tree, &mut out);
-    let root = Inherited::default().apply(&tree);
-    let mut servers = Vec::new();
-    for d in &tree {
-        match (d.name.as_str(), &d.block) {
-            ("http", Some(body)) => {
-                let http = root.apply(body);
-                for s in body {
-                    if let ("server", Some(sb)) = (s.name.as_str(), &s.block) {
-                        servers.push((s, http.apply(sb)));
-                    }
-                }
-            }
-            ("server", Some(sb)) => servers.push((d, root.apply(sb))),
-            _ => {}
-        }
-    }
-    for (server, settings) in servers {
+    for (server, settings) in servers(&tree) {
         let body = server.block.as_deref().unwrap_or_default();
         if is_tls(body) {
             judge_server(server, body, &settings, policy, &mut out);
@@ -273,6 +264,90 @@ pub(super) fn lint(text: &str, policy: &Policy) -> Result<Vec<Finding>, ConfigEr
         }
     }
     Ok(unique)
+}
+
+/// Every `server` block (top level or in `http`) with what it inherits.
+fn servers(tree: &[Directive]) -> Vec<(&Directive, Inherited<'_>)> {
+    let root = Inherited::default().apply(tree);
+    let mut servers = Vec::new();
+    for d in tree {
+        match (d.name.as_str(), &d.block) {
+            ("http", Some(body)) => {
+                let http = root.apply(body);
+                for s in body {
+                    if let ("server", Some(sb)) = (s.name.as_str(), &s.block) {
+                        servers.push((s, http.apply(sb)));
+                    }
+                }
+            }
+            ("server", Some(sb)) => servers.push((d, root.apply(sb))),
+            _ => {}
+        }
+    }
+    servers
+}
+
+/// The listeners of every `server` block, for the graph: ports (TLS ones when any listen with
+/// `ssl`), `server_name`s, `ssl_protocols` (nginx's default TLSv1.2 TLSv1.3), the certificate
+/// and `ssl_verify_client on`.
+pub(super) fn listeners(text: &str) -> Result<Vec<ServerSide>, ConfigError> {
+    let tree = parse(text)?;
+    let mut out = Vec::new();
+    for (server, s) in servers(&tree) {
+        let body = server.block.as_deref().unwrap_or_default();
+        let mut l = ServerSide::new(Service::Https, server.line);
+        l.tls = is_tls(body);
+        // The old `ssl on;` makes every listen TLS; otherwise only those marked `ssl` are.
+        let ssl_on = body
+            .iter()
+            .any(|d| d.name == "ssl" && d.args.first().is_some_and(|a| a == "on"));
+        for d in body.iter().filter(|d| d.name == "listen") {
+            let ssl = ssl_on || d.args.iter().any(|a| a == "ssl");
+            let port = d.args.first().and_then(|a| listen_port(a));
+            if let Some(port) = port.filter(|_| ssl || !l.tls) {
+                l.ports.push(port);
+            }
+        }
+        if !body.iter().any(|d| d.name == "listen") {
+            l.ports.push(if l.tls { 443 } else { 80 });
+        }
+        l.names = body
+            .iter()
+            .filter(|d| d.name == "server_name")
+            .flat_map(|d| d.args.iter())
+            .filter(|n| !n.is_empty() && *n != "_")
+            .map(|n| n.to_ascii_lowercase())
+            .collect();
+        l.versions = match s.protocols {
+            Some(d) => crate::endpoint::versions_in(&d.args.join(" ")),
+            None => vec![TlsVersion::Tls12, TlsVersion::Tls13],
+        };
+        l.versions_at = s.protocols.map(|d| (d.line, d.name.clone()));
+        let written = |d: &Directive| Written {
+            value: d.args.join(" "),
+            line: d.line,
+            name: d.name.clone(),
+        };
+        l.certificate = s.certificate.map(written);
+        l.client_ca = s.client_ca.map(written);
+        l.client_cert_required = s
+            .verify_client
+            .is_some_and(|d| d.args.first().is_some_and(|a| a == "on"));
+        out.push(l);
+    }
+    Ok(out)
+}
+
+/// The port of a `listen` address (`443`, `0.0.0.0:443`, `[::]:443`); `None` for `unix:`.
+fn listen_port(address: &str) -> Option<u16> {
+    if address.starts_with("unix:") {
+        return None;
+    }
+    let port = address.rsplit(':').next().unwrap_or(address);
+    port.parse().ok().or_else(|| {
+        // A bare address listens on port 80.
+        (!address.contains(':') || address.ends_with(']')).then_some(80)
+    })
 }
 
 fn includes(tree: &[Directive], out: &mut Vec<Finding>) {

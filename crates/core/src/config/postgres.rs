@@ -2,7 +2,10 @@
 //! connection types are accepted without TLS).
 
 use super::{ConfigError, Kind, at, settings, version_list};
+use crate::endpoint::{ServerSide, Written, versions_between};
 use crate::policy::Policy;
+use crate::probe::Service;
+use crate::protocol::TlsVersion;
 use crate::report::Finding;
 
 /// Judges postgresql.conf. Defaults are PostgreSQL's: `ssl = off`, minimum TLSv1.2 (PG 12+).
@@ -69,6 +72,51 @@ pub(super) fn lint_conf(text: &str, policy: &Policy) -> Result<Vec<Finding>, Con
         }
     }
     Ok(out)
+}
+
+/// The server's one listener, for the graph: `port` (5432), `ssl`, the version range
+/// (PostgreSQL's default minimum TLSv1.2), `ssl_cert_file` and `ssl_ca_file`. Whether client
+/// certificates are required is pg_hba.conf's `clientcert`, not read here.
+pub(super) fn listeners(text: &str) -> Result<Vec<ServerSide>, ConfigError> {
+    let settings = settings(text, Kind::PostgresqlConf)?;
+    let last = |key: &str| {
+        settings
+            .iter()
+            .rev()
+            .find(|s| s.key.eq_ignore_ascii_case(key))
+    };
+    let written = |key: &str| {
+        last(key).map(|s| Written {
+            value: s.value.clone(),
+            line: s.line,
+            name: s.key.clone(),
+        })
+    };
+    let mut l = ServerSide::new(Service::Postgres, 1);
+    l.ports = vec![
+        last("port")
+            .and_then(|p| p.value.trim().parse().ok())
+            .unwrap_or(5432),
+    ];
+    l.tls = last("ssl").is_some_and(|s| {
+        matches!(
+            s.value.to_ascii_lowercase().as_str(),
+            "on" | "true" | "yes" | "1"
+        )
+    });
+    let (min, max) = (
+        last("ssl_min_protocol_version"),
+        last("ssl_max_protocol_version"),
+    );
+    l.versions = versions_between(
+        min.and_then(|m| TlsVersion::parse(&m.value))
+            .unwrap_or(TlsVersion::Tls12),
+        max.and_then(|m| TlsVersion::parse(&m.value)),
+    );
+    l.versions_at = min.or(max).map(|s| (s.line, s.key.clone()));
+    l.certificate = written("ssl_cert_file");
+    l.client_ca = written("ssl_ca_file");
+    Ok(vec![l])
 }
 
 /// Judges pg_hba.conf: `host` accepts TCP connections with or without TLS and `hostnossl` only

@@ -2,8 +2,51 @@
 //! `tls-protocols`, and `include`.
 
 use super::{ConfigError, Kind, at, settings, version_list};
+use crate::endpoint::{ServerSide, Written};
 use crate::policy::Policy;
+use crate::probe::Service;
+use crate::protocol::TlsVersion;
 use crate::report::Finding;
+
+/// The server's listener, for the graph: `tls-port` (else the plaintext `port`),
+/// `tls-protocols` (Redis's default TLSv1.2 TLSv1.3), the certificate, the client CA and
+/// `tls-auth-clients` (default yes: the handshake needs a client certificate).
+pub(super) fn listeners(text: &str) -> Result<Vec<ServerSide>, ConfigError> {
+    let settings = settings(text, Kind::RedisConf)?;
+    let last = |key: &str| {
+        settings
+            .iter()
+            .rev()
+            .find(|s| s.key.eq_ignore_ascii_case(key))
+    };
+    let written = |key: &str| {
+        last(key).map(|s| Written {
+            value: s.value.clone(),
+            line: s.line,
+            name: s.key.clone(),
+        })
+    };
+    let port = |key: &str| last(key).and_then(|s| s.value.trim().parse::<u16>().ok());
+    let mut l = ServerSide::new(Service::Redis, 1);
+    match port("tls-port").filter(|p| *p != 0) {
+        Some(p) => {
+            l.tls = true;
+            l.ports = vec![p];
+        }
+        None => l.ports = vec![port("port").unwrap_or(6379)],
+    }
+    let protocols = last("tls-protocols");
+    l.versions = protocols.map_or_else(
+        || vec![TlsVersion::Tls12, TlsVersion::Tls13],
+        |s| crate::endpoint::versions_in(&s.value),
+    );
+    l.versions_at = protocols.map(|s| (s.line, s.key.clone()));
+    l.certificate = written("tls-cert-file");
+    l.client_ca = written("tls-ca-cert-file");
+    l.client_cert_required =
+        last("tls-auth-clients").is_none_or(|s| s.value.eq_ignore_ascii_case("yes"));
+    Ok(vec![l])
+}
 
 /// Judges redis.conf.
 pub(super) fn lint(text: &str, policy: &Policy) -> Result<Vec<Finding>, ConfigError> {
