@@ -31,6 +31,9 @@ pub enum SettingKind {
     /// A server that takes client certificates without verifying them (Go's
     /// `ClientAuth: tls.RequireAnyClientCert` or `tls.RequestClientCert`).
     ClientCertNotVerified,
+    /// A connection string or an `https://` URL written as a literal, secrets already masked:
+    /// judged as a connection string is, and linked by the graph to the server it names.
+    Endpoint(String),
     /// Kafka without TLS (`security_protocol="PLAINTEXT"`).
     KafkaPlaintext,
     /// Kafka with host-name verification off (`ssl_check_hostname=False`).
@@ -46,6 +49,30 @@ pub struct Setting {
     pub symbol: String,
     /// What it sets.
     pub kind: SettingKind,
+}
+
+/// The setting a string literal makes when it is a connection string (with `://`) or an
+/// `https://`/`wss://` URL: the string with its secrets masked. Other strings make none.
+pub fn endpoint_literal(text: &str) -> Option<SettingKind> {
+    let t = text.trim();
+    if !t.contains("://") || t.len() > 4096 {
+        return None;
+    }
+    if let Ok(c) = crate::connection::parse(t) {
+        return Some(SettingKind::Endpoint(c.masked));
+    }
+    let lower = t.to_ascii_lowercase();
+    if lower.starts_with("https://") || lower.starts_with("wss://") {
+        // A URL's user information is masked as a connection string's password is.
+        let (scheme, rest) = t.split_once("://")?;
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let shown = match rest[..authority_end].rsplit_once('@') {
+            Some((_, host)) => format!("{scheme}://****@{host}{}", &rest[authority_end..]),
+            None => t.to_owned(),
+        };
+        return Some(SettingKind::Endpoint(shown));
+    }
+    None
 }
 
 /// Every finding for the settings of one source file.
@@ -101,6 +128,15 @@ pub fn judge(settings: &[Setting], policy: &Policy) -> Vec<Finding> {
                 format!("{} does not require client certificates (checkClientCertificate false)", s.symbol),
                 at(),
             )),
+            // A connection string in code is judged as one in a file is, at its line.
+            SettingKind::Endpoint(text) => {
+                if let Ok(c) = crate::connection::parse(text) {
+                    for mut f in crate::judge::connection(&c, s.line, policy) {
+                        f.evidence = format!("{} — {}", f.evidence, c.masked);
+                        out.push(f);
+                    }
+                }
+            }
             SettingKind::KafkaPlaintext => out.push(Finding::new(
                 crate::rule!("DB-KAFKA-PLAINTEXT"),
                 format!("{} = PLAINTEXT: the Kafka connection is not encrypted", s.symbol),

@@ -56,6 +56,10 @@ pub struct Document {
     pub summary: Summary,
     /// One entry per input, in the order given.
     pub inputs: Vec<InputReport>,
+    /// Each client the inputs name, linked to the server configurations, certificate files and
+    /// probe for its host and port, and judged together (`lint` on several files).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub links: Vec<crate::graph::Link>,
 }
 
 /// The producing tool.
@@ -81,15 +85,30 @@ impl Document {
             policy: policy.to_owned(),
             summary: Summary::of(&all),
             inputs,
+            links: Vec::new(),
         }
+    }
+
+    /// The document with `links`; their findings count in the summary and the gate.
+    #[must_use]
+    pub fn with_links(mut self, links: Vec<crate::graph::Link>) -> Self {
+        self.links = links;
+        let all: Vec<Finding> = self.findings().cloned().collect();
+        self.summary = Summary::of(&all);
+        self
+    }
+
+    /// Every finding: the inputs' and the links'.
+    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
+        self.inputs
+            .iter()
+            .flat_map(|i| i.findings.iter())
+            .chain(self.links.iter().flat_map(|l| l.findings.iter()))
     }
 
     /// The most severe finding's severity, if any.
     pub fn worst(&self) -> Option<Severity> {
-        self.inputs
-            .iter()
-            .flat_map(|i| i.findings.iter().map(|f| f.severity))
-            .max()
+        self.findings().map(|f| f.severity).max()
     }
 }
 
@@ -270,32 +289,16 @@ pub fn sarif(doc: &Document) -> Sarif {
                 },
             });
         }
-        for f in &input.findings {
-            let line = finding_line(f);
-            let logical = match line {
-                Some(_) => Vec::new(),
-                None => vec![SarifLogicalLocation {
-                    name: f.location.to_string(),
-                    kind: "object",
-                }],
+        results.extend(input.findings.iter().map(|f| sarif_result(f, &input.path)));
+    }
+    // A link's finding is at the line of the file it names (the client's or the server's).
+    for link in &doc.links {
+        for f in &link.findings {
+            let path = match &f.location {
+                crate::report::Location::File { path, .. } => path,
+                _ => &link.client.file,
             };
-            results.push(SarifResult {
-                rule_id: f.rule,
-                rule_index: RULES.iter().position(|r| r.id == f.rule).unwrap_or(0),
-                level: level(f.severity),
-                message: SarifText {
-                    text: format!("{}: {}", f.title, f.evidence),
-                },
-                locations: vec![SarifLocation {
-                    physical_location: SarifPhysicalLocation {
-                        artifact_location: SarifArtifactLocation {
-                            uri: uri(&input.path),
-                        },
-                        region: line.map(|start_line| SarifRegion { start_line }),
-                    },
-                    logical_locations: logical,
-                }],
-            });
+            results.push(sarif_result(f, path));
         }
     }
     Sarif {
@@ -322,6 +325,32 @@ pub fn sarif(doc: &Document) -> Sarif {
                 execution_successful: doc.inputs.iter().all(|i| i.error.is_none()),
                 tool_execution_notifications: notifications,
             }],
+        }],
+    }
+}
+
+fn sarif_result(f: &Finding, path: &str) -> SarifResult {
+    let line = finding_line(f);
+    let logical = match line {
+        Some(_) => Vec::new(),
+        None => vec![SarifLogicalLocation {
+            name: f.location.to_string(),
+            kind: "object",
+        }],
+    };
+    SarifResult {
+        rule_id: f.rule,
+        rule_index: RULES.iter().position(|r| r.id == f.rule).unwrap_or(0),
+        level: level(f.severity),
+        message: SarifText {
+            text: format!("{}: {}", f.title, f.evidence),
+        },
+        locations: vec![SarifLocation {
+            physical_location: SarifPhysicalLocation {
+                artifact_location: SarifArtifactLocation { uri: uri(path) },
+                region: line.map(|start_line| SarifRegion { start_line }),
+            },
+            logical_locations: logical,
         }],
     }
 }
@@ -377,6 +406,26 @@ pub fn markdown(doc: &Document) -> String {
         for f in &input.findings {
             out.push_str(&format!(
                 "| {} | `{}` | {} | {}: {} | {} |\n",
+                symbol(f.severity),
+                f.rule,
+                cell(&f.location.to_string()),
+                cell(f.title),
+                cell(&f.evidence),
+                cell(f.remediation)
+            ));
+        }
+    }
+    if !doc.links.is_empty() {
+        out.push_str("\n## Links between the inputs\n");
+    }
+    for link in &doc.links {
+        out.push_str(&format!("\n- {}\n", cell(&link.summary())));
+        for u in &link.unresolved {
+            out.push_str(&format!("  - not checked: {}\n", cell(u)));
+        }
+        for f in &link.findings {
+            out.push_str(&format!(
+                "  - {} `{}` at {}: {}: {} — {}\n",
                 symbol(f.severity),
                 f.rule,
                 cell(&f.location.to_string()),

@@ -90,6 +90,43 @@ impl Facts {
         }
     }
 
+    /// Adds the clients a source file's literals name (the settings of `tlscope-source`),
+    /// with what the file's TLS options do to them: `rejectUnauthorized: false` and its kin
+    /// make every client of the file accept any certificate, a host-name check turned off
+    /// leaves the chain check, and a minimum version applies to the file's clients that set
+    /// none of their own. (Which object literal an option sits in is not followed.)
+    pub fn add_code(&mut self, file: &str, settings: &[crate::code::Setting]) {
+        use crate::code::SettingKind;
+        let first = self.clients.len();
+        for s in settings {
+            if let SettingKind::Endpoint(text) = &s.kind {
+                self.add_string(text, file, s.line);
+            }
+        }
+        for s in settings {
+            for c in &mut self.clients[first..] {
+                match &s.kind {
+                    SettingKind::VerifyOff if c.tls > ClientTls::Encrypt => {
+                        c.tls = ClientTls::Encrypt;
+                        c.tls_key = Some(s.symbol.clone());
+                    }
+                    SettingKind::HostnameOff if c.tls > ClientTls::VerifyChain => {
+                        c.tls = ClientTls::VerifyChain;
+                        c.tls_key = Some(s.symbol.clone());
+                    }
+                    SettingKind::MinVersion(v) if c.min_version.is_none() => {
+                        c.min_version = Some(Written {
+                            value: *v,
+                            line: s.line,
+                            name: s.symbol.clone(),
+                        });
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
     /// Adds the client a string written in `file` at `line` names, if it is a connection
     /// string or an `https://` URL.
     pub fn add_string(&mut self, text: &str, file: &str, line: usize) {
@@ -164,6 +201,46 @@ pub struct Link {
     pub unresolved: Vec<String>,
     /// Every finding about the pair, most severe first.
     pub findings: Vec<Finding>,
+}
+
+impl Link {
+    /// One line for people: the client, the configurations it was linked to, what was served.
+    pub fn summary(&self) -> String {
+        let c = &self.client;
+        let mut out = format!("{} ({}:{}) → ", c.shown, c.file, c.line);
+        if self.servers.is_empty() {
+            out.push_str("no server configuration among the inputs");
+        } else {
+            let servers: Vec<String> = self
+                .servers
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{}:{} ({}, by {})",
+                        s.file,
+                        s.line,
+                        s.kind.label(),
+                        s.matched_by
+                    )
+                })
+                .collect();
+            out.push_str(&servers.join(", "));
+        }
+        if let Some(s) = &self.served {
+            match (&s.error, s.versions.is_empty()) {
+                (Some(e), true) => out.push_str(&format!("; the probe failed: {e}")),
+                _ => out.push_str(&format!(
+                    "; {} serves {}{}",
+                    s.address,
+                    list(&s.versions),
+                    s.leaf
+                        .as_ref()
+                        .map_or_else(String::new, |l| format!(" with {l}"))
+                )),
+            }
+        }
+        out
+    }
 }
 
 /// Links every client of `facts` to its servers and probes and judges each link under

@@ -3,7 +3,7 @@
 //! `InsecureSkipVerify: true`, `MinVersion: tls.VersionTLS10`, `CipherSuites: []uint16{…}`
 //! and `ClientAuth: tls.RequireAnyClientCert` (client certificates taken unverified).
 
-use tlscope_core::code::{Setting, SettingKind};
+use tlscope_core::code::{Setting, SettingKind, endpoint_literal};
 use tlscope_core::protocol::TlsVersion;
 use tree_sitter::{Node, Parser};
 
@@ -125,6 +125,20 @@ pub(crate) fn settings(text: &str) -> Result<Vec<Setting>, SourceError> {
                 ),
             _ => None,
         };
+        // A string literal that is a connection string or an https:// URL.
+        if matches!(
+            node.kind(),
+            "interpreted_string_literal" | "raw_string_literal"
+        ) && let Ok(raw) = node.utf8_text(text.as_bytes())
+            && let Some(kind) = endpoint_literal(raw.trim_matches(['"', '`']))
+        {
+            let (line, _) = position(text, node.start_byte());
+            out.push(Setting {
+                line,
+                symbol: "string".into(),
+                kind,
+            });
+        }
         if let Some((key, value)) = pair
             && let Ok(name) = key.utf8_text(text.as_bytes())
             && let Some(kind) = field(name.trim(), value, text)

@@ -5,12 +5,12 @@
 use oxc_allocator::Allocator;
 use oxc_ast::ast::{
     ArrowFunctionBody, AssignmentExpression, AssignmentTarget, CallExpression, Expression,
-    ObjectProperty,
+    ObjectProperty, StringLiteral, TemplateLiteral,
 };
 use oxc_ast_visit::{Visit, walk};
 use oxc_parser::Parser;
 use oxc_span::SourceType;
-use tlscope_core::code::{Setting, SettingKind};
+use tlscope_core::code::{Setting, SettingKind, endpoint_literal};
 
 use crate::{Language, SourceError, position, version};
 
@@ -44,6 +44,24 @@ fn literal(e: &Expression<'_>) -> Option<String> {
 }
 
 impl<'a> Visit<'a> for Finder<'_> {
+    fn visit_string_literal(&mut self, it: &StringLiteral<'a>) {
+        if let Some(kind) = endpoint_literal(&it.value) {
+            self.push(it.span.start, "string", kind);
+        }
+    }
+
+    fn visit_template_literal(&mut self, it: &TemplateLiteral<'a>) {
+        if it.expressions.is_empty()
+            && let Some(kind) = it
+                .quasis
+                .first()
+                .and_then(|q| endpoint_literal(&q.value.raw))
+        {
+            self.push(it.span.start, "template", kind);
+        }
+        walk::walk_template_literal(self, it);
+    }
+
     fn visit_object_property(&mut self, it: &ObjectProperty<'a>) {
         if let Some(key) = it.key.static_name() {
             let value = literal(&it.value);

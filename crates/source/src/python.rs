@@ -5,7 +5,7 @@
 
 use rustpython_ast::{Constant, Expr, ExprCall, Keyword, Ranged, StmtAssign, Visitor};
 use rustpython_parser::{Mode, parse};
-use tlscope_core::code::{Setting, SettingKind};
+use tlscope_core::code::{Setting, SettingKind, endpoint_literal};
 
 use crate::{Language, SourceError, position, version};
 
@@ -53,6 +53,14 @@ fn last_name(e: &Expr) -> Option<&str> {
 }
 
 impl Visitor for Finder<'_> {
+    fn visit_expr_constant(&mut self, node: rustpython_ast::ExprConstant) {
+        if let Constant::Str(s) = &node.value
+            && let Some(kind) = endpoint_literal(s)
+        {
+            self.push(node.range.start().to_usize(), "string", kind);
+        }
+    }
+
     fn visit_keyword(&mut self, node: Keyword) {
         if let Some(arg) = node.arg.as_ref().map(|a| a.as_str().to_owned()) {
             let at = node.value.range().start().to_usize();

@@ -7,7 +7,15 @@ use tlscope_core::Policy;
 use tlscope_core::code::{SettingKind, judge};
 use tlscope_core::protocol::TlsVersion;
 
+/// The settings of a file except the endpoint literals (their own test below).
 fn found(path: &str, text: &str) -> Vec<(usize, String, SettingKind)> {
+    every(path, text)
+        .into_iter()
+        .filter(|(_, _, kind)| !matches!(kind, SettingKind::Endpoint(_)))
+        .collect()
+}
+
+fn every(path: &str, text: &str) -> Vec<(usize, String, SettingKind)> {
     tlscope_source::settings(path, text)
         .unwrap_or_else(|e| panic!("{path}: {e}"))
         .into_iter()
@@ -201,4 +209,59 @@ fn go_tls_config_at_its_lines_judged_by_the_core() {
             (26, "MTLS-CLIENT-NOT-VERIFIED"),
         ]
     );
+}
+
+/// A connection string or an `https://` URL written as a literal, in each language, is an
+/// endpoint setting with its secrets masked; other strings with `://` are not.
+#[test]
+fn connection_strings_and_urls_in_literals_are_endpoints_with_secrets_masked() {
+    let endpoints = |path: &str, text: &str| -> Vec<(usize, String)> {
+        every(path, text)
+            .into_iter()
+            .filter_map(|(line, _, kind)| match kind {
+                SettingKind::Endpoint(s) => Some((line, s)),
+                _ => None,
+            })
+            .collect()
+    };
+    let js = "const db = new Client('postgres://app:hunter2@db.internal:5432/app?sslmode=require');\nconst api = `https://api.internal:8443/v1`;\nconst docs = 'ftp://files.example/x';\nconst dynamic = `https://${host}/`;\n";
+    assert_eq!(
+        endpoints("db.ts", js),
+        [
+            (
+                1,
+                "postgres://app:****@db.internal:5432/app?sslmode=require".to_owned()
+            ),
+            (2, "https://api.internal:8443/v1".to_owned()),
+        ]
+    );
+    let py = "import psycopg\nconn = psycopg.connect(\"postgresql://app@db.internal/app?sslmode=verify-full\")\nr = requests.get('https://bob:pw@api.internal/x')\n";
+    assert_eq!(
+        endpoints("app.py", py),
+        [
+            (
+                2,
+                "postgresql://app@db.internal/app?sslmode=verify-full".to_owned()
+            ),
+            (3, "https://****@api.internal/x".to_owned()),
+        ]
+    );
+    let go = "package main\n\nconst dsn = \"postgres://app:pw@db.internal/app?sslmode=disable\"\nvar api = `https://api.internal`\n";
+    assert_eq!(
+        endpoints("main.go", go),
+        [
+            (
+                3,
+                "postgres://app:****@db.internal/app?sslmode=disable".to_owned()
+            ),
+            (4, "https://api.internal".to_owned()),
+        ]
+    );
+    // Judged as a connection string in a file is: sslmode=disable and the password.
+    let settings = tlscope_source::settings("main.go", go).unwrap();
+    let rules: Vec<&str> = judge(&settings, &Policy::default())
+        .iter()
+        .map(|f| f.rule)
+        .collect();
+    assert_eq!(rules, ["DB-PG-SSLMODE", "SECRET-PASSWORD-IN-STRING"]);
 }

@@ -345,3 +345,47 @@ fn certificate_references_resolve_by_path_then_tail_then_name() {
     assert_eq!(normalise("a/./b/../c"), "a/c");
     assert_eq!(normalise("../x/./y"), "../x/y");
 }
+
+#[test]
+fn a_url_in_code_takes_the_files_tls_options() {
+    use crate::code::{Setting, SettingKind};
+    let settings = [
+        Setting {
+            line: 3,
+            symbol: "string".into(),
+            kind: crate::code::endpoint_literal("https://user:secret@api.internal:8443/v1")
+                .unwrap(),
+        },
+        Setting {
+            line: 5,
+            symbol: "minVersion".into(),
+            kind: SettingKind::MinVersion(TlsVersion::Tls13),
+        },
+        Setting {
+            line: 6,
+            symbol: "rejectUnauthorized".into(),
+            kind: SettingKind::VerifyOff,
+        },
+    ];
+    let mut f = Facts::default();
+    f.add_code("src/client.js", &settings);
+    f.add_file(
+        "deploy/nginx.conf",
+        b"server {\n  listen 8443 ssl;\n  server_name api.internal;\n  ssl_protocols TLSv1.2 TLSv1.3;\n}\n",
+    );
+    let c = &f.clients[0];
+    assert_eq!(
+        (c.tls, c.tls_key.as_deref()),
+        (ClientTls::Encrypt, Some("rejectUnauthorized"))
+    );
+    assert!(!c.shown.contains("secret"), "{}", c.shown);
+    let links = run(&f, &[]);
+    assert_eq!(rules(&links[0]), ["LINK-SERVER-WEAKER"]);
+    assert!(
+        links[0].findings[0]
+            .evidence
+            .contains("src/client.js:3 requires TLS 1.3"),
+        "{}",
+        links[0].findings[0].evidence
+    );
+}
