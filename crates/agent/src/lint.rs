@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use tlscope_core::export::{Document, InputReport, markdown, sarif};
+use tlscope_core::graph::{Facts, Probed, link};
 use tlscope_core::judge::ChainRequest;
 use tlscope_core::lint::{LintError, Recognised, lint};
 use tlscope_core::{Policy, Severity, Timestamp};
@@ -77,8 +78,9 @@ fn walk(dir: &Path, out: &mut Vec<(PathBuf, bool)>) -> Result<(), AgentError> {
     Ok(())
 }
 
-/// Lints `files` and returns the document; files found by walking that are not recognised
-/// are left out rather than reported as errors.
+/// Lints `files` and returns the document, with every client the files name linked to its
+/// server configurations and certificate files (no probes); files found by walking that are
+/// not recognised are left out rather than reported as errors.
 pub fn run(
     files: &[(PathBuf, bool)],
     read: impl Fn(&Path) -> Result<Vec<u8>, AgentError>,
@@ -86,14 +88,32 @@ pub fn run(
     policy: &Policy,
     now: Timestamp,
 ) -> Result<Document, AgentError> {
+    run_with(files, read, request, policy, now, |_| Vec::new())
+}
+
+/// [`run`], with `probe` asked for what the clients' endpoints serve (`lint --probe`): each
+/// probe is judged as an input of its own and joins the links.
+pub fn run_with(
+    files: &[(PathBuf, bool)],
+    read: impl Fn(&Path) -> Result<Vec<u8>, AgentError>,
+    request: &ChainRequest,
+    policy: &Policy,
+    now: Timestamp,
+    probe: impl FnOnce(&Facts) -> Vec<Probed>,
+) -> Result<Document, AgentError> {
     let mut inputs = Vec::new();
+    let mut facts = Facts::default();
     for (path, named) in files {
         let shown = path.display().to_string();
         let bytes = read(path)?;
         // Source code goes to its language's parser; its settings are judged by the core.
         if let Some(language) = tlscope_source::Language::of(&shown) {
             let text = String::from_utf8_lossy(&bytes);
-            match tlscope_source::settings(&shown, &text) {
+            let read = tlscope_source::settings(&shown, &text);
+            if let Ok(settings) = &read {
+                facts.add_code(&shown, settings);
+            }
+            match read {
                 Ok(settings) if settings.is_empty() && !named => {}
                 Ok(settings) => inputs.push(InputReport {
                     path: shown,
@@ -124,6 +144,7 @@ pub fn run(
             continue;
         }
         let name = path.file_name().and_then(|n| n.to_str());
+        facts.add_file(&shown, &bytes);
         match lint(name, &bytes, request, policy, now) {
             Ok(report) => inputs.push(InputReport {
                 path: shown,
@@ -142,7 +163,18 @@ pub fn run(
             }),
         }
     }
-    Ok(Document::new(inputs, &policy.profile, now))
+    let probes = probe(&facts);
+    for p in &probes {
+        inputs.push(InputReport {
+            path: p.report.target.clone(),
+            error: p.report.error.clone(),
+            findings: tlscope_core::judge::probe(&p.report, &request.anchors, policy, now),
+            probe: Some(p.report.clone()),
+            ..InputReport::default()
+        });
+    }
+    let links = link(&facts, &probes, policy, now, request.backend);
+    Ok(Document::new(inputs, &policy.profile, now).with_links(links))
 }
 
 /// The document in `format`; a document that cannot be serialised is an error, never an empty
@@ -180,6 +212,23 @@ fn text(doc: &Document) -> String {
         if input.error.is_none() || !input.findings.is_empty() {
             crate::finding_text::findings(&mut out, &input.findings);
         }
+        out.push('\n');
+    }
+    if !doc.links.is_empty() {
+        out.push_str("links between the inputs\n");
+    }
+    for link in &doc.links {
+        out.push_str(&format!("  {}\n", link.summary()));
+        for u in &link.unresolved {
+            out.push_str(&format!("    not checked: {u}\n"));
+        }
+        let mut found = String::new();
+        crate::finding_text::findings(&mut found, &link.findings);
+        for line in found.lines() {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    if !doc.links.is_empty() {
         out.push('\n');
     }
     out.push_str(&format!(

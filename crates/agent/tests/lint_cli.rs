@@ -256,3 +256,220 @@ fn lint_reads_tls_settings_in_source_code() {
         "{broken:#}"
     );
 }
+
+/// The links of a JSON report: for each, the client's file and line and its rules.
+fn links(doc: &Value) -> Vec<(String, Vec<String>)> {
+    doc["links"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|l| {
+            let client = format!(
+                "{}:{}",
+                l["client"]["file"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap(),
+                l["client"]["line"]
+            );
+            let rules = l["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["rule"].as_str().unwrap().to_owned())
+                .collect();
+            (client, rules)
+        })
+        .collect()
+}
+
+/// The example repository: each client linked to the configuration of the server it names
+/// and judged with it, as examples/platform-repo/README.md says.
+#[test]
+fn the_example_repository_links_each_client_to_its_server_configuration() {
+    let (code, out, err) = tlscope(&[
+        "lint",
+        "examples/platform-repo",
+        "--format",
+        "json",
+        "--at",
+        "2027-01-01T00:00:00Z",
+    ]);
+    assert_eq!(code, 1, "criticals fail the gate: {err}");
+    let doc: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace().join("docs/report.schema.json")).unwrap(),
+    )
+    .unwrap();
+    assert_valid(&schema, &doc, "the JSON report with links");
+    assert_eq!(
+        links(&doc),
+        [
+            (
+                "orders.env:2".to_owned(),
+                vec![
+                    "LINK-CA-MISMATCH".to_owned(),
+                    "LINK-SERVER-WEAKER".to_owned()
+                ]
+            ),
+            (
+                "orders.env:3".to_owned(),
+                vec!["LINK-CLIENT-CERT-MISSING".to_owned()]
+            ),
+            (
+                "inventory.ts:7".to_owned(),
+                vec!["LINK-SERVER-WEAKER".to_owned()]
+            ),
+        ]
+    );
+    let pg = &doc["links"][0];
+    assert_eq!(pg["servers"][0]["kind"], "postgresql-conf");
+    assert_eq!(pg["servers"][0]["matched_by"], "port");
+    assert_eq!(pg["findings"][1]["location"]["line"], 7, "{pg:#}");
+    let api = &doc["links"][2];
+    assert_eq!(api["servers"][0]["matched_by"], "name and port");
+    // Link findings count in the summary, and SARIF puts each in the file it names.
+    let total: u64 = ["critical", "warning", "info"]
+        .iter()
+        .map(|s| doc["summary"][s].as_u64().unwrap())
+        .sum();
+    let per_input: usize = doc["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["findings"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(total as usize, per_input + 4);
+    let (_, sarif, _) = tlscope(&[
+        "lint",
+        "examples/platform-repo",
+        "--format",
+        "sarif",
+        "--at",
+        "2027-01-01T00:00:00Z",
+    ]);
+    let sarif: Value = serde_json::from_str(&sarif).unwrap();
+    let weaker: Vec<(String, u64)> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["ruleId"] == "LINK-SERVER-WEAKER")
+        .map(|r| {
+            let l = &r["locations"][0]["physicalLocation"];
+            (
+                l["artifactLocation"]["uri"].as_str().unwrap().to_owned(),
+                l["region"]["startLine"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        weaker,
+        [
+            (
+                "examples/platform-repo/deploy/postgres/postgresql.conf".to_owned(),
+                7
+            ),
+            (
+                "examples/platform-repo/deploy/nginx/nginx.conf".to_owned(),
+                8
+            ),
+        ]
+    );
+}
+
+/// `lint --probe` against a real PostgreSQL: the repository says TLS 1.3 only and a
+/// certificate the client's CA issued; the running server allows TLS 1.2 and serves a
+/// certificate from another CA. Then the same with the client trusting the right CA.
+#[test]
+fn lint_probe_judges_what_a_real_postgres_serves_against_the_repository() {
+    let dir = std::env::temp_dir().join(format!("tlscope-lint-probe-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let served = tlscope_testbed::Pki::new(&dir.join("served"));
+    let other = tlscope_testbed::Pki::new(&dir.join("other"));
+    let pg = tlscope_testbed::postgres(&dir.join("pg"), &served);
+    let port = pg.port;
+    let repo = dir.join("repo");
+    std::fs::create_dir_all(repo.join("certs")).unwrap();
+    std::fs::create_dir_all(repo.join("deploy")).unwrap();
+    std::fs::copy(&other.ca, repo.join("certs/ca.pem")).unwrap();
+    std::fs::copy(&other.cert, repo.join("deploy/server.crt")).unwrap();
+    std::fs::write(
+        repo.join("app.env"),
+        format!("DATABASE_URL=postgres://app@localhost:{port}/postgres?sslmode=verify-full&sslrootcert=certs/ca.pem\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("deploy/postgresql.conf"),
+        format!("port = {port}\nssl = on\nssl_cert_file = 'server.crt'\nssl_min_protocol_version = 'TLSv1.3'\n"),
+    )
+    .unwrap();
+    let run = || {
+        let (_, out, err) = tlscope(&[
+            "lint",
+            repo.to_str().unwrap(),
+            "--probe",
+            "--timeout",
+            "10",
+            "--format",
+            "json",
+        ]);
+        let doc: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
+        doc
+    };
+    let doc = run();
+    let link = &doc["links"][0];
+    assert_eq!(link["served"]["error"], Value::Null, "{link:#}");
+    let versions: Vec<&str> = link["served"]["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(versions, ["1.2", "1.3"], "{link:#}");
+    let mut rules = links(&doc)[0].1.clone();
+    rules.sort();
+    // The configured certificate chains to the client's CA; the served one does not, and it
+    // is not the configured one; the server accepts TLS 1.2, which the file does not allow.
+    assert_eq!(
+        rules,
+        ["LINK-CA-MISMATCH", "LINK-CONFIG-DRIFT", "LINK-CONFIG-DRIFT"],
+        "{link:#}"
+    );
+    let evidence: Vec<&str> = link["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["evidence"].as_str().unwrap())
+        .collect();
+    assert!(
+        evidence.iter().any(|e| e.contains(&format!(
+            "the chain localhost:{port} serves does not chain to certs/ca.pem"
+        ))),
+        "{evidence:#?}"
+    );
+    // The probe is an input of its own, judged as `tlscope probe` judges it.
+    assert!(
+        doc["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["path"] == format!("postgres://localhost:{port}") && i["probe"].is_object()),
+        "{:#}",
+        doc["inputs"]
+    );
+    // The client trusting the CA that issued what runs, and the repository describing it.
+    std::fs::copy(&served.ca, repo.join("certs/ca.pem")).unwrap();
+    std::fs::copy(&served.cert, repo.join("deploy/server.crt")).unwrap();
+    std::fs::write(
+        repo.join("deploy/postgresql.conf"),
+        format!("port = {port}\nssl = on\nssl_cert_file = 'server.crt'\n"),
+    )
+    .unwrap();
+    let doc = run();
+    assert_eq!(links(&doc)[0].1, Vec::<String>::new(), "{:#}", doc["links"]);
+    drop(pg);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -32,6 +32,7 @@ pub(super) fn listeners(text: &str) -> Result<Vec<ServerSide>, ConfigError> {
         Some(p) => {
             l.tls = true;
             l.ports = vec![p];
+            l.line = last("tls-port").map_or(1, |s| s.line);
         }
         None => l.ports = vec![port("port").unwrap_or(6379)],
     }
