@@ -92,3 +92,52 @@ async fn lint_view_rejudges_when_the_policy_changes() {
     );
     page.client.clone().close().await.expect("close session");
 }
+
+fn example(path: &str) -> Vec<u8> {
+    std::fs::read(harness::root().join("examples/platform-repo").join(path)).unwrap()
+}
+
+/// The example repository's files dropped on the page: the Lint view links the client to the
+/// server configuration and judges them with the certificate files, as `tlscope lint` does;
+/// source code says the agent reads it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lint_view_links_a_client_to_its_server_configuration() {
+    let page = Dashboard::open().await;
+    for (name, path) in [
+        ("orders.env", "app/orders.env"),
+        ("postgresql.conf", "deploy/postgres/postgresql.conf"),
+        ("ca.pem", "certs/ca.pem"),
+        ("server.crt", "deploy/postgres/tls/server.crt"),
+    ] {
+        drop_file(&page.client, name, &example(path)).await;
+    }
+    page.click("#tab-lint").await;
+    let links = page.text_of(".links").await;
+    assert!(
+        links.contains("postgres://orders@db.internal:5432/orders")
+            && links.contains("postgresql.conf:1"),
+        "{links}"
+    );
+    assert_eq!(
+        page.count(".links li[data-rule=\"LINK-CA-MISMATCH\"]")
+            .await,
+        1,
+        "{links}"
+    );
+    assert_eq!(
+        page.count(".links li[data-rule=\"LINK-SERVER-WEAKER\"]")
+            .await,
+        1,
+        "{links}"
+    );
+    drop_file(
+        &page.client,
+        "inventory.ts",
+        &example("app/src/inventory.ts"),
+    )
+    .await;
+    let note = page.text_of(".source-note").await;
+    assert!(note.contains("tlscope lint inventory.ts"), "{note}");
+    screenshot(&page.client, "dashboard-links").await;
+    page.close().await;
+}

@@ -8,7 +8,9 @@ use yew::prelude::*;
 
 use crate::browser;
 use crate::bundle;
-use crate::components::{DropTarget, EntryView, ExportBar, InputBar, LiveView, PolicyView};
+use crate::components::{
+    DropTarget, EntryView, ExportBar, InputBar, LinksView, LiveView, PolicyView,
+};
 use crate::hooks::{RootSet, use_clock, use_mozilla_roots, use_share_link, use_workers};
 use crate::state::{Action, State, View, fresh_id};
 
@@ -221,6 +223,9 @@ pub fn App() -> Html {
                         </div>
                         <ExportBar entries={Rc::new(state.entries.clone())} policy={state.policy.clone()}
                             policy_text={AttrValue::from(state.policy_text.clone())} now={state.now} />
+                        if state.view == View::Lint {
+                            <LinksView entries={Rc::new(state.entries.clone())} policy={state.policy.clone()} now={state.now} />
+                        }
                         <div class="results" aria-live="polite">
                             if roots == RootSet::Loading {
                                 <p class="muted">{ "Loading the Mozilla root set…" }</p>

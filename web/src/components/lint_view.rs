@@ -43,6 +43,21 @@ pub fn LintView(props: &LintViewProps) -> Html {
             )
         },
     );
+    if let Some(language) = source_language(&props.name) {
+        return html! {
+            <section class="card lint warning" aria-label={format!("Lint of {}", props.name)}>
+                <header class="card-header">
+                    <h3>{ props.name.to_string() }</h3>
+                    <span class="badge kind">{ format!("{language} source") }</span>
+                </header>
+                <p class="source-note">
+                    { format!("The page does not read {language} yet: run ") }
+                    <code>{ format!("tlscope lint {}", props.name) }</code>
+                    { " and the agent reads it with its real parser (oxc for JavaScript and TypeScript, RustPython for Python, tree-sitter for Go), judging each TLS setting at its line and linking the connection strings and URLs it holds to their servers." }
+                </p>
+            </section>
+        };
+    }
     match &*report {
         Err(e) => html! { <ErrorCard source={props.name.to_string()} message={e.to_string()} /> },
         Ok(r) => html! {
@@ -67,4 +82,16 @@ pub fn LintView(props: &LintViewProps) -> Html {
             </section>
         },
     }
+}
+
+/// The language of a source file by its extension: the agent reads these, the page does not.
+fn source_language(name: &str) -> Option<&'static str> {
+    let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "js" | "mjs" | "cjs" | "jsx" => "JavaScript",
+        "ts" | "mts" | "cts" | "tsx" => "TypeScript",
+        "py" => "Python",
+        "go" => "Go",
+        _ => return None,
+    })
 }

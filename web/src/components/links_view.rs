@@ -1,0 +1,74 @@
+//! The links between the inputs on the page: each client a dropped file names (a connection
+//! string, an `https://` URL) joined to the dropped server configuration that serves its host
+//! and port and the certificate files both name, judged together by the core's graph — the
+//! same judgement `tlscope lint` makes over a repository (without its `--probe`).
+
+use std::rc::Rc;
+
+use tlscope_core::graph::{Facts, Link, link};
+use tlscope_core::{Policy, Timestamp};
+use yew::prelude::*;
+
+use super::FindingList;
+use crate::state::{Entry, Outcome};
+
+/// Properties of [`LinksView`].
+#[derive(Properties, PartialEq)]
+pub struct LinksViewProps {
+    /// Every input on the page (configurations, connection strings and certificates).
+    pub entries: Rc<Vec<Entry>>,
+    /// The policy to judge under.
+    pub policy: Rc<Policy>,
+    /// The moment of judgement.
+    pub now: Timestamp,
+}
+
+/// The links among the page's inputs, when a client and a server of one connection are both
+/// there; nothing otherwise.
+#[component]
+pub fn LinksView(props: &LinksViewProps) -> Html {
+    let links = use_memo(
+        (props.entries.clone(), props.policy.clone(), props.now),
+        |(entries, policy, now)| linked(entries, policy, *now),
+    );
+    if links.is_empty() {
+        return html! {};
+    }
+    html! {
+        <section class="card links" aria-label="Links between the inputs">
+            <header class="card-header">
+                <h3>{ "Links between the inputs" }</h3>
+                <span class="muted">{ "each client joined to the configuration that serves its host and port, judged together" }</span>
+            </header>
+            { for links.iter().map(|l| html! {
+                <article class="link">
+                    <p class="link-summary"><code class="masked">{ l.summary() }</code></p>
+                    if !l.unresolved.is_empty() {
+                        <ul class="problems">
+                            { for l.unresolved.iter().map(|u| html! { <li class="muted">{ format!("not checked: {u}") }</li> }) }
+                        </ul>
+                    }
+                    <FindingList findings={l.findings.clone()} />
+                </article>
+            }) }
+        </section>
+    }
+}
+
+/// The links with at least one server configuration on the page.
+fn linked(entries: &[Entry], policy: &Policy, now: Timestamp) -> Vec<Link> {
+    let mut facts = Facts::default();
+    for e in entries {
+        match &e.outcome {
+            Outcome::Pki(_) | Outcome::Text(_) => facts.add_file(&e.name, &e.source),
+            Outcome::Bundle(_) | Outcome::Failed(_) => {}
+        }
+    }
+    if facts.servers.is_empty() {
+        return Vec::new();
+    }
+    link(&facts, &[], policy, now, None)
+        .into_iter()
+        .filter(|l| !l.servers.is_empty())
+        .collect()
+}
