@@ -220,8 +220,13 @@ fn every_config_parser_survives_mutated_corpus_files() {
             };
             for kind in Kind::ALL {
                 let _ = config::lint(kind, s, &policy, now);
+                let _ = config::listeners(kind, s);
                 runs += 1;
             }
+            // The graph's reading of the same file (listeners or clients), linked.
+            let mut facts = tlscope_core::graph::Facts::default();
+            facts.add_file(&path.display().to_string(), &input);
+            let _ = tlscope_core::graph::link(&facts, &[], &policy, now, None);
         }
     }
     assert!(runs > 50_000, "only {runs} parser runs");
