@@ -670,6 +670,7 @@ fn version_key(kind: config::Kind) -> &'static str {
         config::Kind::PostgresqlConf => "ssl_min_protocol_version",
         config::Kind::MyCnf => "tls_version",
         config::Kind::RedisConf => "tls-protocols",
+        config::Kind::Haproxy => "bind",
         _ => "versions",
     }
 }

@@ -4,7 +4,9 @@
 //! sets — each judged by the rules nginx's equivalents are, at its own line.
 
 use super::{ConfigError, Kind, at};
+use crate::endpoint::{ServerSide, Written, versions_between};
 use crate::policy::Policy;
+use crate::probe::Service;
 use crate::protocol::TlsVersion;
 use crate::report::Finding;
 
@@ -93,6 +95,52 @@ fn lowest(options: &[String]) -> TlsVersion {
     } else {
         TlsVersion::Tls12
     }
+}
+
+/// Every `bind` line, for the graph: its port, TLS (`ssl`), the versions from `ssl-min-ver` /
+/// `ssl-max-ver` (with `ssl-default-bind-options`), `crt`, `ca-file` and `verify required`.
+/// A frontend names no host, so it is linked by port.
+pub(super) fn listeners(text: &str) -> Result<Vec<ServerSide>, ConfigError> {
+    let lines = lines(text)?;
+    let defaults: Vec<String> = lines
+        .iter()
+        .rev()
+        .find(|l| l.section == "global" && l.keyword == "ssl-default-bind-options")
+        .map(|l| l.args.clone())
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for l in lines.iter().filter(|l| l.keyword == "bind") {
+        let Some(port) = l
+            .args
+            .first()
+            .and_then(|a| a.rsplit(':').next())
+            .and_then(|p| p.parse::<u16>().ok())
+        else {
+            continue;
+        };
+        let mut options = defaults.clone();
+        options.extend(l.args.iter().cloned());
+        let mut b = ServerSide::new(Service::Https, l.number);
+        b.ports = vec![port];
+        b.tls = l.args.iter().any(|a| a == "ssl");
+        b.versions = versions_between(
+            lowest(&options),
+            after(&options, "ssl-max-ver").and_then(TlsVersion::parse),
+        );
+        b.versions_at = Some((l.number, "bind".into()));
+        let written = |name: &str| {
+            after(&l.args, name).map(|v| Written {
+                value: v.to_owned(),
+                line: l.number,
+                name: name.to_owned(),
+            })
+        };
+        b.certificate = written("crt");
+        b.client_ca = written("ca-file");
+        b.client_cert_required = after(&l.args, "verify") == Some("required");
+        out.push(b);
+    }
+    Ok(out)
 }
 
 /// Judges a haproxy.cfg.

@@ -270,14 +270,15 @@ pub fn lint(
 }
 
 /// The listeners a configuration defines, for the [graph](crate::graph): nginx `server`
-/// blocks, postgresql.conf, my.cnf's server groups and redis.conf. The other dialects give none
-/// yet.
+/// blocks, HAProxy `bind` lines, postgresql.conf, my.cnf's server groups and redis.conf. The
+/// other dialects give none yet.
 pub fn listeners(kind: Kind, text: &str) -> Result<Vec<crate::endpoint::ServerSide>, ConfigError> {
     match kind {
         Kind::Nginx => nginx::listeners(text),
         Kind::PostgresqlConf => postgres::listeners(text),
         Kind::MyCnf => mysql::listeners(text),
         Kind::RedisConf => redis::listeners(text),
+        Kind::Haproxy => haproxy::listeners(text),
         _ => Ok(Vec::new()),
     }
 }

@@ -389,3 +389,24 @@ fn a_url_in_code_takes_the_files_tls_options() {
         links[0].findings[0].evidence
     );
 }
+
+#[test]
+fn an_haproxy_bind_requiring_client_certificates_is_linked_by_port() {
+    let mut f = Facts::default();
+    f.add_string("https://edge.internal:8443/", "src/a.py", 2);
+    f.add_file(
+        "deploy/haproxy.cfg",
+        b"global\n  ssl-default-bind-options ssl-min-ver TLSv1.2\nfrontend edge\n  bind :8443 ssl crt /etc/haproxy/edge.pem verify required ca-file /etc/haproxy/clients.pem ssl-max-ver TLSv1.2\n  default_backend app\n",
+    );
+    f.clients[0].min_version = Some(Written {
+        value: TlsVersion::Tls13,
+        line: 3,
+        name: "minimum_version".into(),
+    });
+    let links = run(&f, &[]);
+    assert_eq!(links[0].servers[0].line, 4);
+    assert_eq!(
+        rules(&links[0]),
+        ["LINK-VERSION-NONE", "LINK-CLIENT-CERT-MISSING"]
+    );
+}
