@@ -671,6 +671,7 @@ fn version_key(kind: config::Kind) -> &'static str {
         config::Kind::MyCnf => "tls_version",
         config::Kind::RedisConf => "tls-protocols",
         config::Kind::Haproxy => "bind",
+        config::Kind::Apache => "SSLProtocol",
         _ => "versions",
     }
 }

@@ -5,7 +5,9 @@
 //! judged by the rules nginx's equivalents are, at its own line.
 
 use super::{ConfigError, Kind, at};
+use crate::endpoint::{ServerSide, Written};
 use crate::policy::Policy;
+use crate::probe::Service;
 use crate::protocol::TlsVersion;
 use crate::report::Finding;
 
@@ -73,6 +75,16 @@ fn directives(text: &str) -> Result<Vec<Directive>, ConfigError> {
                 .to_ascii_lowercase();
             if name == "virtualhost" {
                 vhost = Some(pending_line);
+                // The tag's addresses, kept as a directive of the host for its listener.
+                out.push(Directive {
+                    line: pending_line,
+                    vhost,
+                    name: VHOST.into(),
+                    args: super::words(tag.trim_end_matches('>'))
+                        .into_iter()
+                        .skip(1)
+                        .collect(),
+                });
             }
             open.push((name, pending_line));
             continue;
@@ -93,6 +105,80 @@ fn directives(text: &str) -> Result<Vec<Directive>, ConfigError> {
             column: 1,
             expected: format!("</{n}> before the end of the file"),
         });
+    }
+    Ok(out)
+}
+
+/// The name under which a `<VirtualHost addr:port …>` tag's addresses are kept.
+const VHOST: &str = "<VirtualHost";
+
+/// Every `<VirtualHost>`, for the graph: its ports (from the tag), `ServerName` and
+/// `ServerAlias`, TLS (`SSLEngine on`), `SSLProtocol` (mod_ssl's default: TLS 1.0 and up),
+/// `SSLCertificateFile`, `SSLCACertificateFile` and `SSLVerifyClient require`; server-wide
+/// settings inherited.
+pub(super) fn listeners(text: &str) -> Result<Vec<ServerSide>, ConfigError> {
+    let all = directives(text)?;
+    let mut out = Vec::new();
+    for tag in all.iter().filter(|d| d.name == VHOST) {
+        let host = tag.vhost;
+        let own = |name: &str| -> Vec<&Directive> {
+            all.iter()
+                .filter(|d| d.vhost == host && d.name.eq_ignore_ascii_case(name))
+                .collect()
+        };
+        let get = |name: &str| {
+            own(name).last().copied().or_else(|| {
+                all.iter()
+                    .rev()
+                    .find(|d| d.vhost.is_none() && d.name.eq_ignore_ascii_case(name))
+            })
+        };
+        let mut l = ServerSide::new(Service::Https, tag.line);
+        l.ports = tag
+            .args
+            .iter()
+            .filter_map(|a| a.rsplit(':').next().and_then(|p| p.parse().ok()))
+            .collect();
+        l.names = own("ServerName")
+            .into_iter()
+            .chain(own("ServerAlias"))
+            .flat_map(|d| d.args.iter())
+            .map(|n| n.split(':').next().unwrap_or(n).to_ascii_lowercase())
+            .collect();
+        l.tls = get("SSLEngine")
+            .is_some_and(|d| d.args.first().is_some_and(|a| a.eq_ignore_ascii_case("on")));
+        let protocol = get("SSLProtocol");
+        l.versions = protocol.map_or_else(
+            || {
+                vec![
+                    TlsVersion::Tls10,
+                    TlsVersion::Tls11,
+                    TlsVersion::Tls12,
+                    TlsVersion::Tls13,
+                ]
+            },
+            |d| {
+                let mut v = protocols(&d.args);
+                v.sort();
+                v
+            },
+        );
+        l.versions_at = protocol.map(|d| (d.line, d.name.clone()));
+        let written = |name: &str| {
+            get(name).map(|d| Written {
+                value: d.args.join(" "),
+                line: d.line,
+                name: d.name.clone(),
+            })
+        };
+        l.certificate = written("SSLCertificateFile");
+        l.client_ca = written("SSLCACertificateFile");
+        l.client_cert_required = get("SSLVerifyClient").is_some_and(|d| {
+            d.args
+                .first()
+                .is_some_and(|a| a.eq_ignore_ascii_case("require"))
+        });
+        out.push(l);
     }
     Ok(out)
 }

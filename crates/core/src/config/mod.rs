@@ -270,7 +270,7 @@ pub fn lint(
 }
 
 /// The listeners a configuration defines, for the [graph](crate::graph): nginx `server`
-/// blocks, HAProxy `bind` lines, postgresql.conf, my.cnf's server groups and redis.conf. The
+/// blocks, Apache `<VirtualHost>`s, HAProxy `bind` lines, postgresql.conf, my.cnf's server groups and redis.conf. The
 /// other dialects give none yet.
 pub fn listeners(kind: Kind, text: &str) -> Result<Vec<crate::endpoint::ServerSide>, ConfigError> {
     match kind {
@@ -279,6 +279,7 @@ pub fn listeners(kind: Kind, text: &str) -> Result<Vec<crate::endpoint::ServerSi
         Kind::MyCnf => mysql::listeners(text),
         Kind::RedisConf => redis::listeners(text),
         Kind::Haproxy => haproxy::listeners(text),
+        Kind::Apache => apache::listeners(text),
         _ => Ok(Vec::new()),
     }
 }

@@ -410,3 +410,31 @@ fn an_haproxy_bind_requiring_client_certificates_is_linked_by_port() {
         ["LINK-VERSION-NONE", "LINK-CLIENT-CERT-MISSING"]
     );
 }
+
+#[test]
+fn an_apache_virtual_host_is_linked_by_its_server_name_and_port() {
+    let mut f = Facts::default();
+    f.add_string("https://shop.internal/", "src/a.py", 2);
+    f.clients[0].min_version = Some(Written {
+        value: TlsVersion::Tls12,
+        line: 3,
+        name: "minimum_version".into(),
+    });
+    f.add_file(
+        "deploy/httpd.conf",
+        b"SSLProtocol all -SSLv3\n<VirtualHost *:443>\n  ServerName shop.internal\n  SSLEngine on\n</VirtualHost>\n<VirtualHost *:443>\n  ServerName other.internal\n  SSLEngine on\n</VirtualHost>\n",
+    );
+    let links = run(&f, &[]);
+    assert_eq!(links[0].servers.len(), 1, "{:#?}", links[0].servers);
+    assert_eq!(links[0].servers[0].line, 2);
+    // mod_ssl's `all -SSLv3` still has TLS 1.0 and 1.1, below the client's 1.2.
+    assert_eq!(rules(&links[0]), ["LINK-SERVER-WEAKER"]);
+    assert_eq!(
+        links[0].findings[0].location,
+        Location::File {
+            path: "deploy/httpd.conf".into(),
+            line: 1,
+            name: "SSLProtocol".into()
+        }
+    );
+}
