@@ -406,10 +406,7 @@ impl Judge<'_> {
             ));
             return;
         }
-        let (server_at, server_name) = l
-            .versions_at
-            .clone()
-            .unwrap_or((l.line, format!("{} (default)", version_key(s.kind))));
+        let (server_at, server_name) = versions_where(s);
         let common: Vec<TlsVersion> = c
             .versions()
             .into_iter()
@@ -518,10 +515,7 @@ impl Judge<'_> {
         }
         for (s, _) in servers.iter().filter(|(s, _)| s.listener.tls) {
             let l = &s.listener;
-            let (line, name) = l
-                .versions_at
-                .clone()
-                .unwrap_or((l.line, format!("{} (default)", version_key(s.kind))));
+            let (line, name) = versions_where(s);
             if !served.is_empty() && served != l.versions {
                 link.findings.push(at(
                     crate::rule!("LINK-CONFIG-DRIFT"),
@@ -661,6 +655,15 @@ fn served_name(der: &[u8]) -> String {
         |_| "a certificate tlscope cannot read".into(),
         |c| c.display_name(),
     )
+}
+
+/// Where a server's versions are set: the line and directive, or the listener's line and the
+/// directive whose default applies.
+fn versions_where(s: &Server) -> (usize, String) {
+    let l = &s.listener;
+    l.versions_at
+        .clone()
+        .unwrap_or_else(|| (l.line, format!("{} (default)", version_key(s.kind))))
 }
 
 /// The directive that sets a dialect's versions, for findings about its default.

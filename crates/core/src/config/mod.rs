@@ -527,6 +527,23 @@ struct Setting {
     line: usize,
 }
 
+/// The last setting of `key` (case-insensitive), as the servers read their files.
+fn last_setting<'a>(settings: &'a [Setting], key: &str) -> Option<&'a Setting> {
+    settings
+        .iter()
+        .rev()
+        .find(|s| s.key.eq_ignore_ascii_case(key))
+}
+
+/// The last setting of `key` as written, for the graph's listeners.
+fn written_setting(settings: &[Setting], key: &str) -> Option<crate::endpoint::Written<String>> {
+    last_setting(settings, key).map(|s| crate::endpoint::Written {
+        value: s.value.clone(),
+        line: s.line,
+        name: s.key.clone(),
+    })
+}
+
 /// Reads `key = value` or `key value` lines. Values may be quoted with `'` or `"` (a doubled
 /// quote inside is one quote); `#` starts a comment outside quotes.
 fn settings(text: &str, kind: Kind) -> Result<Vec<Setting>, ConfigError> {

@@ -1,8 +1,8 @@
 //! postgresql.conf (`ssl`, `ssl_min_protocol_version`, includes) and pg_hba.conf (which
 //! connection types are accepted without TLS).
 
-use super::{ConfigError, Kind, at, settings, version_list};
-use crate::endpoint::{ServerSide, Written, versions_between};
+use super::{ConfigError, Kind, at, last_setting, settings, version_list, written_setting};
+use crate::endpoint::{ServerSide, versions_between};
 use crate::policy::Policy;
 use crate::probe::Service;
 use crate::protocol::TlsVersion;
@@ -79,19 +79,8 @@ pub(super) fn lint_conf(text: &str, policy: &Policy) -> Result<Vec<Finding>, Con
 /// certificates are required is pg_hba.conf's `clientcert`, not read here.
 pub(super) fn listeners(text: &str) -> Result<Vec<ServerSide>, ConfigError> {
     let settings = settings(text, Kind::PostgresqlConf)?;
-    let last = |key: &str| {
-        settings
-            .iter()
-            .rev()
-            .find(|s| s.key.eq_ignore_ascii_case(key))
-    };
-    let written = |key: &str| {
-        last(key).map(|s| Written {
-            value: s.value.clone(),
-            line: s.line,
-            name: s.key.clone(),
-        })
-    };
+    let last = |key: &str| last_setting(&settings, key);
+    let written = |key: &str| written_setting(&settings, key);
     let mut l = ServerSide::new(Service::Postgres, 1);
     l.ports = vec![
         last("port")

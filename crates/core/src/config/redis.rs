@@ -1,8 +1,8 @@
 //! redis.conf: `port` (plaintext, default 6379), `tls-port`, `tls-auth-clients` (default yes),
 //! `tls-protocols`, and `include`.
 
-use super::{ConfigError, Kind, at, settings, version_list};
-use crate::endpoint::{ServerSide, Written};
+use super::{ConfigError, Kind, at, last_setting, settings, version_list, written_setting};
+use crate::endpoint::ServerSide;
 use crate::policy::Policy;
 use crate::probe::Service;
 use crate::protocol::TlsVersion;
@@ -13,19 +13,8 @@ use crate::report::Finding;
 /// `tls-auth-clients` (default yes: the handshake needs a client certificate).
 pub(super) fn listeners(text: &str) -> Result<Vec<ServerSide>, ConfigError> {
     let settings = settings(text, Kind::RedisConf)?;
-    let last = |key: &str| {
-        settings
-            .iter()
-            .rev()
-            .find(|s| s.key.eq_ignore_ascii_case(key))
-    };
-    let written = |key: &str| {
-        last(key).map(|s| Written {
-            value: s.value.clone(),
-            line: s.line,
-            name: s.key.clone(),
-        })
-    };
+    let last = |key: &str| last_setting(&settings, key);
+    let written = |key: &str| written_setting(&settings, key);
     let port = |key: &str| last(key).and_then(|s| s.value.trim().parse::<u16>().ok());
     let mut l = ServerSide::new(Service::Redis, 1);
     match port("tls-port").filter(|p| *p != 0) {
