@@ -178,6 +178,11 @@ pub struct HandshakeRecord {
     pub peer_chain: Vec<Vec<u8>>,
     /// Whether the session was resumed.
     pub resumed: bool,
+    /// Whether the server side reports the connection FIPS-approved (rustls's `fips()`): a
+    /// FIPS 140-3 module in FIPS mode and approved algorithms only. Only an agent built with
+    /// `--features fips` can say yes.
+    #[serde(default)]
+    pub fips: bool,
     /// Handshake latency in microseconds.
     pub latency_micros: u64,
     /// How it ended.

@@ -249,6 +249,35 @@ pub struct Snapshot {
     /// The CRLs (DER, base64) the agent's coordinators enforce, judged like any dropped CRL
     /// (a CRL past its nextUpdate is CRL-STALE).
     pub crls: Vec<String>,
+    /// The agent's own cryptography, when a coordinator runs in it.
+    #[serde(default)]
+    pub fips: Option<FipsStatus>,
+}
+
+/// The agent's own cryptography as its coordinator reports it (`/metrics` `tlscope_fips_mode`,
+/// the snapshot, the Live view).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FipsStatus {
+    /// aws-lc-rs's FIPS 140-3 module is linked and in FIPS mode (`tlscope` built with
+    /// `--features fips`).
+    pub module: bool,
+    /// Every handshake the coordinator and its edges make under the policy is FIPS-approved:
+    /// the module, and approved suites, groups, signature algorithms and randomness only
+    /// (rustls's `CryptoProvider::fips()`).
+    pub approved: bool,
+}
+
+impl FipsStatus {
+    /// One line for an operator: `FIPS 140-3 module in FIPS mode; every handshake FIPS-approved`.
+    pub fn describe(&self) -> &'static str {
+        match (self.module, self.approved) {
+            (true, true) => "FIPS 140-3 module in FIPS mode; every handshake FIPS-approved",
+            (true, false) => {
+                "FIPS 140-3 module in FIPS mode, but the policy's suites or groups are not all FIPS-approved (ChaCha20, X25519 alone)"
+            }
+            (false, _) => "not a FIPS build (aws-lc-rs without its FIPS module)",
+        }
+    }
 }
 
 /// One edge as the Live view shows it: what the coordinator saw, with the facts of its
@@ -398,6 +427,10 @@ mod tests {
             edges: vec![edge("AA")],
             anchors: vec![],
             crls: vec![],
+            fips: Some(FipsStatus {
+                module: true,
+                approved: false,
+            }),
         };
         let json = serde_json::to_string(&snapshot).unwrap();
         assert!(json.contains(r#""event":"renewed""#), "{json}");

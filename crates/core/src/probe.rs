@@ -61,6 +61,10 @@ pub struct VersionProbe {
     pub suites: Vec<String>,
     /// Whether the server chooses by its own order (`None` with fewer than two suites).
     pub server_order: Option<bool>,
+    /// TLS 1.0–1.2: whether the server's ServerHello echoed the extended master secret the probe
+    /// offers (RFC 7627); `None` for TLS 1.3 (always there) or when not seen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extended_master_secret: Option<bool>,
 }
 
 /// Whether the server asks for a client certificate.

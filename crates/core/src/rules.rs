@@ -615,8 +615,22 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "TLS-SUITE-NOT-ALLOWED",
         severity: Severity::Critical,
-        title: "cipher suite outside the policy's TLS 1.3 allow-list",
-        remediation: "Limit TLS 1.3 to TLS_AES_256_GCM_SHA384, TLS_AES_128_GCM_SHA256 and TLS_CHACHA20_POLY1305_SHA256 (or the policy's `tls.suites`).",
+        title: "cipher suite outside the policy's allow-list",
+        remediation: "Limit TLS 1.3 to TLS_AES_256_GCM_SHA384, TLS_AES_128_GCM_SHA256 and TLS_CHACHA20_POLY1305_SHA256 (or the policy's `tls.suites`), and TLS 1.2 to the policy's `tls.tls12_suites` where it has them (the fips profile: the ECDHE AES-GCM suites, no ChaCha20).",
+        references: CRYPTO,
+    },
+    Rule {
+        id: "TLS-NO-EMS",
+        severity: Severity::Warning,
+        title: "TLS 1.2 without the extended master secret",
+        remediation: "Enable the extended master secret (RFC 7627) for TLS 1.0–1.2: OpenSSL and rustls offer it unless turned off (`Options -ExtendedMasterSecret`, `ssl_conf_command`); without it a TLS 1.2 session is open to the triple-handshake attack, and FIPS 140-3 (IG D.Q, SP 800-52r2) does not allow it. Or allow TLS 1.3 only.",
+        references: CRYPTO,
+    },
+    Rule {
+        id: "TLS-NOT-FIPS",
+        severity: Severity::Critical,
+        title: "a handshake was not made by a FIPS module in FIPS mode",
+        remediation: "Under the fips profile run the agent built with `--features fips` (aws-lc-rs's FIPS module) and with the profile's suites and groups: `tlscope coordinator` prints `fips: yes` when every handshake it makes is FIPS-approved, and `/metrics` has `tlscope_fips_mode 1`.",
         references: CRYPTO,
     },
     Rule {

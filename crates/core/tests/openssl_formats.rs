@@ -347,6 +347,7 @@ fn pinned_hosts_must_present_a_pinned_key() {
         peer_identity: None,
         peer_chain: certificates(&bundle),
         resumed: false,
+        fips: false,
         latency_micros: 1000,
         outcome: Outcome::Accepted,
     };

@@ -251,6 +251,7 @@ fn report(versions: &[TlsVersion], chain: Vec<Vec<u8>>) -> ProbeReport {
             accepted: versions.contains(&v),
             suites: Vec::new(),
             server_order: None,
+            extended_master_secret: None,
         })
         .collect();
     r.chain = chain;

@@ -39,6 +39,27 @@ pub fn handshake(
     if let Some(suite) = &record.suite {
         out.extend(suite_findings(suite, record.version, policy, at()));
     }
+    if let Some(group) = &record.group {
+        out.extend(super::probe::groups_allowed(
+            std::slice::from_ref(group),
+            policy,
+            at(),
+        ));
+    }
+    if policy.tls.fips_module && !record.fips && record.segment != Segment::Database {
+        out.push(Finding::new(
+            crate::rule!("TLS-NOT-FIPS"),
+            format!(
+                "the {segment} handshake{} was not made by a FIPS 140-3 module in FIPS mode with approved algorithms only",
+                record
+                    .suite
+                    .as_ref()
+                    .map(|s| format!(" ({s})"))
+                    .unwrap_or_default()
+            ),
+            at(),
+        ));
+    }
     if record.segment == Segment::Mtls && !record.client_certificate {
         out.push(Finding::new(
             crate::rule!("TLS-MTLS-NO-CLIENT-CERT"),
@@ -132,6 +153,26 @@ pub fn suite_findings(
         out.push(Finding::new(
             crate::rule!("TLS-SUITE-CBC"),
             format!("{suite} is a CBC suite"),
+            at.clone(),
+        ));
+    }
+    // A TLS 1.2 allow-list (the fips profile's): said once, for a suite no rule above caught
+    // (ChaCha20, CCM, DHE), so a broken suite is not reported twice.
+    let allowed = &policy.tls.tls12_suites;
+    let canonical = |name: &str| {
+        crate::protocol::suite_by_name(name)
+            .map_or_else(|| name.to_ascii_uppercase(), |s| s.iana.to_owned())
+    };
+    if out.is_empty()
+        && !allowed.is_empty()
+        && !allowed.iter().any(|a| canonical(a) == canonical(suite))
+    {
+        out.push(Finding::new(
+            crate::rule!("TLS-SUITE-NOT-ALLOWED"),
+            format!(
+                "{suite} is not one of the policy's TLS 1.2 suites ({})",
+                allowed.join(", ")
+            ),
             at,
         ));
     }
@@ -180,6 +221,7 @@ mod tests {
             peer_identity: None,
             peer_chain: Vec::new(),
             resumed: false,
+            fips: false,
             latency_micros: 900,
             outcome: Outcome::Accepted,
         }
@@ -240,5 +282,52 @@ mod tests {
             "no client certificate",
         );
         assert!(ids(&r).is_empty());
+    }
+
+    #[test]
+    fn the_fips_profile_wants_a_fips_module_fips_groups_and_no_tls12_chacha20() {
+        let fips = Policy::fips();
+        let judge = |r: &HandshakeRecord| -> Vec<&'static str> {
+            handshake(r, &[], &fips, Timestamp::from_unix(0))
+                .into_iter()
+                .map(|f| f.rule)
+                .collect()
+        };
+        let mut r = record(Segment::Mtls, TlsVersion::Tls13, "TLS_AES_256_GCM_SHA384");
+        r.group = Some("secp256r1".into());
+        // rustls said the connection was not FIPS-approved: the module is not in FIPS mode.
+        assert_eq!(judge(&r), ["TLS-NOT-FIPS"]);
+        r.fips = true;
+        assert!(judge(&r).is_empty());
+        // X25519 alone is not a FIPS group; the hybrid is.
+        r.group = Some("x25519".into());
+        assert_eq!(judge(&r), ["TLS-GROUP-NOT-ALLOWED"]);
+        r.group = Some("X25519MLKEM768".into());
+        assert!(judge(&r).is_empty());
+        // A database connection is not the agent's own TLS: no module to ask.
+        let mut db = record(
+            Segment::Database,
+            TlsVersion::Tls12,
+            "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+        );
+        db.group = Some("secp384r1".into());
+        assert_eq!(judge(&db), ["TLS-SUITE-NOT-ALLOWED"]);
+        db.suite = Some("ECDHE-RSA-AES128-GCM-SHA256".into());
+        assert!(
+            judge(&db).is_empty(),
+            "the OpenSSL name of an allowed suite"
+        );
+        // A broken suite is reported as broken, once.
+        db.suite = Some("TLS_RSA_WITH_RC4_128_SHA".into());
+        assert_eq!(judge(&db), ["TLS-SUITE-WEAK"]);
+        // The default policy asks none of this.
+        assert!(
+            ids(&record(
+                Segment::Mtls,
+                TlsVersion::Tls13,
+                "TLS_AES_256_GCM_SHA384"
+            ))
+            .is_empty()
+        );
     }
 }

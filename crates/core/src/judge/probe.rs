@@ -42,6 +42,16 @@ pub fn probe(
         for suite in &v.suites {
             out.extend(suite_findings(suite, Some(v.version), policy, at()));
         }
+        if policy.tls.extended_master_secret && v.extended_master_secret == Some(false) {
+            out.push(Finding::new(
+                crate::rule!("TLS-NO-EMS"),
+                format!(
+                    "{} completes without the extended master secret (RFC 7627): the client offered it and the ServerHello did not echo it",
+                    v.version
+                ),
+                at(),
+            ));
+        }
     }
     // Post-quantum key exchange: a TLS 1.3 endpoint whose accepted groups are all classical.
     let speaks_13 = report
@@ -146,7 +156,7 @@ pub fn probe(
 }
 
 /// TLS-GROUP-NOT-ALLOWED for accepted groups outside the policy's list (when it has one).
-fn groups_allowed(groups: &[String], policy: &Policy, at: Location) -> Option<Finding> {
+pub(super) fn groups_allowed(groups: &[String], policy: &Policy, at: Location) -> Option<Finding> {
     let allowed = &policy.tls.groups;
     let outside: Vec<&str> = groups
         .iter()
@@ -210,6 +220,7 @@ mod tests {
             accepted: true,
             suites: suites.iter().map(|s| (*s).to_owned()).collect(),
             server_order: None,
+            extended_master_secret: None,
         }
     }
 
@@ -365,5 +376,39 @@ mod tests {
         );
         r.groups = vec!["x25519".into(), "X25519MLKEM768".into()];
         assert!(ids(&r).is_empty());
+    }
+
+    #[test]
+    fn tls12_without_the_extended_master_secret_is_reported() {
+        let mut tls12 = v(
+            TlsVersion::Tls12,
+            &["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"],
+        );
+        tls12.extended_master_secret = Some(false);
+        let r = report(Service::Postgres, vec![tls12.clone()]);
+        assert_eq!(ids(&r), ["TLS-NO-EMS"]);
+        let found = probe(&r, &[], &Policy::default(), Timestamp::from_unix(0));
+        assert!(
+            found[0].evidence.starts_with("TLS 1.2 completes without"),
+            "{found:?}"
+        );
+        // Echoed, or not known: nothing to say.
+        for ems in [Some(true), None] {
+            tls12.extended_master_secret = ems;
+            assert!(ids(&report(Service::Postgres, vec![tls12.clone()])).is_empty());
+        }
+        // A policy that does not ask for it.
+        tls12.extended_master_secret = Some(false);
+        let mut lax = Policy::default();
+        lax.tls.extended_master_secret = false;
+        assert!(
+            probe(
+                &report(Service::Postgres, vec![tls12]),
+                &[],
+                &lax,
+                Timestamp::from_unix(0)
+            )
+            .is_empty()
+        );
     }
 }

@@ -87,6 +87,9 @@ struct TlsPatch {
     suites: Option<Vec<String>>,
     post_quantum_missing: Option<crate::rules::Severity>,
     groups: Option<Vec<String>>,
+    tls12_suites: Option<Vec<String>>,
+    extended_master_secret: Option<bool>,
+    fips_module: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -234,6 +237,11 @@ impl Policy {
                     .post_quantum_missing
                     .unwrap_or(policy.tls.post_quantum_missing),
                 groups: t.groups.unwrap_or(policy.tls.groups),
+                tls12_suites: t.tls12_suites.unwrap_or(policy.tls.tls12_suites),
+                extended_master_secret: t
+                    .extended_master_secret
+                    .unwrap_or(policy.tls.extended_master_secret),
+                fips_module: t.fips_module.unwrap_or(policy.tls.fips_module),
             };
         }
         if let Some(w) = file.web {
@@ -313,6 +321,16 @@ impl Policy {
             return Err(PolicyError::Inconsistent(format!(
                 "tls.suites names {bad:?}, which is not a TLS 1.3 suite: expected one of {}",
                 TLS13_SUITES.join(", ")
+            )));
+        }
+        if let Some(bad) = policy
+            .tls
+            .tls12_suites
+            .iter()
+            .find(|s| crate::protocol::suite_by_name(s).is_none_or(|suite| suite.is_tls13()))
+        {
+            return Err(PolicyError::Inconsistent(format!(
+                "tls.tls12_suites names {bad:?}, which is not a TLS 1.2 suite tlscope knows: expected IANA names such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
             )));
         }
         if let Some(bad) = policy
@@ -456,6 +474,18 @@ mod tests {
         assert!(matches!(e, PolicyError::Inconsistent(_)), "{e}");
         let e = Policy::from_toml("version = 1\n[pins]\nh = [\"nope\"]\n").unwrap_err();
         assert!(matches!(e, PolicyError::Inconsistent(_)), "{e}");
+        // TLS 1.2 suites: known TLS 1.2 names only (IANA or OpenSSL spelling).
+        let p = Policy::from_toml(
+            "version = 1\n[tls]\ntls12_suites = [\"ECDHE-RSA-AES128-GCM-SHA256\"]\nextended_master_secret = false\nfips_module = true\n",
+        )
+        .unwrap();
+        assert_eq!(p.tls.tls12_suites, ["ECDHE-RSA-AES128-GCM-SHA256"]);
+        assert!(!p.tls.extended_master_secret && p.tls.fips_module);
+        for bad in ["TLS_AES_128_GCM_SHA256", "TLS_NOPE"] {
+            let e = Policy::from_toml(&format!("version = 1\n[tls]\ntls12_suites = [\"{bad}\"]\n"))
+                .unwrap_err();
+            assert!(e.to_string().contains("tls.tls12_suites"), "{e}");
+        }
     }
 
     #[test]

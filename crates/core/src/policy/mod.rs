@@ -64,11 +64,28 @@ pub struct Tls {
     /// NIST curves and the ML-KEM groups, not X25519 alone.
     #[serde(default)]
     pub groups: Vec<String>,
+    /// TLS 1.2 suites allowed, by IANA name (empty: any suite the TLS 1.2 rules pass). The
+    /// `fips` profile allows the four ECDHE AES-GCM suites, not ChaCha20 (SP 800-52r2 §3.3.1).
+    #[serde(default)]
+    pub tls12_suites: Vec<String>,
+    /// Whether TLS 1.2 must negotiate the extended master secret (RFC 7627): RFC 9325 asks it
+    /// of every TLS 1.2 endpoint, SP 800-52r2 and FIPS 140-3 IG D.Q require it.
+    #[serde(default = "Tls::default_extended_master_secret")]
+    pub extended_master_secret: bool,
+    /// Whether the agent's own handshakes (coordinator, edges) must be made by a FIPS 140-3
+    /// validated module in FIPS mode with approved algorithms only: `tlscope` built with
+    /// `--features fips`, as rustls's `fips()` reports it on each connection.
+    #[serde(default)]
+    pub fips_module: bool,
 }
 
 impl Tls {
     fn default_post_quantum_missing() -> crate::rules::Severity {
         crate::rules::Severity::Info
+    }
+
+    fn default_extended_master_secret() -> bool {
+        true
     }
 }
 
@@ -296,6 +313,9 @@ impl Default for Policy {
                 ],
                 post_quantum_missing: crate::rules::Severity::Info,
                 groups: Vec::new(),
+                tls12_suites: Vec::new(),
+                extended_master_secret: true,
+                fips_module: false,
             },
             web: Web {
                 hsts: true,
@@ -330,8 +350,10 @@ impl Policy {
     }
 
     /// The fips profile (FIPS 140-3 / SP 800-52r2 with SP 800-227 for ML-KEM): TLS 1.3 with the
-    /// AES-GCM suites only (no ChaCha20), key exchange on P-256/P-384/P-521 or an ML-KEM group
-    /// (X25519 only inside X25519MLKEM768), RSA keys of 2048 bits or more.
+    /// AES-GCM suites only (no ChaCha20), TLS 1.2 (where a segment allows it) with the ECDHE
+    /// AES-GCM suites and the extended master secret, key exchange on P-256/P-384/P-521 or an
+    /// ML-KEM group (X25519 only inside X25519MLKEM768), RSA keys of 2048 bits or more, and the
+    /// agent's own handshakes made by a FIPS module in FIPS mode.
     pub fn fips() -> Self {
         let default = Self::default();
         Self {
@@ -354,6 +376,17 @@ impl Policy {
                 .iter()
                 .map(|g| (*g).to_owned())
                 .collect(),
+                tls12_suites: [
+                    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+                    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+                    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+                    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+                ]
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+                extended_master_secret: true,
+                fips_module: true,
                 ..default.tls
             },
             keys: Keys {
