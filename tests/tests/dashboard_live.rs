@@ -83,6 +83,15 @@ async fn live_view_shows_the_demo_judged_in_the_browser() {
     assert!(page.count("#live-timeline svg.timeline g.row").await >= 5);
     let status = page.text_of("#live-status").await;
     assert!(status.starts_with("connected"), "{status}");
+    // The demo's agent is the default build: its coordinator says so, and counts no FIPS
+    // handshake among the accepted ones.
+    let fips = page.text_of("#live-fips").await;
+    assert!(
+        fips.starts_with("not FIPS")
+            && fips.contains("not a FIPS build")
+            && fips.contains(" 0 of the "),
+        "{fips}"
+    );
     screenshot(&page.client, "dashboard-live").await;
     page.close().await;
 }

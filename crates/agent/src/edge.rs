@@ -401,6 +401,7 @@ impl Edge {
             latency,
         );
         record.server_name = Some(self.server_name.to_str().into_owned());
+        record.fips = tls.get_ref().1.fips();
         let (tls, ending) = crate::ending::Tapped::new(tls);
         let (sender, connection) =
             hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls))

@@ -398,6 +398,19 @@ pub fn ca_command(
     args: &StoreArgs,
     policy: &Policy,
 ) -> Result<ExitCode, AgentError> {
+    // Under a policy that asks for a FIPS module, keys are made and certificates and CRLs signed
+    // by one; reading the store (list, export, approvals) needs none.
+    let signs = matches!(
+        command,
+        CaCommand::Init { .. }
+            | CaCommand::Issue { .. }
+            | CaCommand::Revoke { .. }
+            | CaCommand::Rotate { .. }
+            | CaCommand::Approve { .. }
+    );
+    if signs && policy.tls.fips_module {
+        tlscope_agent::mtls::provider(policy).map_err(AgentError::Fips)?;
+    }
     let store = args.open()?;
     let now = args.clock()?.now();
     match command {
@@ -688,6 +701,12 @@ pub fn coordinator(
             coordinator.serial(),
             client.local_addr().map_err(AgentError::Serve)?,
             mtls.local_addr().map_err(AgentError::Serve)?
+        );
+        let fips = tlscope_agent::mtls::fips_mode(&policy);
+        eprintln!(
+            "tlscope coordinator: fips: {} ({})",
+            if fips.approved { "yes" } else { "no" },
+            fips.describe()
         );
         if let Some(listen) = args.api_listen {
             serve_api(&coordinator, listen, policy, clock).await?;

@@ -123,6 +123,10 @@ pub enum AgentError {
     /// Enrolment failed; nothing was written.
     #[error("enrolment failed: {0}")]
     Enrol(Box<enrol_client::EnrolClientError>),
+    /// The policy asks for a FIPS module and this build has none (or the policy's suites and
+    /// groups are not all approved).
+    #[error(transparent)]
+    Fips(mtls::MtlsError),
     /// A report could not be serialised (a bug: every report type serialises).
     #[error("cannot write the report: {0}")]
     Output(#[from] serde_json::Error),

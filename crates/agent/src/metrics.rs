@@ -39,6 +39,16 @@ pub const FAMILIES: &[(&str, &str, &str)] = &[
         "Refused handshakes, by segment and reason class (protocol-version and cipher-suite are downgrade attempts at a TLS 1.3-only listener).",
     ),
     (
+        "tlscope_fips_mode",
+        "gauge",
+        "1 when the coordinator's handshakes are all FIPS-approved: aws-lc-rs's FIPS 140-3 module in FIPS mode (module=\"yes\", a build with --features fips) and the policy's suites and groups approved; 0 otherwise.",
+    ),
+    (
+        "tlscope_fips_handshakes_total",
+        "counter",
+        "Accepted handshakes by segment and whether rustls reported them FIPS-approved (fips=\"yes\"/\"no\").",
+    ),
+    (
         "tlscope_rotations_total",
         "counter",
         "Rotation events, by kind.",
@@ -192,6 +202,26 @@ fn exposition(s: &State, policy: &Policy, now: Timestamp) -> String {
                 n,
             );
         }
+    }
+
+    t.family("tlscope_fips_mode");
+    if let Some(fips) = s.fips {
+        t.sample(
+            "tlscope_fips_mode",
+            &[("module", if fips.module { "yes" } else { "no" })],
+            u8::from(fips.approved),
+        );
+    }
+    t.family("tlscope_fips_handshakes_total");
+    for ((segment, fips), n) in &s.fips_counts {
+        t.sample(
+            "tlscope_fips_handshakes_total",
+            &[
+                ("segment", segment.as_str()),
+                ("fips", if *fips { "yes" } else { "no" }),
+            ],
+            n,
+        );
     }
 
     t.family("tlscope_rotations_total");

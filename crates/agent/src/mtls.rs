@@ -19,6 +19,7 @@ use rustls::{
 };
 use tlscope_core::Policy;
 use tlscope_core::handshake::{Outcome, Refusal};
+use tlscope_core::observation::FipsStatus;
 
 use crate::ca::NodeMaterial;
 use crate::ca::identity::{Identity, NodeRole};
@@ -35,27 +36,100 @@ pub enum MtlsError {
     /// The policy names a suite this build cannot offer.
     #[error("policy suite {0:?} is not a TLS 1.3 suite rustls offers")]
     Suite(String),
+    /// The policy asks for FIPS-approved handshakes and this build or policy cannot make them.
+    #[error(
+        "the policy requires FIPS-approved handshakes (tls.fips_module = true), and here: {0}; build tlscope with `cargo build --release -p tlscope-agent --features fips` and keep the fips profile's suites and groups"
+    )]
+    NotFips(&'static str),
+    /// The policy's key-exchange groups include none rustls offers.
+    #[error(
+        "policy groups [{0}] include none of the groups rustls offers (X25519MLKEM768, SecP256r1MLKEM768, x25519, secp256r1, secp384r1, MLKEM768, MLKEM1024)"
+    )]
+    Groups(String),
     /// The trust anchors or CRLs were rejected.
     #[error("trust store: {0}")]
     Trust(String),
 }
 
-/// aws-lc-rs with only the policy's TLS 1.3 suites (in the policy's order).
+/// aws-lc-rs with only the policy's TLS 1.3 suites (in the policy's order) and, when the policy
+/// lists key-exchange groups, only those (in rustls's order of preference).
+///
+/// Suites and groups come from aws-lc-rs's complete lists, not its defaults: a build with
+/// `--features fips` leaves ChaCha20 and X25519 out of the defaults, but a policy that names
+/// them still gets them — and rustls then reports those connections as not FIPS-approved
+/// ([`fips_mode`]), which the core judges (TLS-NOT-FIPS) under a policy that asks for FIPS.
+///
+/// A policy that asks for a FIPS module (`tls.fips_module`, the fips profile) gets an error
+/// instead of a provider that is not FIPS-approved: the coordinator, edges and enrolment refuse
+/// to start rather than make handshakes the policy forbids.
 pub fn provider(policy: &Policy) -> Result<Arc<CryptoProvider>, MtlsError> {
+    let provider = unchecked_provider(policy)?;
+    if policy.tls.fips_module {
+        let status = fips_status(&provider);
+        if !status.approved {
+            return Err(MtlsError::NotFips(status.describe()));
+        }
+    }
+    Ok(provider)
+}
+
+fn fips_status(provider: &CryptoProvider) -> FipsStatus {
+    let module = cfg!(feature = "fips") && aws_lc_rs::try_fips_mode().is_ok();
+    FipsStatus {
+        module,
+        approved: module && provider.fips(),
+    }
+}
+
+fn unchecked_provider(policy: &Policy) -> Result<Arc<CryptoProvider>, MtlsError> {
+    use rustls::crypto::aws_lc_rs::{ALL_CIPHER_SUITES, ALL_KX_GROUPS};
     let base = rustls::crypto::aws_lc_rs::default_provider();
     let mut suites = Vec::new();
     for name in &policy.tls.suites {
-        let found = base
-            .cipher_suites
+        let found = ALL_CIPHER_SUITES
             .iter()
             .find(|s| suite_name(**s) == *name && s.version() == &rustls::version::TLS13)
             .ok_or_else(|| MtlsError::Suite(name.clone()))?;
         suites.push(*found);
     }
+    let kx_groups = if policy.tls.groups.is_empty() {
+        base.kx_groups
+    } else {
+        ALL_KX_GROUPS
+            .iter()
+            .filter(|g| {
+                let name = group_name(g.name());
+                policy
+                    .tls
+                    .groups
+                    .iter()
+                    .any(|p| p.eq_ignore_ascii_case(&name))
+            })
+            .copied()
+            .collect()
+    };
+    if kx_groups.is_empty() {
+        return Err(MtlsError::Groups(policy.tls.groups.join(", ")));
+    }
     Ok(Arc::new(CryptoProvider {
         cipher_suites: suites,
+        kx_groups,
         ..base
     }))
+}
+
+/// What this build's cryptography is under `policy`: whether aws-lc-rs runs its FIPS 140-3
+/// module in FIPS mode (only a build with `--features fips` can), and whether every handshake
+/// the coordinator and edges make is FIPS-approved (rustls's `CryptoProvider::fips()`: module,
+/// suites, groups, signature algorithms, randomness and keys).
+pub fn fips_mode(policy: &Policy) -> FipsStatus {
+    match unchecked_provider(policy) {
+        Ok(p) => fips_status(&p),
+        Err(_) => FipsStatus {
+            approved: false,
+            ..fips_status(&rustls::crypto::aws_lc_rs::default_provider())
+        },
+    }
 }
 
 /// The IANA name of a suite (`TLS_AES_256_GCM_SHA384`), from the core's registry by its code.

@@ -11,7 +11,9 @@ use base64::Engine as _;
 
 use tlscope_core::Timestamp;
 use tlscope_core::handshake::{HandshakeRecord, Outcome, Refusal, Segment};
-use tlscope_core::observation::{CertificateListing, EdgeStatus, RotationEvent, TenantRotation};
+use tlscope_core::observation::{
+    CertificateListing, EdgeStatus, FipsStatus, RotationEvent, TenantRotation,
+};
 pub use tlscope_core::observation::{Observation, Snapshot};
 use tlscope_core::probe::ProbeReport;
 use tokio::sync::broadcast;
@@ -38,6 +40,10 @@ pub(crate) struct State {
     pub(crate) handshake_counts: BTreeMap<HandshakeKey, u64>,
     pub(crate) refusal_counts: BTreeMap<(Segment, Refusal), u64>,
     pub(crate) rotation_counts: BTreeMap<&'static str, u64>,
+    /// Accepted handshakes by segment and whether rustls called them FIPS-approved.
+    pub(crate) fips_counts: BTreeMap<(Segment, bool), u64>,
+    /// The coordinator's cryptography, once one runs here.
+    pub(crate) fips: Option<FipsStatus>,
 }
 
 /// The shared store of observations.
@@ -87,7 +93,12 @@ impl Observatory {
     pub fn handshake(&self, record: HandshakeRecord) {
         self.with(|s| {
             let outcome = match record.outcome {
-                Outcome::Accepted => "accepted",
+                Outcome::Accepted => {
+                    *s.fips_counts
+                        .entry((record.segment, record.fips))
+                        .or_default() += 1;
+                    "accepted"
+                }
                 Outcome::Refused { refusal, .. } => {
                     *s.refusal_counts
                         .entry((record.segment, refusal))
@@ -155,6 +166,11 @@ impl Observatory {
         self.with(|s| s.anchors = encoded);
     }
 
+    /// Sets what the coordinator's cryptography is (FIPS module, FIPS-approved handshakes).
+    pub fn fips(&self, status: FipsStatus) {
+        self.with(|s| s.fips = Some(status));
+    }
+
     /// Replaces the CRLs (DER) the coordinators of `tenant` enforce.
     pub fn crls(&self, tenant: &str, ders: &[Vec<u8>]) {
         self.with(|s| {
@@ -178,6 +194,7 @@ impl Observatory {
                 .flatten()
                 .map(|d| base64::engine::general_purpose::STANDARD.encode(d))
                 .collect(),
+            fips: s.fips,
         })
     }
 

@@ -432,6 +432,9 @@ fn every_query_names_series_and_labels_a_real_scrape_has() {
             ],
         ),
         known("outcome", &["accepted", "refused"]),
+        // A default build (the demo) says module="no"; a FIPS build "yes".
+        known("module", &["yes", "no"]),
+        known("fips", &["yes", "no"]),
         known(
             "reason",
             &tlscope_core::handshake::Refusal::ALL.map(|r| r.as_str()),

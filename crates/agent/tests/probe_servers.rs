@@ -99,6 +99,7 @@ fn probes_real_servers_and_misbehaving_endpoints_in_one_run() {
     let pki = servers::Pki::new(&dir.join("pki"));
     let (_nginx, spec, weak) = servers::nginx(&dir, &pki);
     let s_server = servers::openssl_tls12_cbc(&dir, &pki);
+    let no_ems = servers::openssl_tls12_no_ems(&dir, &pki);
     let redis = servers::redis(&dir, &pki);
     let pg = servers::postgres(&dir, &pki);
     let maria = servers::mariadb(&dir, &pki);
@@ -124,6 +125,7 @@ fn probes_real_servers_and_misbehaving_endpoints_in_one_run() {
         t(format!("127.0.0.1:{http}")),
         t(format!("127.0.0.1:{close}")),
         t(format!("127.0.0.1:{silent}")),
+        t(format!("localhost:{}", no_ems.port)),
     ];
     let started = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_tlscope"))
@@ -239,6 +241,9 @@ fn probes_real_servers_and_misbehaving_endpoints_in_one_run() {
         .and_then(|v| v.iter().find(|x| x["version"] == "1.2"))
         .expect("1.2");
     assert_eq!(v12["server_order"], true);
+    // nginx's OpenSSL echoes the extended master secret the probe offers.
+    assert_eq!(v12["extended_master_secret"], true, "{v12}");
+    assert!(!rules(r).contains(&"TLS-NO-EMS".to_owned()));
     let found = rules(r);
     for rule in [
         "TLS-VERSION-MIN",
@@ -303,11 +308,25 @@ fn probes_real_servers_and_misbehaving_endpoints_in_one_run() {
         "{}",
         error(9)
     );
+    // openssl s_server with `Options = -ExtendedMasterSecret`: TLS 1.2 without EMS.
+    let r = nth(&doc, 10);
+    assert_eq!(accepted(r), vec!["1.2"], "{r}");
+    let v12 = r["versions"]
+        .as_array()
+        .and_then(|v| v.iter().find(|x| x["version"] == "1.2"))
+        .expect("1.2");
+    assert_eq!(v12["extended_master_secret"], false, "{v12}");
+    assert_eq!(
+        rules(r),
+        vec!["TLS-NO-EMS", "TLS-VERSION-MIN"],
+        "{}",
+        r["findings"]
+    );
     eprintln!(
         "probed {} targets in {:.1} s",
         targets.len(),
         elapsed.as_secs_f64()
     );
-    drop((s_server, redis, pg, maria));
+    drop((s_server, no_ems, redis, pg, maria));
     let _ = std::fs::remove_dir_all(&dir);
 }

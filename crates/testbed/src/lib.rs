@@ -276,6 +276,39 @@ pub fn openssl_tls12_cbc(dir: &Path, pki: &Pki) -> Server {
     )
 }
 
+/// `openssl s_server` limited to TLS 1.2 with one ECDHE AES-GCM suite and the extended master
+/// secret turned off (OpenSSL's `Options = -ExtendedMasterSecret`, through its own configuration
+/// file): a TLS 1.2 server open to the triple-handshake attack.
+pub fn openssl_tls12_no_ems(dir: &Path, pki: &Pki) -> Server {
+    let port = free_port();
+    let conf = dir.join("openssl-no-ems.cnf");
+    std::fs::write(
+        &conf,
+        "openssl_conf = conf\n[conf]\nssl_conf = ssl\n[ssl]\nsystem_default = sys\n[sys]\nOptions = -ExtendedMasterSecret\n",
+    )
+    .expect("openssl configuration");
+    spawn(
+        "openssl s_server (no EMS)",
+        port,
+        Command::new("openssl")
+            .env("OPENSSL_CONF", &conf)
+            .args([
+                "s_server",
+                "-quiet",
+                "-www",
+                "-tls1_2",
+                "-cipher",
+                "ECDHE-RSA-AES128-GCM-SHA256",
+            ])
+            .args(["-accept", &format!("127.0.0.1:{port}")])
+            .arg("-cert")
+            .arg(&pki.cert)
+            .arg("-key")
+            .arg(&pki.key),
+        &dir.join("s_server-no-ems.log"),
+    )
+}
+
 /// redis-server with TLS only (port 0, tls-port).
 pub fn redis(dir: &Path, pki: &Pki) -> Server {
     let port = free_port();

@@ -97,6 +97,38 @@ pub fn run(cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
+/// Where `cargo xtask test` keeps the FIPS build of `tlscope` (the tests read it from here, or
+/// from `TLSCOPE_FIPS_BIN`).
+pub fn fips_binary() -> PathBuf {
+    root().join("target").join("fips").join("tlscope")
+}
+
+/// Builds `tlscope` with `--features fips` (aws-lc-rs's FIPS 140-3 module) and copies it to
+/// [`fips_binary`]. It shares target/ with the default build, so only the crates whose features
+/// change (aws-lc-rs and what uses rustls) are built twice; the default `tlscope` must be built
+/// after this, since both land at target/debug/tlscope.
+pub fn build_fips_agent() -> Result<PathBuf> {
+    run(Command::new("cargo").args([
+        "build",
+        "--package",
+        "tlscope-agent",
+        "--bin",
+        "tlscope",
+        "--features",
+        "fips",
+    ]))?;
+    let built = root().join("target").join("debug").join("tlscope");
+    let dest = fips_binary();
+    let dir = dest.parent().context("target/fips")?;
+    std::fs::create_dir_all(dir)?;
+    // Copied under another name, then renamed: a test never sees half a binary.
+    let partial = dir.join("tlscope.partial");
+    std::fs::copy(&built, &partial)
+        .with_context(|| format!("copy {} to {}", built.display(), partial.display()))?;
+    std::fs::rename(&partial, &dest)?;
+    Ok(dest)
+}
+
 /// Builds the dashboard into dist/ with the pinned, locally installed tools.
 pub fn build_dashboard(public_url: Option<&str>) -> Result<()> {
     build_dashboard_into(public_url, &root().join("dist"))

@@ -14,7 +14,8 @@ const BINARYEN_VERSION: &str = "132";
 /// alert rules, systemd-analyze (systemd) for verifying the service units, and iproute2 for the
 /// tests that make several hosts out of network namespaces, Knot DNS (authoritative, DNSSEC
 /// signing) for the DNS probe tests, Caddy (HTTP/3) for the QUIC ones, and HAProxy and Apache
-/// httpd for the configuration dialects checked against the servers themselves.
+/// httpd for the configuration dialects checked against the servers themselves, and cmake and Go
+/// for the FIPS build of aws-lc-rs (aws-lc-fips-sys builds AWS-LC's FIPS module with them).
 const DEBIAN_PACKAGES: &[&str] = &[
     "chromium",
     "chromium-driver",
@@ -32,6 +33,8 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "caddy",
     "haproxy",
     "apache2",
+    "cmake",
+    "golang-go",
 ];
 
 /// SeaweedFS, the S3-compatible server the shared-store tests run: its upstream `weed` binary
@@ -207,7 +210,7 @@ fn debian_packages() -> Result<()> {
         return Ok(());
     }
     let command = format!(
-        "apt-get update && apt-get install -y --no-install-recommends {}",
+        "apt-get update && apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=300 {}",
         missing.join(" ")
     );
     let is_root = probe("id", &["-u"]).is_some_and(|u| u.trim() == "0");

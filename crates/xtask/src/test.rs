@@ -105,6 +105,9 @@ pub fn run() -> Result<()> {
     // The same site built for a sub-path, served by a plain static server in its own test.
     let subpath_dist = root().join("target").join("dist-subpath");
     crate::build_dashboard_into(Some(SUBPATH), &subpath_dist)?;
+    // The FIPS build first: it lands at target/debug/tlscope too, and the default build after
+    // it puts the default binary back there.
+    let fips_bin = crate::build_fips_agent()?;
     crate::run(Command::new("cargo").args([
         "build",
         "--package",
@@ -128,6 +131,7 @@ pub fn run() -> Result<()> {
                 "never",
             ])
             .env("TLSCOPE_BIN", &bin)
+            .env("TLSCOPE_FIPS_BIN", &fips_bin)
             .env("TLSCOPE_DIST", root().join("dist"))
             .env("TLSCOPE_DIST_SUBPATH", &subpath_dist)
             .env("TLSCOPE_AXE", crate::setup::axe_script())

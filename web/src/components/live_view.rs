@@ -206,6 +206,7 @@ pub fn LiveView(props: &LiveViewProps) -> Html {
     html! {
         <section class="live">
             { connect }
+            { fips_line(s, &live.feed) }
             <section id="live-alerts" class="card" aria-label="Alerts">
                 <h2>{ "Alerts" }</h2>
                 <FindingList findings={alerts.clone()} />
@@ -284,12 +285,33 @@ pub fn LiveView(props: &LiveViewProps) -> Html {
                                 <span class={classes!("badge", class)}>{ word }</span>
                                 { format!(" {detail}") }
                                 <span class="muted">{ format!(" {} {}", h.version.map(|v| v.to_string()).unwrap_or_default(), h.suite.clone().unwrap_or_default()) }</span>
+                                { if h.fips { html! { <span class="badge ok fips" title="rustls reported this handshake FIPS-approved">{ "FIPS" }</span> } } else { html! {} } }
                             </li>
                         }
                     }) }
                 </ol>
             </section>
         </section>
+    }
+}
+
+/// The agent's cryptography as its coordinator reports it, and how many of the recent accepted
+/// handshakes rustls called FIPS-approved.
+fn fips_line(s: &Snapshot, feed: &VecDeque<HandshakeRecord>) -> Html {
+    let Some(status) = s.fips else {
+        return html! {};
+    };
+    let accepted: Vec<&HandshakeRecord> = feed
+        .iter()
+        .filter(|h| h.outcome == Outcome::Accepted)
+        .collect();
+    let approved = accepted.iter().filter(|h| h.fips).count();
+    let class = if status.approved { "ok" } else { "warning" };
+    html! {
+        <p id="live-fips" class="live-fips" data-fips-module={status.module.to_string()} data-fips-approved={status.approved.to_string()}>
+            <span class={classes!("badge", class)}>{ if status.approved { "FIPS" } else { "not FIPS" } }</span>
+            { format!(" {} · {approved} of the {} recent accepted handshakes FIPS-approved", status.describe(), accepted.len()) }
+        </p>
     }
 }
 

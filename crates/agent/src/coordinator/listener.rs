@@ -74,6 +74,7 @@ impl Coordinator {
         };
         let mut record = accepted_record(tls.get_ref().1, endpoint, segment, at, latency_micros);
         record.server_name = tls.get_ref().1.server_name().map(str::to_owned);
+        record.fips = tls.get_ref().1.fips();
         let peer_serial = tls
             .get_ref()
             .1
@@ -158,6 +159,7 @@ fn refused(
         peer_identity: None,
         peer_chain: Vec::new(),
         resumed: false,
+        fips: false,
         latency_micros,
         outcome,
     }
@@ -195,6 +197,8 @@ pub fn accepted_record(
             .map(|i| i.uri()),
         peer_chain: chain,
         resumed: conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed),
+        // Set by the caller, which holds the whole connection (`fips()` is not on CommonState).
+        fips: false,
         latency_micros,
         outcome: Outcome::Accepted,
     }

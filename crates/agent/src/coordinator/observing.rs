@@ -13,6 +13,7 @@ impl Coordinator {
     /// Feeds `obs` for as long as the coordinator lives: records and events as they come,
     /// the listing, edges and CRLs every `every`.
     pub fn observe(self: &Arc<Self>, obs: &Observatory, every: Duration) {
+        obs.fips(crate::mtls::fips_mode(&self.policy));
         let (feed, mut records, mut events) = (obs.clone(), self.records(), self.rotation_events());
         let tenant = self.tenant.clone();
         tokio::spawn(async move {

@@ -54,18 +54,24 @@ impl Ctx<'_> {
         }
     }
 
-    /// The suite the server picks from `suites` at `version`, if it accepts the version.
+    /// The suite the server picks from `suites` at `version`, if it accepts the version, and
+    /// whether its ServerHello echoed the extended master secret.
     pub(super) async fn pick(
         &self,
         version: TlsVersion,
         suites: &[u16],
-    ) -> Result<Option<u16>, String> {
+    ) -> Result<Option<(u16, bool)>, String> {
         let answer = self.ask(&self.offer(version, suites)).await?;
         Ok(match answer {
             Some(Answer::Hello {
-                version: v, suite, ..
-            }) if v == version.wire() => Some(suite),
-            Some(Answer::Retry { suite, .. }) if version == TlsVersion::Tls13 => Some(suite),
+                version: v,
+                suite,
+                extended_master_secret,
+                ..
+            }) if v == version.wire() => Some((suite, extended_master_secret)),
+            Some(Answer::Retry { suite, .. }) if version == TlsVersion::Tls13 => {
+                Some((suite, true))
+            }
             _ => None,
         })
     }
@@ -78,10 +84,13 @@ impl Ctx<'_> {
             .map(|s| s.code)
             .collect();
         let mut found = Vec::new();
+        // Whether every ServerHello of this version echoed extended_master_secret.
+        let mut ems = true;
         while !remaining.is_empty() {
             match self.pick(version, &remaining).await? {
-                Some(s) if remaining.contains(&s) => {
+                Some((s, with_ems)) if remaining.contains(&s) => {
                     found.push(s);
+                    ems &= with_ems;
                     remaining.retain(|r| *r != s);
                 }
                 _ => break,
@@ -89,13 +98,17 @@ impl Ctx<'_> {
         }
         let server_order = if found.len() >= 2 {
             let reversed = [found[1], found[0]];
-            self.pick(version, &reversed).await?.map(|s| s == found[0])
+            self.pick(version, &reversed)
+                .await?
+                .map(|(s, _)| s == found[0])
         } else {
             None
         };
         Ok(VersionProbe {
             version,
             accepted: !found.is_empty(),
+            extended_master_secret: (!tls13 && !found.is_empty() && version != TlsVersion::Ssl3)
+                .then_some(ems),
             suites: found.into_iter().map(protocol::suite_name).collect(),
             server_order,
         })

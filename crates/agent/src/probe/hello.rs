@@ -143,6 +143,8 @@ pub enum Answer {
         suite: u16,
         /// TLS 1.3 key-share group.
         group: Option<u16>,
+        /// Whether the ServerHello carries extended_master_secret (RFC 7627).
+        extended_master_secret: bool,
     },
     /// A HelloRetryRequest naming the group the server wants.
     Retry {
@@ -229,6 +231,7 @@ fn server_hello(m: &[u8]) -> Result<Answer, AnswerError> {
     at += 3; // suite + compression
     let mut negotiated = version;
     let mut group = None;
+    let mut extended_master_secret = false;
     if let Some(ext_len) = m.get(at..at + 2) {
         let end = at + 2 + usize::from(u16::from_be_bytes([ext_len[0], ext_len[1]]));
         at += 2;
@@ -239,6 +242,7 @@ fn server_hello(m: &[u8]) -> Result<Answer, AnswerError> {
             match kind {
                 0x002b if data.len() >= 2 => negotiated = u16::from_be_bytes([data[0], data[1]]),
                 0x0033 if data.len() >= 2 => group = Some(u16::from_be_bytes([data[0], data[1]])),
+                0x0017 => extended_master_secret = true,
                 _ => {}
             }
             at += 4 + len;
@@ -251,6 +255,7 @@ fn server_hello(m: &[u8]) -> Result<Answer, AnswerError> {
         version: negotiated,
         suite,
         group,
+        extended_master_secret,
     })
 }
 
@@ -321,9 +326,23 @@ mod tests {
             Ok(Answer::Hello {
                 version: 0x0303,
                 suite: 0xc02f,
-                group: None
+                group: None,
+                extended_master_secret: false,
             })
         );
+        // The same ServerHello with an empty extended_master_secret extension.
+        body.extend_from_slice(&[0, 4, 0x00, 0x17, 0, 0]);
+        let mut msg = vec![2, 0, 0, u8::try_from(body.len()).unwrap_or(0)];
+        msg.extend_from_slice(&body);
+        let mut rec = vec![0x16, 3, 3, 0, u8::try_from(msg.len()).unwrap_or(0)];
+        rec.extend_from_slice(&msg);
+        assert!(matches!(
+            parse_answer(&rec),
+            Ok(Answer::Hello {
+                extended_master_secret: true,
+                ..
+            })
+        ));
         assert_eq!(parse_answer(&rec[..20]), Err(AnswerError::Incomplete));
         assert_eq!(
             parse_answer(&[0x15, 3, 3, 0, 2, 2, 40]),

@@ -269,6 +269,7 @@ impl Ctx<'_> {
             accepted: true,
             suites: quic.suites.clone(),
             server_order: None,
+            extended_master_secret: None,
         }];
         report.groups = quic.groups.clone();
         report.chain = chain;
