@@ -49,6 +49,9 @@ pub struct Facts {
     pub servers: Vec<Server>,
     /// Every certificate file.
     pub certificates: Vec<CertificateFile>,
+    /// pg_hba.conf files whose every TCP line requires a client certificate: (path, line,
+    /// the line as written). The PostgreSQL servers of the same directory then require one.
+    pub hba_client_cert: Vec<(String, usize, String)>,
 }
 
 impl Facts {
@@ -74,6 +77,12 @@ impl Facts {
         };
         let name = path.rsplit(['/', '\\']).next();
         if let Some(kind) = config::recognise(name, text) {
+            if kind == config::Kind::PgHba
+                && let Some((line, written)) = config::hba_requires_client_cert(text)
+            {
+                self.hba_client_cert
+                    .push((path.to_owned(), line, written));
+            }
             for listener in config::listeners(kind, text).unwrap_or_default() {
                 self.servers.push(Server {
                     file: path.to_owned(),
@@ -243,6 +252,32 @@ impl Link {
     }
 }
 
+impl Facts {
+    /// The pg_hba.conf of `server`'s directory that requires client certificates on every TCP
+    /// line, as `path:line (`line`)`, when `server` is a PostgreSQL one.
+    fn hba_for(&self, server: &Server) -> Option<String> {
+        let dir = |p: &str| p.rsplit_once(['/', '\\']).map_or("", |(d, _)| d).to_owned();
+        (server.kind == config::Kind::PostgresqlConf)
+            .then(|| {
+                self.hba_client_cert
+                    .iter()
+                    .find(|(p, _, _)| dir(p) == dir(&server.file))
+            })
+            .flatten()
+            .map(|(path, line, written)| format!("{path}:{line} (`{written}`)"))
+    }
+
+    /// `server` with what a pg_hba.conf of its directory adds: a PostgreSQL server whose every
+    /// TCP line requires a client certificate requires one.
+    fn with_hba(&self, server: &Server) -> Server {
+        let mut s = server.clone();
+        if self.hba_for(server).is_some() {
+            s.listener.client_cert_required = true;
+        }
+        s
+    }
+}
+
 /// Links every client of `facts` to its servers and probes and judges each link under
 /// `policy` at `now`, chains verified with `backend` (`None`: RustCrypto).
 pub fn link(
@@ -258,12 +293,12 @@ pub fn link(
         now,
         backend,
     };
+    let effective: Vec<Server> = facts.servers.iter().map(|s| facts.with_hba(s)).collect();
     facts
         .clients
         .iter()
         .map(|client| {
-            let servers: Vec<(&Server, &'static str)> = facts
-                .servers
+            let servers: Vec<(&Server, &'static str)> = effective
                 .iter()
                 .filter_map(|s| serves(&s.listener, client).map(|how| (s, how)))
                 .collect();
@@ -449,10 +484,14 @@ impl Judge<'_> {
             }
         }
         if l.client_cert_required && c.client_cert.is_none() {
+            let by = self
+                .facts
+                .hba_for(s)
+                .map_or_else(String::new, |hba| format!(" by {hba}"));
             link.findings.push(at(
                 crate::rule!("LINK-CLIENT-CERT-MISSING"),
                 format!(
-                    "{where_} requires a client certificate, and {} sends none: the handshake fails",
+                    "{where_} requires a client certificate{by}, and {} sends none: the handshake fails",
                     c.shown
                 ),
                 &c.file,

@@ -4,7 +4,9 @@
 //! the HSTS header a site sends — each judged by the rules nginx's equivalents are, at its line.
 
 use super::{ConfigError, Kind, at};
+use crate::endpoint::{ServerSide, Written, host_port, versions_between};
 use crate::policy::Policy;
+use crate::probe::Service;
 use crate::protocol::TlsVersion;
 use crate::report::{Finding, Location};
 
@@ -100,6 +102,78 @@ fn serves_https(site: &Directive) -> bool {
         let a = a.trim_end_matches(',');
         !a.starts_with("http://") && !a.ends_with(":80")
     }) || site.descendants().iter().any(|d| d.name() == "tls")
+}
+
+/// The sites a Caddyfile serves, as listeners: host names and ports from the site addresses
+/// (443 for a bare name), the versions `protocols` allows (Caddy's TLS 1.2–1.3 where unset), the
+/// certificate of `tls CERT KEY`, and `client_auth` (its `trusted_ca_cert_file`; a certificate is
+/// required unless the mode is `request` or `verify_if_given`).
+pub(super) fn listeners(text: &str) -> Result<Vec<ServerSide>, ConfigError> {
+    let top = parse(text)?;
+    let mut out = Vec::new();
+    for site in top
+        .iter()
+        .filter(|d| !d.words.is_empty() && !d.name().starts_with('('))
+    {
+        let https = serves_https(site);
+        let mut l = ServerSide::new(Service::Https, site.line);
+        for address in &site.words {
+            let address = address.trim_end_matches(',');
+            let (rest, default_port) = match address.split_once("://") {
+                Some(("http", rest)) => (rest, 80),
+                Some((_, rest)) => (rest, 443),
+                None => (address, 443),
+            };
+            let Some((host, port)) = host_port(rest.split('/').next().unwrap_or(rest), default_port)
+            else {
+                continue;
+            };
+            if !host.is_empty() && !l.names.contains(&host) {
+                l.names.push(host);
+            }
+            if !l.ports.contains(&port) {
+                l.ports.push(port);
+            }
+        }
+        l.tls = https;
+        if https {
+            let nested = site.descendants();
+            let tls = nested.iter().find(|d| d.name() == "tls").copied();
+            let protocols = tls.and_then(|t| t.child("protocols"));
+            let version = |i: usize| {
+                protocols
+                    .and_then(|p| p.words.get(i))
+                    .and_then(|v| TlsVersion::parse(v))
+            };
+            l.versions = versions_between(version(1).unwrap_or(TlsVersion::Tls12), version(2));
+            l.versions_at = protocols.map(|p| (p.line, "protocols".to_owned()));
+            // `tls CERT KEY` names files; `tls internal` and `tls EMAIL` do not.
+            l.certificate = tls.and_then(|t| {
+                let cert = t.words.get(1)?;
+                (t.words.len() >= 3 && !cert.contains('@')).then(|| Written {
+                    value: cert.clone(),
+                    line: t.line,
+                    name: "tls".to_owned(),
+                })
+            });
+            if let Some(auth) = tls.and_then(|t| t.child("client_auth")) {
+                let mode = auth
+                    .child("mode")
+                    .and_then(|m| m.words.get(1))
+                    .map_or("require_and_verify", String::as_str);
+                l.client_cert_required = matches!(mode, "require" | "require_and_verify");
+                l.client_ca = auth.child("trusted_ca_cert_file").and_then(|ca| {
+                    Some(Written {
+                        value: ca.words.get(1)?.clone(),
+                        line: ca.line,
+                        name: "trusted_ca_cert_file".to_owned(),
+                    })
+                });
+            }
+        }
+        out.push(l);
+    }
+    Ok(out)
 }
 
 /// Judges a Caddyfile.

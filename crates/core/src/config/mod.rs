@@ -280,9 +280,12 @@ pub fn listeners(kind: Kind, text: &str) -> Result<Vec<crate::endpoint::ServerSi
         Kind::RedisConf => redis::listeners(text),
         Kind::Haproxy => haproxy::listeners(text),
         Kind::Apache => apache::listeners(text),
+        Kind::Caddy => caddy::listeners(text),
         _ => Ok(Vec::new()),
     }
 }
+
+pub use postgres::hba_requires_client_cert;
 
 /// Public root bundles as distributions and libraries install them: a client CA setting that
 /// names one trusts every publicly-trusted CA to vouch for clients.

@@ -76,7 +76,7 @@ pub(super) fn lint_conf(text: &str, policy: &Policy) -> Result<Vec<Finding>, Con
 
 /// The server's one listener, for the graph: `port` (5432), `ssl`, the version range
 /// (PostgreSQL's default minimum TLSv1.2), `ssl_cert_file` and `ssl_ca_file`. Whether client
-/// certificates are required is pg_hba.conf's `clientcert`, not read here.
+/// certificates are required is pg_hba.conf's (see [`hba_requires_client_cert`]).
 pub(super) fn listeners(text: &str) -> Result<Vec<ServerSide>, ConfigError> {
     let settings = settings(text, Kind::PostgresqlConf)?;
     let last = |key: &str| last_setting(&settings, key);
@@ -106,6 +106,34 @@ pub(super) fn listeners(text: &str) -> Result<Vec<ServerSide>, ConfigError> {
     l.certificate = written("ssl_cert_file");
     l.client_ca = written("ssl_ca_file");
     Ok(vec![l])
+}
+
+/// Whether every pg_hba.conf line a TLS connection over TCP can match (`host`, `hostssl`)
+/// requires a client certificate — the `cert` method, or `clientcert=verify-ca|verify-full` —
+/// with the first such line. `None` when one of them does not, or there is none: then whether a
+/// certificate is needed depends on the database, user and address, and the graph says nothing.
+pub fn hba_requires_client_cert(text: &str) -> Option<(usize, String)> {
+    let mut first = None;
+    for (n, raw) in text.lines().enumerate() {
+        let body = raw.split('#').next().unwrap_or_default().trim();
+        let fields: Vec<&str> = body.split_whitespace().collect();
+        if !matches!(fields.first(), Some(&("host" | "hostssl"))) {
+            continue;
+        }
+        let method_and_options = fields.get(4..).unwrap_or_default();
+        let requires = method_and_options.iter().enumerate().any(|(i, f)| {
+            (i == 0 && *f == "cert")
+                || matches!(
+                    f.strip_prefix("clientcert="),
+                    Some("verify-ca" | "verify-full" | "1")
+                )
+        });
+        if !requires {
+            return None;
+        }
+        first.get_or_insert((n + 1, body.to_owned()));
+    }
+    first
 }
 
 /// Judges pg_hba.conf: `host` accepts TCP connections with or without TLS and `hostnossl` only

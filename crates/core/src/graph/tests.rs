@@ -439,3 +439,60 @@ fn an_apache_virtual_host_is_linked_by_its_server_name_and_port() {
         }
     );
 }
+
+#[test]
+fn caddy_sites_are_linked_by_their_addresses_with_caddys_defaults() {
+    let mut f = Facts::default();
+    f.add_string("https://shop.example.com/", "src/a.py", 2);
+    f.add_string("https://api.example.com:8443/v1", "src/a.py", 3);
+    f.add_file(
+        "deploy/Caddyfile",
+        b"shop.example.com {\n\ttls /etc/caddy/shop.pem /etc/caddy/shop.key {\n\t\tprotocols tls1.3\n\t\tclient_auth {\n\t\t\tmode require_and_verify\n\t\t\ttrusted_ca_cert_file /etc/caddy/clients.pem\n\t\t}\n\t}\n}\n\napi.example.com:8443 {\n\treverse_proxy localhost:9000\n}\n\nhttp://status.example.com {\n\trespond \"ok\"\n}\n",
+    );
+    for client in &mut f.clients {
+        client.min_version = Some(Written {
+            value: TlsVersion::Tls13,
+            line: 4,
+            name: "minimum_version".into(),
+        });
+    }
+    let links = run(&f, &[]);
+    // shop: its site block, which requires a client certificate the client does not send.
+    assert_eq!(links[0].servers.len(), 1, "{:#?}", links[0].servers);
+    assert_eq!(links[0].servers[0].line, 1);
+    assert_eq!(rules(&links[0]), ["LINK-CLIENT-CERT-MISSING"]);
+    // api: no tls directive, so Caddy's default TLS 1.2–1.3 beside the client's 1.3 pin.
+    assert_eq!(links[1].servers.len(), 1, "{:#?}", links[1].servers);
+    assert_eq!(links[1].servers[0].line, 11);
+    assert_eq!(rules(&links[1]), ["LINK-SERVER-WEAKER"]);
+}
+
+#[test]
+fn a_pg_hba_requiring_client_certificates_on_every_tcp_line_makes_the_server_require_one() {
+    let ca = root("CA");
+    let with_hba = |hba: &str| {
+        let mut f = postgres_repo(VERIFYING, CONF, &ca, &ca, "db.internal");
+        f.add_file("repo/deploy/pg_hba.conf", hba.as_bytes());
+        run(&f, &[])
+    };
+    let links = with_hba(
+        "local all all peer\nhostssl all all 10.0.0.0/8 cert\nhostssl all all 0.0.0.0/0 scram-sha-256 clientcert=verify-full\n",
+    );
+    assert_eq!(rules(&links[0]), ["LINK-CLIENT-CERT-MISSING"]);
+    assert!(
+        links[0].findings[0]
+            .evidence
+            .contains("by repo/deploy/pg_hba.conf:2 (`hostssl all all 10.0.0.0/8 cert`)"),
+        "{}",
+        links[0].findings[0].evidence
+    );
+    // One TCP line without a client certificate: it depends on who connects, so nothing is said.
+    let links = with_hba(
+        "hostssl all all 10.0.0.0/8 cert\nhostssl app app 0.0.0.0/0 scram-sha-256\n",
+    );
+    assert_eq!(rules(&links[0]), Vec::<&str>::new());
+    // A pg_hba.conf of another directory is another server's.
+    let mut f = postgres_repo(VERIFYING, CONF, &ca, &ca, "db.internal");
+    f.add_file("repo/other/pg_hba.conf", b"hostssl all all 0.0.0.0/0 cert\n");
+    assert_eq!(rules(&run(&f, &[])[0]), Vec::<&str>::new());
+}
