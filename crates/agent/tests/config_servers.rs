@@ -1,7 +1,8 @@
 //! The HAProxy and Apache httpd dialects against the servers themselves: each configuration is
 //! one the real server accepts (`haproxy -c`, `apache2 -t`) and then serves, and what `tlscope
 //! lint` says about the file is what `tlscope probe` finds on the running server — one rule,
-//! two views of the same setting. The Caddyfile corpus is one Caddy itself reads.
+//! two views of the same setting. The Caddyfile corpus is one Caddy itself reads, and strongSwan's
+//! charon refuses exactly the IKE and ESP proposals tlscope calls unknown.
 
 use tlscope_testbed as servers;
 
@@ -162,4 +163,119 @@ fn caddy_reads_the_weak_caddyfile_that_lint_judges() {
     ] {
         assert!(lint.contains(rule), "lint misses {rule}: {lint:?}");
     }
+}
+
+/// One swanctl.conf connection per proposal: charon (the daemon itself, through `swanctl
+/// --load-conns`) refuses exactly those tlscope calls unknown to strongSwan, loads the rest,
+/// and loads both corpus files whole.
+#[test]
+fn strongswan_charon_refuses_exactly_the_proposals_tlscope_calls_unknown() {
+    use tlscope_core::config::{self, Kind};
+    let dir = std::env::temp_dir().join(format!("tlscope-charon-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch");
+    let charon = servers::charon(&dir);
+
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/tests/corpus");
+    for name in [
+        "strongswan-good-swanctl.conf",
+        "strongswan-weak-swanctl.conf",
+    ] {
+        let (loaded, text) = charon.load_conns(&corpus.join(name));
+        assert!(!loaded.is_empty(), "{name}: {text}");
+        assert!(loaded.values().all(|ok| *ok), "{name}: {text}");
+    }
+
+    // IKE proposals (the `proposals` of a connection) and ESP ones (a child's).
+    let ike = [
+        "aes256-sha256-modp3072",
+        "aes128-sha1-modp1024",
+        "aes256gcm16-prfsha384-ecp384",
+        "aes256-sha384-ecp521",
+        "3des-md5-modp1024",
+        "aes256-sha256-x25519",
+        "aes256-sha256-modp9999",
+        "aes256-sha257-modp2048",
+        "rot13-sha256-modp2048",
+        "aes512-sha256-modp2048",
+        "aes128gcm17-prfsha256-ecp256",
+        "chacha20poly1305-prfsha256-x25519",
+        "camellia256ctr-sha512-modp4096",
+        "aes256-sha256_96-modp2048",
+        "blowfish256-md5-modp1536",
+        // Not here: the ML-KEM groups (`ke1_mlkem768`), which strongSwan 6 reads and Debian's
+        // charon 5.9.8 predates; tlscope reads them as strongSwan 6 does.
+    ];
+    let esp = [
+        "aes256gcm16-modp3072",
+        "aes128-sha1",
+        "aes256gcm16-ecp999",
+        "aes256-whirlpool",
+        "aes256-sha256_96-esn",
+        "aes256gmac",
+    ];
+    let mut conf = String::from("connections {\n");
+    let mut lines = Vec::new();
+    for (i, p) in ike.iter().enumerate() {
+        conf.push_str(&format!("    ike{i} {{\n        proposals = {p}\n"));
+        lines.push((format!("ike{i}"), conf.lines().count(), *p));
+        conf.push_str("    }\n");
+    }
+    for (i, p) in esp.iter().enumerate() {
+        conf.push_str(&format!(
+            "    esp{i} {{\n        proposals = aes256-sha256-modp3072\n        children {{\n            net {{\n                esp_proposals = {p}\n"
+        ));
+        lines.push((format!("esp{i}"), conf.lines().count(), *p));
+        conf.push_str("            }\n        }\n    }\n");
+    }
+    conf.push_str("}\n");
+    let file = dir.join("proposals-swanctl.conf");
+    std::fs::write(&file, &conf).expect("swanctl.conf");
+
+    let (loaded, text) = charon.load_conns(&file);
+    let findings = config::lint(
+        Kind::Swanctl,
+        &conf,
+        &tlscope_core::Policy::default(),
+        tlscope_core::Timestamp::from_unix(1_800_000_000),
+    )
+    .expect("tlscope reads the file");
+    let unknown_lines: BTreeSet<usize> = findings
+        .iter()
+        .filter(|f| f.rule == "CONFIG-CIPHER-UNKNOWN")
+        .filter_map(|f| match &f.location {
+            tlscope_core::report::Location::Directive { line, .. }
+            | tlscope_core::report::Location::Line { line } => Some(*line),
+            _ => None,
+        })
+        .collect();
+    let mut disagreements = Vec::new();
+    for (name, line, proposal) in &lines {
+        let charon_ok = loaded
+            .get(name)
+            .copied()
+            .unwrap_or_else(|| panic!("swanctl said nothing of {name}: {text}"));
+        let tlscope_ok = !unknown_lines.contains(line);
+        if charon_ok != tlscope_ok {
+            disagreements.push(format!(
+                "{proposal}: charon {}, tlscope {}",
+                if charon_ok { "loads it" } else { "refuses it" },
+                if tlscope_ok {
+                    "knows every algorithm"
+                } else {
+                    "calls an algorithm unknown"
+                }
+            ));
+        }
+    }
+    assert!(
+        disagreements.is_empty(),
+        "{disagreements:#?}\nswanctl:\n{text}\nfindings: {findings:#?}"
+    );
+    // Both sides refused something and accepted something: the comparison had teeth.
+    assert!(
+        loaded.values().any(|ok| *ok) && loaded.values().any(|ok| !*ok),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -80,8 +80,7 @@ impl Facts {
             if kind == config::Kind::PgHba
                 && let Some((line, written)) = config::hba_requires_client_cert(text)
             {
-                self.hba_client_cert
-                    .push((path.to_owned(), line, written));
+                self.hba_client_cert.push((path.to_owned(), line, written));
             }
             for listener in config::listeners(kind, text).unwrap_or_default() {
                 self.servers.push(Server {

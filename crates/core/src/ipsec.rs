@@ -38,7 +38,38 @@ enum Algorithm {
     Esn,
 }
 
-fn algorithm(token: &str) -> Option<Algorithm> {
+/// `rest` is empty or one of `options`.
+fn one_of(rest: &str, options: &[&str]) -> bool {
+    rest.is_empty() || options.contains(&rest)
+}
+
+/// A block cipher keyword: `name`, an optional key size, and an optional mode (`ctr`, `ccm` or
+/// `gcm` with an optional ICV length) — `aes`, `aes256`, `aes256gcm16`, `camellia128ctr`.
+fn block_cipher(t: &str, name: &str, modes: bool) -> bool {
+    let Some(rest) = t.strip_prefix(name) else {
+        return false;
+    };
+    let rest = ["128", "192", "256"]
+        .iter()
+        .find_map(|k| rest.strip_prefix(k))
+        .unwrap_or(rest);
+    if rest.is_empty() {
+        return true;
+    }
+    if !modes {
+        return false;
+    }
+    const ICV: &[&str] = &["8", "12", "16", "64", "96", "128"];
+    rest == "ctr"
+        || rest.strip_prefix("ccm").is_some_and(|icv| one_of(icv, ICV))
+        || rest.strip_prefix("gcm").is_some_and(|icv| one_of(icv, ICV))
+}
+
+/// What a proposal keyword is, by strongSwan's keyword table (its `proposal_keywords`):
+/// exact names, so a typo (`sha257`, `modp9999`, `aes512`) is unknown, as charon calls it.
+/// `sa` matters for the truncated `sha256_96`, which strongSwan takes in ESP proposals only.
+/// The ML-KEM groups (`mlkem768`, `ke1_mlkem768`) are strongSwan 6's.
+fn algorithm(token: &str, sa: Sa) -> Option<Algorithm> {
     let t = token.trim().to_ascii_lowercase();
     let t = t
         .strip_prefix("ke1_")
@@ -46,31 +77,27 @@ fn algorithm(token: &str) -> Option<Algorithm> {
         .unwrap_or(&t);
     Some(match t {
         "3des" | "des" | "null" | "cast128" => Algorithm::Cipher { weak: true },
-        _ if t.starts_with("blowfish") => Algorithm::Cipher { weak: true },
-        _ if t.ends_with("gmac") => Algorithm::Cipher { weak: true },
-        _ if t.starts_with("aes") && !t.starts_with("aesxcbc") && !t.starts_with("aescmac") => {
-            Algorithm::Cipher { weak: false }
+        _ if block_cipher(t, "blowfish", false) => Algorithm::Cipher { weak: true },
+        _ if t
+            .strip_suffix("gmac")
+            .is_some_and(|k| block_cipher(k, "aes", false)) =>
+        {
+            Algorithm::Cipher { weak: true }
         }
-        _ if t.starts_with("camellia")
-            || t.starts_with("chacha20")
-            || t.starts_with("serpent")
-            || t.starts_with("twofish") =>
+        "chacha20poly1305" => Algorithm::Cipher { weak: false },
+        _ if block_cipher(t, "aes", true)
+            || block_cipher(t, "camellia", true)
+            || block_cipher(t, "serpent", false)
+            || block_cipher(t, "twofish", false) =>
         {
             Algorithm::Cipher { weak: false }
         }
         "md5" | "md5_128" | "prfmd5" => Algorithm::Md5,
         "sha1" | "sha" | "sha1_160" | "prfsha1" => Algorithm::Sha1,
-        _ if t.starts_with("sha2")
-            || t.starts_with("sha256")
-            || t.starts_with("sha384")
-            || t.starts_with("sha512")
-            || t.starts_with("prfsha")
-            || t.starts_with("aesxcbc")
-            || t.starts_with("aescmac")
-            || t.starts_with("prfaes") =>
-        {
-            Algorithm::Integrity
-        }
+        "sha256" | "sha2_256" | "sha384" | "sha2_384" | "sha512" | "sha2_512" | "aesxcbc"
+        | "aescmac" | "camelliaxcbc" | "prfsha256" | "prfsha384" | "prfsha512" | "prfaesxcbc"
+        | "prfaescmac" | "prfcamelliaxcbc" => Algorithm::Integrity,
+        "sha256_96" | "sha2_256_96" if sa == Sa::Child => Algorithm::Integrity,
         "modp768" => Algorithm::Modp(768),
         "modp1024" | "modp1024s160" => Algorithm::Modp(1024),
         "modp1536" => Algorithm::Modp(1536),
@@ -84,7 +111,7 @@ fn algorithm(token: &str) -> Option<Algorithm> {
         "ecp256" | "ecp256bp" | "curve25519" | "x25519" => Algorithm::Ecp(256),
         "ecp384" | "ecp384bp" | "curve448" | "x448" => Algorithm::Ecp(384),
         "ecp521" | "ecp512bp" => Algorithm::Ecp(521),
-        _ if t.starts_with("mlkem") => Algorithm::PostQuantum,
+        "mlkem512" | "mlkem768" | "mlkem1024" => Algorithm::PostQuantum,
         "esn" | "noesn" => Algorithm::Esn,
         _ => return None,
     })
@@ -102,7 +129,7 @@ pub fn judge_proposals(list: &str, sa: Sa, policy: &Policy) -> Vec<(RuleId, Stri
         }
         let mut has_dh = false;
         for token in proposal.split('-') {
-            match algorithm(token) {
+            match algorithm(token, sa) {
                 Some(Algorithm::Cipher { weak: true }) => out.push((
                     crate::rule!("IPSEC-CIPHER-WEAK"),
                     format!("{proposal}: {token} is not an acceptable cipher (SP 800-77r1: AES)"),
@@ -217,6 +244,34 @@ mod tests {
             .map(|(r, _)| r.as_str())
             .collect();
         assert_eq!(strict, ["IPSEC-DH-WEAK"]);
+    }
+
+    #[test]
+    fn regression_a_near_miss_keyword_is_unknown_as_charon_calls_it() {
+        // Prefix matching once took sha257 for SHA-256; charon refuses it (config_servers.rs).
+        for typo in [
+            "aes256-sha257-modp2048",
+            "aes512-sha256-modp2048",
+            "aes256-sha256-modp9999",
+            "aes128gcm17-prfsha256-ecp256",
+        ] {
+            assert_eq!(rules(typo, Sa::Ike), ["CONFIG-CIPHER-UNKNOWN"], "{typo}");
+        }
+        // The truncated SHA-256 is an ESP keyword only.
+        assert_eq!(
+            rules("aes256-sha256_96-modp2048", Sa::Ike),
+            ["CONFIG-CIPHER-UNKNOWN"]
+        );
+        assert!(rules("aes256-sha256_96-modp2048", Sa::Child).is_empty());
+        for known in [
+            "aes-sha256-modp2048",
+            "camellia256ctr-sha512-modp4096",
+            "chacha20poly1305-prfsha256-x25519",
+            "aes256gcm-prfsha384-ecp384",
+            "aes256-sha384-ecp384-ke1_mlkem768",
+        ] {
+            assert!(rules(known, Sa::Ike).is_empty(), "{known}");
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 #![allow(clippy::missing_panics_doc)]
 
+use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -963,4 +964,91 @@ pub fn apache(dir: &Path, config: &str, port: u16) -> Server {
         Command::new("apache2").arg("-X").arg("-f").arg(&path),
         &root.join("apache.log"),
     )
+}
+
+/// strongSwan's IKE daemon (Debian's `charon`, in the foreground) with its VICI socket in `dir`
+/// and no IKE ports bound (`port = 0`), so that `swanctl --load-conns` can ask the daemon itself
+/// whether it accepts a swanctl.conf. Charon keeps one pid file per machine
+/// (/run/charon.pid): one such server at a time.
+pub struct Charon {
+    /// The `--uri` for swanctl: `unix://DIR/charon.vici`.
+    pub uri: String,
+    _server: Server,
+}
+
+/// Starts [`Charon`] and waits (at most 20 s) for its VICI socket.
+pub fn charon(dir: &Path) -> Charon {
+    let root = dir.join("charon");
+    std::fs::create_dir_all(&root).expect("charon dir");
+    let socket = root.join("charon.vici");
+    let conf = root.join("strongswan.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "charon {{\n  port = 0\n  port_nat_t = 0\n  install_routes = no\n  plugins {{\n    vici {{\n      socket = unix://{}\n    }}\n  }}\n}}\n",
+            socket.display()
+        ),
+    )
+    .expect("strongswan.conf");
+    let log = std::fs::File::create(root.join("charon.log")).expect("log file");
+    let mut child = Command::new("/usr/lib/ipsec/charon")
+        .env("STRONGSWAN_CONF", &conf)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().expect("log"))
+        .stderr(log)
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting charon: {e} (cargo xtask setup installs it)"));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !socket.exists() {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!(
+                "charon exited with {status}:\n{}",
+                std::fs::read_to_string(root.join("charon.log")).unwrap_or_default()
+            );
+        }
+        assert!(
+            Instant::now() < deadline,
+            "charon's VICI socket never appeared"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Charon {
+        uri: format!("unix://{}", socket.display()),
+        _server: Server {
+            name: "charon",
+            port: 0,
+            child,
+        },
+    }
+}
+
+impl Charon {
+    /// `swanctl --load-conns --file FILE`: per connection name, whether charon loaded it (false:
+    /// "loading connection 'NAME' failed: …"), and swanctl's whole output.
+    pub fn load_conns(&self, file: &Path) -> (BTreeMap<String, bool>, String) {
+        let out = Command::new("swanctl")
+            .args(["--load-conns", "--uri", &self.uri, "--file"])
+            .arg(file)
+            .output()
+            .expect("swanctl (cargo xtask setup installs strongswan-swanctl)");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut loaded = BTreeMap::new();
+        for line in text.lines() {
+            let name = |prefix: &str| {
+                line.strip_prefix(prefix)
+                    .and_then(|r| r.split('\'').next())
+                    .map(str::to_owned)
+            };
+            if let Some(n) = name("loaded connection '") {
+                loaded.insert(n, true);
+            } else if let Some(n) = name("loading connection '") {
+                loaded.insert(n, false);
+            }
+        }
+        (loaded, text)
+    }
 }

@@ -1,10 +1,11 @@
-//! `cargo xtask fuzz [RUNS]`: seeds the cargo-fuzz corpora from the x509-limbo certificates and
-//! runs every target in fuzz/ for RUNS executions each (default 1 000 000). Needs the nightly
-//! toolchain (libFuzzer instrumentation); installs cargo-fuzz through cargo when missing.
+//! `cargo xtask fuzz [RUNS]`: seeds the cargo-fuzz corpora from the x509-limbo certificates, the
+//! lint corpus and the source-code corpus, and runs every target in fuzz/ for RUNS executions
+//! each (default 1 000 000). With `--sanitizer none` cargo-fuzz builds on stable Rust (libFuzzer's
+//! coverage instrumentation needs no nightly flag); installs cargo-fuzz through cargo when missing.
 
 use std::process::Command;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 
 use crate::{root, run};
 
@@ -15,6 +16,7 @@ const TARGETS: &[&str] = &[
     "connection",
     "config",
     "policy",
+    "source",
 ];
 
 pub fn fuzz(args: &[String]) -> Result<()> {
@@ -22,13 +24,6 @@ pub fn fuzz(args: &[String]) -> Result<()> {
         Some(n) => n.parse().context("RUNS must be a number of executions")?,
         None => 1_000_000,
     };
-    let toolchains = Command::new("rustup")
-        .args(["toolchain", "list"])
-        .output()
-        .context("rustup is needed to find the nightly toolchain")?;
-    if !String::from_utf8_lossy(&toolchains.stdout).contains("nightly") {
-        bail!("cargo-fuzz needs the nightly toolchain: run `rustup toolchain install nightly`");
-    }
     let has_fuzz = Command::new("cargo")
         .args(["fuzz", "--version"])
         .output()
@@ -42,15 +37,7 @@ pub fn fuzz(args: &[String]) -> Result<()> {
         run(Command::new("cargo")
             // No sanitizer: the core is safe Rust (forbid(unsafe_code)), and without ASan the
             // targets run about five times faster; overflow and debug assertions stay on.
-            .args([
-                "+nightly",
-                "fuzz",
-                "run",
-                "--sanitizer",
-                "none",
-                target,
-                "--",
-            ])
+            .args(["fuzz", "run", "--sanitizer", "none", target, "--"])
             .arg(format!("-runs={runs}"))
             .arg("-max_len=16384"))?;
     }
@@ -94,6 +81,29 @@ fn seed() -> Result<()> {
                 .join(format!("{}-{n}", name.to_string_lossy()));
             std::fs::write(seed, line)?;
         }
+    }
+    // Source code: the example repository's client and one snippet per language with the
+    // settings tlscope reads.
+    let source = corpus.join("source");
+    std::fs::copy(
+        root().join("examples/platform-repo/app/src/inventory.ts"),
+        source.join("inventory.ts"),
+    )?;
+    for (name, text) in [
+        (
+            "https.js",
+            "const https = require('https');\nhttps.request({ host: 'api', rejectUnauthorized: false, minVersion: 'TLSv1' });\nprocess.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';\n",
+        ),
+        (
+            "client.py",
+            "import ssl, requests\nctx = ssl.create_default_context()\nctx.check_hostname = False\nctx.verify_mode = ssl.CERT_NONE\nrequests.get('https://api', verify=False)\n",
+        ),
+        (
+            "main.go",
+            "package main\nimport \"crypto/tls\"\nvar c = &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS10}\nconst dsn = \"postgres://app:pw@db:5432/x?sslmode=disable\"\n",
+        ),
+    ] {
+        std::fs::write(source.join(name), text)?;
     }
     for name in tlscope_core::Policy::PROFILES {
         if let Some(p) = tlscope_core::Policy::profile(name) {

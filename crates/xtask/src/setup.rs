@@ -14,7 +14,8 @@ const BINARYEN_VERSION: &str = "132";
 /// alert rules, systemd-analyze (systemd) for verifying the service units, and iproute2 for the
 /// tests that make several hosts out of network namespaces, Knot DNS (authoritative, DNSSEC
 /// signing) for the DNS probe tests, Caddy (HTTP/3) for the QUIC ones, and HAProxy and Apache
-/// httpd for the configuration dialects checked against the servers themselves, and cmake and Go
+/// httpd for the configuration dialects checked against the servers themselves (and strongSwan's
+/// charon with swanctl for its swanctl.conf), and cmake and Go
 /// for the FIPS build of aws-lc-rs (aws-lc-fips-sys builds AWS-LC's FIPS module with them).
 const DEBIAN_PACKAGES: &[&str] = &[
     "chromium",
@@ -35,6 +36,8 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "apache2",
     "cmake",
     "golang-go",
+    "strongswan-charon",
+    "strongswan-swanctl",
 ];
 
 /// SeaweedFS, the S3-compatible server the shared-store tests run: its upstream `weed` binary

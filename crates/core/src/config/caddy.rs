@@ -124,7 +124,8 @@ pub(super) fn listeners(text: &str) -> Result<Vec<ServerSide>, ConfigError> {
                 Some((_, rest)) => (rest, 443),
                 None => (address, 443),
             };
-            let Some((host, port)) = host_port(rest.split('/').next().unwrap_or(rest), default_port)
+            let Some((host, port)) =
+                host_port(rest.split('/').next().unwrap_or(rest), default_port)
             else {
                 continue;
             };

@@ -487,12 +487,14 @@ fn a_pg_hba_requiring_client_certificates_on_every_tcp_line_makes_the_server_req
         links[0].findings[0].evidence
     );
     // One TCP line without a client certificate: it depends on who connects, so nothing is said.
-    let links = with_hba(
-        "hostssl all all 10.0.0.0/8 cert\nhostssl app app 0.0.0.0/0 scram-sha-256\n",
-    );
+    let links =
+        with_hba("hostssl all all 10.0.0.0/8 cert\nhostssl app app 0.0.0.0/0 scram-sha-256\n");
     assert_eq!(rules(&links[0]), Vec::<&str>::new());
     // A pg_hba.conf of another directory is another server's.
     let mut f = postgres_repo(VERIFYING, CONF, &ca, &ca, "db.internal");
-    f.add_file("repo/other/pg_hba.conf", b"hostssl all all 0.0.0.0/0 cert\n");
+    f.add_file(
+        "repo/other/pg_hba.conf",
+        b"hostssl all all 0.0.0.0/0 cert\n",
+    );
     assert_eq!(rules(&run(&f, &[])[0]), Vec::<&str>::new());
 }
