@@ -5,7 +5,9 @@
 
 use super::yaml::Node;
 use super::{ConfigError, Kind, at};
+use crate::endpoint::{ServerSide, Written, versions_between};
 use crate::policy::Policy;
+use crate::probe::Service;
 use crate::protocol::TlsVersion;
 use crate::report::Finding;
 
@@ -53,6 +55,89 @@ fn contexts<'n>(node: &'n Node, under: Option<Side>, out: &mut Vec<(Side, &'n No
         }
         Node::Scalar(..) => {}
     }
+}
+
+/// Envoy's listeners, for the graph: one per filter chain, on the listener's `port_value`, named
+/// by the chain's `filter_chain_match.server_names` (any name when it has none), with TLS when
+/// the chain has a DownstreamTlsContext: its `tls_params` versions (Envoy's TLSv1_2–TLSv1_3
+/// where unset), the first `certificate_chain`, the `trusted_ca` and
+/// `require_client_certificate`.
+pub(super) fn listeners(text: &str) -> Result<Vec<ServerSide>, ConfigError> {
+    let docs = super::yaml::parse(text, Kind::Envoy)?;
+    let mut out = Vec::new();
+    let file = |node: Option<&Node>, name: &str| {
+        node.and_then(|n| {
+            Some(Written {
+                value: n.text()?.to_owned(),
+                line: n.line(),
+                name: name.to_owned(),
+            })
+        })
+    };
+    for listener in docs
+        .iter()
+        .filter_map(|d| d.path("static_resources.listeners"))
+        .flat_map(Node::items)
+    {
+        let Some(port) = listener
+            .path("address.socket_address.port_value")
+            .and_then(Node::text)
+            .and_then(|p| p.parse::<u16>().ok())
+        else {
+            continue;
+        };
+        for chain in listener
+            .get("filter_chains")
+            .map(Node::items)
+            .unwrap_or_default()
+        {
+            let mut l = ServerSide::new(Service::Https, chain.line());
+            l.ports = vec![port];
+            l.names = chain
+                .path("filter_chain_match.server_names")
+                .map(Node::items)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|n| n.text().map(str::to_owned))
+                .collect();
+            let context = chain.path("transport_socket.typed_config").filter(|c| {
+                c.get("@type")
+                    .and_then(Node::text)
+                    .is_some_and(|t| t.ends_with("DownstreamTlsContext"))
+            });
+            if let Some(context) = context {
+                let common = context.get("common_tls_context");
+                let param = |key: &str| common.and_then(|c| c.path(&format!("tls_params.{key}")));
+                let version =
+                    |key: &str| param(key).and_then(Node::text).and_then(TlsVersion::parse);
+                l.tls = true;
+                l.versions = versions_between(
+                    version("tls_minimum_protocol_version").unwrap_or(TlsVersion::Tls12),
+                    version("tls_maximum_protocol_version"),
+                );
+                l.versions_at = param("tls_minimum_protocol_version")
+                    .or_else(|| param("tls_maximum_protocol_version"))
+                    .map(|n| (n.line(), "tls_params".to_owned()));
+                l.certificate = file(
+                    common
+                        .and_then(|c| c.get("tls_certificates"))
+                        .and_then(|t| t.items().first())
+                        .and_then(|t| t.path("certificate_chain.filename")),
+                    "certificate_chain",
+                );
+                l.client_ca = file(
+                    common.and_then(|c| c.path("validation_context.trusted_ca.filename")),
+                    "trusted_ca",
+                );
+                l.client_cert_required = context
+                    .get("require_client_certificate")
+                    .and_then(Node::text)
+                    .is_some_and(|v| v == "true");
+            }
+            out.push(l);
+        }
+    }
+    Ok(out)
 }
 
 /// Judges an Envoy configuration.

@@ -281,6 +281,7 @@ pub fn listeners(kind: Kind, text: &str) -> Result<Vec<crate::endpoint::ServerSi
         Kind::Haproxy => haproxy::listeners(text),
         Kind::Apache => apache::listeners(text),
         Kind::Caddy => caddy::listeners(text),
+        Kind::Envoy => envoy::listeners(text),
         _ => Ok(Vec::new()),
     }
 }

@@ -498,3 +498,22 @@ fn a_pg_hba_requiring_client_certificates_on_every_tcp_line_makes_the_server_req
     );
     assert_eq!(rules(&run(&f, &[])[0]), Vec::<&str>::new());
 }
+
+#[test]
+fn an_envoy_filter_chain_is_linked_by_port_and_server_name() {
+    let mut f = Facts::default();
+    f.add_string("https://api.internal:8443/", "src/a.py", 2);
+    f.add_string("https://other.internal:8443/", "src/a.py", 3);
+    f.add_file(
+        "deploy/envoy.yaml",
+        b"static_resources:\n  listeners:\n    - name: https\n      address:\n        socket_address: { address: 0.0.0.0, port_value: 8443 }\n      filter_chains:\n        - filter_chain_match:\n            server_names: [api.internal]\n          transport_socket:\n            name: envoy.transport_sockets.tls\n            typed_config:\n              \"@type\": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext\n              require_client_certificate: true\n              common_tls_context:\n                tls_params:\n                  tls_minimum_protocol_version: TLSv1_3\n                validation_context:\n                  trusted_ca: { filename: /etc/envoy/clients.pem }\n        - filter_chain_match:\n            server_names: [other.internal]\n          filters: []\n",
+    );
+    let links = run(&f, &[]);
+    // api: the TLS chain that names it, requiring a client certificate the client does not send.
+    assert_eq!(links[0].servers.len(), 1, "{:#?}", links[0].servers);
+    assert_eq!(links[0].servers[0].line, 7);
+    assert_eq!(rules(&links[0]), ["LINK-CLIENT-CERT-MISSING"]);
+    // other: a chain without a transport socket is plaintext.
+    assert_eq!(links[1].servers[0].line, 19);
+    assert_eq!(rules(&links[1]), ["LINK-TLS-UNAVAILABLE"]);
+}
