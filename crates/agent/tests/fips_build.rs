@@ -406,3 +406,78 @@ fn the_default_build_refuses_the_fips_profile_and_the_fips_build_is_honest_under
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Regression: the FIPS build's probe offered only FIPS suites and groups in its own rustls
+/// handshake, so against a server that speaks only ChaCha20 and X25519 it could enumerate the
+/// versions but not read the chain. The probe observes; it now offers everything aws-lc-rs has,
+/// and judges what it saw under the fips profile.
+#[test]
+fn the_fips_builds_probe_reads_the_chain_of_a_server_with_only_chacha20_and_x25519() {
+    let dir = scratch("fips-probe");
+    let pki = tlscope_testbed::Pki::new(&dir.join("pki"));
+    let port = tlscope_testbed::free_port();
+    let _server = Running(
+        Command::new("openssl")
+            .args([
+                "s_server",
+                "-quiet",
+                "-www",
+                "-tls1_3",
+                "-ciphersuites",
+                "TLS_CHACHA20_POLY1305_SHA256",
+                "-groups",
+                "X25519",
+                "-accept",
+                &format!("127.0.0.1:{port}"),
+                "-cert",
+            ])
+            .arg(&pki.cert)
+            .arg("-key")
+            .arg(&pki.key)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("openssl s_server"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "s_server never listened");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (_, out, err) = output(
+        Command::new(fips_bin())
+            .args([
+                "probe",
+                "--format",
+                "json",
+                "--timeout",
+                "3",
+                "--profile",
+                "fips",
+                "--roots",
+            ])
+            .arg(&pki.ca)
+            .arg(format!("localhost:{port}")),
+    );
+    let doc: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("JSON ({e}): {out}{err}"));
+    let input = &doc["inputs"][0];
+    let probe = &input["probe"];
+    assert_eq!(probe["error"], serde_json::Value::Null, "{probe}");
+    assert!(
+        probe["chain"].as_array().is_some_and(|c| !c.is_empty()),
+        "the chain was read: {probe}"
+    );
+    assert_eq!(probe["groups"], serde_json::json!(["x25519"]), "{probe}");
+    let rules: Vec<&str> = input["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    for rule in ["TLS-SUITE-NOT-ALLOWED", "TLS-GROUP-NOT-ALLOWED"] {
+        assert!(rules.contains(&rule), "{rule} in {rules:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

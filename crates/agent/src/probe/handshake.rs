@@ -60,7 +60,7 @@ pub(super) struct Headers {
 impl Ctx<'_> {
     /// PostgreSQL 17+ direct TLS: a TLS handshake straight away, with ALPN `postgresql`.
     pub(super) async fn postgres_direct(&self, version: TlsVersion) -> bool {
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let provider = Arc::new(super::rustls_provider());
         let capture = Arc::new(Capture {
             provider,
             seen: std::sync::Mutex::new(None),
@@ -90,7 +90,7 @@ impl Ctx<'_> {
     pub(super) async fn ech(&self, list: &[u8]) -> tlscope_core::dns::EchProbe {
         use rustls::client::{EchConfig, EchMode};
         use tlscope_core::dns::{EchProbe, EchStatus};
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let provider = Arc::new(super::rustls_provider());
         let mut out = EchProbe {
             public_name: tlscope_core::dns::decode_ech_public_name(list),
             status: EchStatus::NotOffered,
@@ -208,7 +208,7 @@ impl Ctx<'_> {
         version: TlsVersion,
         client: Option<Arc<rustls::sign::CertifiedKey>>,
     ) -> Result<Real, String> {
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let provider = Arc::new(super::rustls_provider());
         let capture = Arc::new(Capture {
             provider,
             seen: std::sync::Mutex::new(None),

@@ -50,6 +50,24 @@ pub async fn probe_all(
     out
 }
 
+/// The probe's rustls provider. A probe observes a server; it sends it nothing to protect, so it
+/// offers every suite and group aws-lc-rs has: a FIPS build, whose defaults leave ChaCha20 and
+/// X25519 out, still completes a handshake with a server that speaks only those and reads its
+/// chain. The default build keeps aws-lc-rs's defaults (which have both).
+pub(crate) fn rustls_provider() -> rustls::crypto::CryptoProvider {
+    use rustls::crypto::aws_lc_rs::{ALL_CIPHER_SUITES, ALL_KX_GROUPS, default_provider};
+    let base = default_provider();
+    if cfg!(feature = "fips") {
+        rustls::crypto::CryptoProvider {
+            cipher_suites: ALL_CIPHER_SUITES.to_vec(),
+            kx_groups: ALL_KX_GROUPS.to_vec(),
+            ..base
+        }
+    } else {
+        base
+    }
+}
+
 fn failed(t: &ProbeTarget, now: Timestamp, error: String) -> ProbeReport {
     ProbeReport {
         error: Some(error),
