@@ -253,27 +253,39 @@ fn wait_for_port(port: u16) {
     }
 }
 
+/// `openssl s_server -tls1_2` with one `cipher`, logging to `log` in `dir`, with OpenSSL's
+/// configuration file `openssl_conf` when given.
+fn s_server_tls12(
+    dir: &Path,
+    pki: &Pki,
+    name: &'static str,
+    cipher: &str,
+    openssl_conf: Option<&Path>,
+    log: &str,
+) -> Server {
+    let port = free_port();
+    let mut cmd = Command::new("openssl");
+    if let Some(conf) = openssl_conf {
+        cmd.env("OPENSSL_CONF", conf);
+    }
+    cmd.args(["s_server", "-quiet", "-www", "-tls1_2", "-cipher", cipher])
+        .args(["-accept", &format!("127.0.0.1:{port}")])
+        .arg("-cert")
+        .arg(&pki.cert)
+        .arg("-key")
+        .arg(&pki.key);
+    spawn(name, port, &mut cmd, &dir.join(log))
+}
+
 /// `openssl s_server` limited to TLS 1.2 and one CBC suite.
 pub fn openssl_tls12_cbc(dir: &Path, pki: &Pki) -> Server {
-    let port = free_port();
-    spawn(
+    s_server_tls12(
+        dir,
+        pki,
         "openssl s_server",
-        port,
-        Command::new("openssl")
-            .args([
-                "s_server",
-                "-quiet",
-                "-www",
-                "-tls1_2",
-                "-cipher",
-                "AES128-SHA",
-            ])
-            .args(["-accept", &format!("127.0.0.1:{port}")])
-            .arg("-cert")
-            .arg(&pki.cert)
-            .arg("-key")
-            .arg(&pki.key),
-        &dir.join("s_server.log"),
+        "AES128-SHA",
+        None,
+        "s_server.log",
     )
 }
 
@@ -281,32 +293,19 @@ pub fn openssl_tls12_cbc(dir: &Path, pki: &Pki) -> Server {
 /// secret turned off (OpenSSL's `Options = -ExtendedMasterSecret`, through its own configuration
 /// file): a TLS 1.2 server open to the triple-handshake attack.
 pub fn openssl_tls12_no_ems(dir: &Path, pki: &Pki) -> Server {
-    let port = free_port();
     let conf = dir.join("openssl-no-ems.cnf");
     std::fs::write(
         &conf,
         "openssl_conf = conf\n[conf]\nssl_conf = ssl\n[ssl]\nsystem_default = sys\n[sys]\nOptions = -ExtendedMasterSecret\n",
     )
     .expect("openssl configuration");
-    spawn(
+    s_server_tls12(
+        dir,
+        pki,
         "openssl s_server (no EMS)",
-        port,
-        Command::new("openssl")
-            .env("OPENSSL_CONF", &conf)
-            .args([
-                "s_server",
-                "-quiet",
-                "-www",
-                "-tls1_2",
-                "-cipher",
-                "ECDHE-RSA-AES128-GCM-SHA256",
-            ])
-            .args(["-accept", &format!("127.0.0.1:{port}")])
-            .arg("-cert")
-            .arg(&pki.cert)
-            .arg("-key")
-            .arg(&pki.key),
-        &dir.join("s_server-no-ems.log"),
+        "ECDHE-RSA-AES128-GCM-SHA256",
+        Some(&conf),
+        "s_server-no-ems.log",
     )
 }
 

@@ -104,6 +104,13 @@ fn serves_https(site: &Directive) -> bool {
     }) || site.descendants().iter().any(|d| d.name() == "tls")
 }
 
+/// A `client_auth` block's `mode`, Caddy's `require_and_verify` when unset.
+fn client_auth_mode(auth: &Directive) -> &str {
+    auth.child("mode")
+        .and_then(|m| m.words.get(1))
+        .map_or("require_and_verify", String::as_str)
+}
+
 /// The sites a Caddyfile serves, as listeners: host names and ports from the site addresses
 /// (443 for a bare name), the versions `protocols` allows (Caddy's TLS 1.2–1.3 where unset), the
 /// certificate of `tls CERT KEY`, and `client_auth` (its `trusted_ca_cert_file`; a certificate is
@@ -158,10 +165,7 @@ pub(super) fn listeners(text: &str) -> Result<Vec<ServerSide>, ConfigError> {
                 })
             });
             if let Some(auth) = tls.and_then(|t| t.child("client_auth")) {
-                let mode = auth
-                    .child("mode")
-                    .and_then(|m| m.words.get(1))
-                    .map_or("require_and_verify", String::as_str);
+                let mode = client_auth_mode(auth);
                 l.client_cert_required = matches!(mode, "require" | "require_and_verify");
                 l.client_ca = auth.child("trusted_ca_cert_file").and_then(|ca| {
                     Some(Written {
@@ -242,10 +246,7 @@ pub(super) fn lint(text: &str, policy: &Policy) -> Result<Vec<Finding>, ConfigEr
             }
         }
         if let Some(auth) = tls.and_then(|t| t.child("client_auth")) {
-            let mode = auth
-                .child("mode")
-                .and_then(|m| m.words.get(1))
-                .map_or("require_and_verify", String::as_str);
+            let mode = client_auth_mode(auth);
             if matches!(mode, "request" | "require") {
                 out.push(at(
                     crate::rule!("MTLS-CLIENT-NOT-VERIFIED"),
