@@ -99,7 +99,7 @@ fn example(path: &str) -> Vec<u8> {
 
 /// The example repository's files dropped on the page: the Lint view links the client to the
 /// server configuration and judges them with the certificate files, as `tlscope lint` does;
-/// source code says the agent reads it.
+/// TypeScript is read in the source worker and linked too; Go says the agent reads it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lint_view_links_a_client_to_its_server_configuration() {
     let page = Dashboard::open().await;
@@ -130,14 +130,42 @@ async fn lint_view_links_a_client_to_its_server_configuration() {
         1,
         "{links}"
     );
+    // Source code is read in the source worker (oxc), and its client joins the links: the
+    // TypeScript client pins TLS 1.3, the nginx config that serves its host allows 1.2.
     drop_file(
         &page.client,
         "inventory.ts",
         &example("app/src/inventory.ts"),
     )
     .await;
-    let note = page.text_of(".source-note").await;
-    assert!(note.contains("tlscope lint inventory.ts"), "{note}");
+    drop_file(
+        &page.client,
+        "nginx.conf",
+        &example("deploy/nginx/nginx.conf"),
+    )
+    .await;
+    page.click("#tab-lint").await;
+    page.text_of(".lint.source[data-settings]").await;
+    let card = page.text_of(".lint.source").await;
+    assert!(
+        card.contains("TypeScript source, 2 TLS setting(s)") && card.contains("oxc"),
+        "{card}"
+    );
+    let links = page.text_of(".links").await;
+    assert!(
+        links.contains("https://api.internal:8443") && links.contains("inventory.ts:"),
+        "{links}"
+    );
+    assert_eq!(
+        page.count(".links li[data-rule=\"LINK-SERVER-WEAKER\"]")
+            .await,
+        2,
+        "{links}"
+    );
+    // Go's parser is C: the page says the agent reads it.
+    drop_file(&page.client, "main.go", b"package main\n\nfunc main() {}\n").await;
+    let note = page.text_of(".lint.warning .source-note").await;
+    assert!(note.contains("tlscope lint main.go"), "{note}");
     screenshot(&page.client, "dashboard-links").await;
     page.close().await;
 }

@@ -12,6 +12,7 @@ use crate::components::{
     DropTarget, EntryView, ExportBar, InputBar, LinksView, LiveView, PolicyView,
 };
 use crate::hooks::{RootSet, use_clock, use_mozilla_roots, use_share_link, use_workers};
+use crate::source::{self, SourceJob};
 use crate::state::{Action, State, View, fresh_id};
 
 /// The dashboard.
@@ -21,11 +22,28 @@ pub fn App() -> Html {
     let workers = use_workers(state.dispatcher());
     let roots = use_mozilla_roots();
 
-    // Every input arrives here: large bundles go to a worker, the rest are judged in place.
+    // Every input arrives here: source files and large bundles go to a worker, the rest are
+    // judged in place.
     let ingest = {
         let state = state.clone();
         let workers = workers.clone();
         Callback::from(move |(name, bytes): (String, Vec<u8>)| {
+            // Source code is read by the source worker, which alone carries the parsers.
+            if source::readable(&name).is_some() {
+                let id = fresh_id();
+                let job = SourceJob {
+                    name: name.clone(),
+                    text: String::from_utf8_lossy(&bytes).into_owned(),
+                };
+                if workers.read(id, &job) {
+                    state.dispatch(Action::SourceOffloaded {
+                        id,
+                        name,
+                        source: Rc::from(bytes),
+                    });
+                    return;
+                }
+            }
             if bundle::wants_worker(&bytes) {
                 let id = fresh_id();
                 let job = state.bundle_job(None);

@@ -2,7 +2,8 @@
 //! binary) goes to a Web Worker (`tlscope-worker`, see [`crate::worker`]) that decodes it block
 //! by block, reporting progress, judges it, and answers with a [`BundleReport`]: the judgement
 //! plus one [`CertificateRow`] per certificate, which the page shows as a table. This module is
-//! the protocol both sides speak and the pure judgement the worker runs.
+//! the protocol both sides speak and the pure judgement the worker runs. The source worker
+//! ([`crate::source`]) speaks the same messages.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -55,6 +56,11 @@ pub enum WorkerMessage {
     },
     /// The judgement.
     Done(Box<BundleReport>),
+    /// The source worker's reading of a source file: its TLS settings (judged by the page).
+    Read {
+        /// The settings, in file order.
+        settings: Vec<tlscope_core::code::Setting>,
+    },
     /// Nothing in the input could be read; why.
     Failed {
         /// The decoder's explanation.

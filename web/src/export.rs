@@ -11,7 +11,7 @@ use tlscope_core::judge::{self, ChainRequest};
 use tlscope_core::lint::{Recognised, lint};
 use tlscope_core::{Policy, Timestamp};
 
-use crate::state::{BundleStatus, Entry, Outcome};
+use crate::state::{BundleStatus, Entry, Outcome, SourceStatus};
 
 /// The longest share link offered; longer states are refused with a message.
 pub const SHARE_LIMIT: usize = 256 * 1024;
@@ -83,7 +83,23 @@ pub fn document(entries: &[Entry], policy: &Policy, now: Timestamp) -> Document 
             Outcome::Bundle(BundleStatus::Working { .. }) => {
                 failed(&e.name, "still being judged in the worker".into())
             }
-            Outcome::Failed(why) => failed(&e.name, why.clone()),
+            Outcome::Source(SourceStatus::Read(settings)) => InputReport {
+                path: e.name.clone(),
+                recognised: Some(Recognised::Source {
+                    language: crate::source::readable(&e.name)
+                        .map(|l| l.label().to_ascii_lowercase())
+                        .unwrap_or_default(),
+                    settings: settings.len(),
+                }),
+                findings: tlscope_core::code::judge(settings, policy),
+                ..InputReport::default()
+            },
+            Outcome::Source(SourceStatus::Reading) => {
+                failed(&e.name, "still being read in the source worker".into())
+            }
+            Outcome::Source(SourceStatus::Failed(why)) | Outcome::Failed(why) => {
+                failed(&e.name, why.clone())
+            }
         })
         .collect();
     Document::new(inputs, &policy.profile, now)
@@ -126,12 +142,16 @@ struct Shared {
     inputs: Vec<(String, String)>,
 }
 
-/// What an input may carry into a share link: private keys never (the entry is left out),
+/// What an input may carry into a share link: private keys and source code never (the entry
+/// is left out),
 /// connection strings with their passwords masked, and configuration lines whose key names a
 /// password, secret or token with the value masked.
 fn shareable(e: &Entry, policy: &Policy, now: Timestamp) -> Option<Vec<u8>> {
     match &e.outcome {
-        Outcome::Failed(_) | Outcome::Bundle(BundleStatus::Working { .. }) => None,
+        // Source code can hold secrets in more shapes than the page can mask: never shared.
+        Outcome::Failed(_) | Outcome::Source(_) | Outcome::Bundle(BundleStatus::Working { .. }) => {
+            None
+        }
         Outcome::Bundle(BundleStatus::Ready(r)) => (r.private_keys == 0).then(|| e.source.to_vec()),
         Outcome::Pki(d) => (!d
             .items

@@ -14,7 +14,8 @@
 //! | [`trust`] | the anchors chains are validated against (Mozilla plus roots the person trusts) |
 //! | [`samples`] | the built-in samples behind "Try the samples" |
 //! | [`bundle`] | large bundles judged in a Web Worker: the protocol and the judgement |
-//! | [`worker`], [`offload`] | the worker's side (the `tlscope-worker` binary) and the page's side |
+//! | [`source`] | source files read in a second worker (`tlscope-source-worker`): the protocol and the reading |
+//! | [`worker`], [`offload`] | the workers' side (the two worker binaries) and the page's side |
 //! | [`browser`] | the few browser facts the view needs (the clock, reading dropped files) |
 
 #![forbid(unsafe_code)]
@@ -28,6 +29,7 @@ pub mod hooks;
 pub mod live;
 pub mod offload;
 pub mod samples;
+pub mod source;
 pub mod state;
 pub mod trust;
 pub mod worker;

@@ -1,5 +1,6 @@
-//! The page's side of [`crate::bundle`]: starts a `tlscope-worker`, sends it the job when it
-//! says it is ready, and hands every message it sends back to a callback.
+//! The page's side of the workers ([`crate::bundle`], [`crate::source`]): starts a
+//! `tlscope-worker` or a `tlscope-source-worker`, sends it the job when it says it is ready, and
+//! hands every message it sends back to a callback.
 
 use js_sys::{Object, Reflect, Uint8Array};
 use tlscope_core::chain::TrustAnchor;
@@ -9,9 +10,13 @@ use web_sys::{MessageEvent, Worker};
 use yew::Callback;
 
 use crate::bundle::{BundleJob, WorkerMessage};
+use crate::source::SourceJob;
 
-/// The worker's loader, next to the page's own script (so it follows `--public-url`).
+/// The bundle worker's loader, next to the page's own script (so it follows `--public-url`).
 const LOADER: &str = "tlscope-worker_loader.js";
+
+/// The source worker's loader, beside it.
+const SOURCE_LOADER: &str = "tlscope-source-worker_loader.js";
 
 /// A running job; dropping it stops the worker.
 pub struct Offload {
@@ -26,11 +31,6 @@ impl Drop for Offload {
     }
 }
 
-/// Where the worker's loader is.
-fn loader_url() -> String {
-    crate::browser::asset_url(LOADER)
-}
-
 /// Starts a worker on `bytes`; every message it sends (progress, then the report or the
 /// reason it failed) goes to `on_message`. `Err` when the browser will not start a worker.
 pub fn judge_in_worker(
@@ -38,10 +38,7 @@ pub fn judge_in_worker(
     job: &BundleJob,
     on_message: Callback<WorkerMessage>,
 ) -> Result<Offload, String> {
-    let worker = Worker::new(&loader_url()).map_err(|e| format!("no Web Worker: {e:?}"))?;
-    let request = Object::new();
-    let job_text = serde_json::to_string(job).map_err(|e| e.to_string())?;
-    Reflect::set(&request, &"job".into(), &job_text.into()).map_err(|e| format!("{e:?}"))?;
+    let request = request(job)?;
     Reflect::set(&request, &"bytes".into(), &Uint8Array::from(bytes).into())
         .map_err(|e| format!("{e:?}"))?;
     // The worker does not carry the Mozilla set either: it gets the page's copy.
@@ -52,13 +49,41 @@ pub fn judge_in_worker(
         &Uint8Array::from(mozilla.as_slice()).into(),
     )
     .map_err(|e| format!("{e:?}"))?;
+    start(LOADER, request, on_message)
+}
+
+/// Starts a source worker reading `job`'s file; its answer (the settings, or where the parser
+/// stopped) goes to `on_message`.
+pub fn read_in_worker(
+    job: &SourceJob,
+    on_message: Callback<WorkerMessage>,
+) -> Result<Offload, String> {
+    start(SOURCE_LOADER, request(job)?, on_message)
+}
+
+/// The message that carries `job`, as JSON in its `job` field.
+fn request(job: &impl serde::Serialize) -> Result<Object, String> {
+    let request = Object::new();
+    let job_text = serde_json::to_string(job).map_err(|e| e.to_string())?;
+    Reflect::set(&request, &"job".into(), &job_text.into()).map_err(|e| format!("{e:?}"))?;
+    Ok(request)
+}
+
+/// Starts the worker `loader` names and hands it `request` once it is ready.
+fn start(
+    loader: &'static str,
+    request: Object,
+    on_message: Callback<WorkerMessage>,
+) -> Result<Offload, String> {
+    let url = crate::browser::asset_url(loader);
+    let worker = Worker::new(&url).map_err(|e| format!("no Web Worker: {e:?}"))?;
     let failed = on_message.clone();
     let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
         let detail = event
             .dyn_ref::<web_sys::ErrorEvent>()
             .map(|e| e.message())
             .filter(|m| !m.is_empty())
-            .unwrap_or_else(|| format!("could not load {}", loader_url()));
+            .unwrap_or_else(|| format!("could not load {url}"));
         failed.emit(WorkerMessage::Crashed {
             error: format!("the Web Worker judging this input stopped: {detail}"),
         })
@@ -82,6 +107,7 @@ pub fn judge_in_worker(
                 }
             }
             WorkerMessage::Done(_)
+            | WorkerMessage::Read { .. }
             | WorkerMessage::Failed { .. }
             | WorkerMessage::Crashed { .. } => {
                 sender.terminate();

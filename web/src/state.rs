@@ -11,6 +11,7 @@ use tlscope_core::{Decoded, Policy, Timestamp, decode};
 use yew::Reducible;
 
 use crate::bundle::{BundleJob, BundleReport};
+use crate::source::Settings;
 
 /// The dashboard's views.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +37,19 @@ pub enum Outcome {
     Failed(String),
     /// A large bundle, judged in the Web Worker.
     Bundle(BundleStatus),
+    /// A source file (JavaScript, TypeScript, Python), read in the source worker.
+    Source(SourceStatus),
+}
+
+/// Where a source file's reading in the source worker has got to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceStatus {
+    /// Handed over, not answered yet.
+    Reading,
+    /// Its TLS settings (judged by the page under its policy).
+    Read(Settings),
+    /// The parser (or the worker) could not read it; why, with line and column.
+    Failed(String),
 }
 
 /// Where a bundle's judgement in the worker has got to.
@@ -86,7 +100,7 @@ pub struct Checks {
 impl Entry {
     /// Whether the Lint view (rather than Inspect) shows this entry.
     pub fn is_lint(&self) -> bool {
-        matches!(self.outcome, Outcome::Text(_))
+        matches!(self.outcome, Outcome::Text(_) | Outcome::Source(_))
     }
 }
 
@@ -183,6 +197,29 @@ pub enum Action {
         name: String,
         /// The bytes.
         source: Rc<[u8]>,
+    },
+    /// A source file was handed to the source worker as entry `id`.
+    SourceOffloaded {
+        /// Its id, from [`fresh_id`].
+        id: usize,
+        /// File name.
+        name: String,
+        /// The bytes.
+        source: Rc<[u8]>,
+    },
+    /// The source worker read entry `id`.
+    SourceRead {
+        /// The entry.
+        id: usize,
+        /// Its TLS settings.
+        settings: Settings,
+    },
+    /// The source worker could not read entry `id`.
+    SourceFailed {
+        /// The entry.
+        id: usize,
+        /// Why, with line and column.
+        error: String,
     },
     /// The worker is judging entry `id` again (policy or date changed).
     Rejudge(usize),
@@ -385,6 +422,20 @@ impl Reducible for State {
             Action::Offloaded { id, name, source } => {
                 next.push_as(id, name, Outcome::Bundle(BundleStatus::starting()), source);
                 next.view = View::Inspect;
+            }
+            Action::SourceOffloaded { id, name, source } => {
+                next.push_as(id, name, Outcome::Source(SourceStatus::Reading), source);
+                next.view = View::Lint;
+            }
+            Action::SourceRead { id, settings } => {
+                if let Some(e) = next.entry_mut(id) {
+                    e.outcome = Outcome::Source(SourceStatus::Read(settings));
+                }
+            }
+            Action::SourceFailed { id, error } => {
+                if let Some(e) = next.entry_mut(id) {
+                    e.outcome = Outcome::Source(SourceStatus::Failed(error));
+                }
             }
             Action::Rejudge(id) => {
                 if let Some(e) = next.entry_mut(id) {

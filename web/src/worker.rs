@@ -1,6 +1,8 @@
-//! The Web Worker's side of [`crate::bundle`]: the `tlscope-worker` binary calls [`serve`],
-//! which says it is ready, then answers each job (a `{bytes, job}` object) with progress
-//! messages and a report, all as JSON text.
+//! The Web Workers' side: the `tlscope-worker` binary serves [`answer_bundle`] (see
+//! [`crate::bundle`]) and `tlscope-source-worker` serves [`answer_source`] (see
+//! [`crate::source`]). Each says it is ready, then answers each job (an object with `job`, the
+//! job as JSON, and for bundles `bytes` and `anchors`) with progress messages and a final
+//! message, all as JSON text.
 
 use js_sys::{Reflect, Uint8Array};
 use tlscope_core::chain::{AnchorOrigin, TrustAnchor};
@@ -9,12 +11,17 @@ use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use crate::bundle::{BundleJob, WorkerMessage, judge_bundle};
+use crate::source::SourceJob;
 
 /// Progress is posted every this many blocks (and at the end), not for every block.
 const PROGRESS_EVERY: usize = 25;
 
-/// Installs the job handler on the worker's global scope and tells the page it is ready.
-pub fn serve() {
+/// How a worker answers one job; progress goes to the callback on the way.
+pub type Answer = fn(&JsValue, &mut dyn FnMut(&WorkerMessage)) -> WorkerMessage;
+
+/// Installs `answer` as the job handler on the worker's global scope and tells the page it is
+/// ready.
+pub fn serve(answer: Answer) {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let reply = scope.clone();
     let on_job = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
@@ -27,16 +34,31 @@ pub fn serve() {
     post(&scope, &WorkerMessage::Ready);
 }
 
-/// The answer to one job; progress goes to `tell` on the way.
-fn answer(data: &JsValue, tell: &mut dyn FnMut(&WorkerMessage)) -> WorkerMessage {
+/// The job a message carries, parsed from its `job` field.
+fn job<T: serde::de::DeserializeOwned>(data: &JsValue) -> Option<T> {
+    Reflect::get(data, &JsValue::from_str("job"))
+        .ok()
+        .and_then(|j| j.as_string())
+        .and_then(|j| serde_json::from_str::<T>(&j).ok())
+}
+
+/// The source worker's answer: the file's TLS settings, read by its language's parser.
+pub fn answer_source(data: &JsValue, _tell: &mut dyn FnMut(&WorkerMessage)) -> WorkerMessage {
+    match job::<SourceJob>(data) {
+        Some(job) => crate::source::read(&job),
+        None => WorkerMessage::Failed {
+            error: "the source worker was sent something other than a source file".into(),
+        },
+    }
+}
+
+/// The bundle worker's answer to one job.
+pub fn answer_bundle(data: &JsValue, tell: &mut dyn FnMut(&WorkerMessage)) -> WorkerMessage {
     let bytes = Reflect::get(data, &JsValue::from_str("bytes"))
         .ok()
         .filter(|b| b.is_instance_of::<Uint8Array>())
         .map(|b| Uint8Array::new(&b).to_vec());
-    let job = Reflect::get(data, &JsValue::from_str("job"))
-        .ok()
-        .and_then(|j| j.as_string())
-        .and_then(|j| serde_json::from_str::<BundleJob>(&j).ok());
+    let job = job::<BundleJob>(data);
     // The page's copy of the Mozilla set (this binary does not carry one).
     if let Some(anchors) = Reflect::get(data, &JsValue::from_str("anchors"))
         .ok()

@@ -4,14 +4,14 @@
 //! as nginx's `ssl_ciphers` is, a minimum version as `ssl_protocols`, disabled verification as a
 //! connection string's `sslmode=require`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::policy::Policy;
 use crate::protocol::TlsVersion;
 use crate::report::{Finding, Location};
 
 /// What a piece of code sets.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "value", rename_all = "kebab-case")]
 pub enum SettingKind {
     /// Certificate verification off (`rejectUnauthorized: false`, `verify=False`,
@@ -41,7 +41,7 @@ pub enum SettingKind {
 }
 
 /// One setting, where it was found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Setting {
     /// 1-based line.
     pub line: usize,

@@ -4,10 +4,11 @@
 //! Python with RustPython's parser, Go with tree-sitter's Go grammar — into the core's typed
 //! [`Setting`]s with their line, which `tlscope_core::code::judge` judges by the same rules as
 //! the equivalent server setting. oxc and RustPython are pure Rust; tree-sitter is C, so Go is
-//! read by the agent only.
+//! read only with the `go` feature (the agent's build; the page's source worker leaves it out).
 
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "go")]
 mod go;
 mod js;
 mod python;
@@ -40,6 +41,11 @@ impl Language {
         })
     }
 
+    /// Whether this build reads it (Go needs the `go` feature: tree-sitter is C).
+    pub fn readable(self) -> bool {
+        !matches!(self, Self::Go) || cfg!(feature = "go")
+    }
+
     /// Its name.
     pub fn label(self) -> &'static str {
         match self {
@@ -69,7 +75,15 @@ pub struct SourceError {
 pub fn settings(path: &str, text: &str) -> Result<Vec<Setting>, SourceError> {
     match Language::of(path) {
         Some(Language::Python) => python::settings(text),
+        #[cfg(feature = "go")]
         Some(Language::Go) => go::settings(text),
+        #[cfg(not(feature = "go"))]
+        Some(Language::Go) => Err(SourceError {
+            language: Language::Go,
+            line: 1,
+            column: 1,
+            message: "Go is read by the agent (`tlscope lint FILE`): its parser, tree-sitter, is C and not in this build".into(),
+        }),
         Some(lang) => js::settings(path, text, lang),
         None => Ok(Vec::new()),
     }

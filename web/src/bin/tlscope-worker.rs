@@ -5,5 +5,5 @@
 
 fn main() {
     console_error_panic_hook::set_once();
-    tlscope_web::worker::serve();
+    tlscope_web::worker::serve(tlscope_web::worker::answer_bundle);
 }

@@ -8,7 +8,9 @@ use tlscope_core::{Item, Policy, Timestamp};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::{Asn1View, BundleView, CertificateCard, ChainView, ErrorCard, FindingList, LintView};
+use super::{
+    Asn1View, BundleView, CertificateCard, ChainView, ErrorCard, FindingList, LintView, SourceView,
+};
 use crate::state::{Checks, Entry, Outcome};
 use crate::trust;
 
@@ -65,6 +67,9 @@ pub fn EntryView(props: &EntryViewProps) -> Html {
         }
         Outcome::Bundle(status) => html! {
             <BundleView status={status.clone()} now={props.now} policy={props.policy.clone()} on_rejudge={props.on_rejudge.reform(move |_| id)} />
+        },
+        Outcome::Source(status) => html! {
+            <SourceView name={entry.name.clone()} status={status.clone()} policy={props.policy.clone()} />
         },
         Outcome::Text(text) => html! {
             <LintView name={entry.name.clone()} text={std::rc::Rc::<str>::from(text.as_str())} policy={props.policy.clone()} now={props.now} />

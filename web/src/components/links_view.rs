@@ -1,5 +1,5 @@
 //! The links between the inputs on the page: each client a dropped file names (a connection
-//! string, an `https://` URL) joined to the dropped server configuration that serves its host
+//! string, an `https://` URL, a client in a source file) joined to the dropped server configuration that serves its host
 //! and port and the certificate files both name, judged together by the core's graph — the
 //! same judgement `tlscope lint` makes over a repository (without its `--probe`).
 
@@ -10,7 +10,7 @@ use tlscope_core::{Policy, Timestamp};
 use yew::prelude::*;
 
 use super::FindingList;
-use crate::state::{Entry, Outcome};
+use crate::state::{Entry, Outcome, SourceStatus};
 
 /// Properties of [`LinksView`].
 #[derive(Properties, PartialEq)]
@@ -61,7 +61,8 @@ fn linked(entries: &[Entry], policy: &Policy, now: Timestamp) -> Vec<Link> {
     for e in entries {
         match &e.outcome {
             Outcome::Pki(_) | Outcome::Text(_) => facts.add_file(&e.name, &e.source),
-            Outcome::Bundle(_) | Outcome::Failed(_) => {}
+            Outcome::Source(SourceStatus::Read(settings)) => facts.add_code(&e.name, settings),
+            Outcome::Source(_) | Outcome::Bundle(_) | Outcome::Failed(_) => {}
         }
     }
     if facts.servers.is_empty() {

@@ -43,7 +43,8 @@ pub fn LintView(props: &LintViewProps) -> Html {
             )
         },
     );
-    if let Some(language) = source_language(&props.name) {
+    if let Some(language) = crate::source::agent_only(&props.name) {
+        let language = language.label();
         return html! {
             <section class="card lint warning" aria-label={format!("Lint of {}", props.name)}>
                 <header class="card-header">
@@ -51,9 +52,9 @@ pub fn LintView(props: &LintViewProps) -> Html {
                     <span class="badge kind">{ format!("{language} source") }</span>
                 </header>
                 <p class="source-note">
-                    { format!("The page does not read {language} yet: run ") }
+                    { format!("The page does not read {language}: its parser, tree-sitter, is C and does not run in the browser. Run ") }
                     <code>{ format!("tlscope lint {}", props.name) }</code>
-                    { " and the agent reads it with its real parser (oxc for JavaScript and TypeScript, RustPython for Python, tree-sitter for Go), judging each TLS setting at its line and linking the connection strings and URLs it holds to their servers." }
+                    { " and the agent reads it, judging each TLS setting at its line and linking the connection strings and URLs it holds to their servers. JavaScript, TypeScript and Python files are read here." }
                 </p>
             </section>
         };
@@ -82,16 +83,4 @@ pub fn LintView(props: &LintViewProps) -> Html {
             </section>
         },
     }
-}
-
-/// The language of a source file by its extension: the agent reads these, the page does not.
-fn source_language(name: &str) -> Option<&'static str> {
-    let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
-    Some(match ext.as_str() {
-        "js" | "mjs" | "cjs" | "jsx" => "JavaScript",
-        "ts" | "mts" | "cts" | "tsx" => "TypeScript",
-        "py" => "Python",
-        "go" => "Go",
-        _ => return None,
-    })
 }

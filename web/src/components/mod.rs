@@ -16,6 +16,7 @@ mod links_view;
 mod lint_view;
 mod live_view;
 mod policy_view;
+mod source_view;
 
 pub use asn1_view::{Asn1View, Asn1ViewProps};
 pub use bundle_view::{BundleView, BundleViewProps};
@@ -33,3 +34,4 @@ pub use links_view::{LinksView, LinksViewProps};
 pub use lint_view::{LintView, LintViewProps};
 pub use live_view::{LiveView, LiveViewProps};
 pub use policy_view::{PolicyView, PolicyViewProps};
+pub use source_view::{SourceView, SourceViewProps};

@@ -1,4 +1,4 @@
-//! The registry of Web Workers judging large inputs, by entry id: starting one turns its messages
+//! The registry of Web Workers judging large inputs and reading source files, by entry id: starting one turns its messages
 //! into actions on the state; removing an entry (or clearing the page) drops its worker, which
 //! stops it.
 
@@ -10,6 +10,7 @@ use yew::prelude::*;
 
 use crate::bundle::{BundleJob, WorkerMessage};
 use crate::offload::{self, Offload};
+use crate::source::SourceJob;
 use crate::state::{Action, State};
 
 /// The running workers, shared by the App's callbacks.
@@ -23,29 +24,31 @@ impl Workers {
     /// Hands entry `id`'s bytes to a new worker (replacing one already judging it); `false` when
     /// the browser would not start a worker.
     pub fn start(&self, id: usize, bytes: &[u8], job: &BundleJob) -> bool {
+        self.run(id, bundle_action, |cb| {
+            offload::judge_in_worker(bytes, job, cb)
+        })
+    }
+
+    /// Hands entry `id`'s source file to a new source worker; `false` when the browser would not
+    /// start one.
+    pub fn read(&self, id: usize, job: &SourceJob) -> bool {
+        self.run(id, source_action, |cb| offload::read_in_worker(job, cb))
+    }
+
+    /// Starts a worker with `start`, turning each of its messages into an action with `action`.
+    fn run(
+        &self,
+        id: usize,
+        action: fn(usize, WorkerMessage) -> Option<Action>,
+        start: impl FnOnce(Callback<WorkerMessage>) -> Result<Offload, String>,
+    ) -> bool {
         let dispatch = self.dispatch.clone();
         let on_message = Callback::from(move |message: WorkerMessage| {
-            let action = match message {
-                WorkerMessage::Ready => return,
-                WorkerMessage::Progress { stage, done, total } => Action::BundleProgress {
-                    id,
-                    stage,
-                    done,
-                    total,
-                },
-                WorkerMessage::Done(report) => Action::BundleDone {
-                    id,
-                    report: Rc::new(*report),
-                },
-                WorkerMessage::Failed { error } => Action::BundleFailed { id, error },
-                WorkerMessage::Crashed { error } => {
-                    gloo::console::warn!(format!("{error}; judging on the page instead"));
-                    Action::JudgeHere(id)
-                }
-            };
-            dispatch.dispatch(action);
+            if let Some(action) = action(id, message) {
+                dispatch.dispatch(action);
+            }
         });
-        match offload::judge_in_worker(bytes, job, on_message) {
+        match start(on_message) {
             Ok(running) => {
                 self.running.borrow_mut().insert(id, running);
                 true
@@ -70,4 +73,45 @@ impl Workers {
 pub fn use_workers(dispatch: UseReducerDispatcher<State>) -> Workers {
     let running = use_mut_ref(HashMap::new);
     Workers { running, dispatch }
+}
+
+/// What a bundle worker's message does to entry `id`.
+fn bundle_action(id: usize, message: WorkerMessage) -> Option<Action> {
+    Some(match message {
+        WorkerMessage::Ready | WorkerMessage::Read { .. } => return None,
+        WorkerMessage::Progress { stage, done, total } => Action::BundleProgress {
+            id,
+            stage,
+            done,
+            total,
+        },
+        WorkerMessage::Done(report) => Action::BundleDone {
+            id,
+            report: Rc::new(*report),
+        },
+        WorkerMessage::Failed { error } => Action::BundleFailed { id, error },
+        WorkerMessage::Crashed { error } => {
+            gloo::console::warn!(format!("{error}; judging on the page instead"));
+            Action::JudgeHere(id)
+        }
+    })
+}
+
+/// What a source worker's message does to entry `id`: the page has no parser of its own, so a
+/// worker that stops is an error the person sees (with the agent as the way out).
+fn source_action(id: usize, message: WorkerMessage) -> Option<Action> {
+    Some(match message {
+        WorkerMessage::Read { settings } => Action::SourceRead {
+            id,
+            settings: Rc::new(settings),
+        },
+        WorkerMessage::Failed { error } => Action::SourceFailed { id, error },
+        WorkerMessage::Crashed { error } => Action::SourceFailed {
+            id,
+            error: format!("{error}; `tlscope lint FILE` reads it with the same parsers"),
+        },
+        WorkerMessage::Ready | WorkerMessage::Progress { .. } | WorkerMessage::Done(_) => {
+            return None;
+        }
+    })
 }
