@@ -53,7 +53,8 @@ pub async fn probe_all(
 /// The probe's rustls provider. A probe observes a server; it sends it nothing to protect, so it
 /// offers every suite and group aws-lc-rs has: a FIPS build, whose defaults leave ChaCha20 and
 /// X25519 out, still completes a handshake with a server that speaks only those and reads its
-/// chain. The default build keeps aws-lc-rs's defaults (which have both).
+/// chain. The default build keeps aws-lc-rs's defaults (which have both). The QUIC probe starts
+/// from it too.
 pub(crate) fn rustls_provider() -> rustls::crypto::CryptoProvider {
     use rustls::crypto::aws_lc_rs::{ALL_CIPHER_SUITES, ALL_KX_GROUPS, default_provider};
     let base = default_provider();

@@ -191,7 +191,7 @@ impl Ctx<'_> {
             rtt_micros: 0,
             error: None,
         };
-        let full = match self.quic_handshake(provider::default_provider()).await {
+        let full = match self.quic_handshake(super::rustls_provider()).await {
             Ok(f) => f,
             Err(e) => {
                 out.error = Some(e);
@@ -205,7 +205,7 @@ impl Ctx<'_> {
             .map(|s| {
                 let p = CryptoProvider {
                     cipher_suites: vec![*s],
-                    ..provider::default_provider()
+                    ..super::rustls_provider()
                 };
                 (u16::from(s.suite()), p)
             })
@@ -215,7 +215,7 @@ impl Ctx<'_> {
             .map(|g| {
                 let p = CryptoProvider {
                     kx_groups: vec![*g],
-                    ..provider::default_provider()
+                    ..super::rustls_provider()
                 };
                 (u16::from(g.name()), p)
             })
