@@ -355,37 +355,58 @@ fn integer(content: &[u8]) -> String {
     }
 }
 
-/// Renders a DER-encoded OBJECT IDENTIFIER's content octets in dotted form.
+/// Renders a DER-encoded OBJECT IDENTIFIER's content octets in dotted form, into one string
+/// (no string per arc: a certificate has a few dozen OIDs, and this is on the decode path).
 pub fn oid(content: &[u8]) -> Option<String> {
-    let mut arcs: Vec<u64> = Vec::new();
+    let mut out = String::with_capacity(content.len() * 3 + 2);
     let mut value: u64 = 0;
+    let mut first = true;
     for (i, b) in content.iter().enumerate() {
         if value > (u64::MAX >> 7) {
             return None;
         }
         value = (value << 7) | u64::from(b & 0x7f);
         if b & 0x80 == 0 {
-            if arcs.is_empty() {
-                let first = (value / 40).min(2);
-                arcs.push(first);
-                arcs.push(value - first * 40);
+            if first {
+                let top = (value / 40).min(2);
+                push_decimal(&mut out, top);
+                out.push('.');
+                push_decimal(&mut out, value - top * 40);
+                first = false;
             } else {
-                arcs.push(value);
+                out.push('.');
+                push_decimal(&mut out, value);
             }
             value = 0;
         } else if i + 1 == content.len() {
             return None;
         }
     }
-    if arcs.is_empty() {
-        return None;
+    (!first).then_some(out)
+}
+
+/// An OID parsed by x509-parser in dotted form: [`oid`] on its content octets, asn1-rs's own
+/// rendering for the arcs beyond 64 bits that [`oid`] declines.
+pub fn dotted(oid: &x509_parser::der_parser::Oid<'_>) -> String {
+    self::oid(oid.as_bytes()).unwrap_or_else(|| oid.to_id_string())
+}
+
+fn push_decimal(out: &mut String, mut v: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        if let Some(d) = digits.get_mut(start) {
+            *d = b'0' + (v % 10) as u8;
+        }
+        v /= 10;
+        if v == 0 || start == 0 {
+            break;
+        }
     }
-    Some(
-        arcs.iter()
-            .map(u64::to_string)
-            .collect::<Vec<_>>()
-            .join("."),
-    )
+    for d in digits.get(start..).unwrap_or_default() {
+        out.push(char::from(*d));
+    }
 }
 
 fn hex_preview(content: &[u8]) -> String {
@@ -528,23 +549,23 @@ pub mod hex {
 
     /// Each byte as two digits of `digits`, with `separator` between bytes: one allocation, no
     /// formatting machinery (fingerprints are made for every certificate shown).
-    fn encode(bytes: &[u8], digits: &[u8; 16], separator: Option<char>) -> String {
-        let mut out = String::with_capacity(bytes.len() * 3);
+    fn encode(bytes: &[u8], digits: &[u8; 16], separator: Option<u8>) -> String {
+        let mut out: Vec<u8> = Vec::with_capacity(bytes.len() * 3);
         for (i, b) in bytes.iter().enumerate() {
             if i > 0
                 && let Some(sep) = separator
             {
                 out.push(sep);
             }
-            out.push(char::from(digits[usize::from(b >> 4)]));
-            out.push(char::from(digits[usize::from(b & 0x0f)]));
+            out.extend_from_slice(&[digits[usize::from(b >> 4)], digits[usize::from(b & 0x0f)]]);
         }
-        out
+        // ASCII digits and an ASCII separator: always UTF-8.
+        String::from_utf8(out).unwrap_or_default()
     }
 
     /// `AB:CD:EF` — the form openssl prints fingerprints in.
     pub fn colon(bytes: &[u8]) -> String {
-        encode(bytes, UPPER, Some(':'))
+        encode(bytes, UPPER, Some(b':'))
     }
 
     /// `ABCDEF`.
@@ -554,7 +575,7 @@ pub mod hex {
 
     /// `ab cd ef`.
     pub fn spaced(bytes: &[u8]) -> String {
-        encode(bytes, LOWER, Some(' '))
+        encode(bytes, LOWER, Some(b' '))
     }
 
     #[cfg(test)]
@@ -576,6 +597,42 @@ pub mod hex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The one-string OID formatter says what asn1-rs says, arc for arc, for the OIDs
+    /// certificates carry and the edges of the encoding (first arc 2 above 39, 64-bit arcs).
+    #[test]
+    fn dotted_oids_agree_with_asn1_rs() {
+        use std::str::FromStr as _;
+        for text in [
+            "2.5.4.3",
+            "1.2.840.113549.1.1.11",
+            "1.3.6.1.4.1.11129.2.4.2",
+            "0.9.2342.19200300.100.1.25",
+            "2.23.140.1.2.1",
+            "2.25.3",
+        ] {
+            let oid = x509_parser::der_parser::Oid::from_str(text).unwrap();
+            assert_eq!(dotted(&oid), oid.to_id_string(), "{text}");
+            assert_eq!(dotted(&oid), text);
+        }
+        // An arc beyond 64 bits (a UUID under 2.25) is left to asn1-rs.
+        let mut big = vec![0x69];
+        big.extend([0x81; 10]);
+        big.push(0x00);
+        let uuid = x509_parser::der_parser::Oid::new(std::borrow::Cow::Borrowed(&big));
+        assert_eq!(oid(&big), None);
+        assert_eq!(dotted(&uuid), uuid.to_id_string());
+        // A 64-bit arc is still decimal (asn1-rs falls back to hex there).
+        let max = [
+            0x2a, 0x81, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f,
+        ];
+        assert_eq!(oid(&max).as_deref(), Some("1.2.18446744073709551615"));
+        // X.660's example with a first arc 2 above 39 (content 88 37 03).
+        assert_eq!(oid(&[0x88, 0x37, 0x03]).as_deref(), Some("2.999.3"));
+        // Truncated (a continuation byte last) and empty content are no OID.
+        assert_eq!(oid(&[0x2a, 0x86]), None);
+        assert_eq!(oid(&[]), None);
+    }
 
     #[test]
     fn reads_long_form_lengths() {

@@ -197,9 +197,9 @@ impl Certificate {
         Ok(Self {
             version: cert.version().0 + 1,
             serial: serial_hex(cert.raw_serial()),
-            signature_algorithm: signature_algorithm_name(
-                &cert.signature_algorithm.algorithm.to_id_string(),
-            ),
+            signature_algorithm: signature_algorithm_name(&crate::asn1::dotted(
+                &cert.signature_algorithm.algorithm,
+            )),
             signature_bytes: cert.signature_value.data.len(),
             self_issued: subject.raw_der == issuer.raw_der,
             subject,
@@ -264,7 +264,7 @@ pub fn spki_der(der: &[u8]) -> Option<Vec<u8>> {
 
 /// Describes a SubjectPublicKeyInfo: algorithm, size, curve.
 pub fn public_key_info(spki: &SubjectPublicKeyInfo<'_>) -> PublicKeyInfo {
-    let oid = spki.algorithm.algorithm.to_id_string();
+    let oid = crate::asn1::dotted(&spki.algorithm.algorithm);
     let parsed = spki.parsed().ok();
     let bits = parsed
         .as_ref()
@@ -307,7 +307,7 @@ pub(crate) fn named_curve_oid(spki: &SubjectPublicKeyInfo<'_>) -> Option<String>
         .parameters
         .as_ref()
         .and_then(|p| p.as_oid().ok())
-        .map(|o| o.to_id_string())
+        .map(|o| crate::asn1::dotted(&o))
 }
 
 /// The name of a public-key algorithm OID (`RSA`, `EC`, `Ed25519`, …), or the OID itself.

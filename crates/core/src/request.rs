@@ -58,9 +58,9 @@ impl CertificateRequest {
             subject: DistinguishedName::from_x509(&info.subject),
             public_key: public_key_info(&info.subject_pki),
             subject_alt_names,
-            signature_algorithm: signature_algorithm_name(
-                &csr.signature_algorithm.algorithm.to_id_string(),
-            ),
+            signature_algorithm: signature_algorithm_name(&crate::asn1::dotted(
+                &csr.signature_algorithm.algorithm,
+            )),
             signature_valid: verified.is_ok(),
             signature_problem: verified.err().map(|e| e.to_string()),
         })

@@ -67,9 +67,9 @@ impl RevocationList {
                 .next_update()
                 .map(|t| Timestamp::from_unix(t.timestamp())),
             number: crl.crl_number().map(|n| hex::upper(&n.to_bytes_be())),
-            signature_algorithm: signature_algorithm_name(
-                &crl.signature_algorithm.algorithm.to_id_string(),
-            ),
+            signature_algorithm: signature_algorithm_name(&crate::asn1::dotted(
+                &crl.signature_algorithm.algorithm,
+            )),
             revoked_count: crl.iter_revoked_certificates().count(),
             revoked,
             der: der.to_vec(),

@@ -132,8 +132,8 @@ pub fn verify_with(
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), SignatureError> {
-    let key_oid = spki.algorithm.algorithm.to_id_string();
-    let oid = algorithm.algorithm.to_id_string();
+    let key_oid = crate::asn1::dotted(&spki.algorithm.algorithm);
+    let oid = crate::asn1::dotted(&algorithm.algorithm);
     if let Some(pq) = crate::post_quantum::algorithm(&oid) {
         // RFC 9881 / RFC 9909: parameters absent.
         if algorithm.parameters.is_some() {
@@ -281,7 +281,7 @@ fn rsa_backend_size(key: &rsa::RsaPublicKey) -> bool {
 }
 
 fn scheme(algorithm: &AlgorithmIdentifier<'_>) -> Result<Scheme, SignatureError> {
-    let oid = algorithm.algorithm.to_id_string();
+    let oid = crate::asn1::dotted(&algorithm.algorithm);
     let name = crate::certificate::signature_algorithm_name(&oid);
     let weak = |hash| SignatureError::WeakHash {
         algorithm: name.clone(),
@@ -330,7 +330,7 @@ fn pss(algorithm: &AlgorithmIdentifier<'_>, name: &str) -> Result<Scheme, Signat
     let Ok(SignatureAlgorithm::RSASSA_PSS(params)) = SignatureAlgorithm::try_from(algorithm) else {
         return Err(bad("RSASSA-PSS parameters do not parse".into()));
     };
-    let hash_oid = params.hash_algorithm_oid().to_id_string();
+    let hash_oid = crate::asn1::dotted(params.hash_algorithm_oid());
     let hash = Hash::from_oid(&hash_oid).ok_or_else(|| {
         if hash_oid == "1.3.14.3.2.26" {
             SignatureError::WeakHash {
@@ -346,8 +346,8 @@ fn pss(algorithm: &AlgorithmIdentifier<'_>, name: &str) -> Result<Scheme, Signat
     let mgf = params
         .mask_gen_algorithm()
         .map_err(|e| bad(format!("mask generation: {e}")))?;
-    if mgf.mgf.to_id_string() != "1.2.840.113549.1.1.8"
-        || Hash::from_oid(&mgf.hash.to_id_string()) != Some(hash)
+    if crate::asn1::dotted(&mgf.mgf) != "1.2.840.113549.1.1.8"
+        || Hash::from_oid(&crate::asn1::dotted(&mgf.hash)) != Some(hash)
     {
         return Err(bad("MGF1 must use the same hash as the signature".into()));
     }
@@ -419,7 +419,7 @@ fn ec_curve(spki: &SubjectPublicKeyInfo<'_>) -> Result<Curve, SignatureError> {
             "explicit curve parameters are forbidden (RFC 5480 2.1.1); use a named curve".into(),
         ));
     };
-    match oid.to_id_string().as_str() {
+    match crate::asn1::dotted(&oid).as_str() {
         "1.2.840.10045.3.1.7" => Ok(Curve::P256),
         "1.3.132.0.34" => Ok(Curve::P384),
         "1.3.132.0.35" => Ok(Curve::P521),

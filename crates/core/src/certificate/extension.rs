@@ -127,7 +127,7 @@ pub enum ExtensionValue {
 
 impl Extension {
     pub(crate) fn from_x509(ext: &X509Extension<'_>) -> Self {
-        let oid = ext.oid.to_id_string();
+        let oid = crate::asn1::dotted(&ext.oid);
         let value = match ext.parsed_extension() {
             ParsedExtension::SubjectAlternativeName(san) => ExtensionValue::SubjectAltName {
                 names: san.general_names.iter().map(general_name).collect(),
@@ -166,7 +166,7 @@ impl Extension {
                 .filter(|(on, _)| *on)
                 .map(|(_, n)| (*n).to_owned())
                 .collect();
-                purposes.extend(eku.other.iter().map(|o| o.to_id_string()));
+                purposes.extend(eku.other.iter().map(|o| crate::asn1::dotted(o)));
                 ExtensionValue::ExtendedKeyUsage { purposes }
             }
             ParsedExtension::BasicConstraints(bc) => ExtensionValue::BasicConstraints {
@@ -187,7 +187,7 @@ impl Extension {
                     .accessdescs
                     .iter()
                     .map(|d| {
-                        let method = match d.access_method.to_id_string().as_str() {
+                        let method = match crate::asn1::dotted(&d.access_method).as_str() {
                             "1.3.6.1.5.5.7.48.1" => "OCSP".to_owned(),
                             "1.3.6.1.5.5.7.48.2" => "CA Issuers".to_owned(),
                             other => other.to_owned(),
@@ -216,7 +216,7 @@ impl Extension {
             ParsedExtension::CertificatePolicies(policies) => ExtensionValue::CertificatePolicies {
                 policies: policies
                     .iter()
-                    .map(|p| policy_name(&p.policy_id.to_id_string()))
+                    .map(|p| policy_name(&crate::asn1::dotted(&p.policy_id)))
                     .collect(),
             },
             ParsedExtension::NameConstraints(nc) => ExtensionValue::NameConstraints {
@@ -331,10 +331,10 @@ pub(crate) fn general_name(name: &GeneralName<'_>) -> SubjectAltName {
             SubjectAltName::DirectoryName(super::DistinguishedName::from_x509(n).rfc4514)
         }
         GeneralName::RegisteredID(oid) => {
-            SubjectAltName::Other(format!("registeredID {}", oid.to_id_string()))
+            SubjectAltName::Other(format!("registeredID {}", crate::asn1::dotted(oid)))
         }
         GeneralName::OtherName(oid, _) => {
-            SubjectAltName::Other(format!("otherName {}", oid.to_id_string()))
+            SubjectAltName::Other(format!("otherName {}", crate::asn1::dotted(oid)))
         }
         GeneralName::X400Address(_) => SubjectAltName::Other("x400Address".to_owned()),
         GeneralName::EDIPartyName(_) => SubjectAltName::Other("ediPartyName".to_owned()),

@@ -33,7 +33,10 @@ impl DistinguishedName {
             rdns.push(
                 rdn.iter()
                     .map(|attr| NameAttribute {
-                        key: attribute_key(&attr.attr_type().to_id_string()),
+                        key: known_attribute(attr.attr_type().as_bytes()).map_or_else(
+                            || attribute_key(&crate::asn1::dotted(attr.attr_type())),
+                            str::to_owned,
+                        ),
                         value: attr.as_str().map_or_else(
                             |_| format!("#{}", hex::upper(attr.as_slice())),
                             str::to_owned,
@@ -42,17 +45,21 @@ impl DistinguishedName {
                     .collect(),
             );
         }
-        let rfc4514 = rdns
-            .iter()
-            .rev()
-            .map(|rdn| {
-                rdn.iter()
-                    .map(|a| format!("{}={}", a.key, escape(&a.value)))
-                    .collect::<Vec<_>>()
-                    .join("+")
-            })
-            .collect::<Vec<_>>()
-            .join(",");
+        // Most specific RDN first; one string, no string per RDN.
+        let mut rfc4514 = String::with_capacity(name.as_raw().len());
+        for (i, rdn) in rdns.iter().rev().enumerate() {
+            if i > 0 {
+                rfc4514.push(',');
+            }
+            for (j, a) in rdn.iter().enumerate() {
+                if j > 0 {
+                    rfc4514.push('+');
+                }
+                rfc4514.push_str(&a.key);
+                rfc4514.push('=');
+                escape_into(&mut rfc4514, &a.value);
+            }
+        }
         Self {
             rfc4514,
             attributes: rdns.into_iter().flatten().collect(),
@@ -67,6 +74,20 @@ impl DistinguishedName {
             .find(|a| a.key == "CN")
             .map(|a| a.value.as_str())
     }
+}
+
+/// The short name of the attributes nearly every name is made of, by their DER content
+/// octets (2.5.4.x is `55 04 x`), without rendering the OID first.
+fn known_attribute(der: &[u8]) -> Option<&'static str> {
+    Some(match der {
+        [0x55, 0x04, 0x03] => "CN",
+        [0x55, 0x04, 0x06] => "C",
+        [0x55, 0x04, 0x07] => "L",
+        [0x55, 0x04, 0x08] => "ST",
+        [0x55, 0x04, 0x0a] => "O",
+        [0x55, 0x04, 0x0b] => "OU",
+        _ => return None,
+    })
 }
 
 fn attribute_key(oid: &str) -> String {
@@ -88,8 +109,26 @@ fn attribute_key(oid: &str) -> String {
 }
 
 /// RFC 4514 section 2.4 escaping.
+#[cfg(test)]
 fn escape(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
+    escape_into(&mut out, value);
+    out
+}
+
+/// RFC 4514 section 2.4 escaping of `value`, appended to `out`.
+fn escape_into(out: &mut String, value: &str) {
+    if !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b" .-_@:/()'=*&!?".contains(&b))
+        && !value.starts_with(' ')
+        && !value.ends_with(' ')
+    {
+        // Nothing to escape (most names): copied as it is.
+        out.push_str(value);
+        return;
+    }
     let last = value.chars().count().saturating_sub(1);
     for (i, c) in value.chars().enumerate() {
         let special = matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';')
@@ -104,12 +143,25 @@ fn escape(value: &str) -> String {
             out.push(c);
         }
     }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::escape;
+
+    /// The byte shortcut names the same attributes as the dotted table.
+    #[test]
+    fn known_attributes_agree_with_the_dotted_names() {
+        for last in 0u8..=0x30 {
+            let der = [0x55, 0x04, last];
+            if let Some(short) = super::known_attribute(&der) {
+                assert_eq!(
+                    super::attribute_key(&crate::asn1::oid(&der).unwrap()),
+                    short
+                );
+            }
+        }
+    }
 
     #[test]
     fn escapes_rfc4514_specials() {

@@ -175,7 +175,7 @@ pub(super) fn eku_oids(e: &x509_parser::extensions::ExtendedKeyUsage<'_>) -> Vec
     .filter(|(set, _)| *set)
     .map(|(_, oid)| oid.to_owned())
     .collect();
-    out.extend(e.other.iter().map(|o| o.to_id_string()));
+    out.extend(e.other.iter().map(|o| crate::asn1::dotted(o)));
     out
 }
 
@@ -248,7 +248,7 @@ pub(super) fn key_problems(
         "the issuing"
     };
     let mut out = Vec::new();
-    match spki.algorithm.algorithm.to_id_string().as_str() {
+    match crate::asn1::dotted(&spki.algorithm.algorithm).as_str() {
         "1.2.840.113549.1.1.1" => {
             if let Ok(x509_parser::public_key::PublicKey::RSA(rsa)) = spki.parsed() {
                 let bits = crate::asn1::bit_length(rsa.modulus).unwrap_or(0);

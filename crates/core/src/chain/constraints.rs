@@ -278,7 +278,7 @@ pub fn normalised_rdns(name: &X509Name<'_>) -> Vec<Vec<(String, String)>> {
                                 .to_lowercase()
                         })
                         .unwrap_or_else(|_| crate::asn1::hex::colon(a.attr_value().data));
-                    (a.attr_type().to_id_string(), value)
+                    (crate::asn1::dotted(a.attr_type()), value)
                 })
                 .collect();
             attrs.sort();

@@ -94,7 +94,7 @@ pub fn check(cert: &X509Certificate<'_>, role: Role, options: &Options) -> Vec<P
 
     let mut seen = HashSet::new();
     for ext in exts {
-        let oid = ext.oid.to_id_string();
+        let oid = crate::asn1::dotted(&ext.oid);
         if !seen.insert(oid.clone()) {
             p(
                 crate::rule!("CHAIN-PROFILE"),
@@ -211,7 +211,9 @@ pub fn check(cert: &X509Certificate<'_>, role: Role, options: &Options) -> Vec<P
     }
 
     let subject_empty = cert.subject().iter_rdn().next().is_none();
-    let san_ext = exts.iter().find(|e| e.oid.to_id_string() == "2.5.29.17");
+    let san_ext = exts
+        .iter()
+        .find(|e| crate::asn1::dotted(&e.oid) == "2.5.29.17");
     if is_ca && subject_empty {
         p(
             crate::rule!("CHAIN-PROFILE"),
@@ -259,7 +261,12 @@ pub fn check(cert: &X509Certificate<'_>, role: Role, options: &Options) -> Vec<P
             ),
         );
     }
-    if role == Role::Leaf && !is_ca && exts.iter().any(|e| e.oid.to_id_string() == "2.5.29.30") {
+    if role == Role::Leaf
+        && !is_ca
+        && exts
+            .iter()
+            .any(|e| crate::asn1::dotted(&e.oid) == "2.5.29.30")
+    {
         p(crate::rule!("CHAIN-NAME-CONSTRAINTS"), "an end-entity certificate carries nameConstraints, which only CA certificates may (RFC 5280 4.2.1.10)".into());
     }
     out

@@ -52,7 +52,7 @@ pub fn check(
         match crl
             .extensions()
             .iter()
-            .find(|e| e.oid.to_id_string() == "2.5.29.20")
+            .find(|e| crate::asn1::dotted(&e.oid) == "2.5.29.20")
         {
             None => {
                 out.push((

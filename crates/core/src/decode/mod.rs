@@ -232,7 +232,7 @@ pub fn decode_with_progress(
     if let Some(format) = sniff::foreign_format(input) {
         return Err(DecodeError::ForeignFormat { format });
     }
-    if looks_like_pem(input) {
+    if !is_whole_der(input) && looks_like_pem(input) {
         let mut decoded = Decoded {
             items: Vec::new(),
             errors: Vec::new(),
@@ -270,6 +270,14 @@ pub fn decode_with_progress(
         items: der_items(input, &source, "DER input")?,
         errors: Vec::new(),
     })
+}
+
+/// Binary that is exactly one DER SEQUENCE (a certificate, a CRL, …): no need to search it for
+/// PEM markers. Text, even text that happens to start with `0`, is always searched.
+fn is_whole_der(input: &[u8]) -> bool {
+    input.first() == Some(&0x30)
+        && !input.is_ascii()
+        && asn1::read_header(input, 0).is_ok_and(|h| h.total_len() == input.len())
 }
 
 fn items_from_pem(block: PemBlock) -> Result<Vec<Item>, DecodeError> {

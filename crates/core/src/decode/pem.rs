@@ -22,25 +22,47 @@ pub struct PemBlock {
 
 /// Whether `input` contains a PEM BEGIN line at all.
 pub fn looks_like_pem(input: &[u8]) -> bool {
-    input.windows(11).any(|w| w == b"-----BEGIN ")
+    const BEGIN: &[u8] = b"-----BEGIN ";
+    // Jumps from dash to dash rather than comparing at every offset (DER input is all misses).
+    let mut rest = input;
+    while let Some(at) = rest.iter().position(|b| *b == b'-') {
+        let here = rest.get(at..).unwrap_or_default();
+        if here.starts_with(BEGIN) {
+            return true;
+        }
+        rest = here.get(1..).unwrap_or_default();
+    }
+    false
 }
 
 /// Scans every block. Text outside blocks is ignored; a damaged block is returned as an error in
 /// its position so the blocks around it still decode.
 pub fn scan(input: &[u8]) -> Vec<Result<PemBlock, DecodeError>> {
     let mut out = Vec::new();
-    let mut current: Option<(String, usize, usize, String, bool)> = None; // label, offset, line, body, headers
+    let mut current: Option<(String, usize, usize, Vec<u8>, bool)> = None; // label, offset, line, body, headers
     let mut offset = 0usize;
     for (index, raw_line) in input.split(|b| *b == b'\n').enumerate() {
         let line_no = index + 1;
         let line_offset = offset;
         offset += raw_line.len() + 1;
-        let text = String::from_utf8_lossy(raw_line);
+        // The usual line inside a block: base64 only, copied as it is.
+        if let Some((_, _, _, body, _)) = current.as_mut() {
+            let trimmed = raw_line.trim_ascii();
+            if trimmed.iter().all(|b| BASE64[usize::from(*b)]) {
+                body.extend_from_slice(trimmed);
+                continue;
+            }
+        }
+        // Valid UTF-8 (every real PEM file) is borrowed; only damaged lines are copied.
+        let text = match std::str::from_utf8(raw_line) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(raw_line),
+        };
         let line = text.trim();
         match current.as_mut() {
             None => {
                 if let Some(label) = marker(line, "BEGIN") {
-                    current = Some((label, line_offset, line_no, String::new(), false));
+                    current = Some((label, line_offset, line_no, Vec::new(), false));
                 }
             }
             Some((label, begin_offset, begin_line, body, headers)) => {
@@ -54,7 +76,7 @@ pub fn scan(input: &[u8]) -> Vec<Result<PemBlock, DecodeError>> {
                         })
                     } else {
                         base64::engine::general_purpose::STANDARD
-                            .decode(body.as_bytes())
+                            .decode(&body)
                             .map(|der| PemBlock {
                                 label: label.clone(),
                                 der,
@@ -77,12 +99,13 @@ pub fn scan(input: &[u8]) -> Vec<Result<PemBlock, DecodeError>> {
                         line: *begin_line,
                         offset: *begin_offset,
                     }));
-                    current = marker(line, "BEGIN")
-                        .map(|l| (l, line_offset, line_no, String::new(), false));
+                    current =
+                        marker(line, "BEGIN").map(|l| (l, line_offset, line_no, Vec::new(), false));
                 } else if line.contains(':') {
                     *headers = true;
                 } else {
-                    body.extend(line.chars().filter(|c| !c.is_whitespace()));
+                    let text: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+                    body.extend_from_slice(text.as_bytes());
                 }
             }
         }
@@ -96,6 +119,18 @@ pub fn scan(input: &[u8]) -> Vec<Result<PemBlock, DecodeError>> {
     }
     out
 }
+
+/// The bytes of the base64 alphabet (RFC 4648 section 4) and its padding.
+const BASE64: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'=';
+        b += 1;
+    }
+    table
+};
 
 fn marker(line: &str, kind: &str) -> Option<String> {
     let rest = line
