@@ -60,6 +60,8 @@ pub fn App() -> Html {
         })
     };
     use_clock(state.dispatcher());
+    // The moment the page is usable (its drop target is on screen), for `cargo xtask bench`.
+    use_effect_with((), |_| browser::mark(browser::FIRST_RENDER_MARK));
     use_share_link(state.dispatcher(), ingest.clone());
 
     let on_files = {

@@ -8,6 +8,17 @@ pub fn now() -> Timestamp {
     Timestamp::from_unix((js_sys::Date::now() / 1000.0) as i64)
 }
 
+/// The mark the App puts on the timeline once it has first rendered.
+pub const FIRST_RENDER_MARK: &str = "tlscope-first-render";
+
+/// Puts a named mark on the browser's performance timeline (`performance.mark`), so
+/// benchmarks read the page's own moments instead of timing it from outside.
+pub fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark(name);
+    }
+}
+
 /// Reads a dropped or picked file's bytes.
 pub async fn read_file(file: web_sys::File) -> Result<Vec<u8>, String> {
     let blob = gloo::file::Blob::from(file);
