@@ -51,7 +51,10 @@ async fn timed_drop(client: &Client, name: &str, text: &str, css: &str, n: usize
         .expect("timed drop")
         .as_f64()
         .unwrap_or(-1.0);
-    assert!(ms >= 0.0, "{css} ×{n} not shown within 120 s of dropping {name}");
+    assert!(
+        ms >= 0.0,
+        "{css} ×{n} not shown within 120 s of dropping {name}"
+    );
     ms
 }
 
@@ -89,7 +92,10 @@ async fn main() {
             .ok()
             .and_then(|v| v.as_f64())
             .unwrap_or(-1.0);
-        assert!(mark >= 0.0, "the App put no first-render mark on the timeline");
+        assert!(
+            mark >= 0.0,
+            "the App put no first-render mark on the timeline"
+        );
         first_render.push(mark);
         client
             .wait()

@@ -21,6 +21,16 @@ pub fn App() -> Html {
     let state = use_reducer(|| State::new(browser::now(), browser::load_policy()));
     let workers = use_workers(state.dispatcher());
     let roots = use_mozilla_roots();
+    // Once the page has done its own start-up (the root set is in), a bundle worker loads in
+    // the background, so the first large drop does not wait for it.
+    {
+        let workers = workers.clone();
+        use_effect_with(roots.clone(), move |roots| {
+            if *roots != RootSet::Loading {
+                workers.warm();
+            }
+        });
+    }
 
     // Every input arrives here: source files and large bundles go to a worker, the rest are
     // judged in place.

@@ -31,10 +31,14 @@ pub async fn snapshot(base: &str, token: &str) -> Result<Snapshot, String> {
     if !response.ok() {
         return Err(format!("{url} answered {}", response.status()));
     }
-    let json = JsFuture::from(response.json().map_err(|_| "no body")?)
+    // Read as text and parsed by serde_json, which the page carries anyway (a second
+    // deserialiser for JavaScript values cost the page's wasm some 50 KB).
+    let text = JsFuture::from(response.text().map_err(|_| "no body")?)
         .await
-        .map_err(|_| format!("{url} did not send JSON"))?;
-    serde_wasm_bindgen::from_value(json).map_err(|e| format!("{url}: unexpected snapshot ({e})"))
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or_else(|| format!("{url} sent no readable body"))?;
+    serde_json::from_str(&text).map_err(|e| format!("{url}: unexpected snapshot ({e})"))
 }
 
 /// An open event stream; closed on drop.
@@ -74,10 +78,7 @@ pub fn events(
                 let Some(text) = e.data().as_string() else {
                     return;
                 };
-                let Ok(value) = js_sys::JSON::parse(&text) else {
-                    return;
-                };
-                if let Ok(observation) = serde_wasm_bindgen::from_value::<Observation>(value) {
+                if let Ok(observation) = serde_json::from_str::<Observation>(&text) {
                     on_event(observation);
                 }
             });

@@ -1,6 +1,10 @@
 //! The page's side of the workers ([`crate::bundle`], [`crate::source`]): starts a
 //! `tlscope-worker` or a `tlscope-source-worker`, sends it the job when it says it is ready, and
-//! hands every message it sends back to a callback.
+//! hands every message it sends back to a callback. A bundle worker is kept warm ([`Spare`]) so
+//! a dropped bundle does not wait for the worker's WebAssembly to be fetched and compiled.
+
+use std::cell::Cell;
+use std::rc::Rc;
 
 use js_sys::{Object, Reflect, Uint8Array};
 use tlscope_core::chain::TrustAnchor;
@@ -31,11 +35,72 @@ impl Drop for Offload {
     }
 }
 
-/// Starts a worker on `bytes`; every message it sends (progress, then the report or the
-/// reason it failed) goes to `on_message`. `Err` when the browser will not start a worker.
+/// A bundle worker started before it is needed: loading, or loaded and waiting for a job.
+/// Dropping it unused stops it.
+pub struct Spare {
+    worker: Option<Worker>,
+    ready: Rc<Cell<bool>>,
+    failed: Rc<Cell<bool>>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl Drop for Spare {
+    fn drop(&mut self) {
+        if let Some(worker) = self.worker.take() {
+            worker.terminate();
+        }
+    }
+}
+
+impl Spare {
+    /// Starts a bundle worker that waits for a job. `Err` when the browser will not start one.
+    pub fn start() -> Result<Self, String> {
+        let worker = Worker::new(&crate::browser::asset_url(LOADER))
+            .map_err(|e| format!("no Web Worker: {e:?}"))?;
+        let (ready, failed) = (Rc::new(Cell::new(false)), Rc::new(Cell::new(false)));
+        let flag = ready.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let message = event
+                .data()
+                .as_string()
+                .and_then(|text| serde_json::from_str::<WorkerMessage>(&text).ok());
+            if message == Some(WorkerMessage::Ready) {
+                flag.set(true);
+            }
+        });
+        let broken = failed.clone();
+        let on_error =
+            Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| broken.set(true));
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok(Self {
+            worker: Some(worker),
+            ready,
+            failed,
+            _on_message: on_message,
+            _on_error: on_error,
+        })
+    }
+
+    /// The worker and whether it has said it is ready; `None` when it failed to load (a fresh
+    /// worker then tells the person why).
+    fn take(mut self) -> Option<(Worker, bool)> {
+        if self.failed.get() {
+            return None;
+        }
+        let ready = self.ready.get();
+        self.worker.take().map(|w| (w, ready))
+    }
+}
+
+/// Starts a worker on `bytes` (the warm `spare` when there is one); every message it sends
+/// (progress, then the report or the reason it failed) goes to `on_message`. `Err` when the
+/// browser will not start a worker.
 pub fn judge_in_worker(
     bytes: &[u8],
     job: &BundleJob,
+    spare: Option<Spare>,
     on_message: Callback<WorkerMessage>,
 ) -> Result<Offload, String> {
     let request = request(job)?;
@@ -49,7 +114,10 @@ pub fn judge_in_worker(
         &Uint8Array::from(mozilla.as_slice()).into(),
     )
     .map_err(|e| format!("{e:?}"))?;
-    start(LOADER, request, on_message)
+    match spare.and_then(Spare::take) {
+        Some((worker, ready)) => run(worker, ready, LOADER, request, on_message),
+        None => start(LOADER, request, on_message),
+    }
 }
 
 /// Starts a source worker reading `job`'s file; its answer (the settings, or where the parser
@@ -77,6 +145,20 @@ fn start(
 ) -> Result<Offload, String> {
     let url = crate::browser::asset_url(loader);
     let worker = Worker::new(&url).map_err(|e| format!("no Web Worker: {e:?}"))?;
+    run(worker, false, loader, request, on_message)
+}
+
+/// Hands `request` to `worker` (now when it is `ready`, else when it says so) and every message
+/// it sends back to `on_message`.
+fn run(
+    worker: Worker,
+    ready: bool,
+    loader: &'static str,
+    request: Object,
+    on_message: Callback<WorkerMessage>,
+) -> Result<Offload, String> {
+    let url = crate::browser::asset_url(loader);
+    let job_now = ready.then(|| request.clone());
     let failed = on_message.clone();
     let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
         let detail = event
@@ -117,6 +199,11 @@ fn start(
         }
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    if let Some(request) = job_now {
+        worker
+            .post_message(&request)
+            .map_err(|e| format!("could not hand the bundle to the worker: {e:?}"))?;
+    }
     Ok(Offload {
         worker,
         _on_message: on_message,

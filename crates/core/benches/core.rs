@@ -72,6 +72,18 @@ fn decode(c: &mut Criterion) {
         group.bench_function("tlscope decode + details", |b| {
             b.iter(|| tlscope_core::decode(std::hint::black_box(&bundle)).unwrap())
         });
+        // What the dashboard's worker does with a dropped bundle after decoding it: every
+        // certificate judged under the default policy, the chain of its first leaf built and
+        // validated (RustCrypto, as in the browser), no anchors.
+        let decoded = tlscope_core::decode(&bundle).unwrap();
+        let policy = tlscope_core::Policy::default();
+        let request = tlscope_core::judge::ChainRequest::default();
+        let now = tlscope_core::Timestamp::from_unix(1_780_000_000);
+        group.bench_function("tlscope judge (judge::inspect)", |b| {
+            b.iter(|| {
+                tlscope_core::judge::inspect(std::hint::black_box(&decoded), &request, &policy, now)
+            })
+        });
         group.finish();
     }
 }

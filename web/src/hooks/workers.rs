@@ -9,14 +9,16 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::bundle::{BundleJob, WorkerMessage};
-use crate::offload::{self, Offload};
+use crate::offload::{self, Offload, Spare};
 use crate::source::SourceJob;
 use crate::state::{Action, State};
 
-/// The running workers, shared by the App's callbacks.
+/// The running workers, shared by the App's callbacks, and the warm bundle worker the next
+/// large drop goes to.
 #[derive(Clone)]
 pub struct Workers {
     running: Rc<RefCell<HashMap<usize, Offload>>>,
+    spare: Rc<RefCell<Option<Spare>>>,
     dispatch: UseReducerDispatcher<State>,
 }
 
@@ -24,9 +26,21 @@ impl Workers {
     /// Hands entry `id`'s bytes to a new worker (replacing one already judging it); `false` when
     /// the browser would not start a worker.
     pub fn start(&self, id: usize, bytes: &[u8], job: &BundleJob) -> bool {
-        self.run(id, bundle_action, |cb| {
-            offload::judge_in_worker(bytes, job, cb)
-        })
+        let spare = self.spare.borrow_mut().take();
+        let started = self.run(id, bundle_action, |cb| {
+            offload::judge_in_worker(bytes, job, spare, cb)
+        });
+        // The next large drop gets a warm worker too.
+        self.warm();
+        started
+    }
+
+    /// Starts a bundle worker ahead of need, unless one is waiting already.
+    pub fn warm(&self) {
+        let mut spare = self.spare.borrow_mut();
+        if spare.is_none() {
+            *spare = Spare::start().ok();
+        }
     }
 
     /// Hands entry `id`'s source file to a new source worker; `false` when the browser would not
@@ -72,7 +86,12 @@ impl Workers {
 #[hook]
 pub fn use_workers(dispatch: UseReducerDispatcher<State>) -> Workers {
     let running = use_mut_ref(HashMap::new);
-    Workers { running, dispatch }
+    let spare = use_mut_ref(|| None);
+    Workers {
+        running,
+        spare,
+        dispatch,
+    }
 }
 
 /// What a bundle worker's message does to entry `id`.

@@ -203,7 +203,9 @@ pub(crate) fn readable_name(name: &X509Name<'_>) -> String {
         .next()
         .and_then(|cn| cn.as_str().ok())
         .map(str::to_owned)
-        .unwrap_or_else(|| name.to_string())
+        // RFC 4514, as every other name tlscope shows (x509-parser's Display would link its
+        // whole OID registry into the page).
+        .unwrap_or_else(|| crate::certificate::DistinguishedName::from_x509(name).rfc4514)
 }
 
 /// How people name a certificate: subject CN, else first DNS SAN, else the subject.

@@ -161,7 +161,10 @@ fn describe(name: &GeneralName<'_>) -> String {
         GeneralName::DNSName(d) => format!("DNS:{d}"),
         GeneralName::RFC822Name(m) => format!("email:{m}"),
         GeneralName::URI(u) => format!("URI:{u}"),
-        GeneralName::DirectoryName(n) => format!("DirName:{n}"),
+        GeneralName::DirectoryName(n) => format!(
+            "DirName:{}",
+            crate::certificate::DistinguishedName::from_x509(n).rfc4514
+        ),
         GeneralName::IPAddress(b) => match b.len() {
             8 | 32 => {
                 let (addr, mask) = b.split_at(b.len() / 2);

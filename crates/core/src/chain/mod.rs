@@ -549,8 +549,9 @@ impl<'a> Builder<'_, 'a> {
                     ),
                 )
             } else {
+                // RFC 4514, as tlscope shows every name.
                 let issuer = X509Name::from_der(e.issuer)
-                    .map(|(_, n)| n.to_string())
+                    .map(|(_, n)| crate::certificate::DistinguishedName::from_x509(&n).rfc4514)
                     .unwrap_or_else(|_| "?".into());
                 (
                     crate::rule!("CHAIN-ISSUER-NOT-FOUND"),

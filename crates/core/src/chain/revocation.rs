@@ -32,7 +32,7 @@ pub fn check(
         ) {
             out.push((
                 crate::rule!("CHAIN-CRL-INVALID"),
-                format!("the CRL from {} cannot be trusted: {e}", crl.issuer()),
+                format!("the CRL from {} cannot be trusted: {e}", issuer_name(crl)),
             ));
             continue;
         }
@@ -65,7 +65,7 @@ pub fn check(
                 usable = false;
             }
             Some(e) if e.critical => {
-                out.push((crate::rule!("CHAIN-CRL-INVALID"), format!("the CRL from {} marks its CRL number critical (RFC 5280 5.2.3: MUST be non-critical)", crl.issuer())));
+                out.push((crate::rule!("CHAIN-CRL-INVALID"), format!("the CRL from {} marks its CRL number critical (RFC 5280 5.2.3: MUST be non-critical)", issuer_name(crl))));
                 usable = false;
             }
             Some(_) => {}
@@ -77,7 +77,7 @@ pub fn check(
                 crate::rule!("CHAIN-CRL-INVALID"),
                 format!(
                     "the CRL from {} is stale: its nextUpdate {} has passed",
-                    crl.issuer(),
+                    issuer_name(crl),
                     next
                 ),
             ));
@@ -106,4 +106,9 @@ pub fn check(
         }
     }
     out
+}
+
+/// A CRL's issuer in RFC 4514 form, as tlscope shows every name.
+fn issuer_name(crl: &x509_parser::revocation_list::CertificateRevocationList<'_>) -> String {
+    crate::certificate::DistinguishedName::from_x509(crl.issuer()).rfc4514
 }
