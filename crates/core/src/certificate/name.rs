@@ -156,8 +156,8 @@ mod tests {
             let der = [0x55, 0x04, last];
             if let Some(short) = super::known_attribute(&der) {
                 assert_eq!(
-                    super::attribute_key(&crate::asn1::oid(&der).unwrap()),
-                    short
+                    crate::asn1::oid(&der).map(|o| super::attribute_key(&o)),
+                    Some(short.to_owned())
                 );
             }
         }
