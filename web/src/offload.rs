@@ -199,10 +199,12 @@ fn run(
         }
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    if let Some(request) = job_now {
-        worker
-            .post_message(&request)
-            .map_err(|e| format!("could not hand the bundle to the worker: {e:?}"))?;
+    if let Some(request) = job_now
+        && let Err(e) = worker.post_message(&request)
+    {
+        // Its handlers go with this frame: stop it rather than leave it calling them.
+        worker.terminate();
+        return Err(format!("could not hand the bundle to the worker: {e:?}"));
     }
     Ok(Offload {
         worker,
