@@ -92,11 +92,16 @@ pub fn App() -> Html {
         })
     };
     let on_text = ingest.reform(|text: String| ("pasted text".to_owned(), text.into_bytes()));
+    // The callbacks each result gets are made once (`use_callback` with no dependencies), so a
+    // change elsewhere (a worker's progress, a new input) does not re-render every result: those
+    // that read the state read the latest one here.
+    let latest = use_mut_ref(|| state.clone());
+    *latest.borrow_mut() = state.clone();
     // Judges a large entry again in a new worker, for `host` (`None`: the entry's own).
     let rejudge = {
-        let state = state.clone();
-        let workers = workers.clone();
-        Callback::from(move |(id, host): (usize, Option<String>)| {
+        let (latest, workers) = (latest.clone(), workers.clone());
+        use_callback((), move |(id, host): (usize, Option<String>), _| {
+            let state = latest.borrow().clone();
             let Some(entry) = state.entries.iter().find(|e| e.id == id) else {
                 return;
             };
@@ -109,15 +114,17 @@ pub fn App() -> Html {
             }
         })
     };
-    let on_rejudge = rejudge.reform(|id| (id, None));
+    let on_rejudge = {
+        let rejudge = rejudge.clone();
+        use_callback((), move |id, _| rejudge.emit((id, None)))
+    };
     let on_now = {
         let dispatch = state.dispatcher();
         Callback::from(move |t| dispatch.dispatch(Action::SetNow(t)))
     };
     let on_remove = {
-        let dispatch = state.dispatcher();
-        let workers = workers.clone();
-        Callback::from(move |id| {
+        let (dispatch, workers) = (state.dispatcher(), workers.clone());
+        use_callback((), move |id, _| {
             workers.stop(id);
             dispatch.dispatch(Action::Remove(id))
         })
@@ -130,8 +137,9 @@ pub fn App() -> Html {
         })
     };
     let on_host = {
-        let state = state.clone();
-        Callback::from(move |(id, host): (usize, String)| {
+        let latest = latest.clone();
+        use_callback((), move |(id, host): (usize, String), _| {
+            let state = latest.borrow().clone();
             let bundle = state
                 .entries
                 .iter()
@@ -147,11 +155,15 @@ pub fn App() -> Html {
     };
     let on_checks = {
         let dispatch = state.dispatcher();
-        Callback::from(move |(id, checks)| dispatch.dispatch(Action::SetChecks { id, checks }))
+        use_callback((), move |(id, checks), _| {
+            dispatch.dispatch(Action::SetChecks { id, checks })
+        })
     };
     let on_trust = {
         let dispatch = state.dispatcher();
-        Callback::from(move |(id, trusted)| dispatch.dispatch(Action::SetTrusted { id, trusted }))
+        use_callback((), move |(id, trusted), _| {
+            dispatch.dispatch(Action::SetTrusted { id, trusted })
+        })
     };
     let on_samples = {
         let dispatch = state.dispatcher();

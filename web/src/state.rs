@@ -29,8 +29,9 @@ pub enum View {
 /// What the core made of an input.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    /// PKI objects (PEM or DER).
-    Pki(Decoded),
+    /// PKI objects (PEM or DER), shared: every action copies the state, and an input of many
+    /// certificates must not be copied with it.
+    Pki(Rc<Decoded>),
     /// Text that is not PKI: a configuration or connection strings, linted under the policy.
     Text(String),
     /// Nothing could be read; why.
@@ -276,7 +277,7 @@ impl State {
 /// PKI when the bytes decode; otherwise text for the linter; otherwise the decoder's reason.
 fn classify(bytes: Vec<u8>) -> Outcome {
     match decode(&bytes) {
-        Ok(d) => Outcome::Pki(d),
+        Ok(d) => Outcome::Pki(Rc::new(d)),
         Err(e @ (DecodeError::NoPemBlock { .. } | DecodeError::Empty)) => {
             match String::from_utf8(bytes) {
                 Ok(text) if !text.trim().is_empty() => Outcome::Text(text),

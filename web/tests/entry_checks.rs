@@ -20,7 +20,7 @@ fn entry(bytes: &[u8], host: Option<&str>, checks: Checks) -> Entry {
     Entry {
         id: 1,
         name: "chain.pem".into(),
-        outcome: Outcome::Pki(decode(bytes).expect("sample decodes")),
+        outcome: Outcome::Pki(decode(bytes).expect("sample decodes").into()),
         source: Rc::from(bytes),
         host: host.map(str::to_owned),
         trusted: false,
