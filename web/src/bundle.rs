@@ -5,6 +5,8 @@
 //! the protocol both sides speak and the pure judgement the worker runs. The source worker
 //! ([`crate::source`]) speaks the same messages.
 
+use std::rc::Rc;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
@@ -95,6 +97,9 @@ pub struct BundleReport {
     pub profile: String,
     /// The policy it was judged under (TOML), to tell when the page's has changed since.
     pub policy: String,
+    /// Every certificate's DER, one after the other (rows say where): sent beside the JSON.
+    #[serde(skip)]
+    pub ders: Rc<[u8]>,
 }
 
 /// One certificate of a bundle, as the table shows it.
@@ -120,8 +125,42 @@ pub struct CertificateRow {
     pub worst: Option<Severity>,
     /// How many findings are located at it.
     pub findings: usize,
-    /// The DER, base64, so the page can open its full card without decoding the whole bundle.
-    pub der: String,
+    /// Where its DER is in the report's [`BundleReport::ders`], so the page can open its full
+    /// card without decoding the whole bundle.
+    pub der_start: usize,
+    /// The DER's length.
+    pub der_len: usize,
+}
+
+impl BundleReport {
+    /// Row `row`'s certificate, DER.
+    pub fn der(&self, row: &CertificateRow) -> Option<&[u8]> {
+        self.ders
+            .get(row.der_start..row.der_start.checked_add(row.der_len)?)
+    }
+}
+
+/// A worker's message as it travels: JSON text, and beside it, for a finished bundle, every
+/// certificate's DER in one buffer (a megabyte of base64 inside the JSON was most of what the
+/// worker wrote and the page parsed).
+pub fn to_wire(message: &WorkerMessage) -> (String, Option<&[u8]>) {
+    let text = serde_json::to_string(message).unwrap_or_else(|e| {
+        format!("{{\"kind\":\"failed\",\"error\":\"the report could not be encoded: {e}\"}}")
+    });
+    let ders = match message {
+        WorkerMessage::Done(report) => Some(&report.ders[..]),
+        _ => None,
+    };
+    (text, ders)
+}
+
+/// A message [`to_wire`] made, read back; `None` when the text is not one.
+pub fn from_wire(text: &str, ders: Option<Vec<u8>>) -> Option<WorkerMessage> {
+    let mut message = serde_json::from_str::<WorkerMessage>(text).ok()?;
+    if let (WorkerMessage::Done(report), Some(ders)) = (&mut message, ders) {
+        report.ders = Rc::from(ders);
+    }
+    Some(message)
 }
 
 /// Decodes and judges `bytes` as `job` asks, telling `progress(stage, done, total)` as it goes.
@@ -152,6 +191,7 @@ pub fn judge_bundle(
     progress("judging", count, count);
 
     let mut rows = Vec::with_capacity(count);
+    let mut ders = Vec::new();
     let (mut requests, mut crls, mut private_keys) = (0, 0, 0);
     for item in &decoded.items {
         match item {
@@ -181,8 +221,10 @@ pub fn judge_bundle(
                     is_ca: certificate.is_ca,
                     worst,
                     findings,
-                    der: STANDARD.encode(&certificate.der),
+                    der_start: ders.len(),
+                    der_len: certificate.der.len(),
                 });
+                ders.extend_from_slice(&certificate.der);
             }
             Item::Request { .. } => requests += 1,
             Item::RevocationList { .. } => crls += 1,
@@ -200,5 +242,6 @@ pub fn judge_bundle(
         judged_at: job.now,
         profile: policy.profile.clone(),
         policy: job.policy.clone(),
+        ders: Rc::from(ders),
     })
 }

@@ -61,11 +61,7 @@ impl Spare {
         let (ready, failed) = (Rc::new(Cell::new(false)), Rc::new(Cell::new(false)));
         let flag = ready.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let message = event
-                .data()
-                .as_string()
-                .and_then(|text| serde_json::from_str::<WorkerMessage>(&text).ok());
-            if message == Some(WorkerMessage::Ready) {
+            if read(&event.data()) == Some(WorkerMessage::Ready) {
                 flag.set(true);
             }
         });
@@ -173,13 +169,9 @@ fn run(
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     let sender = worker.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        let message = event
-            .data()
-            .as_string()
-            .and_then(|text| serde_json::from_str::<WorkerMessage>(&text).ok())
-            .unwrap_or_else(|| WorkerMessage::Failed {
-                error: "the worker answered something unreadable".into(),
-            });
+        let message = read(&event.data()).unwrap_or_else(|| WorkerMessage::Failed {
+            error: "the worker answered something unreadable".into(),
+        });
         match &message {
             WorkerMessage::Ready => {
                 if let Err(e) = sender.post_message(&request) {
@@ -211,4 +203,18 @@ fn run(
         _on_message: on_message,
         _on_error: on_error,
     })
+}
+
+/// A worker's message: JSON text, or an object with the `text` and, beside it, the `ders` of a
+/// finished bundle (see [`crate::bundle::to_wire`]).
+fn read(data: &JsValue) -> Option<WorkerMessage> {
+    if let Some(text) = data.as_string() {
+        return crate::bundle::from_wire(&text, None);
+    }
+    let text = Reflect::get(data, &"text".into()).ok()?.as_string()?;
+    let ders = Reflect::get(data, &"ders".into())
+        .ok()
+        .filter(|b| b.is_instance_of::<Uint8Array>())
+        .map(|b| Uint8Array::new(&b).to_vec());
+    crate::bundle::from_wire(&text, ders)
 }

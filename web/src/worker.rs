@@ -96,10 +96,19 @@ pub fn answer_bundle(data: &JsValue, tell: &mut dyn FnMut(&WorkerMessage)) -> Wo
     }
 }
 
+/// Posts `message`: its JSON text alone, or, with certificates' DER beside it, an object with
+/// `text` and `ders` (see [`crate::bundle::to_wire`]).
 fn post(scope: &DedicatedWorkerGlobalScope, message: &WorkerMessage) {
-    let text = serde_json::to_string(message).unwrap_or_else(|e| {
-        format!("{{\"kind\":\"failed\",\"error\":\"the report could not be encoded: {e}\"}}")
-    });
+    let (text, ders) = crate::bundle::to_wire(message);
+    let value = match ders {
+        None => JsValue::from_str(&text),
+        Some(ders) => {
+            let object = js_sys::Object::new();
+            let _ = Reflect::set(&object, &"text".into(), &JsValue::from_str(&text));
+            let _ = Reflect::set(&object, &"ders".into(), &Uint8Array::from(ders).into());
+            object.into()
+        }
+    };
     // A closed page is the only reason posting fails; nobody is left to tell.
-    let _ = scope.post_message(&JsValue::from_str(&text));
+    let _ = scope.post_message(&value);
 }

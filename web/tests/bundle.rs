@@ -6,8 +6,11 @@
 #![cfg(target_arch = "wasm32")]
 
 use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use tlscope_core::{Policy, Severity, decode};
-use tlscope_web::bundle::{BundleJob, WORKER_BLOCKS, WorkerMessage, judge_bundle, wants_worker};
+use tlscope_web::bundle::{
+    BundleJob, WORKER_BLOCKS, WorkerMessage, from_wire, judge_bundle, to_wire, wants_worker,
+};
 use tlscope_web::samples::{SAMPLES, sample_date};
 use wasm_bindgen_test::*;
 
@@ -53,9 +56,23 @@ fn a_bundle_is_judged_with_progress_and_survives_the_trip_back() {
     assert!(expired.days_left < 0);
     assert_eq!(expired.worst, Some(Severity::Critical));
 
-    let json = serde_json::to_string(&WorkerMessage::Done(Box::new(report.clone()))).unwrap();
-    let back: WorkerMessage = serde_json::from_str(&json).unwrap();
+    // Every row points at its own certificate's DER.
+    let decoded = tlscope_core::decode(text.as_bytes()).unwrap();
+    for (row, certificate) in report.certificates.iter().zip(decoded.certificates()) {
+        assert_eq!(report.der(row), Some(&certificate.der[..]));
+    }
+
+    let message = WorkerMessage::Done(Box::new(report.clone()));
+    let (json, ders) = to_wire(&message);
+    assert_eq!(ders, Some(&report.ders[..]));
+    assert!(!json.contains(&STANDARD.encode(&decoded.certificates().next().unwrap().der)));
+    let back = from_wire(&json, ders.map(<[u8]>::to_vec)).unwrap();
     assert_eq!(back, WorkerMessage::Done(Box::new(report)));
+    // Without its buffer a report says where nothing is, rather than pointing elsewhere.
+    let WorkerMessage::Done(bare) = from_wire(&json, None).unwrap() else {
+        panic!("not a report");
+    };
+    assert_eq!(bare.der(&bare.certificates[0]), None);
 }
 
 #[wasm_bindgen_test]

@@ -5,8 +5,6 @@
 
 use std::rc::Rc;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use tlscope_core::{Certificate, Policy, Severity, Timestamp};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -192,7 +190,7 @@ fn BundleReportView(props: &BundleReportViewProps) -> Html {
                     </button>
                 }
             </div>
-            if let Some(card) = (*open).and_then(|i| r.certificates.get(i)).and_then(|c| details(c, props.now, props.policy.clone())) {
+            if let Some(card) = (*open).and_then(|i| r.certificates.get(i)).and_then(|c| details(r, c, props.now, props.policy.clone())) {
                 { card }
             }
         </section>
@@ -237,8 +235,12 @@ fn row(c: &CertificateRow, open: &UseStateHandle<Option<usize>>) -> Html {
 }
 
 /// The full card of one row's certificate, decoded from its DER alone.
-fn details(c: &CertificateRow, now: Timestamp, policy: Rc<Policy>) -> Option<Html> {
-    let der = STANDARD.decode(&c.der).ok()?;
-    let certificate = Certificate::from_der(&der).ok()?;
+fn details(
+    report: &BundleReport,
+    c: &CertificateRow,
+    now: Timestamp,
+    policy: Rc<Policy>,
+) -> Option<Html> {
+    let certificate = Certificate::from_der(report.der(c)?).ok()?;
     Some(html! { <CertificateCard {certificate} {now} {policy} line={c.line} /> })
 }
