@@ -2,7 +2,8 @@
 //! [`crate::bundle`]) and `tlscope-source-worker` serves [`answer_source`] (see
 //! [`crate::source`]). Each says it is ready, then answers each job (an object with `job`, the
 //! job as JSON, and for bundles `bytes` and `anchors`) with progress messages and a final
-//! message, all as JSON text.
+//! message, as JSON text (a finished bundle's certificates travel beside it, see
+//! [`crate::bundle::to_wire`]).
 
 use js_sys::{Reflect, Uint8Array};
 use tlscope_core::chain::{AnchorOrigin, TrustAnchor};
