@@ -8,6 +8,9 @@ use std::time::Duration;
 use fantoccini::Locator;
 use harness::{Dashboard, drop_text, screenshot, system_certificates, wait_text};
 
+/// The finding that says a bundle's first certificate is itself a Mozilla root.
+const ANCHOR: &str = "article.entry li[data-rule=\"CERT-TRUST-ANCHOR\"]";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_certificates_are_judged_in_a_worker_with_progress() {
     let page = Dashboard::open().await;
@@ -28,6 +31,10 @@ async fn a_thousand_certificates_are_judged_in_a_worker_with_progress() {
     let counts = wait_text(&page.client, ".bundle-counts", 90).await;
     assert!(counts.contains("1000 certificates"), "{counts}");
     assert!(counts.contains("judged in a worker"), "{counts}");
+    // The worker judged against the Mozilla set the page handed it: the first certificate is
+    // one of its roots.
+    let anchors = page.count(ANCHOR).await;
+    assert!(anchors > 0, "no trust-anchor verdict");
 
     let progress = page
         .client
@@ -149,6 +156,13 @@ async fn a_thousand_certificates_are_judged_in_a_worker_with_progress() {
         assert!(started.elapsed() < Duration::from_secs(60), "{text}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // Judged again by the warm worker, which was handed the Mozilla set once when it started,
+    // not with this job.
+    assert_eq!(
+        page.count(ANCHOR).await,
+        anchors,
+        "the warm worker lost the Mozilla set"
+    );
 
     // A host name typed into the bundle's entry sends it back to the worker, checked for it.
     let host = page

@@ -25,9 +25,10 @@ pub fn App() -> Html {
     // the background, so the first large drop does not wait for it.
     {
         let workers = workers.clone();
+        let state = state.clone();
         use_effect_with(roots.clone(), move |roots| {
             if *roots != RootSet::Loading {
-                workers.warm();
+                workers.warm(&state.bundle_job(None));
             }
         });
     }

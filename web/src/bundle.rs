@@ -5,6 +5,7 @@
 //! the protocol both sides speak and the pure judgement the worker runs. The source worker
 //! ([`crate::source`]) speaks the same messages.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use base64::Engine as _;
@@ -47,6 +48,8 @@ pub struct BundleJob {
 pub enum WorkerMessage {
     /// Loaded and listening: the page may send the job.
     Ready,
+    /// A warm-up job (see [`crate::offload`]'s spare worker) is done; its report is dropped.
+    Warmed,
     /// `done` of `total` steps of `stage` are finished.
     Progress {
         /// `decoding` or `judging`.
@@ -163,13 +166,33 @@ pub fn from_wire(text: &str, ders: Option<Vec<u8>>) -> Option<WorkerMessage> {
     Some(message)
 }
 
+thread_local! {
+    /// The policy last read, with its text: a worker reads the page's policy once (while it is
+    /// warmed), not again for every job.
+    static POLICY: RefCell<Option<(String, Rc<Policy>)>> = const { RefCell::new(None) };
+}
+
+/// The policy `text` says, read once per text.
+pub fn policy(text: &str) -> Result<Rc<Policy>, String> {
+    if let Some(known) = POLICY.with_borrow(|p| {
+        p.as_ref()
+            .filter(|(t, _)| t == text)
+            .map(|(_, policy)| policy.clone())
+    }) {
+        return Ok(known);
+    }
+    let policy = Rc::new(Policy::from_toml(text).map_err(|e| format!("policy: {e}"))?);
+    POLICY.set(Some((text.to_owned(), policy.clone())));
+    Ok(policy)
+}
+
 /// Decodes and judges `bytes` as `job` asks, telling `progress(stage, done, total)` as it goes.
 pub fn judge_bundle(
     bytes: &[u8],
     job: &BundleJob,
     progress: &mut dyn FnMut(&str, usize, usize),
 ) -> Result<BundleReport, String> {
-    let policy = Policy::from_toml(&job.policy).map_err(|e| format!("policy: {e}"))?;
+    let policy = policy(&job.policy)?;
     let decoded = decode_with_progress(bytes, &mut |done, total| progress("decoding", done, total))
         .map_err(|e| e.to_string())?;
     let mut anchors = tlscope_core::chain::TrustAnchor::mozilla_shared().to_vec();
@@ -190,6 +213,16 @@ pub fn judge_bundle(
     let inspection = judge::inspect(&decoded, &request, &policy, job.now);
     progress("judging", count, count);
 
+    // Each certificate's finding count and worst severity, in one pass over the findings.
+    let mut located: Vec<(usize, Option<Severity>)> = vec![(0, None); count];
+    for f in &inspection.findings {
+        if let Location::Certificate { index, .. } = &f.location
+            && let Some((n, worst)) = located.get_mut(*index)
+        {
+            *n += 1;
+            *worst = (*worst).max(Some(f.severity));
+        }
+    }
     let mut rows = Vec::with_capacity(count);
     let mut ders = Vec::new();
     let (mut requests, mut crls, mut private_keys) = (0, 0, 0);
@@ -200,12 +233,7 @@ pub fn judge_bundle(
                 source,
             } => {
                 let index = rows.len();
-                let here = inspection.findings.iter().filter(|f| {
-                    matches!(&f.location, Location::Certificate { index: i, .. } if *i == index)
-                });
-                let (findings, worst) = here.fold((0, None), |(n, worst), f| {
-                    (n + 1, worst.max(Some(f.severity)))
-                });
+                let (findings, worst) = located.get(index).copied().unwrap_or_default();
                 let key = &certificate.public_key;
                 rows.push(CertificateRow {
                     index,

@@ -76,6 +76,28 @@ fn a_bundle_is_judged_with_progress_and_survives_the_trip_back() {
 }
 
 #[wasm_bindgen_test]
+fn a_worker_reads_each_new_policy_it_is_sent() {
+    // The worker keeps the policy it last read; a job under another one must not get it.
+    for _ in 0..2 {
+        for name in Policy::PROFILES {
+            let job = BundleJob {
+                policy: Policy::profile(name).unwrap().to_toml(),
+                ..job(false)
+            };
+            let report = judge_bundle(SAMPLES[1].bytes, &job, &mut |_, _, _| {}).unwrap();
+            assert_eq!(report.profile, *name);
+            assert_eq!(report.policy, job.policy);
+        }
+    }
+    let broken = BundleJob {
+        policy: "version = 1\nextends = \"nonesuch\"\n".into(),
+        ..job(false)
+    };
+    let err = judge_bundle(SAMPLES[1].bytes, &broken, &mut |_, _, _| {}).unwrap_err();
+    assert!(err.starts_with("policy: "), "{err}");
+}
+
+#[wasm_bindgen_test]
 fn without_the_sample_root_the_chain_is_untrusted() {
     let report = judge_bundle(SAMPLES[1].bytes, &job(false), &mut |_, _, _| {}).unwrap();
     assert!(!report.inspection.chain.unwrap().valid);

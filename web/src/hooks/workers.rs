@@ -31,15 +31,16 @@ impl Workers {
             offload::judge_in_worker(bytes, job, spare, cb)
         });
         // The next large drop gets a warm worker too.
-        self.warm();
+        self.warm(job);
         started
     }
 
-    /// Starts a bundle worker ahead of need, unless one is waiting already.
-    pub fn warm(&self) {
+    /// Starts a bundle worker ahead of need (warmed up on the samples under `job`'s policy),
+    /// unless one is waiting already.
+    pub fn warm(&self, job: &BundleJob) {
         let mut spare = self.spare.borrow_mut();
         if spare.is_none() {
-            *spare = Spare::start().ok();
+            *spare = Spare::start(job).ok();
         }
     }
 
@@ -97,7 +98,7 @@ pub fn use_workers(dispatch: UseReducerDispatcher<State>) -> Workers {
 /// What a bundle worker's message does to entry `id`.
 fn bundle_action(id: usize, message: WorkerMessage) -> Option<Action> {
     Some(match message {
-        WorkerMessage::Ready | WorkerMessage::Read { .. } => return None,
+        WorkerMessage::Ready | WorkerMessage::Warmed | WorkerMessage::Read { .. } => return None,
         WorkerMessage::Progress { stage, done, total } => Action::BundleProgress {
             id,
             stage,
@@ -129,7 +130,10 @@ fn source_action(id: usize, message: WorkerMessage) -> Option<Action> {
             id,
             error: format!("{error}; `tlscope lint FILE` reads it with the same parsers"),
         },
-        WorkerMessage::Ready | WorkerMessage::Progress { .. } | WorkerMessage::Done(_) => {
+        WorkerMessage::Ready
+        | WorkerMessage::Warmed
+        | WorkerMessage::Progress { .. }
+        | WorkerMessage::Done(_) => {
             return None;
         }
     })
