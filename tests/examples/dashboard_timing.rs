@@ -41,7 +41,8 @@ async fn timed_drop(client: &Client, name: &str, text: &str, css: &str, n: usize
         const started = performance.now();
         const seen = () => document.querySelectorAll(css).length >= n;
         const observer = new MutationObserver(() => {
-            if (seen()) { observer.disconnect(); done(performance.now() - started); }
+            // Shown means painted: the frame after the DOM has it, once its layout is done.
+            if (seen()) { observer.disconnect(); requestAnimationFrame(() => setTimeout(() => done(performance.now() - started), 0)); }
         });
         observer.observe(document.body, { childList: true, subtree: true, attributes: true });
         setTimeout(() => { observer.disconnect(); done(-1); }, 120000);

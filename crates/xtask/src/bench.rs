@@ -519,7 +519,7 @@ fn dashboard_timing(out: &mut String) -> Result<()> {
     writeln!(out, "## Dashboard in headless Chromium\n")?;
     writeln!(
         out,
-        "Debian's Chromium through chromedriver, the release dashboard served by the release agent on loopback; medians of 3 runs, each in a fresh browser session (nothing cached). Times are read off the page's own clock (`performance.now()`, the App's `tlscope-first-render` mark): from the drop event the page receives, so neither WebDriver's round trips nor moving the test file into the browser count. The first render as seen from WebDriver (`goto` until it finds the drop target) is beside it for comparison with earlier runs.\n"
+        "Debian's Chromium through chromedriver, the release dashboard served by the release agent on loopback; medians of 3 runs, each in a fresh browser session (nothing cached). Times are read off the page's own clock (`performance.now()`, the App's `tlscope-first-render` mark): from the drop event the page receives until the result is painted (the frame after it is in the DOM: `requestAnimationFrame`, then a task; before 2026-12-03 this stopped when it entered the DOM, before its layout), so neither WebDriver's round trips nor moving the test file into the browser count. The first render as seen from WebDriver (`goto` until it finds the drop target) is beside it for comparison with earlier runs.\n"
     )?;
     writeln!(
         out,
@@ -542,17 +542,17 @@ fn dashboard_timing(out: &mut String) -> Result<()> {
             "",
         ),
         (
-            "50-certificate chain, judged on the page (drop event → 50th certificate card in the DOM)",
+            "50-certificate chain, judged on the page (drop event → 50th certificate card painted)",
             "verdict_50",
             "",
         ),
         (
-            "the Mozilla set as a 150-certificate bundle (drop event → report in the DOM)",
+            "the Mozilla set as a 150-certificate bundle (drop event → report painted)",
             "verdict_150",
             "100 ms",
         ),
         (
-            "1,000-certificate bundle, judged in the Web Worker (drop event → report table in the DOM)",
+            "1,000-certificate bundle, judged in the Web Worker (drop event → report table painted)",
             "verdict_1000",
             "300 ms",
         ),
