@@ -14,8 +14,10 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 use crate::bundle::{BundleJob, WorkerMessage, judge_bundle};
 use crate::source::SourceJob;
 
-/// Progress is posted every this many blocks (and at the end), not for every block.
-const PROGRESS_EVERY: usize = 25;
+/// Progress is posted at most this often (milliseconds): every message re-renders the page, so
+/// a job the worker finishes quickly sends none and the page shows "Starting the worker…" until
+/// the report arrives.
+const PROGRESS_MS: f64 = 50.0;
 
 /// How a worker answers one job; progress goes to the callback on the way.
 pub type Answer = fn(&JsValue, &mut dyn FnMut(&WorkerMessage)) -> WorkerMessage;
@@ -96,8 +98,11 @@ pub fn answer_bundle(data: &JsValue, tell: &mut dyn FnMut(&WorkerMessage)) -> Wo
         }
         return WorkerMessage::Warmed;
     }
+    let mut last = js_sys::Date::now();
     let mut progress = |stage: &str, done: usize, total: usize| {
-        if done == total || done.is_multiple_of(PROGRESS_EVERY) {
+        let now = js_sys::Date::now();
+        if now - last >= PROGRESS_MS {
+            last = now;
             tell(&WorkerMessage::Progress {
                 stage: stage.to_owned(),
                 done,
