@@ -169,21 +169,21 @@ pub fn from_wire(text: &str, ders: Option<Vec<u8>>) -> Option<WorkerMessage> {
 thread_local! {
     /// The policy last read, with its text: a worker reads the page's policy once (while it is
     /// warmed), not again for every job.
-    static POLICY: RefCell<Option<(String, Rc<Policy>)>> = const { RefCell::new(None) };
+    static POLICY: RefCell<Option<(String, Policy)>> = const { RefCell::new(None) };
 }
 
-/// The policy `text` says, read once per text.
-pub fn policy(text: &str) -> Result<Rc<Policy>, String> {
-    if let Some(known) = POLICY.with_borrow(|p| {
-        p.as_ref()
-            .filter(|(t, _)| t == text)
-            .map(|(_, policy)| policy.clone())
-    }) {
-        return Ok(known);
-    }
-    let policy = Rc::new(Policy::from_toml(text).map_err(|e| format!("policy: {e}"))?);
-    POLICY.set(Some((text.to_owned(), policy.clone())));
-    Ok(policy)
+/// `f` of the policy `text` says, read once per text.
+pub fn with_policy<T>(text: &str, f: impl FnOnce(&Policy) -> T) -> Result<T, String> {
+    POLICY.with_borrow_mut(|slot| {
+        let policy = match slot {
+            Some((known, policy)) if known == text => policy,
+            _ => {
+                let policy = Policy::from_toml(text).map_err(|e| format!("policy: {e}"))?;
+                &slot.insert((text.to_owned(), policy)).1
+            }
+        };
+        Ok(f(policy))
+    })
 }
 
 /// Decodes and judges `bytes` as `job` asks, telling `progress(stage, done, total)` as it goes.
@@ -192,7 +192,17 @@ pub fn judge_bundle(
     job: &BundleJob,
     progress: &mut dyn FnMut(&str, usize, usize),
 ) -> Result<BundleReport, String> {
-    let policy = policy(&job.policy)?;
+    with_policy(&job.policy, |policy| {
+        judge_under(bytes, job, policy, progress)
+    })?
+}
+
+fn judge_under(
+    bytes: &[u8],
+    job: &BundleJob,
+    policy: &Policy,
+    progress: &mut dyn FnMut(&str, usize, usize),
+) -> Result<BundleReport, String> {
     let decoded = decode_with_progress(bytes, &mut |done, total| progress("decoding", done, total))
         .map_err(|e| e.to_string())?;
     let mut anchors = tlscope_core::chain::TrustAnchor::mozilla_shared().to_vec();
@@ -210,7 +220,7 @@ pub fn judge_bundle(
     };
     let count = decoded.certificates().count();
     progress("judging", 0, count);
-    let inspection = judge::inspect(&decoded, &request, &policy, job.now);
+    let inspection = judge::inspect(&decoded, &request, policy, job.now);
     progress("judging", count, count);
 
     // Each certificate's finding count and worst severity, in one pass over the findings.

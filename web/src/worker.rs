@@ -85,23 +85,19 @@ pub fn answer_bundle(data: &JsValue, tell: &mut dyn FnMut(&WorkerMessage)) -> Wo
         };
     };
     // A warm-up: the same work on the page's samples, so the real job finds the code compiled
-    // and the policy read; nobody waits for its report.
-    if Reflect::get(data, &JsValue::from_str("warm"))
+    // and the policy read; nobody waits for its progress or its report.
+    let warm = Reflect::get(data, &JsValue::from_str("warm"))
         .ok()
         .and_then(|w| w.as_bool())
-        == Some(true)
-    {
-        if bytes.is_empty() {
-            let _ = crate::bundle::policy(&job.policy);
-        } else {
-            let _ = judge_bundle(&bytes, &job, &mut |_, _, _| {});
-        }
+        == Some(true);
+    if warm && bytes.is_empty() {
+        let _ = crate::bundle::with_policy(&job.policy, |_| ());
         return WorkerMessage::Warmed;
     }
     let mut last = js_sys::Date::now();
     let mut progress = |stage: &str, done: usize, total: usize| {
         let now = js_sys::Date::now();
-        if now - last >= PROGRESS_MS {
+        if !warm && now - last >= PROGRESS_MS {
             last = now;
             tell(&WorkerMessage::Progress {
                 stage: stage.to_owned(),
@@ -111,6 +107,7 @@ pub fn answer_bundle(data: &JsValue, tell: &mut dyn FnMut(&WorkerMessage)) -> Wo
         }
     };
     match judge_bundle(&bytes, &job, &mut progress) {
+        _ if warm => WorkerMessage::Warmed,
         Ok(report) => WorkerMessage::Done(Box::new(report)),
         Err(error) => WorkerMessage::Failed { error },
     }
