@@ -105,8 +105,9 @@ pub struct BundleReport {
     pub ders: Rc<[u8]>,
 }
 
-/// One certificate of a bundle, as the table shows it.
+/// One certificate of a bundle, as the table shows it. It travels as [`RowWire`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "RowWire", from = "RowWire")]
 pub struct CertificateRow {
     /// Position among the input's certificates (0-based, as findings count).
     pub index: usize,
@@ -133,6 +134,76 @@ pub struct CertificateRow {
     pub der_start: usize,
     /// The DER's length.
     pub der_len: usize,
+}
+
+/// A [`CertificateRow`] on its way from the worker: its fields in order, without their names
+/// (which were 40% of a 1,000-certificate report).
+#[derive(Serialize, Deserialize)]
+struct RowWire(
+    usize,
+    Option<usize>,
+    String,
+    String,
+    Timestamp,
+    i64,
+    String,
+    bool,
+    Option<Severity>,
+    usize,
+    usize,
+    usize,
+);
+
+impl From<CertificateRow> for RowWire {
+    fn from(r: CertificateRow) -> Self {
+        Self(
+            r.index,
+            r.line,
+            r.name,
+            r.issuer,
+            r.not_after,
+            r.days_left,
+            r.key,
+            r.is_ca,
+            r.worst,
+            r.findings,
+            r.der_start,
+            r.der_len,
+        )
+    }
+}
+
+impl From<RowWire> for CertificateRow {
+    fn from(w: RowWire) -> Self {
+        let RowWire(
+            index,
+            line,
+            name,
+            issuer,
+            not_after,
+            days_left,
+            key,
+            is_ca,
+            worst,
+            findings,
+            der_start,
+            der_len,
+        ) = w;
+        Self {
+            index,
+            line,
+            name,
+            issuer,
+            not_after,
+            days_left,
+            key,
+            is_ca,
+            worst,
+            findings,
+            der_start,
+            der_len,
+        }
+    }
 }
 
 impl BundleReport {

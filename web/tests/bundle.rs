@@ -66,6 +66,9 @@ fn a_bundle_is_judged_with_progress_and_survives_the_trip_back() {
     let (json, ders) = to_wire(&message);
     assert_eq!(ders, Some(&report.ders[..]));
     assert!(!json.contains(&STANDARD.encode(&decoded.certificates().next().unwrap().der)));
+    // Rows travel as arrays, without their field names.
+    assert!(json.contains("\"certificates\":[[0,"), "{json}");
+    assert!(!json.contains("\"der_start\""));
     let back = from_wire(&json, ders.map(<[u8]>::to_vec)).unwrap();
     assert_eq!(back, WorkerMessage::Done(Box::new(report)));
     // Without its buffer a report says where nothing is, rather than pointing elsewhere.
