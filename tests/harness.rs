@@ -104,7 +104,42 @@ impl Demo {
 pub struct Chromedriver {
     /// WebDriver endpoint.
     pub url: String,
+    /// How the profile directories of the Chromiums it starts begin (in the temp dir).
+    profiles: String,
     _process: Running,
+}
+
+impl Drop for Chromedriver {
+    fn drop(&mut self) {
+        // A test that panics before closing its session leaves its Chromium running after
+        // chromedriver is gone: stop every browser this driver started, then remove their
+        // profiles.
+        let _ = Command::new("pkill")
+            .args(["-KILL", "-f", &self.profiles])
+            .status();
+        for _ in 0..40 {
+            let running = Command::new("pgrep")
+                .args(["-f", &self.profiles])
+                .stdout(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if !running {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if let Ok(dir) = std::fs::read_dir(std::env::temp_dir()) {
+            for entry in dir.flatten() {
+                if entry
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(&self.profiles)
+                {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                }
+            }
+        }
+    }
 }
 
 impl Chromedriver {
@@ -135,6 +170,7 @@ impl Chromedriver {
         }
         Chromedriver {
             url: format!("http://127.0.0.1:{port}"),
+            profiles: format!("tlscope-chromium-{}-{port}-", std::process::id()),
             _process: process,
         }
     }
@@ -155,8 +191,7 @@ impl Chromedriver {
         // Each session gets its own profile: two Chromiums starting at once must not share one.
         static SESSIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = SESSIONS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let profile =
-            std::env::temp_dir().join(format!("tlscope-chromium-{}-{n}", std::process::id()));
+        let profile = std::env::temp_dir().join(format!("{}{n}", self.profiles));
         let mut args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
         args.push(format!("--user-data-dir={}", profile.display()));
         let mut caps = serde_json::Map::new();
