@@ -91,7 +91,7 @@ impl Spare {
         let rounds = Rc::new(Cell::new(WARM_ROUNDS));
         let (prime, round) = (warm_up(&[], job, true)?, warm_up(&samples(), job, false)?);
         // Asks for the idle callback (below), which may ask for itself again.
-        let (ask, on_idle): (Rc<dyn Fn()>, _) = {
+        let (ask, on_idle) = {
             let (idle, callback) = (
                 idle.clone(),
                 Rc::new(RefCell::new(None::<js_sys::Function>)),
@@ -112,20 +112,14 @@ impl Spare {
                         // Its answer asks for the next round; a worker that cannot take it is
                         // simply not warmed.
                         let _ = worker.post_message(&round);
-                    } else if let (Some(window), Some(f)) = (web_sys::window(), &*callback.borrow())
-                    {
-                        idle.set(window.request_idle_callback(f).ok());
+                    } else {
+                        ask_idle(&idle, &callback);
                     }
                 })
             };
             *callback.borrow_mut() =
                 Some(on_idle.as_ref().unchecked_ref::<js_sys::Function>().clone());
-            let ask = move || {
-                if let (Some(window), Some(f)) = (web_sys::window(), &*callback.borrow()) {
-                    idle.set(window.request_idle_callback(f).ok());
-                }
-            };
-            (Rc::new(ask), on_idle)
+            (move || ask_idle(&idle, &callback), on_idle)
         };
         let on_message = {
             let (flag, worker) = (ready.clone(), worker.clone());
@@ -167,6 +161,14 @@ impl Spare {
         }
         let ready = self.ready.get();
         self.worker.take().map(|w| (w, ready))
+    }
+}
+
+/// Asks the browser to run `callback` in its next idle period, remembering the request in `idle`
+/// (so dropping the spare can cancel it).
+fn ask_idle(idle: &Cell<Option<u32>>, callback: &RefCell<Option<js_sys::Function>>) {
+    if let (Some(window), Some(f)) = (web_sys::window(), &*callback.borrow()) {
+        idle.set(window.request_idle_callback(f).ok());
     }
 }
 
