@@ -11,7 +11,8 @@ use crate::bundle;
 use crate::components::{
     DropTarget, EntryView, ExportBar, InputBar, LinksView, LiveView, PolicyView,
 };
-use crate::hooks::{RootSet, use_clock, use_mozilla_roots, use_share_link, use_workers};
+use crate::hooks::{Judge, RootSet, use_clock, use_mozilla_roots, use_share_link, use_workers};
+use crate::judge::Roots;
 use crate::source::{self, SourceJob};
 use crate::state::{Action, State, View, fresh_id};
 
@@ -21,14 +22,31 @@ pub fn App() -> Html {
     let state = use_reducer(|| State::new(browser::now(), browser::load_policy()));
     let workers = use_workers(state.dispatcher());
     let roots = use_mozilla_roots();
+    // Every judgement is made in this worker (see `crate::judge`); it starts loading once the
+    // page has rendered.
+    let judge = use_memo((), |_| Judge::default());
+    {
+        let judge = judge.clone();
+        use_effect_with((), move |_| judge.begin());
+    }
     // Once the page has done its own start-up (the root set is in), a bundle worker loads in
     // the background, so the first large drop does not wait for it.
     {
         let workers = workers.clone();
         let state = state.clone();
+        let judge = judge.clone();
         use_effect_with(roots.clone(), move |roots| {
             if *roots != RootSet::Loading {
-                workers.warm(&state.bundle_job(None));
+                let job = state.bundle_job(None);
+                // The judging worker gets the Mozilla set (and the policy) before any question
+                // that needs it.
+                match crate::offload::primer(&job) {
+                    Ok(primer) => judge.post(primer.into()),
+                    Err(e) => {
+                        gloo::console::warn!(format!("the judging worker was not primed: {e}"))
+                    }
+                }
+                workers.warm(&job);
             }
         });
     }
@@ -177,10 +195,10 @@ pub fn App() -> Html {
         .filter(|e| e.trusted)
         .map(|e| e.id)
         .collect();
-    let anchors = {
+    let chain_roots = {
         let state = state.clone();
-        use_memo((trusted_ids, roots.clone()), move |_| {
-            crate::trust::anchors(&state.entries)
+        use_memo((trusted_ids, roots.clone()), move |(_, roots)| {
+            Roots::of(&state.entries, matches!(roots, RootSet::Ready(_)))
         })
     };
     let tab = |view: View, label: &'static str| {
@@ -222,6 +240,7 @@ pub fn App() -> Html {
     };
 
     html! {
+        <ContextProvider<Judge> context={(*judge).clone()}>
         <DropTarget on_files={on_files.clone()}>
             <header class="topbar">
                 <h1 class="brand">{ "tlscope" }</h1>
@@ -238,7 +257,7 @@ pub fn App() -> Html {
                     <p class="banner error" role="alert">{ format!("The Mozilla root set could not be loaded ({why}); chains are judged against the roots you trust only.") }</p>
                 }
                 if state.view == View::Live {
-                    <LiveView policy={state.policy.clone()} />
+                    <LiveView policy={state.policy.clone()} policy_text={state.policy_source.clone()} />
                 } else if state.view == View::Policy {
                     <PolicyView text={state.policy_text.clone()} error={state.policy_error.clone().map(AttrValue::from)}
                         policy={state.policy.clone()} on_edit={on_edit_policy} />
@@ -265,9 +284,10 @@ pub fn App() -> Html {
                             </span>
                         </div>
                         <ExportBar entries={Rc::new(state.entries.clone())} policy={state.policy.clone()}
-                            policy_text={AttrValue::from(state.policy_text.clone())} now={state.now} />
+                            policy_text={AttrValue::from(state.policy_text.clone())} policy_source={state.policy_source.clone()}
+                            roots={chain_roots.clone()} now={state.now} />
                         if state.view == View::Lint {
-                            <LinksView entries={Rc::new(state.entries.clone())} policy={state.policy.clone()} now={state.now} />
+                            <LinksView entries={Rc::new(state.entries.clone())} policy={state.policy_source.clone()} now={state.now} />
                         }
                         <div class="results" aria-live="polite">
                             if roots == RootSet::Loading {
@@ -275,7 +295,7 @@ pub fn App() -> Html {
                             } else {
                             { for shown.iter().map(|entry| html! {
                                 <EntryView key={entry.id} entry={(*entry).clone()} now={state.now} policy={state.policy.clone()}
-                                    anchors={(*anchors).clone()} on_remove={on_remove.clone()} on_host={on_host.clone()} on_checks={on_checks.clone()} on_trust={on_trust.clone()} on_rejudge={on_rejudge.clone()} />
+                                    policy_text={state.policy_source.clone()} roots={chain_roots.clone()} on_remove={on_remove.clone()} on_host={on_host.clone()} on_checks={on_checks.clone()} on_trust={on_trust.clone()} on_rejudge={on_rejudge.clone()} />
                             }) }
                             }
                         </div>
@@ -283,5 +303,6 @@ pub fn App() -> Html {
                 }
             </main>
         </DropTarget>
+        </ContextProvider<Judge>>
     }
 }

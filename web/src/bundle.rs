@@ -66,6 +66,13 @@ pub enum WorkerMessage {
         /// The settings, in file order.
         settings: Vec<tlscope_core::code::Setting>,
     },
+    /// The judging worker's answer to the page's question `seq` (see [`crate::judge`]).
+    Answered {
+        /// The question's sequence number.
+        seq: u32,
+        /// The answer.
+        answer: Box<crate::judge::Answer>,
+    },
     /// Nothing in the input could be read; why.
     Failed {
         /// The decoder's explanation.

@@ -6,11 +6,13 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
+use std::rc::Rc;
+
 use tlscope_core::export::{Document, InputReport};
-use tlscope_core::judge::{self, ChainRequest};
-use tlscope_core::lint::{Recognised, lint};
+use tlscope_core::lint::Recognised;
 use tlscope_core::{Policy, Timestamp};
 
+use crate::judge::Answer;
 use crate::state::{BundleStatus, Entry, Outcome, SourceStatus};
 
 /// The longest share link offered; longer states are refused with a message.
@@ -38,39 +40,43 @@ impl Format {
     }
 }
 
-/// The report document for every input on the page, chains validated as the page does.
-pub fn document(entries: &[Entry], policy: &Policy, now: Timestamp) -> Document {
-    let anchors = crate::trust::anchors(entries);
-    let request = ChainRequest::default();
+/// The answer the judging worker gave for an entry, if it has (see [`crate::judge`]).
+pub type Answers<'a> = &'a dyn Fn(&Entry) -> Option<Rc<Answer>>;
+
+/// The report document for every input on the page, as the page has judged them: what the
+/// judging worker answered for each (an input it has not answered yet says so).
+pub fn document(
+    entries: &[Entry],
+    answers: Answers<'_>,
+    profile: &str,
+    now: Timestamp,
+) -> Document {
+    const PENDING: &str = "still being judged in the worker";
     let inputs = entries
         .iter()
         .rev()
-        .map(|e| match &e.outcome {
-            Outcome::Pki(d) => InputReport {
+        .map(|e| match (&e.outcome, answers(e).as_deref()) {
+            (_, Some(Answer::Failed(why))) => failed(&e.name, why.clone()),
+            (Outcome::Pki(d), Some(Answer::Inspected(inspection))) => InputReport {
                 path: e.name.clone(),
                 recognised: Some(Recognised::Pki {
                     items: d.items.len(),
                 }),
                 error: None,
-                findings: judge::inspect(d, &crate::trust::request(e, &anchors), policy, now)
-                    .findings,
+                findings: inspection.findings.clone(),
                 problems: d.errors.iter().map(ToString::to_string).collect(),
                 ..InputReport::default()
             },
-            Outcome::Text(text) => {
-                match lint(Some(&e.name), text.as_bytes(), &request, policy, now) {
-                    Ok(r) => InputReport {
-                        path: e.name.clone(),
-                        recognised: Some(r.recognised),
-                        error: None,
-                        findings: r.findings,
-                        problems: r.problems,
-                        ..InputReport::default()
-                    },
-                    Err(err) => failed(&e.name, err.to_string()),
-                }
-            }
-            Outcome::Bundle(BundleStatus::Ready(r)) => InputReport {
+            (Outcome::Text(_), Some(Answer::Linted(Ok(r)))) => InputReport {
+                path: e.name.clone(),
+                recognised: Some(r.recognised.clone()),
+                error: None,
+                findings: r.findings.clone(),
+                problems: r.problems.clone(),
+                ..InputReport::default()
+            },
+            (Outcome::Text(_), Some(Answer::Linted(Err(err)))) => failed(&e.name, err.clone()),
+            (Outcome::Bundle(BundleStatus::Ready(r)), _) => InputReport {
                 path: e.name.clone(),
                 recognised: Some(Recognised::Pki {
                     items: r.certificates.len() + r.requests + r.crls + r.private_keys,
@@ -80,29 +86,31 @@ pub fn document(entries: &[Entry], policy: &Policy, now: Timestamp) -> Document 
                 problems: r.errors.clone(),
                 ..InputReport::default()
             },
-            Outcome::Bundle(BundleStatus::Working { .. }) => {
-                failed(&e.name, "still being judged in the worker".into())
+            (Outcome::Source(SourceStatus::Read(settings)), Some(Answer::Findings(findings))) => {
+                InputReport {
+                    path: e.name.clone(),
+                    recognised: Some(Recognised::Source {
+                        language: crate::source::readable(&e.name)
+                            .map(|l| l.label().to_ascii_lowercase())
+                            .unwrap_or_default(),
+                        settings: settings.len(),
+                    }),
+                    findings: findings.clone(),
+                    ..InputReport::default()
+                }
             }
-            Outcome::Source(SourceStatus::Read(settings)) => InputReport {
-                path: e.name.clone(),
-                recognised: Some(Recognised::Source {
-                    language: crate::source::readable(&e.name)
-                        .map(|l| l.label().to_ascii_lowercase())
-                        .unwrap_or_default(),
-                    settings: settings.len(),
-                }),
-                findings: tlscope_core::code::judge(settings, policy),
-                ..InputReport::default()
-            },
-            Outcome::Source(SourceStatus::Reading) => {
+            (Outcome::Source(SourceStatus::Reading), _) => {
                 failed(&e.name, "still being read in the source worker".into())
             }
-            Outcome::Source(SourceStatus::Failed(why)) | Outcome::Failed(why) => {
+            (Outcome::Source(SourceStatus::Failed(why)) | Outcome::Failed(why), _) => {
                 failed(&e.name, why.clone())
+            }
+            (Outcome::Pki(_) | Outcome::Text(_) | Outcome::Source(_) | Outcome::Bundle(_), _) => {
+                failed(&e.name, PENDING.into())
             }
         })
         .collect();
-    Document::new(inputs, &policy.profile, now)
+    Document::new(inputs, profile, now)
 }
 
 fn failed(name: &str, error: String) -> InputReport {
@@ -143,10 +151,10 @@ struct Shared {
 }
 
 /// What an input may carry into a share link: private keys and source code never (the entry
-/// is left out),
-/// connection strings with their passwords masked, and configuration lines whose key names a
-/// password, secret or token with the value masked.
-fn shareable(e: &Entry, policy: &Policy, now: Timestamp) -> Option<Vec<u8>> {
+/// is left out), connection strings with their passwords masked (so text the judging worker
+/// has not read yet is left out too), and configuration lines whose key names a password,
+/// secret or token with the value masked.
+fn shareable(e: &Entry, answers: Answers<'_>) -> Option<Vec<u8>> {
     match &e.outcome {
         // Source code can hold secrets in more shapes than the page can mask: never shared.
         Outcome::Failed(_) | Outcome::Source(_) | Outcome::Bundle(BundleStatus::Working { .. }) => {
@@ -160,13 +168,9 @@ fn shareable(e: &Entry, policy: &Policy, now: Timestamp) -> Option<Vec<u8>> {
         .then(|| e.source.to_vec()),
         Outcome::Text(text) => {
             let mut lines: Vec<String> = text.lines().map(mask_secret_line).collect();
-            if let Ok(r) = lint(
-                Some(&e.name),
-                text.as_bytes(),
-                &ChainRequest::default(),
-                policy,
-                now,
-            ) && let Recognised::Connections { strings } = r.recognised
+            let answer = answers(e)?;
+            if let Answer::Linted(Ok(r)) = &*answer
+                && let Recognised::Connections { strings } = &r.recognised
             {
                 for s in strings {
                     if let Some(line) = lines.get_mut(s.line.saturating_sub(1)) {
@@ -203,16 +207,15 @@ fn mask_secret_line(line: &str) -> String {
 /// were left out (private keys, unreadable files).
 pub fn share_fragment(
     entries: &[Entry],
-    policy: &Policy,
+    answers: Answers<'_>,
     policy_text: &str,
-    now: Timestamp,
 ) -> Result<(String, usize), String> {
     let mut left_out = 0;
     let inputs = entries
         .iter()
         .rev()
         .filter_map(|e| {
-            let shared = shareable(e, policy, now);
+            let shared = shareable(e, answers);
             if shared.is_none() {
                 left_out += 1;
             }

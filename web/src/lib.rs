@@ -13,6 +13,7 @@
 //! | [`live`] | the link to an agent: the snapshot (fetch) and the event stream (EventSource) |
 //! | [`trust`] | the anchors chains are validated against (Mozilla plus roots the person trusts) |
 //! | [`samples`] | the built-in samples behind "Try the samples" |
+//! | [`judge`] | the page's questions to its judging worker and the worker's answers (every judgement is made there) |
 //! | [`bundle`] | large bundles judged in a Web Worker: the protocol and the judgement |
 //! | [`source`] | source files read in a second worker (`tlscope-source-worker`): the protocol and the reading |
 //! | [`worker`], [`offload`] | the workers' side (the two worker binaries) and the page's side |
@@ -26,6 +27,7 @@ pub mod bundle;
 pub mod components;
 pub mod export;
 pub mod hooks;
+pub mod judge;
 pub mod live;
 pub mod offload;
 pub mod samples;

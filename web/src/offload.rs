@@ -89,7 +89,7 @@ impl Spare {
         let idle = Rc::new(Cell::new(None));
         let ready_at = Rc::new(Cell::new(None::<f64>));
         let rounds = Rc::new(Cell::new(WARM_ROUNDS));
-        let (prime, round) = (warm_up(&[], job, true)?, warm_up(&samples(), job, false)?);
+        let (prime, round) = (primer(job)?, warm_up(&samples(), job, false)?);
         // Asks for the idle callback (below), which may ask for itself again.
         let (ask, on_idle) = {
             let (idle, callback) = (
@@ -180,6 +180,12 @@ fn samples() -> Vec<u8> {
         .flat_map(|s| s.bytes.iter().copied())
         .collect::<Vec<u8>>()
         .repeat(WARM_REPEAT)
+}
+
+/// The message that hands a worker the page's Mozilla set and `job`'s policy, so later jobs
+/// and questions need not carry them.
+pub fn primer(job: &BundleJob) -> Result<Object, String> {
+    warm_up(&[], job, true)
 }
 
 /// A warm-up round: `job` on `bytes` (none: only the policy is read), with the Mozilla set when
@@ -298,8 +304,8 @@ fn run(
                 on_message.emit(message);
             }
             WorkerMessage::Progress { .. } => on_message.emit(message),
-            // A warm-up round sent before the job was handed over.
-            WorkerMessage::Warmed => {}
+            // A warm-up round sent before the job was handed over; answers go to the judge.
+            WorkerMessage::Warmed | WorkerMessage::Answered { .. } => {}
         }
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));

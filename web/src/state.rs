@@ -7,7 +7,8 @@ use std::rc::Rc;
 use std::cell::Cell;
 
 use tlscope_core::decode::DecodeError;
-use tlscope_core::{Decoded, Policy, Timestamp, decode};
+use tlscope_core::decode::decode_unverified;
+use tlscope_core::{Decoded, Policy, Timestamp};
 use yew::Reducible;
 
 use crate::bundle::{BundleJob, BundleReport};
@@ -116,6 +117,8 @@ pub struct State {
     pub now_pinned: bool,
     /// The policy every view judges under (the last one that parsed).
     pub policy: Rc<Policy>,
+    /// That policy's text: what the workers are given to judge under.
+    pub policy_source: Rc<str>,
     /// The policy text in the editor.
     pub policy_text: String,
     /// Why the editor's text is not a valid policy, if it is not.
@@ -258,15 +261,20 @@ impl State {
     /// when the text does not parse).
     pub fn new(now: Timestamp, policy_text: Option<String>) -> Self {
         let text = policy_text.unwrap_or_else(|| Policy::default().to_toml());
-        let (policy, error) = match Policy::from_toml(&text) {
-            Ok(p) => (p, None),
-            Err(e) => (Policy::default(), Some(e.to_string())),
+        let (policy, source, error) = match Policy::from_toml(&text) {
+            Ok(p) => (p, Rc::from(text.as_str()), None),
+            Err(e) => (
+                Policy::default(),
+                Rc::from(Policy::default().to_toml()),
+                Some(e.to_string()),
+            ),
         };
         Self {
             entries: Vec::new(),
             now,
             now_pinned: false,
             policy: Rc::new(policy),
+            policy_source: source,
             policy_text: text,
             policy_error: error,
             view: View::Inspect,
@@ -275,8 +283,9 @@ impl State {
 }
 
 /// PKI when the bytes decode; otherwise text for the linter; otherwise the decoder's reason.
+/// CSR signatures are not checked here: the judging worker decodes the input again and does.
 fn classify(bytes: Vec<u8>) -> Outcome {
-    match decode(&bytes) {
+    match decode_unverified(&bytes) {
         Ok(d) => Outcome::Pki(Rc::new(d)),
         Err(e @ (DecodeError::NoPemBlock { .. } | DecodeError::Empty)) => {
             match String::from_utf8(bytes) {
@@ -316,7 +325,7 @@ impl State {
             .map(|c| base64::engine::general_purpose::STANDARD.encode(&c.der))
             .collect();
         BundleJob {
-            policy: self.policy.to_toml(),
+            policy: self.policy_source.to_string(),
             now: self.now,
             host,
             trusted_roots,
@@ -381,6 +390,7 @@ impl Reducible for State {
                 match Policy::from_toml(&text) {
                     Ok(p) => {
                         next.policy = Rc::new(p);
+                        next.policy_source = Rc::from(text.as_str());
                         next.policy_error = None;
                     }
                     Err(e) => next.policy_error = Some(e.to_string()),

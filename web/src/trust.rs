@@ -1,12 +1,10 @@
-//! What the page trusts and what it checks each chain for: the Mozilla root program (fetched
-//! once from the page's own `mozilla-anchors.der`, so it is not in the page's code), plus the
-//! roots the person marked "trust as root" (a private CA, the samples' root), and the host name
-//! an entry is checked against.
+//! What the page trusts: the Mozilla root program (fetched once from the page's own
+//! `mozilla-anchors.der`, so it is not in the page's code, and handed to the workers), and which
+//! inputs hold a root the person could mark "trust as root" (a private CA, the samples' root).
+//! What each chain is validated against and checked for is [`crate::judge::Roots`] and
+//! [`crate::judge::Question::chain_request`].
 
-use std::rc::Rc;
-
-use tlscope_core::chain::{AnchorOrigin, CommonNameCheck, PeerName, Purpose, TrustAnchor};
-use tlscope_core::judge::ChainRequest;
+use tlscope_core::chain::{AnchorOrigin, TrustAnchor};
 
 use crate::state::{Entry, Outcome};
 
@@ -27,47 +25,7 @@ pub async fn load_mozilla() -> Result<usize, String> {
     Ok(count)
 }
 
-/// Mozilla's anchors plus every CA certificate in an entry marked trusted.
-pub fn anchors(entries: &[Entry]) -> Rc<Vec<TrustAnchor>> {
-    let mut all = TrustAnchor::mozilla_shared().to_vec();
-    for entry in entries.iter().filter(|e| e.trusted) {
-        if let Outcome::Pki(decoded) = &entry.outcome {
-            all.extend(
-                decoded
-                    .certificates()
-                    .filter(|c| c.is_ca)
-                    .filter_map(|c| TrustAnchor::from_certificate(&c.der).ok()),
-            );
-        }
-    }
-    Rc::new(all)
-}
-
 /// Whether an entry holds a CA certificate someone could choose to trust.
 pub fn can_be_trusted(entry: &Entry) -> bool {
     matches!(&entry.outcome, Outcome::Pki(d) if d.certificates().any(|c| c.is_ca && c.self_issued))
-}
-
-/// How the entry's chain is validated: against `anchors`, for its names when it has any, as a
-/// server's or a client's certificate, with the CN read leniently or strictly.
-pub fn request(entry: &Entry, anchors: &[TrustAnchor]) -> ChainRequest {
-    ChainRequest {
-        anchors: anchors.to_vec(),
-        purpose: if entry.checks.client {
-            Purpose::ClientAuth
-        } else {
-            Purpose::ServerAuth
-        },
-        peer_names: entry
-            .host
-            .as_deref()
-            .map(PeerName::list)
-            .unwrap_or_default(),
-        common_name: if entry.checks.strict_cn {
-            CommonNameCheck::Refuse
-        } else {
-            CommonNameCheck::Warn
-        },
-        ..ChainRequest::default()
-    }
 }

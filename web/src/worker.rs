@@ -39,7 +39,12 @@ pub fn serve(answer: Answer) {
 
 /// The job a message carries, parsed from its `job` field.
 fn job<T: serde::de::DeserializeOwned>(data: &JsValue) -> Option<T> {
-    Reflect::get(data, &JsValue::from_str("job"))
+    job_in(data, "job")
+}
+
+/// The JSON in a message's field `field`, parsed.
+fn job_in<T: serde::de::DeserializeOwned>(data: &JsValue, field: &str) -> Option<T> {
+    Reflect::get(data, &JsValue::from_str(field))
         .ok()
         .and_then(|j| j.as_string())
         .and_then(|j| serde_json::from_str::<T>(&j).ok())
@@ -57,6 +62,17 @@ pub fn answer_source(data: &JsValue, _tell: &mut dyn FnMut(&WorkerMessage)) -> W
 
 /// The bundle worker's answer to one job.
 pub fn answer_bundle(data: &JsValue, tell: &mut dyn FnMut(&WorkerMessage)) -> WorkerMessage {
+    // A question from the page's judging worker (see [`crate::judge`]).
+    if let Some(question) = job_in::<crate::judge::Question>(data, "question") {
+        let seq = Reflect::get(data, &JsValue::from_str("seq"))
+            .ok()
+            .and_then(|s| s.as_f64())
+            .map_or(0, |s| s as u32);
+        return WorkerMessage::Answered {
+            seq,
+            answer: Box::new(crate::judge::answer(&question)),
+        };
+    }
     let bytes = Reflect::get(data, &JsValue::from_str("bytes"))
         .ok()
         .filter(|b| b.is_instance_of::<Uint8Array>())

@@ -1,17 +1,19 @@
-//! An entry's checks as the page sends them to the core, run as wasm in headless Chromium: the
-//! names field with several hosts, an IP and an e-mail address, "As TLS client" and "Strict CN"
-//! become the same chain request as `tlscope inspect --host … --email … --purpose client
-//! --strict-cn`, and change the verdict on the samples the way they should.
+//! An entry's checks as the page asks its judging worker about them, run as wasm in headless
+//! Chromium: the names field with several hosts, an IP and an e-mail address, "As TLS client"
+//! and "Strict CN" become the same chain request as `tlscope inspect --host … --email …
+//! --purpose client --strict-cn`, and the worker's answer changes the verdict on the samples the
+//! way it should.
 
 #![cfg(target_arch = "wasm32")]
 
 use std::rc::Rc;
 
-use tlscope_core::chain::{CommonNameCheck, PeerName, Purpose, TrustAnchor};
-use tlscope_core::{Policy, decode, judge};
+use base64::Engine as _;
+use tlscope_core::chain::{CommonNameCheck, PeerName, Purpose};
+use tlscope_core::{Policy, decode};
+use tlscope_web::judge::{Answer, Question, Roots, answer};
 use tlscope_web::samples::{SAMPLES, sample_date};
 use tlscope_web::state::{Checks, Entry, Outcome};
-use tlscope_web::trust;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -38,7 +40,13 @@ fn the_checks_become_the_command_lines_chain_request() {
             strict_cn: true,
         },
     );
-    let request = trust::request(&e, &[]);
+    let policy = Policy::default().to_toml();
+    let ask = |e: &Entry| {
+        Question::for_entry(e, &Roots::default(), &policy, sample_date())
+            .and_then(|q| q.chain_request())
+            .expect("a PKI entry is inspected")
+    };
+    let request = ask(&e);
     assert_eq!(request.purpose, Purpose::ClientAuth);
     assert_eq!(request.common_name, CommonNameCheck::Refuse);
     assert_eq!(
@@ -49,7 +57,7 @@ fn the_checks_become_the_command_lines_chain_request() {
             PeerName::Email("ops@tlscope.example".into()),
         ]
     );
-    let plain = trust::request(&entry(SAMPLES[1].bytes, None, Checks::default()), &[]);
+    let plain = ask(&entry(SAMPLES[1].bytes, None, Checks::default()));
     assert_eq!(plain.purpose, Purpose::ServerAuth);
     assert_eq!(plain.common_name, CommonNameCheck::Warn);
     assert!(plain.peer_names.is_empty());
@@ -58,21 +66,21 @@ fn the_checks_become_the_command_lines_chain_request() {
 #[wasm_bindgen_test]
 fn as_a_client_the_server_sample_is_refused_for_its_purpose() {
     let root = decode(SAMPLES[0].bytes).unwrap();
-    let anchors: Vec<TrustAnchor> = root
-        .certificates()
-        .map(|c| TrustAnchor::from_certificate(&c.der).unwrap())
-        .collect();
+    let roots = Roots {
+        mozilla: false,
+        trusted: root
+            .certificates()
+            .map(|c| base64::engine::general_purpose::STANDARD.encode(&c.der))
+            .collect(),
+    };
+    let policy = Policy::default().to_toml();
     let judged = |checks: Checks| {
         let e = entry(SAMPLES[1].bytes, Some("www.tlscope.example"), checks);
-        let Outcome::Pki(d) = &e.outcome else {
-            unreachable!()
-        };
-        judge::inspect(
-            d,
-            &trust::request(&e, &anchors),
-            &Policy::default(),
-            sample_date(),
-        )
+        let question = Question::for_entry(&e, &roots, &policy, sample_date()).unwrap();
+        match answer(&question) {
+            Answer::Inspected(inspection) => *inspection,
+            other => panic!("not an inspection: {other:?}"),
+        }
     };
     let server = judged(Checks::default());
     assert!(

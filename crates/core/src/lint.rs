@@ -3,7 +3,7 @@
 //! connection strings (one per line, `.env`-style `NAME=value` lines, or a Kafka properties
 //! file) — and judged under the policy. Used by `tlscope lint` and the dashboard's Lint view.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::{self, ConfigError};
 use crate::connection::{self, ConnectionError};
@@ -14,7 +14,7 @@ use crate::report::{Finding, Location};
 use crate::timestamp::Timestamp;
 
 /// What an input was recognised as.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Recognised {
     /// Certificates, CSRs, CRLs or keys.
@@ -56,7 +56,7 @@ impl Recognised {
 }
 
 /// One connection string of an input.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectionLine {
     /// 1-based line.
     pub line: usize,
@@ -67,7 +67,7 @@ pub struct ConnectionLine {
 }
 
 /// The judgement of one input.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LintReport {
     /// What the input was.
     pub recognised: Recognised,

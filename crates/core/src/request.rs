@@ -25,11 +25,32 @@ pub struct CertificateRequest {
     pub signature_valid: bool,
     /// Why the signature does not verify, when it does not.
     pub signature_problem: Option<String>,
+    /// Whether the signature was checked at all: a request decoded without a verifier (by the
+    /// dashboard's page, whose judging worker checks it) has `signature_valid` false and no
+    /// problem.
+    pub signature_checked: bool,
 }
 
+/// How a request's proof of possession is checked as it is decoded: [`crate::signature::verify`]
+/// unless the reader only shows requests.
+pub type Verify = fn(
+    &x509_parser::x509::AlgorithmIdentifier<'_>,
+    &x509_parser::x509::SubjectPublicKeyInfo<'_>,
+    &[u8],
+    &[u8],
+) -> Result<(), crate::signature::SignatureError>;
+
 impl CertificateRequest {
-    /// Decodes one DER CSR. The error is the parser's explanation.
+    /// Decodes one DER CSR and checks its signature. The error is the parser's explanation.
     pub fn from_der(der: &[u8]) -> Result<Self, crate::asn1::DerError> {
+        Self::from_der_with(der, Some(crate::signature::verify))
+    }
+
+    /// Decodes one DER CSR, checking its signature with `verify` when given.
+    pub fn from_der_with(
+        der: &[u8],
+        verify: Option<Verify>,
+    ) -> Result<Self, crate::asn1::DerError> {
         let (rest, csr) = X509CertificationRequest::from_der(der)
             .map_err(|e| crate::asn1::DerError::from_parser("request", &e))?;
         crate::asn1::DerError::check_end("request", rest)?;
@@ -48,12 +69,14 @@ impl CertificateRequest {
                 _ => None,
             })
             .unwrap_or_default();
-        let verified = crate::signature::verify(
-            &csr.signature_algorithm,
-            &info.subject_pki,
-            info.raw,
-            csr.signature_value.data.as_ref(),
-        );
+        let verified = verify.map(|verify| {
+            verify(
+                &csr.signature_algorithm,
+                &info.subject_pki,
+                info.raw,
+                csr.signature_value.data.as_ref(),
+            )
+        });
         Ok(Self {
             subject: DistinguishedName::from_x509(&info.subject),
             public_key: public_key_info(&info.subject_pki),
@@ -61,8 +84,12 @@ impl CertificateRequest {
             signature_algorithm: signature_algorithm_name(&crate::asn1::dotted(
                 &csr.signature_algorithm.algorithm,
             )),
-            signature_valid: verified.is_ok(),
-            signature_problem: verified.err().map(|e| e.to_string()),
+            signature_valid: verified.as_ref().is_some_and(Result::is_ok),
+            signature_problem: verified
+                .as_ref()
+                .and_then(|v| v.as_ref().err())
+                .map(ToString::to_string),
+            signature_checked: verified.is_some(),
         })
     }
 }

@@ -177,6 +177,49 @@ impl LogList {
 /// The SCTs embedded in `leaf` (DER), each checked against `logs` when given; `issuer_spki` is
 /// the DER SubjectPublicKeyInfo of the leaf's issuer (needed to verify).
 pub fn scts(leaf: &[u8], issuer_spki: Option<&[u8]>, logs: Option<&LogList>) -> Vec<Sct> {
+    let Some(logs) = logs else {
+        return embedded(leaf);
+    };
+    read(leaf, |s, cert, log_id| {
+        let Some((log, operator)) = logs.find(log_id) else {
+            return (SctStatus::UnknownLog, None);
+        };
+        let status = match (precert_tbs(cert.tbs_certificate.as_ref()), issuer_spki) {
+            (_, None) => SctStatus::Invalid(
+                "the issuer is not in the input, so its key hash is unknown".into(),
+            ),
+            (None, _) => SctStatus::Invalid("the certificate's TBS does not parse".into()),
+            (Some(tbs), Some(issuer)) => match verify(s, log, &tbs, issuer) {
+                SctStatus::Verified => {
+                    let at = Timestamp::from_unix(i64::try_from(s.timestamp / 1000).unwrap_or(0));
+                    let not_after = Timestamp::from_unix(cert.validity().not_after.timestamp());
+                    log.not_counted(at, not_after)
+                        .map_or(SctStatus::Verified, SctStatus::NotCounted)
+                }
+                other => other,
+            },
+        };
+        (status, Some((log.description.clone(), operator.to_owned())))
+    })
+}
+
+/// The SCTs embedded in `leaf` (DER), read and not checked: what a certificate card shows
+/// without the log list (and without the signature code, which the dashboard's page does not
+/// carry).
+pub fn embedded(leaf: &[u8]) -> Vec<Sct> {
+    read(leaf, |_, _, _| (SctStatus::Unchecked, None))
+}
+
+/// The SCTs in `leaf`'s SCT list extension, each given the status (and log description and
+/// operator) `check` finds for it from its base64 log id.
+fn read(
+    leaf: &[u8],
+    check: impl Fn(
+        &SignedCertificateTimestamp<'_>,
+        &X509Certificate<'_>,
+        &str,
+    ) -> (SctStatus, Option<(String, String)>),
+) -> Vec<Sct> {
     let Ok((_, cert)) = X509Certificate::from_der(leaf) else {
         return Vec::new();
     };
@@ -191,33 +234,11 @@ pub fn scts(leaf: &[u8], issuer_spki: Option<&[u8]>, logs: Option<&LogList>) -> 
         return Vec::new();
     };
     let b64 = base64::engine::general_purpose::STANDARD;
-    let tbs = precert_tbs(cert.tbs_certificate.as_ref());
     list.iter()
         .map(|s| {
             let log_id = b64.encode(s.id.key_id);
-            let found = logs.and_then(|l| l.find(&log_id));
-            let status = match (logs, found) {
-                (None, _) => SctStatus::Unchecked,
-                (Some(_), None) => SctStatus::UnknownLog,
-                (Some(_), Some((log, _))) => match (&tbs, issuer_spki) {
-                    (_, None) => SctStatus::Invalid(
-                        "the issuer is not in the input, so its key hash is unknown".into(),
-                    ),
-                    (None, _) => SctStatus::Invalid("the certificate's TBS does not parse".into()),
-                    (Some(tbs), Some(issuer)) => match verify(s, log, tbs, issuer) {
-                        SctStatus::Verified => {
-                            let at = Timestamp::from_unix(
-                                i64::try_from(s.timestamp / 1000).unwrap_or(0),
-                            );
-                            let not_after =
-                                Timestamp::from_unix(cert.validity().not_after.timestamp());
-                            log.not_counted(at, not_after)
-                                .map_or(SctStatus::Verified, SctStatus::NotCounted)
-                        }
-                        other => other,
-                    },
-                },
-            };
+            let (status, found) = check(s, &cert, &log_id);
+            let (log, operator) = found.unzip();
             Sct {
                 version: s.version.0,
                 log_id,
@@ -228,8 +249,8 @@ pub fn scts(leaf: &[u8], issuer_spki: Option<&[u8]>, logs: Option<&LogList>) -> 
                 ),
                 signature_bytes: s.signature.data.len(),
                 status,
-                log: found.map(|(l, _)| l.description.clone()),
-                operator: found.map(|(_, o)| o.to_owned()),
+                log,
+                operator,
             }
         })
         .collect()

@@ -121,14 +121,26 @@ fn an_openssl_chain_validates_and_a_wrong_host_does_not() {
 fn csrs_are_decoded_with_proof_of_possession() {
     let dir = workdir("csr");
     make_chain(&dir);
-    let d = decode(&std::fs::read(dir.join("leaf.csr")).unwrap()).unwrap();
+    let bytes = std::fs::read(dir.join("leaf.csr")).unwrap();
+    let d = decode(&bytes).unwrap();
     let Item::Request { request, .. } = &d.items[0] else {
         panic!("expected a CSR: {:?}", d.items);
     };
     assert_eq!(request.subject.rfc4514, "CN=api.example.test");
     assert_eq!(request.public_key.bits, 3072);
     assert!(request.signature_valid, "{:?}", request.signature_problem);
+    assert!(request.signature_checked);
     assert_eq!(request.subject_alt_names.len(), 1);
+    // The dashboard's page decodes without checking (its judging worker checks): the same
+    // request, said to be unchecked rather than valid or invalid.
+    let shown = tlscope_core::decode::decode_unverified(&bytes).unwrap();
+    let Item::Request { request: shown, .. } = &shown.items[0] else {
+        panic!("expected a CSR: {:?}", shown.items);
+    };
+    assert!(!shown.signature_checked && !shown.signature_valid);
+    assert_eq!(shown.signature_problem, None);
+    assert_eq!(shown.subject, request.subject);
+    assert_eq!(shown.subject_alt_names, request.subject_alt_names);
 }
 
 #[test]

@@ -25,6 +25,8 @@ pub struct BundleViewProps {
     pub now: Timestamp,
     /// The page's current policy (the report says which one it was judged under).
     pub policy: Rc<Policy>,
+    /// Its text, to tell whether the report was judged under it.
+    pub policy_source: Rc<str>,
     /// Judge again with the page's current policy, date and roots.
     pub on_rejudge: Callback<()>,
 }
@@ -35,7 +37,7 @@ pub fn BundleView(props: &BundleViewProps) -> Html {
     match &props.status {
         BundleStatus::Working { stage, done, total } => progress(stage, *done, *total),
         BundleStatus::Ready(report) => html! {
-            <BundleReportView report={report.clone()} now={props.now} policy={props.policy.clone()} on_rejudge={props.on_rejudge.clone()} />
+            <BundleReportView report={report.clone()} now={props.now} policy={props.policy.clone()} policy_source={props.policy_source.clone()} on_rejudge={props.on_rejudge.clone()} />
         },
     }
 }
@@ -73,6 +75,7 @@ struct BundleReportViewProps {
     report: Rc<BundleReport>,
     now: Timestamp,
     policy: Rc<Policy>,
+    policy_source: Rc<str>,
     on_rejudge: Callback<()>,
 }
 
@@ -141,7 +144,7 @@ fn BundleReportView(props: &BundleReportViewProps) -> Html {
             counts.push(format!("{n} {what}"));
         }
     }
-    let policy_changed = r.policy != props.policy.to_toml();
+    let policy_changed = *r.policy != *props.policy_source;
     let stale = policy_changed || r.judged_at != props.now;
     html! {
         <section class="bundle" aria-label="Bundle">

@@ -48,7 +48,7 @@ pub fn CertificateCard(props: &CertificateCardProps) -> Html {
     let scts = use_memo((c.der.clone(), props.scts.clone()), |(der, checked)| {
         checked
             .clone()
-            .unwrap_or_else(|| tlscope_core::transparency::scts(der, None, None))
+            .unwrap_or_else(|| tlscope_core::transparency::embedded(der))
     });
     let kind = if c.is_ca {
         if c.self_issued {

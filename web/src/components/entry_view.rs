@@ -2,15 +2,16 @@
 
 use std::rc::Rc;
 
-use tlscope_core::chain::TrustAnchor;
-use tlscope_core::judge;
-use tlscope_core::{Item, Policy, Timestamp};
+use tlscope_core::judge::Inspection;
+use tlscope_core::{Item, Location, Policy, Timestamp};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::{
     Asn1View, BundleView, CertificateCard, ChainView, ErrorCard, FindingList, LintView, SourceView,
 };
+use crate::hooks::use_answer;
+use crate::judge::{Answer, Question, Roots};
 use crate::state::{Checks, Entry, Outcome};
 use crate::trust;
 
@@ -23,8 +24,10 @@ pub struct EntryViewProps {
     pub now: Timestamp,
     /// The policy to judge under.
     pub policy: Rc<Policy>,
+    /// Its text, as the judging worker reads it.
+    pub policy_text: Rc<str>,
     /// What chains are validated against.
-    pub anchors: Rc<Vec<TrustAnchor>>,
+    pub roots: Rc<Roots>,
     /// Remove this input.
     pub on_remove: Callback<usize>,
     /// Check this input for a host name: (id, host).
@@ -42,61 +45,60 @@ pub struct EntryViewProps {
 pub fn EntryView(props: &EntryViewProps) -> Html {
     let entry = &props.entry;
     let id = entry.id;
-    // Chain validation against ~150 anchors is the costly part of a render: redo it only when
-    // the input or the judgement time changes, not on every re-render of the list.
-    let inspection = use_memo(
+    // Judged in the worker, asked again only when the input, its checks, the roots, the
+    // policy or the judgement time change.
+    let answer = use_answer(
         (
             entry.clone(),
             props.now,
-            props.policy.clone(),
-            props.anchors.clone(),
+            props.policy_text.clone(),
+            props.roots.clone(),
         ),
-        |(entry, now, policy, anchors)| match &entry.outcome {
-            Outcome::Pki(decoded) => Some(judge::inspect(
-                decoded,
-                &trust::request(entry, anchors),
-                policy,
-                *now,
-            )),
+        |(entry, now, policy, roots)| match &entry.outcome {
+            Outcome::Pki(_) => Question::for_entry(entry, roots, policy, *now),
             _ => None,
         },
     );
+    let inspection = match answer.as_deref() {
+        Some(Answer::Inspected(i)) => Some(&**i),
+        _ => None,
+    };
     let body = match &entry.outcome {
         Outcome::Failed(message) => {
             html! { <ErrorCard source={entry.name.clone()} message={message.clone()} /> }
         }
         Outcome::Bundle(status) => html! {
-            <BundleView status={status.clone()} now={props.now} policy={props.policy.clone()} on_rejudge={props.on_rejudge.reform(move |_| id)} />
+            <BundleView status={status.clone()} now={props.now} policy={props.policy.clone()} policy_source={props.policy_text.clone()} on_rejudge={props.on_rejudge.reform(move |_| id)} />
         },
         Outcome::Source(status) => html! {
-            <SourceView name={entry.name.clone()} status={status.clone()} policy={props.policy.clone()} />
+            <SourceView name={entry.name.clone()} status={status.clone()} policy={props.policy_text.clone()} />
         },
         Outcome::Text(text) => html! {
-            <LintView name={entry.name.clone()} text={std::rc::Rc::<str>::from(text.as_str())} policy={props.policy.clone()} now={props.now} />
+            <LintView name={entry.name.clone()} text={std::rc::Rc::<str>::from(text.as_str())} policy={props.policy_text.clone()} now={props.now} />
         },
         Outcome::Pki(decoded) => {
-            let findings = inspection
-                .as_ref()
-                .as_ref()
-                .map(|i| i.findings.clone())
-                .unwrap_or_default();
-            let chain = inspection.as_ref().as_ref().and_then(|i| i.chain.clone());
+            let findings = inspection.map(|i| i.findings.clone()).unwrap_or_default();
+            let chain = inspection.and_then(|i| i.chain.clone());
             // The leaf's SCTs as the inspection verified them; other cards decode their own.
-            let leaf_scts = inspection.as_ref().as_ref().map(|i| i.scts.clone());
+            let leaf_scts = inspection.map(|i| i.scts.clone());
             let leaf_der = {
                 let ders: Vec<Vec<u8>> = decoded.certificates().map(|c| c.der.clone()).collect();
                 (!ders.is_empty()).then(|| ders[tlscope_core::chain::leaf_index(&ders)].clone())
             };
             html! {
             <>
-                <FindingList {findings} />
+                { match answer.as_deref() {
+                    None => html! { <p class="muted judging" role="status">{ "Judging…" }</p> },
+                    Some(Answer::Failed(why)) => html! { <ErrorCard source={entry.name.clone()} message={why.clone()} /> },
+                    Some(_) => html! { <FindingList {findings} /> },
+                } }
                 if let Some(report) = chain {
                     <ChainView {report} />
                 }
                 { for decoded.items.iter().map(|item| match item {
                     Item::Certificate { certificate, source } => html! {
                         <CertificateCard certificate={(**certificate).clone()} now={props.now} policy={props.policy.clone()} line={source.line}
-                            scts={(leaf_der.as_ref() == Some(&certificate.der)).then(|| leaf_scts.clone().unwrap_or_default())} />
+                            scts={leaf_scts.clone().filter(|_| leaf_der.as_ref() == Some(&certificate.der))} />
                     },
                     Item::PrivateKey { format, encrypted, source, algorithm, bits } => html! {
                         <div class="card warning key-notice" role="status">
@@ -116,11 +118,7 @@ pub fn EntryView(props: &EntryViewProps) -> Html {
                             <header class="card-header">
                                 <h3>{ request.subject.rfc4514.clone() }</h3>
                                 <span class="badge kind">{ "CSR" }</span>
-                                if request.signature_valid {
-                                    <span class="badge ok">{ "✔ Signed by its own key" }</span>
-                                } else {
-                                    <span class="badge critical">{ "✖ Signature invalid" }</span>
-                                }
+                                { csr_badge(inspection, source.line.unwrap_or(1)) }
                             </header>
                             <dl class="fields">
                                 <dt>{ "Public key" }</dt><dd>{ format!("{} {}", request.public_key.algorithm,
@@ -168,6 +166,24 @@ pub fn EntryView(props: &EntryViewProps) -> Html {
             </header>
             { body }
         </article>
+    }
+}
+
+/// Whether the CSR at `line` is signed by its own key, as the judging worker found
+/// (CSR-SIGNATURE-INVALID at its line); the page decodes requests without checking them.
+fn csr_badge(inspection: Option<&Inspection>, line: usize) -> Html {
+    let Some(inspection) = inspection else {
+        return html! { <span class="badge">{ "Checking the signature…" }</span> };
+    };
+    let invalid = inspection
+        .findings
+        .iter()
+        .find(|f| f.rule == "CSR-SIGNATURE-INVALID" && f.location == Location::Line { line });
+    match invalid {
+        None => html! { <span class="badge ok">{ "✔ Signed by its own key" }</span> },
+        Some(f) => {
+            html! { <span class="badge critical" title={f.evidence.clone()}>{ "✖ Signature invalid" }</span> }
+        }
     }
 }
 

@@ -8,6 +8,8 @@ use wasm_bindgen::JsCast as _;
 use yew::prelude::*;
 
 use crate::export::{self, Format};
+use crate::hooks::Judge;
+use crate::judge::{Answer, Question, Roots};
 use crate::state::Entry;
 
 /// Properties of [`ExportBar`].
@@ -17,8 +19,12 @@ pub struct ExportBarProps {
     pub entries: Rc<Vec<Entry>>,
     /// The policy in force.
     pub policy: Rc<Policy>,
-    /// Its text (shared when it is not the default).
+    /// The editor's text (shared when it is not the default).
     pub policy_text: AttrValue,
+    /// The text of the policy in force, as the judging worker reads it.
+    pub policy_source: Rc<str>,
+    /// What chains are validated against.
+    pub roots: Rc<Roots>,
     /// The moment of judgement.
     pub now: Timestamp,
 }
@@ -27,35 +33,111 @@ pub struct ExportBarProps {
 #[component]
 pub fn ExportBar(props: &ExportBarProps) -> Html {
     let status = use_state(String::new);
+    let judge = use_context::<Judge>();
+    // Every input is judged, whichever view shows it, so a download has them all.
+    {
+        let judge = judge.clone();
+        use_effect_with(
+            (
+                props.entries.clone(),
+                props.roots.clone(),
+                props.policy_source.clone(),
+                props.now,
+            ),
+            move |(entries, roots, source, now)| {
+                for question in entries
+                    .iter()
+                    .filter_map(|e| Question::for_entry(e, roots, source, *now))
+                {
+                    if let Some(judge) = &judge {
+                        judge.ask(&question, Callback::noop());
+                    }
+                }
+            },
+        );
+    }
+    // The questions about every input, and what the judging worker answered for an entry.
+    let questions: Rc<Vec<Question>> = Rc::new(
+        props
+            .entries
+            .iter()
+            .filter_map(|e| Question::for_entry(e, &props.roots, &props.policy_source, props.now))
+            .collect(),
+    );
+    let answers = {
+        let (roots, source, now, judge) = (
+            props.roots.clone(),
+            props.policy_source.clone(),
+            props.now,
+            judge.clone(),
+        );
+        Rc::new(move |e: &Entry| -> Option<Rc<Answer>> {
+            judge
+                .as_ref()?
+                .known(&Question::for_entry(e, &roots, &source, now)?)
+        })
+    };
     let link = |format: Format, id: &'static str, label: &'static str| {
-        let (entries, policy, now) = (props.entries.clone(), props.policy.clone(), props.now);
+        let (entries, policy, now, answers, questions, judge) = (
+            props.entries.clone(),
+            props.policy.clone(),
+            props.now,
+            answers.clone(),
+            questions.clone(),
+            judge.clone(),
+        );
         let (file, media) = format.file();
-        // The report is made at the click, then the browser follows the link it was put in.
+        // The report is made at the click from the worker's answers, then the browser follows
+        // the link it was put in. An input not answered yet (just dropped, or re-judged) is
+        // waited for: the click is held, and made again once every answer is in.
         let onclick = Callback::from(move |e: MouseEvent| {
-            let doc = export::document(&entries, &policy, now);
-            let url = export::data_url(media, &export::render(&doc, format));
             // Yew delegates events, so the anchor is the target (or its ancestor), not the
             // current target.
-            if let Some(a) = e
+            let Some(a) = e
                 .target()
                 .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
                 .and_then(|el| el.closest("a").ok().flatten())
-            {
-                let _ = a.set_attribute("href", &url);
+            else {
+                return;
+            };
+            let pending: Vec<&Question> = match &judge {
+                Some(j) => questions.iter().filter(|q| j.known(q).is_none()).collect(),
+                None => Vec::new(),
+            };
+            if let (Some(judge), false) = (&judge, pending.is_empty()) {
+                e.prevent_default();
+                let left = Rc::new(std::cell::Cell::new(pending.len()));
+                for q in pending {
+                    let (left, a) = (left.clone(), a.clone());
+                    judge.ask(
+                        q,
+                        Callback::from(move |_| {
+                            left.set(left.get().saturating_sub(1));
+                            if left.get() == 0
+                                && let Some(a) = a.dyn_ref::<web_sys::HtmlElement>()
+                            {
+                                a.click();
+                            }
+                        }),
+                    );
+                }
+                return;
             }
+            let doc = export::document(&entries, &*answers, &policy.profile, now);
+            let url = export::data_url(media, &export::render(&doc, format));
+            let _ = a.set_attribute("href", &url);
         });
         html! { <a class="export" id={id} href="#" download={file} {onclick}>{ label }</a> }
     };
     let on_share = {
-        let (entries, policy, text, now, status) = (
+        let answers = answers.clone();
+        let (entries, text, status) = (
             props.entries.clone(),
-            props.policy.clone(),
             props.policy_text.clone(),
-            props.now,
             status.clone(),
         );
         Callback::from(move |_: MouseEvent| {
-            match export::share_fragment(&entries, &policy, &text, now) {
+            match export::share_fragment(&entries, &*answers, &text) {
                 Ok((fragment, left_out)) => {
                     if let Some(w) = web_sys::window() {
                         let _ = w.location().set_hash(&fragment);

@@ -5,20 +5,21 @@
 
 use std::rc::Rc;
 
-use tlscope_core::graph::{Facts, Link, link};
-use tlscope_core::{Policy, Timestamp};
+use tlscope_core::Timestamp;
 use yew::prelude::*;
 
 use super::FindingList;
-use crate::state::{Entry, Outcome, SourceStatus};
+use crate::hooks::use_answer;
+use crate::judge::{Answer, Question};
+use crate::state::Entry;
 
 /// Properties of [`LinksView`].
 #[derive(Properties, PartialEq)]
 pub struct LinksViewProps {
     /// Every input on the page (configurations, connection strings and certificates).
     pub entries: Rc<Vec<Entry>>,
-    /// The policy to judge under.
-    pub policy: Rc<Policy>,
+    /// The policy to judge under (its text, as the judging worker reads it).
+    pub policy: Rc<str>,
     /// The moment of judgement.
     pub now: Timestamp,
 }
@@ -27,10 +28,13 @@ pub struct LinksViewProps {
 /// there; nothing otherwise.
 #[component]
 pub fn LinksView(props: &LinksViewProps) -> Html {
-    let links = use_memo(
+    let answer = use_answer(
         (props.entries.clone(), props.policy.clone(), props.now),
-        |(entries, policy, now)| linked(entries, policy, *now),
+        |(entries, policy, now)| Question::links(entries, policy, *now),
     );
+    let Some(Answer::Links(links)) = answer.as_deref() else {
+        return html! {};
+    };
     if links.is_empty() {
         return html! {};
     }
@@ -42,7 +46,7 @@ pub fn LinksView(props: &LinksViewProps) -> Html {
             </header>
             { for links.iter().map(|l| html! {
                 <article class="link">
-                    <p class="link-summary"><code class="masked">{ l.summary() }</code></p>
+                    <p class="link-summary"><code class="masked">{ l.summary.clone() }</code></p>
                     if !l.unresolved.is_empty() {
                         <ul class="problems">
                             { for l.unresolved.iter().map(|u| html! { <li class="muted">{ format!("not checked: {u}") }</li> }) }
@@ -53,23 +57,4 @@ pub fn LinksView(props: &LinksViewProps) -> Html {
             }) }
         </section>
     }
-}
-
-/// The links with at least one server configuration on the page.
-fn linked(entries: &[Entry], policy: &Policy, now: Timestamp) -> Vec<Link> {
-    let mut facts = Facts::default();
-    for e in entries {
-        match &e.outcome {
-            Outcome::Pki(_) | Outcome::Text(_) => facts.add_file(&e.name, &e.source),
-            Outcome::Source(SourceStatus::Read(settings)) => facts.add_code(&e.name, settings),
-            Outcome::Source(_) | Outcome::Bundle(_) | Outcome::Failed(_) => {}
-        }
-    }
-    if facts.servers.is_empty() {
-        return Vec::new();
-    }
-    link(&facts, &[], policy, now, None)
-        .into_iter()
-        .filter(|l| !l.servers.is_empty())
-        .collect()
 }

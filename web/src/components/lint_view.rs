@@ -3,12 +3,13 @@
 
 use std::rc::Rc;
 
-use tlscope_core::judge::ChainRequest;
-use tlscope_core::lint::{Recognised, lint};
-use tlscope_core::{Policy, Timestamp};
+use tlscope_core::Timestamp;
+use tlscope_core::lint::Recognised;
 use yew::prelude::*;
 
 use super::{ErrorCard, FindingList};
+use crate::hooks::use_answer;
+use crate::judge::{Answer, Question};
 
 /// Properties of [`LintView`].
 #[derive(Properties, PartialEq)]
@@ -17,8 +18,8 @@ pub struct LintViewProps {
     pub name: AttrValue,
     /// The text.
     pub text: Rc<str>,
-    /// The policy to judge under.
-    pub policy: Rc<Policy>,
+    /// The policy to judge under (its text, as the judging worker reads it).
+    pub policy: Rc<str>,
     /// The moment of judgement.
     pub now: Timestamp,
 }
@@ -26,7 +27,7 @@ pub struct LintViewProps {
 /// A linted input.
 #[component]
 pub fn LintView(props: &LintViewProps) -> Html {
-    let report = use_memo(
+    let answer = use_answer(
         (
             props.text.clone(),
             props.policy.clone(),
@@ -34,13 +35,12 @@ pub fn LintView(props: &LintViewProps) -> Html {
             props.name.clone(),
         ),
         |(text, policy, now, name)| {
-            lint(
-                Some(name.as_str()),
-                text.as_bytes(),
-                &ChainRequest::default(),
-                policy,
-                *now,
-            )
+            Some(Question::Lint {
+                name: name.to_string(),
+                text: text.to_string(),
+                policy: policy.to_string(),
+                now: *now,
+            })
         },
     );
     if let Some(language) = crate::source::agent_only(&props.name) {
@@ -59,9 +59,17 @@ pub fn LintView(props: &LintViewProps) -> Html {
             </section>
         };
     }
-    match &*report {
-        Err(e) => html! { <ErrorCard source={props.name.to_string()} message={e.to_string()} /> },
-        Ok(r) => html! {
+    match answer.as_deref() {
+        None => html! {
+            <section class="card lint" aria-label={format!("Lint of {}", props.name)} aria-busy="true">
+                <header class="card-header"><h3>{ props.name.to_string() }</h3></header>
+                <p class="muted judging" role="status">{ "Judging…" }</p>
+            </section>
+        },
+        Some(Answer::Linted(Err(e)) | Answer::Failed(e)) => {
+            html! { <ErrorCard source={props.name.to_string()} message={e.clone()} /> }
+        }
+        Some(Answer::Linted(Ok(r))) => html! {
             <section class="card lint" aria-label={format!("Lint of {}", props.name)}>
                 <header class="card-header">
                     <h3>{ props.name.to_string() }</h3>
@@ -82,5 +90,6 @@ pub fn LintView(props: &LintViewProps) -> Html {
                 <FindingList findings={r.findings.clone()} />
             </section>
         },
+        Some(_) => html! {},
     }
 }

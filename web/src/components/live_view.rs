@@ -7,9 +7,7 @@
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use base64::Engine as _;
 use gloo::timers::callback::Interval;
-use tlscope_core::chain::TrustAnchor;
 use tlscope_core::handshake::{HandshakeRecord, Outcome};
 use tlscope_core::observation::CertificateListing;
 use tlscope_core::rotation::{self, RotationStatus, Subject};
@@ -17,6 +15,8 @@ use tlscope_core::{Finding, Policy};
 use yew::prelude::*;
 
 use super::{ExpiryTimeline, FindingList};
+use crate::hooks::use_answer;
+use crate::judge::{Answer, Question};
 use crate::live::{self, Observation, Snapshot};
 
 /// Properties of [`LiveView`].
@@ -24,6 +24,8 @@ use crate::live::{self, Observation, Snapshot};
 pub struct LiveViewProps {
     /// The policy to judge under.
     pub policy: Rc<Policy>,
+    /// Its text, as the judging worker reads it.
+    pub policy_text: Rc<str>,
 }
 
 #[derive(Clone, PartialEq, Default)]
@@ -147,22 +149,28 @@ pub fn LiveView(props: &LiveViewProps) -> Html {
         })
     };
 
-    let judged = use_memo(
-        (live.snapshot.clone(), props.policy.clone()),
+    // The probes (chains against the agent's anchors and Mozilla's) and the CRLs are judged in
+    // the worker; the rotation plan here.
+    let answer = use_answer(
+        (live.snapshot.clone(), props.policy_text.clone()),
         |(snapshot, policy)| {
+            snapshot.as_ref().map(|s| Question::Live {
+                probes: s.probes.clone(),
+                anchors: s.anchors.clone(),
+                crls: s.crls.clone(),
+                policy: policy.to_string(),
+                at: s.at,
+            })
+        },
+    );
+    let judged = use_memo(
+        (live.snapshot.clone(), props.policy.clone(), answer),
+        |(snapshot, policy, answer)| {
             let Some(s) = snapshot else { return None };
-            let mut anchors: Vec<TrustAnchor> = s
-                .anchors
-                .iter()
-                .filter_map(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
-                .filter_map(|der| TrustAnchor::from_certificate(&der).ok())
-                .collect();
-            anchors.extend_from_slice(TrustAnchor::mozilla_shared());
-            let per_probe: Vec<Vec<Finding>> = s
-                .probes
-                .iter()
-                .map(|p| tlscope_core::judge::probe(p, &anchors, policy, s.at))
-                .collect();
+            let (per_probe, crl_findings) = match answer.as_deref() {
+                Some(Answer::Live { probes, crls }) => (probes.clone(), crls.clone()),
+                _ => return None,
+            };
             let subjects: Vec<Subject> = s
                 .certificates
                 .iter()
@@ -173,13 +181,7 @@ pub fn LiveView(props: &LiveViewProps) -> Html {
             let mut alerts: Vec<Finding> = per_probe.iter().flatten().cloned().collect();
             alerts.extend(plans.iter().flat_map(|p| p.alerts.clone()));
             // The CRLs the coordinators enforce, judged like a dropped CRL (CRL-STALE).
-            alerts.extend(
-                s.crls
-                    .iter()
-                    .filter_map(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
-                    .filter_map(|der| tlscope_core::decode(&der).ok())
-                    .flat_map(|d| tlscope_core::judge::decoded(&d, policy, s.at)),
-            );
+            alerts.extend(crl_findings);
             alerts.sort_by_key(|f| std::cmp::Reverse(f.severity));
             Some((per_probe, timeline, alerts))
         },

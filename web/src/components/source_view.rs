@@ -4,11 +4,11 @@
 
 use std::rc::Rc;
 
-use tlscope_core::Policy;
-use tlscope_core::code::judge;
 use yew::prelude::*;
 
 use super::{ErrorCard, FindingList};
+use crate::hooks::use_answer;
+use crate::judge::{Answer, Question};
 use crate::source;
 use crate::state::SourceStatus;
 
@@ -19,18 +19,21 @@ pub struct SourceViewProps {
     pub name: AttrValue,
     /// Where its reading has got to.
     pub status: SourceStatus,
-    /// The policy to judge under.
-    pub policy: Rc<Policy>,
+    /// The policy to judge under (its text, as the judging worker reads it).
+    pub policy: Rc<str>,
 }
 
 /// A source file's settings and findings.
 #[component]
 pub fn SourceView(props: &SourceViewProps) -> Html {
-    let findings = use_memo(
+    let answer = use_answer(
         (props.status.clone(), props.policy.clone()),
         |(status, policy)| match status {
-            SourceStatus::Read(settings) => judge(settings, policy),
-            SourceStatus::Reading | SourceStatus::Failed(_) => Vec::new(),
+            SourceStatus::Read(settings) => Some(Question::Code {
+                settings: (**settings).clone(),
+                policy: policy.to_string(),
+            }),
+            SourceStatus::Reading | SourceStatus::Failed(_) => None,
         },
     );
     let Some(language) = source::readable(&props.name) else {
@@ -69,7 +72,11 @@ pub fn SourceView(props: &SourceViewProps) -> Html {
                     }) }
                 </ul>
             }
-            <FindingList findings={(*findings).clone()} />
+            { match answer.as_deref() {
+                Some(Answer::Findings(findings)) => html! { <FindingList findings={findings.clone()} /> },
+                Some(Answer::Failed(why)) => html! { <ErrorCard source={props.name.clone()} message={why.clone()} /> },
+                _ => html! { <p class="muted judging" role="status">{ "Judging…" }</p> },
+            } }
         </section>
     }
 }

@@ -3,11 +3,13 @@
 //! Mozilla root set ([`use_mozilla_roots`]).
 
 mod clock;
+pub mod judge;
 mod roots;
 mod share_link;
 mod workers;
 
 pub use clock::use_clock;
+pub use judge::{Judge, use_answer};
 pub use roots::{RootSet, use_mozilla_roots};
 pub use share_link::use_share_link;
 pub use workers::{Workers, use_workers};

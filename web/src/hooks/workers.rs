@@ -98,7 +98,10 @@ pub fn use_workers(dispatch: UseReducerDispatcher<State>) -> Workers {
 /// What a bundle worker's message does to entry `id`.
 fn bundle_action(id: usize, message: WorkerMessage) -> Option<Action> {
     Some(match message {
-        WorkerMessage::Ready | WorkerMessage::Warmed | WorkerMessage::Read { .. } => return None,
+        WorkerMessage::Ready
+        | WorkerMessage::Warmed
+        | WorkerMessage::Read { .. }
+        | WorkerMessage::Answered { .. } => return None,
         WorkerMessage::Progress { stage, done, total } => Action::BundleProgress {
             id,
             stage,
@@ -133,6 +136,7 @@ fn source_action(id: usize, message: WorkerMessage) -> Option<Action> {
         WorkerMessage::Ready
         | WorkerMessage::Warmed
         | WorkerMessage::Progress { .. }
+        | WorkerMessage::Answered { .. }
         | WorkerMessage::Done(_) => {
             return None;
         }

@@ -16,14 +16,14 @@ mod redis;
 mod strongswan;
 mod yaml;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::policy::Policy;
 use crate::report::{Finding, Location};
 use crate::rules::RuleId;
 
 /// The kinds of configuration tlscope reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
     /// nginx.conf and its site files.

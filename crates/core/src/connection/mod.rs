@@ -10,10 +10,10 @@ mod properties;
 mod semicolon;
 mod uri;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What a connection string connects to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Engine {
     /// PostgreSQL.

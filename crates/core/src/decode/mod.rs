@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::asn1::{self, Asn1Error};
 use crate::certificate::Certificate;
-use crate::request::CertificateRequest;
+use crate::request::{CertificateRequest, Verify};
 use crate::revocation_list::RevocationList;
 
 pub use pem::{PemBlock, looks_like_pem, scan as scan_pem};
@@ -220,10 +220,25 @@ pub fn decode(input: &[u8]) -> Result<Decoded, DecodeError> {
     decode_with_progress(input, &mut |_, _| {})
 }
 
+/// [`decode`] without checking CSR signatures (each request says it was not checked): for a
+/// reader that only shows what it decoded, such as the dashboard's page, whose judging worker
+/// decodes the input again and checks them.
+pub fn decode_unverified(input: &[u8]) -> Result<Decoded, DecodeError> {
+    decode_as(input, None, &mut |_, _| {})
+}
+
 /// [`decode`], telling `progress(done, total)` after each PEM block (a large bundle in the
 /// dashboard's worker shows how far it is). DER input is one step.
 pub fn decode_with_progress(
     input: &[u8],
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Decoded, DecodeError> {
+    decode_as(input, Some(crate::signature::verify), progress)
+}
+
+fn decode_as(
+    input: &[u8],
+    verify: Option<Verify>,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Decoded, DecodeError> {
     if input.iter().all(u8::is_ascii_whitespace) {
@@ -240,7 +255,7 @@ pub fn decode_with_progress(
         let blocks = scan_pem(input);
         let total = blocks.len();
         for (done, block) in blocks.into_iter().enumerate() {
-            match block.and_then(items_from_pem) {
+            match block.and_then(|b| items_from_pem(b, verify)) {
                 Ok(items) => decoded.items.extend(items),
                 Err(e) => decoded.errors.push(e),
             }
@@ -267,7 +282,7 @@ pub fn decode_with_progress(
         label: "DER".into(),
     };
     Ok(Decoded {
-        items: der_items(input, &source, "DER input")?,
+        items: der_items(input, &source, "DER input", verify)?,
         errors: Vec::new(),
     })
 }
@@ -280,7 +295,7 @@ fn is_whole_der(input: &[u8]) -> bool {
         && asn1::read_header(input, 0).is_ok_and(|h| h.total_len() == input.len())
 }
 
-fn items_from_pem(block: PemBlock) -> Result<Vec<Item>, DecodeError> {
+fn items_from_pem(block: PemBlock, verify: Option<Verify>) -> Result<Vec<Item>, DecodeError> {
     let source = Source {
         offset: block.offset,
         line: Some(block.line),
@@ -295,12 +310,13 @@ fn items_from_pem(block: PemBlock) -> Result<Vec<Item>, DecodeError> {
         }
         "PKCS7" | "PKCS #7 SIGNED DATA" | "CMS" => pkcs7_items(der, &source, &context),
         "CERTIFICATE REQUEST" | "NEW CERTIFICATE REQUEST" => {
-            let request =
-                CertificateRequest::from_der(der).map_err(|detail| DecodeError::NotA {
+            let request = CertificateRequest::from_der_with(der, verify).map_err(|detail| {
+                DecodeError::NotA {
                     context,
                     expected: "a PKCS#10 certificate request",
                     detail: detail.to_string(),
-                })?;
+                }
+            })?;
             one(Item::Request {
                 source,
                 request: Box::new(request),
@@ -351,7 +367,12 @@ fn items_from_pem(block: PemBlock) -> Result<Vec<Item>, DecodeError> {
 }
 
 /// Whatever a DER blob is: a certificate, PKCS#7 bundle, CRL, CSR or private key.
-fn der_items(der: &[u8], source: &Source, context: &str) -> Result<Vec<Item>, DecodeError> {
+fn der_items(
+    der: &[u8],
+    source: &Source,
+    context: &str,
+    verify: Option<Verify>,
+) -> Result<Vec<Item>, DecodeError> {
     if pkcs7::is_signed_data(der) {
         return pkcs7_items(der, source, context);
     }
@@ -365,7 +386,7 @@ fn der_items(der: &[u8], source: &Source, context: &str) -> Result<Vec<Item>, De
             crl: Box::new(crl),
         }]);
     }
-    if let Ok(request) = CertificateRequest::from_der(der) {
+    if let Ok(request) = CertificateRequest::from_der_with(der, verify) {
         return Ok(vec![Item::Request {
             source: source.clone(),
             request: Box::new(request),

@@ -1,0 +1,351 @@
+//! The page's questions to its judging worker, and the worker's answers. The page decodes what
+//! is dropped and shows it; every judgement (chain validation and its signature code, the
+//! configuration linters and their parsers, the links between inputs, a connected agent's
+//! probes) is made in the `tlscope-worker` binary, so none of that code is in the page's
+//! WebAssembly. A [`Question`] carries everything its judgement reads (the input, the policy
+//! text, the moment, the roots), so the same question always gets the same [`Answer`] and the
+//! page can keep answers by question (see [`crate::hooks::judge`]).
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+use tlscope_core::chain::{CommonNameCheck, PeerName, Purpose, TrustAnchor};
+use tlscope_core::code::Setting;
+use tlscope_core::graph::Facts;
+use tlscope_core::judge::{self, ChainRequest, Inspection};
+use tlscope_core::lint::LintReport;
+use tlscope_core::probe::ProbeReport;
+use tlscope_core::{Finding, Policy, Timestamp};
+
+use crate::state::{Entry, Outcome, SourceStatus};
+
+/// What chains are validated against: Mozilla's set once the page has it, and the CA
+/// certificates (DER, base64) of the inputs the person marked "trust as root".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Roots {
+    /// Whether the Mozilla set is in (the worker was handed it when it was).
+    pub mozilla: bool,
+    /// The trusted inputs' CA certificates.
+    pub trusted: Vec<String>,
+}
+
+impl Roots {
+    /// The roots for `entries`: every CA certificate of an entry marked trusted.
+    pub fn of(entries: &[Entry], mozilla: bool) -> Self {
+        let trusted = entries
+            .iter()
+            .filter(|e| e.trusted)
+            .filter_map(|e| match &e.outcome {
+                Outcome::Pki(decoded) => Some(decoded.certificates().filter(|c| c.is_ca)),
+                _ => None,
+            })
+            .flatten()
+            .map(|c| STANDARD.encode(&c.der))
+            .collect();
+        Self { mozilla, trusted }
+    }
+
+    /// The anchors themselves (in the worker, which holds the Mozilla set).
+    fn anchors(&self) -> Vec<TrustAnchor> {
+        let mut all = if self.mozilla {
+            TrustAnchor::mozilla_shared().to_vec()
+        } else {
+            Vec::new()
+        };
+        all.extend(
+            self.trusted
+                .iter()
+                .filter_map(|b64| STANDARD.decode(b64).ok())
+                .filter_map(|der| TrustAnchor::from_certificate(&der).ok()),
+        );
+        all
+    }
+}
+
+/// One judgement the page asks for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Question {
+    /// An input of certificates, CSRs and CRLs, judged as the Inspect view shows it.
+    Inspect {
+        /// The input as dropped, base64.
+        source: String,
+        /// Host names, IP addresses or e-mail addresses the leaf is checked for.
+        host: Option<String>,
+        /// The leaf is a TLS client certificate.
+        client: bool,
+        /// A CN that is none of the SANs invalidates the chain.
+        strict_cn: bool,
+        /// What the chain is validated against.
+        roots: Roots,
+        /// The policy text (TOML).
+        policy: String,
+        /// The moment of judgement.
+        now: Timestamp,
+    },
+    /// A configuration or connection strings, linted.
+    Lint {
+        /// The file name.
+        name: String,
+        /// The text.
+        text: String,
+        /// The policy text.
+        policy: String,
+        /// The moment of judgement.
+        now: Timestamp,
+    },
+    /// A source file's TLS settings, judged.
+    Code {
+        /// The settings the source worker read.
+        settings: Vec<Setting>,
+        /// The policy text.
+        policy: String,
+    },
+    /// The links between the page's inputs (clients joined to the configurations serving them).
+    Links {
+        /// Each file as dropped: name and bytes (base64).
+        files: Vec<(String, String)>,
+        /// Each source file read: name and settings.
+        code: Vec<(String, Vec<Setting>)>,
+        /// The policy text.
+        policy: String,
+        /// The moment of judgement.
+        now: Timestamp,
+    },
+    /// A connected agent's probes and enforced CRLs.
+    Live {
+        /// The agent's probe reports.
+        probes: Vec<ProbeReport>,
+        /// The agent's anchors (DER, base64), trusted besides Mozilla's.
+        anchors: Vec<String>,
+        /// The CRLs its coordinators enforce (DER, base64).
+        crls: Vec<String>,
+        /// The policy text.
+        policy: String,
+        /// The snapshot's moment.
+        at: Timestamp,
+    },
+}
+
+/// A link between inputs, as the Links card shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkShown {
+    /// One line: the client, the configurations it was linked to.
+    pub summary: String,
+    /// Files the two ends name that are not on the page.
+    pub unresolved: Vec<String>,
+    /// Every finding about the pair.
+    pub findings: Vec<Finding>,
+}
+
+/// The worker's answer to a [`Question`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "answer", rename_all = "kebab-case")]
+pub enum Answer {
+    /// An input's findings and chain report.
+    Inspected(Box<Inspection>),
+    /// A lint report, or why the input could not be linted.
+    Linted(Result<LintReport, String>),
+    /// Findings.
+    Findings(Vec<Finding>),
+    /// The links with at least one server configuration among the inputs.
+    Links(Vec<LinkShown>),
+    /// A connected agent's findings: per probe, and about its CRLs.
+    Live {
+        /// One list per probe, in the snapshot's order.
+        probes: Vec<Vec<Finding>>,
+        /// About the enforced CRLs.
+        crls: Vec<Finding>,
+    },
+    /// The question could not be answered (the policy text does not parse, the input does not
+    /// decode); why.
+    Failed(String),
+}
+
+impl Question {
+    /// How entry `entry` is judged, if it is one the worker judges (certificates, text, a source
+    /// file that was read); bundles are judged by their own worker.
+    pub fn for_entry(entry: &Entry, roots: &Roots, policy: &str, now: Timestamp) -> Option<Self> {
+        Some(match &entry.outcome {
+            Outcome::Pki(_) => Self::Inspect {
+                source: STANDARD.encode(&entry.source),
+                host: entry.host.clone(),
+                client: entry.checks.client,
+                strict_cn: entry.checks.strict_cn,
+                roots: roots.clone(),
+                policy: policy.to_owned(),
+                now,
+            },
+            Outcome::Text(text) => Self::Lint {
+                name: entry.name.clone(),
+                text: text.clone(),
+                policy: policy.to_owned(),
+                now,
+            },
+            Outcome::Source(SourceStatus::Read(settings)) => Self::Code {
+                settings: (**settings).clone(),
+                policy: policy.to_owned(),
+            },
+            Outcome::Source(_) | Outcome::Bundle(_) | Outcome::Failed(_) => return None,
+        })
+    }
+
+    /// The links question for every input on the page; `None` when no input is a server
+    /// configuration (so there is nothing to link to).
+    pub fn links(entries: &[Entry], policy: &str, now: Timestamp) -> Option<Self> {
+        let mut files = Vec::new();
+        let mut code = Vec::new();
+        for e in entries {
+            match &e.outcome {
+                Outcome::Pki(_) | Outcome::Text(_) => {
+                    files.push((e.name.clone(), STANDARD.encode(&e.source)))
+                }
+                Outcome::Source(SourceStatus::Read(settings)) => {
+                    code.push((e.name.clone(), (**settings).clone()))
+                }
+                Outcome::Source(_) | Outcome::Bundle(_) | Outcome::Failed(_) => {}
+            }
+        }
+        (!files.is_empty()).then(|| Self::Links {
+            files,
+            code,
+            policy: policy.to_owned(),
+            now,
+        })
+    }
+
+    /// How an [`Inspect`](Self::Inspect) question's chain is validated: against its roots, for
+    /// its names, as a server's or a client's certificate, with the CN read leniently or
+    /// strictly — the request `tlscope inspect --host … --purpose … --strict-cn` makes.
+    pub fn chain_request(&self) -> Option<ChainRequest> {
+        let Self::Inspect {
+            host,
+            client,
+            strict_cn,
+            roots,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        Some(ChainRequest {
+            anchors: roots.anchors(),
+            purpose: if *client {
+                Purpose::ClientAuth
+            } else {
+                Purpose::ServerAuth
+            },
+            peer_names: host.as_deref().map(PeerName::list).unwrap_or_default(),
+            common_name: if *strict_cn {
+                CommonNameCheck::Refuse
+            } else {
+                CommonNameCheck::Warn
+            },
+            ..ChainRequest::default()
+        })
+    }
+
+    /// The policy text this question is judged under.
+    fn policy(&self) -> &str {
+        match self {
+            Self::Inspect { policy, .. }
+            | Self::Lint { policy, .. }
+            | Self::Code { policy, .. }
+            | Self::Links { policy, .. }
+            | Self::Live { policy, .. } => policy,
+        }
+    }
+}
+
+/// The worker's answer to `question` (pure: the same question, the same answer).
+pub fn answer(question: &Question) -> Answer {
+    crate::bundle::with_policy(question.policy(), |policy| answer_under(question, policy))
+        .unwrap_or_else(Answer::Failed)
+}
+
+fn answer_under(question: &Question, policy: &Policy) -> Answer {
+    match question {
+        Question::Inspect { source, now, .. } => {
+            let bytes = match STANDARD.decode(source) {
+                Ok(b) => b,
+                Err(e) => {
+                    return Answer::Failed(format!("the input did not reach the worker: {e}"));
+                }
+            };
+            let decoded = match tlscope_core::decode(&bytes) {
+                Ok(d) => d,
+                Err(e) => return Answer::Failed(e.to_string()),
+            };
+            let request = question.chain_request().unwrap_or_default();
+            Answer::Inspected(Box::new(judge::inspect(&decoded, &request, policy, *now)))
+        }
+        Question::Lint {
+            name, text, now, ..
+        } => Answer::Linted(
+            tlscope_core::lint::lint(
+                Some(name),
+                text.as_bytes(),
+                &ChainRequest::default(),
+                policy,
+                *now,
+            )
+            .map_err(|e| e.to_string()),
+        ),
+        Question::Code { settings, .. } => {
+            Answer::Findings(tlscope_core::code::judge(settings, policy))
+        }
+        Question::Links {
+            files, code, now, ..
+        } => {
+            let mut facts = Facts::default();
+            for (name, b64) in files {
+                if let Ok(bytes) = STANDARD.decode(b64) {
+                    facts.add_file(name, &bytes);
+                }
+            }
+            for (name, settings) in code {
+                facts.add_code(name, settings);
+            }
+            if facts.servers.is_empty() {
+                return Answer::Links(Vec::new());
+            }
+            Answer::Links(
+                tlscope_core::graph::link(&facts, &[], policy, *now, None)
+                    .into_iter()
+                    .filter(|l| !l.servers.is_empty())
+                    .map(|l| LinkShown {
+                        summary: l.summary(),
+                        unresolved: l.unresolved,
+                        findings: l.findings,
+                    })
+                    .collect(),
+            )
+        }
+        Question::Live {
+            probes,
+            anchors,
+            crls,
+            at,
+            ..
+        } => {
+            let roots = Roots {
+                mozilla: true,
+                trusted: anchors.clone(),
+            }
+            .anchors();
+            Answer::Live {
+                probes: probes
+                    .iter()
+                    .map(|p| judge::probe(p, &roots, policy, *at))
+                    .collect(),
+                // Judged like a dropped CRL (CRL-STALE).
+                crls: crls
+                    .iter()
+                    .filter_map(|b| STANDARD.decode(b).ok())
+                    .filter_map(|der| tlscope_core::decode(&der).ok())
+                    .flat_map(|d| judge::decoded(&d, policy, *at))
+                    .collect(),
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! The judging worker's answers, run as wasm in headless Chromium: the page's questions about
+//! the samples (certificates, a connection string, a source file's settings, links between a
+//! client and a server configuration) are answered as the core judges them, a broken policy
+//! text is refused with the parser's reason, and an answer survives its trip back to the page.
+
+#![cfg(target_arch = "wasm32")]
+
+use std::rc::Rc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use tlscope_core::{Policy, decode};
+use tlscope_web::bundle::{WorkerMessage, from_wire, to_wire};
+use tlscope_web::judge::{Answer, Question, Roots, answer};
+use tlscope_web::samples::{SAMPLES, sample_date};
+use tlscope_web::state::{Checks, Entry, Outcome};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn entry(name: &str, bytes: &[u8], host: Option<&str>) -> Entry {
+    let outcome = match decode(bytes) {
+        Ok(d) => Outcome::Pki(Rc::new(d)),
+        Err(_) => Outcome::Text(String::from_utf8(bytes.to_vec()).unwrap()),
+    };
+    Entry {
+        id: 1,
+        name: name.into(),
+        outcome,
+        source: Rc::from(bytes),
+        host: host.map(str::to_owned),
+        trusted: false,
+        checks: Checks::default(),
+    }
+}
+
+fn sample_root() -> Roots {
+    Roots {
+        mozilla: false,
+        trusted: decode(SAMPLES[0].bytes)
+            .unwrap()
+            .certificates()
+            .map(|c| STANDARD.encode(&c.der))
+            .collect(),
+    }
+}
+
+fn rules(findings: &[tlscope_core::Finding]) -> Vec<&'static str> {
+    findings.iter().map(|f| f.rule).collect()
+}
+
+#[wasm_bindgen_test]
+fn certificates_are_inspected_against_the_roots_the_question_names() {
+    let policy = Policy::default().to_toml();
+    let good = entry("good.pem", SAMPLES[1].bytes, Some("www.tlscope.example"));
+    let ask = |roots: &Roots| {
+        let q = Question::for_entry(&good, roots, &policy, sample_date()).unwrap();
+        match answer(&q) {
+            Answer::Inspected(i) => *i,
+            other => panic!("not an inspection: {other:?}"),
+        }
+    };
+    let trusted = ask(&sample_root());
+    assert!(
+        trusted.chain.as_ref().is_some_and(|c| c.valid),
+        "{:?}",
+        trusted.findings
+    );
+    // Without the sample root (and without Mozilla's set) nothing anchors the chain.
+    let untrusted = ask(&Roots::default());
+    assert!(untrusted.chain.as_ref().is_some_and(|c| !c.valid));
+    assert!(
+        !rules(&untrusted.findings).is_empty(),
+        "an untrusted chain is a finding"
+    );
+}
+
+#[wasm_bindgen_test]
+fn text_is_linted_and_a_broken_policy_is_refused() {
+    let risky = SAMPLES
+        .iter()
+        .find(|s| !s.bytes.starts_with(b"-----BEGIN"))
+        .expect("the connection-string sample");
+    let e = entry(risky.name, risky.bytes, None);
+    let policy = Policy::default().to_toml();
+    let q = Question::for_entry(&e, &Roots::default(), &policy, sample_date()).unwrap();
+    let Answer::Linted(Ok(report)) = answer(&q) else {
+        panic!("not linted");
+    };
+    assert!(!report.findings.is_empty(), "{report:?}");
+    let broken = Question::for_entry(&e, &Roots::default(), "version = [", sample_date()).unwrap();
+    match answer(&broken) {
+        Answer::Failed(why) => assert!(why.starts_with("policy:"), "{why}"),
+        other => panic!("a broken policy was used: {other:?}"),
+    }
+}
+
+#[wasm_bindgen_test]
+fn a_client_is_linked_to_the_configuration_that_serves_it() {
+    let nginx = "server {\n  listen 443 ssl;\n  server_name db.tlscope.example;\n  ssl_protocols TLSv1 TLSv1.2;\n}\n";
+    let client = "API_URL=https://db.tlscope.example/orders\n";
+    let entries = vec![
+        entry("nginx.conf", nginx.as_bytes(), None),
+        entry("app.env", client.as_bytes(), None),
+    ];
+    let q = Question::links(&entries, &Policy::default().to_toml(), sample_date()).unwrap();
+    let Answer::Links(links) = answer(&q) else {
+        panic!("not links");
+    };
+    assert_eq!(links.len(), 1, "{links:?}");
+    assert!(
+        links[0].summary.contains("nginx.conf"),
+        "{}",
+        links[0].summary
+    );
+}
+
+#[wasm_bindgen_test]
+fn an_answer_survives_the_trip_back_to_the_page() {
+    let e = entry("good.pem", SAMPLES[1].bytes, Some("www.tlscope.example"));
+    let q = Question::for_entry(
+        &e,
+        &sample_root(),
+        &Policy::default().to_toml(),
+        sample_date(),
+    )
+    .unwrap();
+    let sent = WorkerMessage::Answered {
+        seq: 7,
+        answer: Box::new(answer(&q)),
+    };
+    let (text, ders) = to_wire(&sent);
+    assert!(ders.is_none());
+    assert_eq!(from_wire(&text, None), Some(sent));
+}
