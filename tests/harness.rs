@@ -377,4 +377,17 @@ impl Dashboard {
     pub async fn text_of(&self, css: &str) -> String {
         wait_text(&self.client, css, 15).await
     }
+
+    /// The Policy view's status once the judging worker has read the editor's text (it says
+    /// "… Reading" meanwhile), waiting up to 15 s.
+    pub async fn policy_status(&self) -> String {
+        for _ in 0..300 {
+            let status = self.text_of("#policy-status").await;
+            if !status.starts_with('…') {
+                return status;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the policy was still being read after 15 s");
+    }
 }

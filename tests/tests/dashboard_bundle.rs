@@ -142,7 +142,7 @@ async fn a_thousand_certificates_are_judged_in_a_worker_with_progress() {
         .send_keys("version = 1\n[tls]\nclient_min_version = \"1.2\"\n")
         .await
         .expect("type");
-    assert!(page.text_of("#policy-status").await.starts_with("✔ Valid"));
+    assert!(page.policy_status().await.starts_with("✔ Valid"));
     page.click("#tab-inspect").await;
     let again = page.text_of(".bundle-counts button").await;
     assert_eq!(again, "The policy changed: judge again");

@@ -61,16 +61,36 @@ async fn lint_view_rejudges_when_the_policy_changes() {
         .find(Locator::Id("policy-text"))
         .await
         .expect("policy editor");
+    // A built-in profile, written out by the judging worker, fills the editor and is in force.
+    page.client
+        .execute(
+            "const s = document.getElementById('profile'); s.value = 'public-web'; \
+             s.dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![],
+        )
+        .await
+        .expect("choose a profile");
+    let mut text = String::new();
+    for _ in 0..100 {
+        text = editor.prop("value").await.unwrap().unwrap_or_default();
+        if text.contains("public-web") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(text.contains("extends = \"public-web\""), "{text}");
+    let status = page.policy_status().await;
+    assert!(status.starts_with("✔ Valid"), "{status}");
     editor.clear().await.unwrap();
     editor
         .send_keys("version = 1\n[tls]\nclient_min_version = \"1.2\"\n")
         .await
         .unwrap();
-    let status = page.text_of("#policy-status").await;
+    let status = page.policy_status().await;
     assert!(status.starts_with("✔ Valid"), "{status}");
     assert!(status.contains("clients ≥ TLS 1.2"), "{status}");
     editor.send_keys("bogus = 1\n").await.unwrap();
-    let status = page.text_of("#policy-status").await;
+    let status = page.policy_status().await;
     assert!(
         status.contains("line 4"),
         "errors carry their line: {status}"

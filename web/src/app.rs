@@ -12,7 +12,7 @@ use crate::components::{
     DropTarget, EntryView, ExportBar, InputBar, LinksView, LiveView, PolicyView,
 };
 use crate::hooks::{Judge, RootSet, use_clock, use_mozilla_roots, use_share_link, use_workers};
-use crate::judge::Roots;
+use crate::judge::{Answer, Question, Roots};
 use crate::source::{self, SourceJob};
 use crate::state::{Action, State, View, fresh_id};
 
@@ -88,6 +88,32 @@ pub fn App() -> Html {
             state.dispatch(Action::Input { name, bytes });
         })
     };
+    // The editor's text is read by the judging worker; what it makes of it comes back as an
+    // action (a text already in force is not asked about).
+    {
+        let (judge, dispatch) = (judge.clone(), state.dispatcher());
+        use_effect_with(
+            (state.policy_text.clone(), state.policy_source.clone()),
+            move |(text, source)| {
+                if **source != **text {
+                    let question = Question::Policy { text: text.clone() };
+                    let text = text.clone();
+                    let reply = Callback::from(move |answer: Rc<Answer>| {
+                        let policy = match &*answer {
+                            Answer::Policy(Ok(p)) => Ok(Rc::new((**p).clone())),
+                            Answer::Policy(Err(e)) | Answer::Failed(e) => Err(e.clone()),
+                            _ => Err("the judging worker answered something else".into()),
+                        };
+                        dispatch.dispatch(Action::PolicyRead {
+                            text: text.clone(),
+                            policy,
+                        });
+                    });
+                    judge.ask(&question, reply);
+                }
+            },
+        );
+    }
     use_clock(state.dispatcher());
     // The moment the page is usable (its drop target is on screen), for `cargo xtask bench`.
     use_effect_with((), |_| browser::mark(browser::FIRST_RENDER_MARK));
@@ -259,7 +285,7 @@ pub fn App() -> Html {
                 if state.view == View::Live {
                     <LiveView policy={state.policy.clone()} policy_text={state.policy_source.clone()} />
                 } else if state.view == View::Policy {
-                    <PolicyView text={state.policy_text.clone()} error={state.policy_error.clone().map(AttrValue::from)}
+                    <PolicyView text={state.policy_text.clone()} status={state.policy_status.clone()}
                         policy={state.policy.clone()} on_edit={on_edit_policy} />
                 } else {
                     <InputBar {on_files} {on_text} now={state.now} now_pinned={state.now_pinned} {on_now} />

@@ -224,7 +224,7 @@ pub fn share_fragment(
         .collect();
     let shared = Shared {
         v: 1,
-        policy: (policy_text != Policy::default().to_toml()).then(|| policy_text.to_owned()),
+        policy: (policy_text != Policy::DEFAULT_TOML).then(|| policy_text.to_owned()),
         inputs,
     };
     let json = serde_json::to_vec(&shared).map_err(|e| e.to_string())?;

@@ -112,6 +112,16 @@ pub enum Question {
         /// The moment of judgement.
         now: Timestamp,
     },
+    /// A policy text, read and checked (the editor's).
+    Policy {
+        /// The text (TOML).
+        text: String,
+    },
+    /// A built-in profile as a complete policy file.
+    Profile {
+        /// One of [`Policy::PROFILES`].
+        name: String,
+    },
     /// A connected agent's probes and enforced CRLs.
     Live {
         /// The agent's probe reports.
@@ -157,6 +167,10 @@ pub enum Answer {
         /// About the enforced CRLs.
         crls: Vec<Finding>,
     },
+    /// A policy, or where its text is wrong (line and column).
+    Policy(Result<Box<Policy>, String>),
+    /// A policy file's text.
+    PolicyText(String),
     /// The question could not be answered (the policy text does not parse, the input does not
     /// decode); why.
     Failed(String),
@@ -245,22 +259,40 @@ impl Question {
         })
     }
 
-    /// The policy text this question is judged under.
-    fn policy(&self) -> &str {
+    /// The policy text this question is judged under, if it is judged under one.
+    fn policy(&self) -> Option<&str> {
         match self {
             Self::Inspect { policy, .. }
             | Self::Lint { policy, .. }
             | Self::Code { policy, .. }
             | Self::Links { policy, .. }
-            | Self::Live { policy, .. } => policy,
+            | Self::Live { policy, .. } => Some(policy),
+            Self::Policy { .. } | Self::Profile { .. } => None,
         }
     }
 }
 
 /// The worker's answer to `question` (pure: the same question, the same answer).
 pub fn answer(question: &Question) -> Answer {
-    crate::bundle::with_policy(question.policy(), |policy| answer_under(question, policy))
-        .unwrap_or_else(Answer::Failed)
+    match (question, question.policy()) {
+        (Question::Policy { text }, _) => Answer::Policy(
+            Policy::from_toml(text)
+                .map(Box::new)
+                .map_err(|e| e.to_string()),
+        ),
+        (Question::Profile { name }, _) => match Policy::profile(name) {
+            Some(p) => Answer::PolicyText(p.to_toml()),
+            None => Answer::Failed(format!(
+                "no built-in profile {name:?}: expected one of {}",
+                Policy::PROFILES.join(", ")
+            )),
+        },
+        (_, Some(text)) => {
+            crate::bundle::with_policy(text, |policy| answer_under(question, policy))
+                .unwrap_or_else(Answer::Failed)
+        }
+        (_, None) => Answer::Failed("the question names no policy".into()),
+    }
 }
 
 fn answer_under(question: &Question, policy: &Policy) -> Answer {
@@ -320,6 +352,9 @@ fn answer_under(question: &Question, policy: &Policy) -> Answer {
                     })
                     .collect(),
             )
+        }
+        Question::Policy { .. } | Question::Profile { .. } => {
+            Answer::Failed("a policy question is not judged under a policy".into())
         }
         Question::Live {
             probes,

@@ -121,10 +121,21 @@ pub struct State {
     pub policy_source: Rc<str>,
     /// The policy text in the editor.
     pub policy_text: String,
-    /// Why the editor's text is not a valid policy, if it is not.
-    pub policy_error: Option<String>,
+    /// What the editor's text is: the policy in force, being read, or wrong.
+    pub policy_status: PolicyStatus,
     /// The view showing.
     pub view: View,
+}
+
+/// Where the policy editor's text stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicyStatus {
+    /// It is the policy in force.
+    InForce,
+    /// The judging worker is reading it.
+    Reading,
+    /// It is not a valid policy: why (line and column); the last valid one stays in force.
+    Wrong(String),
 }
 
 thread_local! {
@@ -166,8 +177,15 @@ pub enum Action {
     Remove(usize),
     /// Forget everything.
     Clear,
-    /// The policy editor's text changed.
+    /// The policy editor's text changed (the judging worker reads it: [`Action::PolicyRead`]).
     EditPolicy(String),
+    /// The judging worker read the policy text `text`: the policy, or where it is wrong.
+    PolicyRead {
+        /// The text it read.
+        text: String,
+        /// The policy, or why the text is not one.
+        policy: Result<Rc<Policy>, String>,
+    },
     /// Show another view.
     Show(View),
     /// Check an input's chain for this host name (empty: no host check).
@@ -257,26 +275,23 @@ pub enum Action {
 }
 
 impl State {
-    /// An empty page judged at `now` under the policy text `policy_text` (the default profile
-    /// when the text does not parse).
+    /// An empty page judged at `now` under the default policy, with `policy_text` (the text the
+    /// person saved, if any) in the editor: once the judging worker has read it, it is the
+    /// policy in force ([`Action::PolicyRead`]).
     pub fn new(now: Timestamp, policy_text: Option<String>) -> Self {
-        let text = policy_text.unwrap_or_else(|| Policy::default().to_toml());
-        let (policy, source, error) = match Policy::from_toml(&text) {
-            Ok(p) => (p, Rc::from(text.as_str()), None),
-            Err(e) => (
-                Policy::default(),
-                Rc::from(Policy::default().to_toml()),
-                Some(e.to_string()),
-            ),
-        };
+        let text = policy_text.unwrap_or_else(|| Policy::DEFAULT_TOML.to_owned());
         Self {
             entries: Vec::new(),
             now,
             now_pinned: false,
-            policy: Rc::new(policy),
-            policy_source: source,
+            policy: Rc::new(Policy::default()),
+            policy_source: Rc::from(Policy::DEFAULT_TOML),
+            policy_status: if text == Policy::DEFAULT_TOML {
+                PolicyStatus::InForce
+            } else {
+                PolicyStatus::Reading
+            },
             policy_text: text,
-            policy_error: error,
             view: View::Inspect,
         }
     }
@@ -387,16 +402,24 @@ impl Reducible for State {
             Action::Remove(id) => next.entries.retain(|e| e.id != id),
             Action::Clear => next.entries.clear(),
             Action::EditPolicy(text) => {
-                match Policy::from_toml(&text) {
-                    Ok(p) => {
-                        next.policy = Rc::new(p);
-                        next.policy_source = Rc::from(text.as_str());
-                        next.policy_error = None;
-                    }
-                    Err(e) => next.policy_error = Some(e.to_string()),
-                }
+                // Back to the text in force: nothing to read.
+                next.policy_status = if *text == *next.policy_source {
+                    PolicyStatus::InForce
+                } else {
+                    PolicyStatus::Reading
+                };
                 next.policy_text = text;
             }
+            // An answer about a text the person has since changed is not news.
+            Action::PolicyRead { text, .. } if text != next.policy_text => return self,
+            Action::PolicyRead { text, policy } => match policy {
+                Ok(p) => {
+                    next.policy = p;
+                    next.policy_source = Rc::from(text.as_str());
+                    next.policy_status = PolicyStatus::InForce;
+                }
+                Err(e) => next.policy_status = PolicyStatus::Wrong(e),
+            },
             Action::Show(view) => next.view = view,
             Action::SetHost { id, host } => {
                 if let Some(e) = next.entry_mut(id) {

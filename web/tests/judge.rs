@@ -133,3 +133,51 @@ fn an_answer_survives_the_trip_back_to_the_page() {
     assert!(ders.is_none());
     assert_eq!(from_wire(&text, None), Some(sent));
 }
+
+#[wasm_bindgen_test]
+fn the_worker_reads_the_editors_policy_and_writes_the_profiles() {
+    // A valid text: the policy it says, intact after the trip back as JSON.
+    let text = Policy::DEFAULT_TOML.replace("warning_days = 30", "warning_days = 45");
+    let read = answer(&Question::Policy { text });
+    let Answer::Policy(Ok(policy)) = &read else {
+        panic!("not read: {read:?}");
+    };
+    assert_eq!(policy.alerts.warning_days, 45);
+    let (wire, _) = to_wire(&WorkerMessage::Answered {
+        seq: 1,
+        answer: Box::new(read.clone()),
+    });
+    assert_eq!(
+        from_wire(&wire, None),
+        Some(WorkerMessage::Answered {
+            seq: 1,
+            answer: Box::new(read)
+        })
+    );
+    // A broken one: where it is wrong.
+    match answer(&Question::Policy {
+        text: "version = 1\n[alerts]\nwarning_days = \"soon\"\n".into(),
+    }) {
+        Answer::Policy(Err(why)) => assert!(why.contains("line 3"), "{why}"),
+        other => panic!("a broken policy was read: {other:?}"),
+    }
+    // Every built-in profile as a file that reads back as that profile.
+    for name in Policy::PROFILES {
+        let Answer::PolicyText(text) = answer(&Question::Profile {
+            name: (*name).into(),
+        }) else {
+            panic!("no text for {name}");
+        };
+        assert_eq!(
+            Policy::from_toml(&text).ok(),
+            Policy::profile(name),
+            "{text}"
+        );
+    }
+    assert!(matches!(
+        answer(&Question::Profile {
+            name: "lenient".into()
+        }),
+        Answer::Failed(_)
+    ));
+}

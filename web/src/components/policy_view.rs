@@ -2,19 +2,25 @@
 //! a profile picker, an export link, and the effective values at a glance. Every other view
 //! re-judges as soon as the text parses; the text is kept in this browser only.
 
+use std::rc::Rc;
+
 use tlscope_core::Policy;
 use web_sys::{HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
+
+use crate::hooks::Judge;
+use crate::judge::{Answer, Question};
+use crate::state::PolicyStatus;
 
 /// Properties of [`PolicyView`].
 #[derive(Properties, PartialEq)]
 pub struct PolicyViewProps {
     /// The editor's text.
     pub text: AttrValue,
-    /// Why the text is not a valid policy, if it is not.
-    pub error: Option<AttrValue>,
+    /// Whether the text is in force, being read, or wrong.
+    pub status: PolicyStatus,
     /// The policy in force (the last text that parsed).
-    pub policy: std::rc::Rc<Policy>,
+    pub policy: Rc<Policy>,
     /// The text changed.
     pub on_edit: Callback<String>,
 }
@@ -30,13 +36,24 @@ pub fn PolicyView(props: &PolicyViewProps) -> Html {
             }
         })
     };
+    // A profile's complete file is written by the judging worker (the page has no TOML writer).
     let onchange = {
-        let on_edit = props.on_edit.clone();
+        let (on_edit, judge) = (props.on_edit.clone(), use_context::<Judge>());
         Callback::from(move |e: Event| {
-            if let Some(select) = e.target_dyn_into::<HtmlSelectElement>()
-                && let Some(p) = Policy::profile(&select.value())
+            if let (Some(select), Some(judge)) =
+                (e.target_dyn_into::<HtmlSelectElement>(), judge.as_ref())
             {
-                on_edit.emit(p.to_toml());
+                let on_edit = on_edit.clone();
+                judge.ask(
+                    &Question::Profile {
+                        name: select.value(),
+                    },
+                    Callback::from(move |answer: Rc<Answer>| {
+                        if let Answer::PolicyText(text) = &*answer {
+                            on_edit.emit(text.clone());
+                        }
+                    }),
+                );
             }
         })
     };
@@ -45,6 +62,7 @@ pub fn PolicyView(props: &PolicyViewProps) -> Html {
         js_sys::encode_uri_component(&props.text)
     );
     let p = &props.policy;
+    let wrong = matches!(props.status, PolicyStatus::Wrong(_));
     html! {
         <section class="card policy-view" aria-label="Policy">
             <header class="card-header">
@@ -59,13 +77,14 @@ pub fn PolicyView(props: &PolicyViewProps) -> Html {
             </header>
             <label for="policy-text" class="muted">{ "TOML, version 1 — see docs/policy.md for every key. Saved in this browser only." }</label>
             <textarea id="policy-text" class="policy-text" rows="24" spellcheck="false"
-                aria-invalid={props.error.is_some().to_string()} aria-describedby="policy-status"
+                aria-invalid={wrong.to_string()} aria-describedby="policy-status"
                 value={props.text.clone()} {oninput} />
-            <p id="policy-status" role={if props.error.is_some() { "alert" } else { "status" }}
-                class={classes!("policy-status", if props.error.is_some() { "critical" } else { "ok" })}>
-                { match &props.error {
-                    Some(e) => format!("✖ {e} — the last valid policy stays in force."),
-                    None => format!("✔ Valid. In force: clients ≥ {}, mTLS ≥ {}, databases ≥ {}; leaf {} d renewed {} d before expiry; alerts at {} and {} days ({}% and {}% of a short lifetime){}.",
+            <p id="policy-status" role={if wrong { "alert" } else { "status" }} aria-busy={(props.status == PolicyStatus::Reading).to_string()}
+                class={classes!("policy-status", match props.status { PolicyStatus::Wrong(_) => "critical", PolicyStatus::Reading => "muted", PolicyStatus::InForce => "ok" })}>
+                { match &props.status {
+                    PolicyStatus::Wrong(e) => format!("✖ {e} — the last valid policy stays in force."),
+                    PolicyStatus::Reading => "… Reading the policy.".to_owned(),
+                    PolicyStatus::InForce => format!("✔ Valid. In force: clients ≥ {}, mTLS ≥ {}, databases ≥ {}; leaf {} d renewed {} d before expiry; alerts at {} and {} days ({}% and {}% of a short lifetime){}.",
                         p.tls.client_min_version, p.tls.mtls_min_version, p.tls.database_min_version,
                         p.rotation.leaf_days, p.rotation.leaf_grace_days, p.alerts.warning_days, p.alerts.critical_days,
                         p.alerts.warning_percent, p.alerts.critical_percent,

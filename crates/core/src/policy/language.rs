@@ -159,6 +159,10 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 }
 
 impl Policy {
+    /// [`Policy::default`] as a complete policy file ([`Policy::to_toml`]'s text): what an editor
+    /// starts from, for a reader that does not carry the TOML writer (the dashboard's page).
+    pub const DEFAULT_TOML: &'static str = include_str!("default.toml");
+
     /// The built-in profiles a policy file can extend.
     pub const PROFILES: &'static [&'static str] =
         &["default", "cert-manager", "public-web", "fips"];
@@ -444,6 +448,15 @@ mod tests {
         assert!(
             e.to_string().starts_with("policy line 3, column 13:"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn the_default_policy_file_is_the_default_policy_exported() {
+        assert_eq!(Policy::default().to_toml(), Policy::DEFAULT_TOML);
+        assert_eq!(
+            Policy::from_toml(Policy::DEFAULT_TOML).unwrap(),
+            Policy::default()
         );
     }
 
