@@ -78,8 +78,8 @@ pub enum WorkerMessage {
         /// The decoder's explanation.
         error: String,
     },
-    /// The worker itself failed (it could not load, or stopped); the page judges the input
-    /// itself instead.
+    /// The worker itself failed (it could not load, or stopped); the page decodes the input
+    /// itself instead and asks its judging worker about it.
     Crashed {
         /// What the browser said.
         error: String,

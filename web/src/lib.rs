@@ -1,7 +1,9 @@
 //! # tlscope-web — the dashboard
 //!
 //! A static Yew site: a person drops (or picks, or pastes) certificates and sees their details,
-//! computed in the browser by `tlscope-core` compiled to WebAssembly. Nothing dropped is sent
+//! computed in the browser by `tlscope-core` compiled to WebAssembly: the page decodes and
+//! shows; every judgement is made in its judging worker ([`judge`]), so the page's own module
+//! carries no chain validation, signature code, linter or TOML. Nothing dropped is sent
 //! anywhere.
 //!
 //! | module | owns |
@@ -11,7 +13,7 @@
 //! | [`app`] | the App that wires state to components |
 //! | [`export`] | JSON, SARIF and Markdown downloads made in the browser; the share link in the URL fragment |
 //! | [`live`] | the link to an agent: the snapshot (fetch) and the event stream (EventSource) |
-//! | [`trust`] | the anchors chains are validated against (Mozilla plus roots the person trusts) |
+//! | [`trust`] | the Mozilla root set (fetched, handed to the workers) and which inputs can be trusted as roots |
 //! | [`samples`] | the built-in samples behind "Try the samples" |
 //! | [`judge`] | the page's questions to its judging worker and the worker's answers (every judgement is made there) |
 //! | [`bundle`] | large bundles judged in a Web Worker: the protocol and the judgement |

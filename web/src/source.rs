@@ -1,8 +1,9 @@
 //! Source code read off the main thread. A dropped `.js`, `.ts` or `.py` file goes to a second
 //! Web Worker, `tlscope-source-worker`, which carries the real parsers (oxc for JavaScript and
 //! TypeScript, RustPython's for Python, from `tlscope-source`) so the page itself never loads
-//! them: the worker answers with the file's typed TLS settings, and the page judges those under
-//! its current policy with the core's `code::judge`, the same judgement `tlscope lint` makes.
+//! them: the worker answers with the file's typed TLS settings, which the judging worker
+//! ([`crate::judge`]) judges under the page's policy with the core's `code::judge`, the same
+//! judgement `tlscope lint` makes.
 //! Go's parser is C (tree-sitter), so the page names the agent for Go instead.
 
 use serde::{Deserialize, Serialize};

@@ -263,7 +263,8 @@ pub enum Action {
         /// Its report.
         report: Rc<BundleReport>,
     },
-    /// The worker could not run: judge entry `id` on the page instead.
+    /// The bundle's worker could not run: decode entry `id` on the page instead, to be judged
+    /// by the judging worker like any input.
     JudgeHere(usize),
     /// The worker could not read the input.
     BundleFailed {

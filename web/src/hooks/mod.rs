@@ -1,4 +1,5 @@
-//! The App's custom hooks, one job each: the workers judging large inputs ([`use_workers`]), the
+//! The App's custom hooks, one job each: the judging worker and its answers ([`Judge`],
+//! [`use_answer`]), the workers judging large inputs ([`use_workers`]), the
 //! page's clock ([`use_clock`]), the share link in the URL fragment ([`use_share_link`]) and the
 //! Mozilla root set ([`use_mozilla_roots`]).
 

@@ -114,7 +114,7 @@ fn bundle_action(id: usize, message: WorkerMessage) -> Option<Action> {
         },
         WorkerMessage::Failed { error } => Action::BundleFailed { id, error },
         WorkerMessage::Crashed { error } => {
-            gloo::console::warn!(format!("{error}; judging on the page instead"));
+            gloo::console::warn!(format!("{error}; decoding on the page instead"));
             Action::JudgeHere(id)
         }
     })
