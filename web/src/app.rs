@@ -12,7 +12,7 @@ use crate::components::{
     DropTarget, EntryView, ExportBar, InputBar, LinksView, LiveView, PolicyView,
 };
 use crate::hooks::{Judge, RootSet, use_clock, use_mozilla_roots, use_share_link, use_workers};
-use crate::judge::{Answer, Question, Roots};
+use crate::judge::{Answer, Question};
 use crate::source::{self, SourceJob};
 use crate::state::{Action, State, View, fresh_id};
 
@@ -224,7 +224,7 @@ pub fn App() -> Html {
     let chain_roots = {
         let state = state.clone();
         use_memo((trusted_ids, roots.clone()), move |(_, roots)| {
-            Roots::of(&state.entries, matches!(roots, RootSet::Ready(_)))
+            crate::questions::roots(&state.entries, matches!(roots, RootSet::Ready(_)))
         })
     };
     let tab = |view: View, label: &'static str| {

@@ -5,7 +5,6 @@
 //! the protocol both sides speak and the pure judgement the worker runs. The source worker
 //! ([`crate::source`]) speaks the same messages.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use base64::Engine as _;
@@ -244,33 +243,13 @@ pub fn from_wire(text: &str, ders: Option<Vec<u8>>) -> Option<WorkerMessage> {
     Some(message)
 }
 
-thread_local! {
-    /// The policy last read, with its text: a worker reads the page's policy once (while it is
-    /// warmed), not again for every job.
-    static POLICY: RefCell<Option<(String, Policy)>> = const { RefCell::new(None) };
-}
-
-/// `f` of the policy `text` says, read once per text.
-pub fn with_policy<T>(text: &str, f: impl FnOnce(&Policy) -> T) -> Result<T, String> {
-    POLICY.with_borrow_mut(|slot| {
-        let policy = match slot {
-            Some((known, policy)) if known == text => policy,
-            _ => {
-                let policy = Policy::from_toml(text).map_err(|e| format!("policy: {e}"))?;
-                &slot.insert((text.to_owned(), policy)).1
-            }
-        };
-        Ok(f(policy))
-    })
-}
-
 /// Decodes and judges `bytes` as `job` asks, telling `progress(stage, done, total)` as it goes.
 pub fn judge_bundle(
     bytes: &[u8],
     job: &BundleJob,
     progress: &mut dyn FnMut(&str, usize, usize),
 ) -> Result<BundleReport, String> {
-    with_policy(&job.policy, |policy| {
+    crate::judge::with_policy(&job.policy, |policy| {
         judge_under(bytes, job, policy, progress)
     })?
 }

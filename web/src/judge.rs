@@ -6,6 +6,8 @@
 //! text, the moment, the roots), so the same question always gets the same [`Answer`] and the
 //! page can keep answers by question (see [`crate::hooks::judge`]).
 
+use std::cell::RefCell;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
@@ -16,8 +18,6 @@ use tlscope_core::judge::{self, ChainRequest, Inspection};
 use tlscope_core::lint::LintReport;
 use tlscope_core::probe::ProbeReport;
 use tlscope_core::{Finding, Policy, Timestamp};
-
-use crate::state::{Entry, Outcome, SourceStatus};
 
 /// What chains are validated against: Mozilla's set once the page has it, and the CA
 /// certificates (DER, base64) of the inputs the person marked "trust as root".
@@ -30,21 +30,6 @@ pub struct Roots {
 }
 
 impl Roots {
-    /// The roots for `entries`: every CA certificate of an entry marked trusted.
-    pub fn of(entries: &[Entry], mozilla: bool) -> Self {
-        let trusted = entries
-            .iter()
-            .filter(|e| e.trusted)
-            .filter_map(|e| match &e.outcome {
-                Outcome::Pki(decoded) => Some(decoded.certificates().filter(|c| c.is_ca)),
-                _ => None,
-            })
-            .flatten()
-            .map(|c| STANDARD.encode(&c.der))
-            .collect();
-        Self { mozilla, trusted }
-    }
-
     /// The anchors themselves (in the worker, which holds the Mozilla set).
     fn anchors(&self) -> Vec<TrustAnchor> {
         let mut all = if self.mozilla {
@@ -177,57 +162,6 @@ pub enum Answer {
 }
 
 impl Question {
-    /// How entry `entry` is judged, if it is one the worker judges (certificates, text, a source
-    /// file that was read); bundles are judged by their own worker.
-    pub fn for_entry(entry: &Entry, roots: &Roots, policy: &str, now: Timestamp) -> Option<Self> {
-        Some(match &entry.outcome {
-            Outcome::Pki(_) => Self::Inspect {
-                source: STANDARD.encode(&entry.source),
-                host: entry.host.clone(),
-                client: entry.checks.client,
-                strict_cn: entry.checks.strict_cn,
-                roots: roots.clone(),
-                policy: policy.to_owned(),
-                now,
-            },
-            Outcome::Text(text) => Self::Lint {
-                name: entry.name.clone(),
-                text: text.clone(),
-                policy: policy.to_owned(),
-                now,
-            },
-            Outcome::Source(SourceStatus::Read(settings)) => Self::Code {
-                settings: (**settings).clone(),
-                policy: policy.to_owned(),
-            },
-            Outcome::Source(_) | Outcome::Bundle(_) | Outcome::Failed(_) => return None,
-        })
-    }
-
-    /// The links question for every input on the page; `None` when no input is a server
-    /// configuration (so there is nothing to link to).
-    pub fn links(entries: &[Entry], policy: &str, now: Timestamp) -> Option<Self> {
-        let mut files = Vec::new();
-        let mut code = Vec::new();
-        for e in entries {
-            match &e.outcome {
-                Outcome::Pki(_) | Outcome::Text(_) => {
-                    files.push((e.name.clone(), STANDARD.encode(&e.source)))
-                }
-                Outcome::Source(SourceStatus::Read(settings)) => {
-                    code.push((e.name.clone(), (**settings).clone()))
-                }
-                Outcome::Source(_) | Outcome::Bundle(_) | Outcome::Failed(_) => {}
-            }
-        }
-        (!files.is_empty()).then(|| Self::Links {
-            files,
-            code,
-            policy: policy.to_owned(),
-            now,
-        })
-    }
-
     /// How an [`Inspect`](Self::Inspect) question's chain is validated: against its roots, for
     /// its names, as a server's or a client's certificate, with the CN read leniently or
     /// strictly — the request `tlscope inspect --host … --purpose … --strict-cn` makes.
@@ -287,10 +221,8 @@ pub fn answer(question: &Question) -> Answer {
                 Policy::PROFILES.join(", ")
             )),
         },
-        (_, Some(text)) => {
-            crate::bundle::with_policy(text, |policy| answer_under(question, policy))
-                .unwrap_or_else(Answer::Failed)
-        }
+        (_, Some(text)) => with_policy(text, |policy| answer_under(question, policy))
+            .unwrap_or_else(Answer::Failed),
         (_, None) => Answer::Failed("the question names no policy".into()),
     }
 }
@@ -383,4 +315,24 @@ fn answer_under(question: &Question, policy: &Policy) -> Answer {
             }
         }
     }
+}
+
+thread_local! {
+    /// The policy last read, with its text: a worker reads the page's policy once (while it is
+    /// warmed), not again for every job.
+    static POLICY: RefCell<Option<(String, Policy)>> = const { RefCell::new(None) };
+}
+
+/// `f` of the policy `text` says, read once per text.
+pub fn with_policy<T>(text: &str, f: impl FnOnce(&Policy) -> T) -> Result<T, String> {
+    POLICY.with_borrow_mut(|slot| {
+        let policy = match slot {
+            Some((known, policy)) if known == text => policy,
+            _ => {
+                let policy = Policy::from_toml(text).map_err(|e| format!("policy: {e}"))?;
+                &slot.insert((text.to_owned(), policy)).1
+            }
+        };
+        Ok(f(policy))
+    })
 }

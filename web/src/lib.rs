@@ -16,6 +16,7 @@
 //! | [`trust`] | the Mozilla root set (fetched, handed to the workers) and which inputs can be trusted as roots |
 //! | [`samples`] | the built-in samples behind "Try the samples" |
 //! | [`judge`] | the page's questions to its judging worker and the worker's answers (every judgement is made there) |
+//! | [`questions`] | what the page asks its judging worker about each entry (and the roots and links) |
 //! | [`bundle`] | large bundles judged in a Web Worker: the protocol and the judgement |
 //! | [`source`] | source files read in a second worker (`tlscope-source-worker`): the protocol and the reading |
 //! | [`worker`], [`offload`] | the workers' side (the two worker binaries) and the page's side |
@@ -32,6 +33,7 @@ pub mod hooks;
 pub mod judge;
 pub mod live;
 pub mod offload;
+pub mod questions;
 pub mod samples;
 pub mod source;
 pub mod state;

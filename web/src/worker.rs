@@ -107,7 +107,7 @@ pub fn answer_bundle(data: &JsValue, tell: &mut dyn FnMut(&WorkerMessage)) -> Wo
         .and_then(|w| w.as_bool())
         == Some(true);
     if warm && bytes.is_empty() {
-        let _ = crate::bundle::with_policy(&job.policy, |_| ());
+        let _ = crate::judge::with_policy(&job.policy, |_| ());
         return WorkerMessage::Warmed;
     }
     let mut last = js_sys::Date::now();

@@ -11,7 +11,8 @@ use std::rc::Rc;
 use base64::Engine as _;
 use tlscope_core::chain::{CommonNameCheck, PeerName, Purpose};
 use tlscope_core::{Policy, decode};
-use tlscope_web::judge::{Answer, Question, Roots, answer};
+use tlscope_web::judge::{Answer, Roots, answer};
+use tlscope_web::questions;
 use tlscope_web::samples::{SAMPLES, sample_date};
 use tlscope_web::state::{Checks, Entry, Outcome};
 use wasm_bindgen_test::*;
@@ -42,7 +43,7 @@ fn the_checks_become_the_command_lines_chain_request() {
     );
     let policy = Policy::default().to_toml();
     let ask = |e: &Entry| {
-        Question::for_entry(e, &Roots::default(), &policy, sample_date())
+        questions::about(e, &Roots::default(), &policy, sample_date())
             .and_then(|q| q.chain_request())
             .expect("a PKI entry is inspected")
     };
@@ -76,7 +77,7 @@ fn as_a_client_the_server_sample_is_refused_for_its_purpose() {
     let policy = Policy::default().to_toml();
     let judged = |checks: Checks| {
         let e = entry(SAMPLES[1].bytes, Some("www.tlscope.example"), checks);
-        let question = Question::for_entry(&e, &roots, &policy, sample_date()).unwrap();
+        let question = questions::about(&e, &roots, &policy, sample_date()).unwrap();
         match answer(&question) {
             Answer::Inspected(inspection) => *inspection,
             other => panic!("not an inspection: {other:?}"),

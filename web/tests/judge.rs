@@ -12,6 +12,7 @@ use base64::engine::general_purpose::STANDARD;
 use tlscope_core::{Policy, decode};
 use tlscope_web::bundle::{WorkerMessage, from_wire, to_wire};
 use tlscope_web::judge::{Answer, Question, Roots, answer};
+use tlscope_web::questions;
 use tlscope_web::samples::{SAMPLES, sample_date};
 use tlscope_web::state::{Checks, Entry, Outcome};
 use wasm_bindgen_test::*;
@@ -54,7 +55,7 @@ fn certificates_are_inspected_against_the_roots_the_question_names() {
     let policy = Policy::default().to_toml();
     let good = entry("good.pem", SAMPLES[1].bytes, Some("www.tlscope.example"));
     let ask = |roots: &Roots| {
-        let q = Question::for_entry(&good, roots, &policy, sample_date()).unwrap();
+        let q = questions::about(&good, roots, &policy, sample_date()).unwrap();
         match answer(&q) {
             Answer::Inspected(i) => *i,
             other => panic!("not an inspection: {other:?}"),
@@ -83,12 +84,12 @@ fn text_is_linted_and_a_broken_policy_is_refused() {
         .expect("the connection-string sample");
     let e = entry(risky.name, risky.bytes, None);
     let policy = Policy::default().to_toml();
-    let q = Question::for_entry(&e, &Roots::default(), &policy, sample_date()).unwrap();
+    let q = questions::about(&e, &Roots::default(), &policy, sample_date()).unwrap();
     let Answer::Linted(Ok(report)) = answer(&q) else {
         panic!("not linted");
     };
     assert!(!report.findings.is_empty(), "{report:?}");
-    let broken = Question::for_entry(&e, &Roots::default(), "version = [", sample_date()).unwrap();
+    let broken = questions::about(&e, &Roots::default(), "version = [", sample_date()).unwrap();
     match answer(&broken) {
         Answer::Failed(why) => assert!(why.starts_with("policy:"), "{why}"),
         other => panic!("a broken policy was used: {other:?}"),
@@ -103,7 +104,7 @@ fn a_client_is_linked_to_the_configuration_that_serves_it() {
         entry("nginx.conf", nginx.as_bytes(), None),
         entry("app.env", client.as_bytes(), None),
     ];
-    let q = Question::links(&entries, &Policy::default().to_toml(), sample_date()).unwrap();
+    let q = questions::links(&entries, &Policy::default().to_toml(), sample_date()).unwrap();
     let Answer::Links(links) = answer(&q) else {
         panic!("not links");
     };
@@ -118,7 +119,7 @@ fn a_client_is_linked_to_the_configuration_that_serves_it() {
 #[wasm_bindgen_test]
 fn an_answer_survives_the_trip_back_to_the_page() {
     let e = entry("good.pem", SAMPLES[1].bytes, Some("www.tlscope.example"));
-    let q = Question::for_entry(
+    let q = questions::about(
         &e,
         &sample_root(),
         &Policy::default().to_toml(),

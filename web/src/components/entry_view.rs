@@ -11,7 +11,7 @@ use super::{
     Asn1View, BundleView, CertificateCard, ChainView, ErrorCard, FindingList, LintView, SourceView,
 };
 use crate::hooks::use_answer;
-use crate::judge::{Answer, Question, Roots};
+use crate::judge::{Answer, Roots};
 use crate::state::{Checks, Entry, Outcome};
 use crate::trust;
 
@@ -55,7 +55,7 @@ pub fn EntryView(props: &EntryViewProps) -> Html {
             props.roots.clone(),
         ),
         |(entry, now, policy, roots)| match &entry.outcome {
-            Outcome::Pki(_) => Question::for_entry(entry, roots, policy, *now),
+            Outcome::Pki(_) => crate::questions::about(entry, roots, policy, *now),
             _ => None,
         },
     );

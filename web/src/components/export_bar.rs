@@ -47,7 +47,7 @@ pub fn ExportBar(props: &ExportBarProps) -> Html {
             move |(entries, roots, source, now)| {
                 for question in entries
                     .iter()
-                    .filter_map(|e| Question::for_entry(e, roots, source, *now))
+                    .filter_map(|e| crate::questions::about(e, roots, source, *now))
                 {
                     if let Some(judge) = &judge {
                         judge.ask(&question, Callback::noop());
@@ -61,7 +61,9 @@ pub fn ExportBar(props: &ExportBarProps) -> Html {
         props
             .entries
             .iter()
-            .filter_map(|e| Question::for_entry(e, &props.roots, &props.policy_source, props.now))
+            .filter_map(|e| {
+                crate::questions::about(e, &props.roots, &props.policy_source, props.now)
+            })
             .collect(),
     );
     let answers = {
@@ -74,7 +76,7 @@ pub fn ExportBar(props: &ExportBarProps) -> Html {
         Rc::new(move |e: &Entry| -> Option<Rc<Answer>> {
             judge
                 .as_ref()?
-                .known(&Question::for_entry(e, &roots, &source, now)?)
+                .known(&crate::questions::about(e, &roots, &source, now)?)
         })
     };
     let link = |format: Format, id: &'static str, label: &'static str| {

@@ -10,7 +10,7 @@ use yew::prelude::*;
 
 use super::FindingList;
 use crate::hooks::use_answer;
-use crate::judge::{Answer, Question};
+use crate::judge::Answer;
 use crate::state::Entry;
 
 /// Properties of [`LinksView`].
@@ -30,7 +30,7 @@ pub struct LinksViewProps {
 pub fn LinksView(props: &LinksViewProps) -> Html {
     let answer = use_answer(
         (props.entries.clone(), props.policy.clone(), props.now),
-        |(entries, policy, now)| Question::links(entries, policy, *now),
+        |(entries, policy, now)| crate::questions::links(entries, policy, *now),
     );
     let Some(Answer::Links(links)) = answer.as_deref() else {
         return html! {};
