@@ -11,17 +11,10 @@ use crate::state::{Entry, Outcome, SourceStatus};
 
 /// The roots for `entries`: every CA certificate of an entry marked trusted.
 pub fn roots(entries: &[Entry], mozilla: bool) -> Roots {
-    let trusted = entries
-        .iter()
-        .filter(|e| e.trusted)
-        .filter_map(|e| match &e.outcome {
-            Outcome::Pki(decoded) => Some(decoded.certificates().filter(|c| c.is_ca)),
-            _ => None,
-        })
-        .flatten()
-        .map(|c| STANDARD.encode(&c.der))
-        .collect();
-    Roots { mozilla, trusted }
+    Roots {
+        mozilla,
+        trusted: crate::state::trusted_roots(entries),
+    }
 }
 
 /// How entry `entry` is judged, if it is one the worker judges (certificates, text, a source

@@ -298,6 +298,21 @@ impl State {
     }
 }
 
+/// Every CA certificate (DER, base64) of the entries the person marked "trust as root".
+pub fn trusted_roots(entries: &[Entry]) -> Vec<String> {
+    use base64::Engine as _;
+    entries
+        .iter()
+        .filter(|e| e.trusted)
+        .filter_map(|e| match &e.outcome {
+            Outcome::Pki(d) => Some(d.certificates().filter(|c| c.is_ca)),
+            _ => None,
+        })
+        .flatten()
+        .map(|c| base64::engine::general_purpose::STANDARD.encode(&c.der))
+        .collect()
+}
+
 /// PKI when the bytes decode; otherwise text for the linter; otherwise the decoder's reason.
 /// CSR signatures are not checked here: the judging worker decodes the input again and does.
 fn classify(bytes: Vec<u8>) -> Outcome {
@@ -328,23 +343,11 @@ impl State {
     /// The worker's job for a large input checked for `host`: the page's policy, date and the
     /// roots the person trusts.
     pub fn bundle_job(&self, host: Option<String>) -> BundleJob {
-        use base64::Engine as _;
-        let trusted_roots = self
-            .entries
-            .iter()
-            .filter(|e| e.trusted)
-            .filter_map(|e| match &e.outcome {
-                Outcome::Pki(d) => Some(d.certificates().filter(|c| c.is_ca)),
-                _ => None,
-            })
-            .flatten()
-            .map(|c| base64::engine::general_purpose::STANDARD.encode(&c.der))
-            .collect();
         BundleJob {
             policy: self.policy_source.to_string(),
             now: self.now,
             host,
-            trusted_roots,
+            trusted_roots: trusted_roots(&self.entries),
         }
     }
 

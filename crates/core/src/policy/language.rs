@@ -455,8 +455,8 @@ mod tests {
     fn the_default_policy_file_is_the_default_policy_exported() {
         assert_eq!(Policy::default().to_toml(), Policy::DEFAULT_TOML);
         assert_eq!(
-            Policy::from_toml(Policy::DEFAULT_TOML).unwrap(),
-            Policy::default()
+            Policy::from_toml(Policy::DEFAULT_TOML),
+            Ok(Policy::default())
         );
     }
 
