@@ -2,13 +2,25 @@
 //! test`, into target/dist-subpath) is served by a plain static server — nginx with nothing but
 //! an `alias` — under that sub-path, with no agent anywhere. The page renders, judges a dropped
 //! chain, starts its Web Worker for a large bundle, and fetches everything from under the
-//! sub-path. A host missing the worker's files still judges large bundles, on the page.
+//! sub-path, the Live module too. A host missing the worker's files still decodes and shows large
+//! bundles and names the missing worker; one missing the Live module's says so in the Live tab.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use fantoccini::Locator;
 use harness::{Chromedriver, drop_text, open_dashboard, root, screenshot, wait_text};
+
+/// Clicks the element `css` names.
+async fn click(client: &fantoccini::Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
 
 fn subpath_dist() -> PathBuf {
     let dist = std::env::var_os("TLSCOPE_DIST_SUBPATH")
@@ -67,22 +79,42 @@ async fn the_static_build_works_under_a_sub_path_from_a_plain_server() {
     assert!(misses.is_empty(), "{misses:?}");
     assert!(log.contains("tlscope-worker_bg.wasm"), "{log}");
     screenshot(&client, "dashboard-subpath").await;
+
+    // The Live module is fetched from under the sub-path the first time the Live tab opens; with
+    // no agent behind this host, its view says so.
+    click(&client, "#tab-live").await;
+    let status = wait_text(&client, "#live-status", 30).await;
+    let started = std::time::Instant::now();
+    let mut status = status;
+    while status.contains("connecting") {
+        assert!(started.elapsed() < Duration::from_secs(30), "{status}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        status = wait_text(&client, "#live-status", 30).await;
+    }
+    assert!(status.contains("/api/v1/snapshot"), "{status}");
+    let log = std::fs::read_to_string(dir.join("nginx-static/access.log")).unwrap_or_default();
+    assert!(log.contains("GET /tlscope/tlscope-live_bg.wasm"), "{log}");
     client.close().await.expect("close");
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// A host that did not upload the worker's files: a large bundle is still decoded and shown on
-/// the page, and the page says plainly that its judging worker could not be loaded (every
-/// judgement is made there since issue 19).
+/// A host that did not upload the workers' and the Live module's files: a large bundle is still
+/// decoded and shown on the page, and the page says plainly that its judging worker could not be
+/// loaded (every judgement is made there since issue 19), and the Live tab that its module
+/// could not be.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn without_the_worker_files_bundles_are_shown_and_the_missing_worker_is_named() {
+async fn without_the_worker_and_live_files_bundles_are_shown_and_what_is_missing_is_named() {
     let dir = std::env::temp_dir().join(format!("tlscope-noworker-{}", std::process::id()));
     let site = dir.join("site");
     std::fs::create_dir_all(&site).unwrap();
     for file in std::fs::read_dir(subpath_dist()).unwrap().flatten() {
         let name = file.file_name();
-        if !name.to_string_lossy().starts_with("tlscope-worker") && file.path().is_file() {
+        let name_text = name.to_string_lossy();
+        if !name_text.starts_with("tlscope-worker")
+            && !name_text.starts_with("tlscope-live")
+            && file.path().is_file()
+        {
             std::fs::copy(file.path(), site.join(&name)).unwrap();
         }
     }
@@ -122,6 +154,13 @@ async fn without_the_worker_files_bundles_are_shown_and_the_missing_worker_is_na
         tokio::time::sleep(Duration::from_millis(200)).await;
         text = wait_text(&client, "article.entry", 30).await;
     }
+    // Nor the Live module's: the Live tab says it could not be loaded, and from where.
+    click(&client, "#tab-live").await;
+    let status = wait_text(&client, "#live-status", 30).await;
+    assert!(
+        status.contains("could not be loaded") && status.contains("/tlscope/tlscope-live.js"),
+        "{status}"
+    );
     client.close().await.expect("close");
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);

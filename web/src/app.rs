@@ -9,7 +9,7 @@ use yew::prelude::*;
 use crate::browser;
 use crate::bundle;
 use crate::components::{
-    DropTarget, EntryView, ExportBar, InputBar, LinksView, LiveView, PolicyView,
+    DropTarget, EntryView, ExportBar, InputBar, LinksView, LiveMount, PolicyView,
 };
 use crate::hooks::{Judge, RootSet, use_clock, use_mozilla_roots, use_share_link, use_workers};
 use crate::judge::{Answer, Question};
@@ -283,7 +283,7 @@ pub fn App() -> Html {
                     <p class="banner error" role="alert">{ format!("The Mozilla root set could not be loaded ({why}); chains are judged against the roots you trust only.") }</p>
                 }
                 if state.view == View::Live {
-                    <LiveView policy={state.policy.clone()} policy_text={state.policy_source.clone()} />
+                    <LiveMount policy_text={state.policy_source.clone()} />
                 } else if state.view == View::Policy {
                     <PolicyView text={state.policy_text.clone()} status={state.policy_status.clone()}
                         policy={state.policy.clone()} on_edit={on_edit_policy} />

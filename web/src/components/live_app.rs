@@ -1,0 +1,84 @@
+//! The root of the Live module (`tlscope-live`, fetched the first time the Live tab is opened,
+//! so that none of the agent's vocabulary is in the page's first load): its own judging worker
+//! primed with the Mozilla set, the policy it judges under (read from the text the page hands
+//! over), and the [`LiveView`].
+
+use std::rc::Rc;
+
+use tlscope_core::{Policy, Timestamp};
+use yew::prelude::*;
+
+use super::LiveView;
+use crate::bundle::BundleJob;
+use crate::hooks::{Judge, RootSet, use_answer, use_mozilla_roots};
+use crate::judge::{Answer, Question};
+
+/// Properties of [`LiveApp`].
+#[derive(Properties, PartialEq)]
+pub struct LiveAppProps {
+    /// The module's judging worker (kept by the module across mounts).
+    pub judge: Judge,
+    /// The text of the page's policy in force.
+    pub policy_text: Rc<str>,
+}
+
+/// The Live module's root.
+#[component]
+pub fn LiveApp(props: &LiveAppProps) -> Html {
+    let roots = use_mozilla_roots();
+    {
+        // The worker gets the Mozilla set before the first question that needs it.
+        let (judge, text) = (props.judge.clone(), props.policy_text.clone());
+        use_effect_with(roots.clone(), move |roots| {
+            if *roots != RootSet::Loading {
+                let job = BundleJob {
+                    policy: text.to_string(),
+                    now: Timestamp::from_unix(0),
+                    host: None,
+                    trusted_roots: Vec::new(),
+                };
+                match crate::offload::primer(&job) {
+                    Ok(primer) => judge.post(primer.into()),
+                    Err(e) => gloo::console::warn!(format!("the Live worker was not primed: {e}")),
+                }
+            }
+        });
+    }
+    html! {
+        <ContextProvider<Judge> context={props.judge.clone()}>
+            <LivePolicy policy_text={props.policy_text.clone()} ready={roots != RootSet::Loading} />
+        </ContextProvider<Judge>>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct LivePolicyProps {
+    policy_text: Rc<str>,
+    /// Whether the worker has been primed (questions before that would miss the Mozilla set).
+    ready: bool,
+}
+
+/// The policy read from its text by the worker, then the view judged under it.
+#[component]
+fn LivePolicy(props: &LivePolicyProps) -> Html {
+    let answer = use_answer((props.policy_text.clone(), props.ready), |(text, ready)| {
+        ready.then(|| Question::Policy {
+            text: text.to_string(),
+        })
+    });
+    let policy: Option<Rc<Policy>> = use_memo(answer.clone(), |answer| match answer.as_deref() {
+        Some(Answer::Policy(Ok(p))) => Some(Rc::new((**p).clone())),
+        _ => None,
+    })
+    .as_ref()
+    .clone();
+    match (policy, answer.as_deref()) {
+        (Some(policy), _) => html! {
+            <LiveView {policy} policy_text={props.policy_text.clone()} />
+        },
+        (None, Some(Answer::Policy(Err(e)) | Answer::Failed(e))) => html! {
+            <p class="banner error" role="alert">{ format!("The Live view cannot judge: {e}") }</p>
+        },
+        (None, _) => html! { <p class="muted">{ "Starting the Live view…" }</p> },
+    }
+}
