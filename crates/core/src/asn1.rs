@@ -452,6 +452,14 @@ pub fn dotted(oid: &x509_parser::der_parser::Oid<'_>) -> String {
     self::oid(oid.as_bytes()).unwrap_or_else(|| oid.to_id_string())
 }
 
+/// [`dotted`], borrowed from the table of known OIDs when it is in it.
+pub fn dotted_cow(oid: &x509_parser::der_parser::Oid<'_>) -> std::borrow::Cow<'static, str> {
+    match known_oid(oid.as_bytes()) {
+        Some(text) => std::borrow::Cow::Borrowed(text),
+        None => std::borrow::Cow::Owned(dotted(oid)),
+    }
+}
+
 fn push_decimal(out: &mut String, mut v: u64) {
     let mut digits = [0u8; 20];
     let mut start = digits.len();
@@ -611,14 +619,17 @@ pub mod hex {
     /// Each byte as two digits of `digits`, with `separator` between bytes: one allocation, no
     /// formatting machinery (fingerprints are made for every certificate shown).
     fn encode(bytes: &[u8], digits: &[u8; 16], separator: Option<u8>) -> String {
-        let mut out: Vec<u8> = Vec::with_capacity(bytes.len() * 3);
-        for (i, b) in bytes.iter().enumerate() {
-            if i > 0
-                && let Some(sep) = separator
-            {
-                out.push(sep);
+        // Written in place into a buffer of the final length, separators first: no capacity
+        // check or branch per byte (a certificate's fingerprints, key ids and serial are some
+        // 110 bytes, hex-encoded for every certificate decoded).
+        let width = if separator.is_some() { 3 } else { 2 };
+        let len = (bytes.len() * width).saturating_sub(width - 2);
+        let mut out = vec![separator.unwrap_or(b'0'); len];
+        for (slot, b) in out.chunks_mut(width).zip(bytes) {
+            if let [high, low, ..] = slot {
+                *high = digits[usize::from(b >> 4)];
+                *low = digits[usize::from(b & 0x0f)];
             }
-            out.extend_from_slice(&[digits[usize::from(b >> 4)], digits[usize::from(b & 0x0f)]]);
         }
         // ASCII digits and an ASCII separator: always UTF-8.
         String::from_utf8(out).unwrap_or_default()

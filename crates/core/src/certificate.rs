@@ -197,7 +197,7 @@ impl Certificate {
         Ok(Self {
             version: cert.version().0 + 1,
             serial: serial_hex(cert.raw_serial()),
-            signature_algorithm: signature_algorithm_name(&crate::asn1::dotted(
+            signature_algorithm: signature_algorithm_name(&crate::asn1::dotted_cow(
                 &cert.signature_algorithm.algorithm,
             )),
             signature_bytes: cert.signature_value.data.len(),
@@ -264,26 +264,32 @@ pub fn spki_der(der: &[u8]) -> Option<Vec<u8>> {
 
 /// Describes a SubjectPublicKeyInfo: algorithm, size, curve.
 pub fn public_key_info(spki: &SubjectPublicKeyInfo<'_>) -> PublicKeyInfo {
-    let oid = crate::asn1::dotted(&spki.algorithm.algorithm);
-    let parsed = spki.parsed().ok();
-    let bits = parsed
-        .as_ref()
-        .map_or(0, |k| u32::try_from(k.key_size()).unwrap_or(0));
-    let (algorithm, curve, bits) = match oid.as_str() {
-        "1.2.840.113549.1.1.1" | "1.2.840.113549.1.1.10" => ("RSA".to_owned(), None, bits),
+    let oid = crate::asn1::dotted_cow(&spki.algorithm.algorithm);
+    // The key is parsed only where its size is not given by its algorithm or curve.
+    let bits = || {
+        spki.parsed()
+            .map_or(0, |k| u32::try_from(k.key_size()).unwrap_or(0))
+    };
+    let (algorithm, curve, bits) = match &*oid {
+        "1.2.840.113549.1.1.1" | "1.2.840.113549.1.1.10" => ("RSA".to_owned(), None, bits()),
         "1.2.840.10045.2.1" => {
-            let curve = named_curve_oid(spki).map(|o| curve_name(&o));
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.as_oid().ok())
+                .map(|o| curve_name(&crate::asn1::dotted_cow(&o)));
             let bits = match curve.as_deref() {
                 Some("P-256") => 256,
                 Some("P-384") => 384,
                 Some("P-521") => 521,
-                _ => bits,
+                _ => bits(),
             };
             ("EC".to_owned(), curve, bits)
         }
         "1.3.101.112" => ("Ed25519".to_owned(), None, 256),
         "1.3.101.113" => ("Ed448".to_owned(), None, 456),
-        "1.2.840.10040.4.1" => ("DSA".to_owned(), None, bits),
+        "1.2.840.10040.4.1" => ("DSA".to_owned(), None, bits()),
         other => match crate::post_quantum::name(other) {
             // A post-quantum key's size is its encoding's (1,952 bytes for ML-DSA-65).
             Some(name) => (
@@ -291,7 +297,7 @@ pub fn public_key_info(spki: &SubjectPublicKeyInfo<'_>) -> PublicKeyInfo {
                 None,
                 u32::try_from(spki.subject_public_key.data.len() * 8).unwrap_or(0),
             ),
-            None => (other.to_owned(), None, bits),
+            None => (other.to_owned(), None, bits()),
         },
     };
     PublicKeyInfo {

@@ -2,6 +2,7 @@
 //! constraints, key identifiers, AIA, CRL distribution points, policies, SCTs. Anything else is
 //! kept as OID + hex with its critical flag, so nothing in the certificate is hidden.
 
+use std::borrow::Cow;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use serde::Serialize;
@@ -12,10 +13,10 @@ use crate::asn1::hex;
 /// One extension.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Extension {
-    /// Dotted OID.
-    pub oid: String,
+    /// Dotted OID (borrowed from the table of known OIDs when it is in it).
+    pub oid: Cow<'static, str>,
     /// Readable name, or the OID again when unknown.
-    pub name: String,
+    pub name: Cow<'static, str>,
     /// The critical flag: a verifier that does not understand a critical extension must reject.
     pub critical: bool,
     /// The decoded value.
@@ -53,12 +54,12 @@ pub enum ExtensionValue {
     /// Key usage bits that are set.
     KeyUsage {
         /// e.g. `digitalSignature`, `keyCertSign`.
-        usages: Vec<String>,
+        usages: Vec<Cow<'static, str>>,
     },
     /// Extended key usage purposes.
     ExtendedKeyUsage {
         /// e.g. `serverAuth`, `clientAuth`, or dotted OIDs.
-        purposes: Vec<String>,
+        purposes: Vec<Cow<'static, str>>,
     },
     /// Basic constraints.
     BasicConstraints {
@@ -127,7 +128,9 @@ pub enum ExtensionValue {
 
 impl Extension {
     pub(crate) fn from_x509(ext: &X509Extension<'_>) -> Self {
-        let oid = crate::asn1::dotted(&ext.oid);
+        // Known OIDs and names are borrowed: no allocation for the extensions nearly every
+        // certificate carries.
+        let oid = crate::asn1::dotted_cow(&ext.oid);
         let value = match ext.parsed_extension() {
             ParsedExtension::SubjectAlternativeName(san) => ExtensionValue::SubjectAltName {
                 names: san.general_names.iter().map(general_name).collect(),
@@ -148,12 +151,12 @@ impl Extension {
                     usages: bits
                         .iter()
                         .filter(|(on, _)| *on)
-                        .map(|(_, n)| (*n).to_owned())
+                        .map(|(_, n)| Cow::Borrowed(*n))
                         .collect(),
                 }
             }
             ParsedExtension::ExtendedKeyUsage(eku) => {
-                let mut purposes: Vec<String> = [
+                let mut purposes: Vec<Cow<'static, str>> = [
                     (eku.any, "anyExtendedKeyUsage"),
                     (eku.server_auth, "serverAuth"),
                     (eku.client_auth, "clientAuth"),
@@ -164,9 +167,9 @@ impl Extension {
                 ]
                 .iter()
                 .filter(|(on, _)| *on)
-                .map(|(_, n)| (*n).to_owned())
+                .map(|(_, n)| Cow::Borrowed(*n))
                 .collect();
-                purposes.extend(eku.other.iter().map(|o| crate::asn1::dotted(o)));
+                purposes.extend(eku.other.iter().map(crate::asn1::dotted_cow));
                 ExtensionValue::ExtendedKeyUsage { purposes }
             }
             ParsedExtension::BasicConstraints(bc) => ExtensionValue::BasicConstraints {
@@ -249,7 +252,7 @@ impl Extension {
             },
         };
         Self {
-            name: extension_name(&oid).unwrap_or(&oid).to_owned(),
+            name: extension_name(&oid).map_or_else(|| oid.clone(), Cow::Borrowed),
             oid,
             critical: ext.critical,
             value,

@@ -1,5 +1,7 @@
 //! Distinguished names: the RFC 4514 string people paste into configs, and the attributes.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use x509_parser::x509::X509Name;
 
@@ -21,33 +23,37 @@ pub struct DistinguishedName {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NameAttribute {
     /// Short name (`CN`, `O`, …) or dotted OID.
-    pub key: String,
+    pub key: Cow<'static, str>,
     /// The value as text.
     pub value: String,
 }
 
 impl DistinguishedName {
     pub(crate) fn from_x509(name: &X509Name<'_>) -> Self {
-        let mut rdns: Vec<Vec<NameAttribute>> = Vec::new();
+        // One vector of attributes, and where each RDN starts in it (not one vector per RDN).
+        let mut attributes: Vec<NameAttribute> = Vec::new();
+        let mut starts: Vec<usize> = Vec::new();
         for rdn in name.iter_rdn() {
-            rdns.push(
-                rdn.iter()
-                    .map(|attr| NameAttribute {
-                        key: known_attribute(attr.attr_type().as_bytes()).map_or_else(
-                            || attribute_key(&crate::asn1::dotted(attr.attr_type())),
-                            str::to_owned,
-                        ),
-                        value: attr.as_str().map_or_else(
-                            |_| format!("#{}", hex::upper(attr.as_slice())),
-                            str::to_owned,
-                        ),
-                    })
-                    .collect(),
-            );
+            starts.push(attributes.len());
+            attributes.extend(rdn.iter().map(|attr| NameAttribute {
+                key: known_attribute(attr.attr_type().as_bytes()).map_or_else(
+                    || Cow::Owned(attribute_key(&crate::asn1::dotted(attr.attr_type()))),
+                    Cow::Borrowed,
+                ),
+                value: attr.as_str().map_or_else(
+                    |_| format!("#{}", hex::upper(attr.as_slice())),
+                    str::to_owned,
+                ),
+            }));
         }
         // Most specific RDN first; one string, no string per RDN.
         let mut rfc4514 = String::with_capacity(name.as_raw().len());
-        for (i, rdn) in rdns.iter().rev().enumerate() {
+        let rdn = |k: usize| {
+            let start = starts.get(k).copied().unwrap_or_default();
+            let end = starts.get(k + 1).copied().unwrap_or(attributes.len());
+            attributes.get(start..end).unwrap_or_default()
+        };
+        for (i, rdn) in (0..starts.len()).rev().map(rdn).enumerate() {
             if i > 0 {
                 rfc4514.push(',');
             }
@@ -62,7 +68,7 @@ impl DistinguishedName {
         }
         Self {
             rfc4514,
-            attributes: rdns.into_iter().flatten().collect(),
+            attributes,
             raw_der: name.as_raw().to_vec(),
         }
     }
