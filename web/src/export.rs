@@ -1,63 +1,37 @@
-//! Reports out of the page, made in the browser: the JSON report document (`tlscope-report/1`),
-//! SARIF 2.1.0 and Markdown — the same renderings `tlscope lint` writes — offered as downloads,
-//! and the share link, whose state (inputs and policy) lives in the URL fragment, which browsers
-//! never send to a server. Private keys never go into a link, and secrets are masked.
+//! Reports out of the page: what the downloads (written by the judging worker, see
+//! [`crate::report`]) say of each input, the `data:` URL they are offered in, and the share
+//! link, whose state (inputs and policy) lives in the URL fragment, which browsers never send to
+//! a server. Private keys never go into a link, and secrets are masked.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 
-use tlscope_core::export::{Document, InputReport};
+use tlscope_core::Policy;
 use tlscope_core::lint::Recognised;
-use tlscope_core::{Policy, Timestamp};
 
 use crate::judge::Answer;
+use crate::report::ReportInput;
 use crate::state::{BundleStatus, Entry, Outcome, SourceStatus};
 
 /// The longest share link offered; longer states are refused with a message.
 pub const SHARE_LIMIT: usize = 256 * 1024;
 
-/// A download format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// The JSON report document.
-    Json,
-    /// SARIF 2.1.0.
-    Sarif,
-    /// Markdown.
-    Markdown,
-}
-
-impl Format {
-    /// File name, media type.
-    pub fn file(self) -> (&'static str, &'static str) {
-        match self {
-            Self::Json => ("tlscope-report.json", "application/json"),
-            Self::Sarif => ("tlscope-report.sarif", "application/sarif+json"),
-            Self::Markdown => ("tlscope-report.md", "text/markdown"),
-        }
-    }
-}
-
 /// The answer the judging worker gave for an entry, if it has (see [`crate::judge`]).
 pub type Answers<'a> = &'a dyn Fn(&Entry) -> Option<Rc<Answer>>;
 
-/// The report document for every input on the page, as the page has judged them: what the
-/// judging worker answered for each (an input it has not answered yet says so).
-pub fn document(
-    entries: &[Entry],
-    answers: Answers<'_>,
-    profile: &str,
-    now: Timestamp,
-) -> Document {
+/// What the report says of every input on the page, in the order given, as the page has judged
+/// them: what the judging worker answered for each (an input it has not answered yet says so).
+/// The worker writes the report from it ([`crate::report::render`]).
+pub fn report_inputs(entries: &[Entry], answers: Answers<'_>) -> Vec<ReportInput> {
     const PENDING: &str = "still being judged in the worker";
-    let inputs = entries
+    entries
         .iter()
         .rev()
         .map(|e| match (&e.outcome, answers(e).as_deref()) {
             (_, Some(Answer::Failed(why))) => failed(&e.name, why.clone()),
-            (Outcome::Pki(d), Some(Answer::Inspected(inspection))) => InputReport {
+            (Outcome::Pki(d), Some(Answer::Inspected(inspection))) => ReportInput {
                 path: e.name.clone(),
                 recognised: Some(Recognised::Pki {
                     items: d.items.len(),
@@ -65,18 +39,16 @@ pub fn document(
                 error: None,
                 findings: inspection.findings.clone(),
                 problems: d.errors.iter().map(ToString::to_string).collect(),
-                ..InputReport::default()
             },
-            (Outcome::Text(_), Some(Answer::Linted(Ok(r)))) => InputReport {
+            (Outcome::Text(_), Some(Answer::Linted(Ok(r)))) => ReportInput {
                 path: e.name.clone(),
                 recognised: Some(r.recognised.clone()),
                 error: None,
                 findings: r.findings.clone(),
                 problems: r.problems.clone(),
-                ..InputReport::default()
             },
             (Outcome::Text(_), Some(Answer::Linted(Err(err)))) => failed(&e.name, err.clone()),
-            (Outcome::Bundle(BundleStatus::Ready(r)), _) => InputReport {
+            (Outcome::Bundle(BundleStatus::Ready(r)), _) => ReportInput {
                 path: e.name.clone(),
                 recognised: Some(Recognised::Pki {
                     items: r.certificates.len() + r.requests + r.crls + r.private_keys,
@@ -84,10 +56,9 @@ pub fn document(
                 error: None,
                 findings: r.inspection.findings.clone(),
                 problems: r.errors.clone(),
-                ..InputReport::default()
             },
             (Outcome::Source(SourceStatus::Read(settings)), Some(Answer::Findings(findings))) => {
-                InputReport {
+                ReportInput {
                     path: e.name.clone(),
                     recognised: Some(Recognised::Source {
                         language: crate::source::readable(&e.name)
@@ -96,7 +67,7 @@ pub fn document(
                         settings: settings.len(),
                     }),
                     findings: findings.clone(),
-                    ..InputReport::default()
+                    ..ReportInput::default()
                 }
             }
             (Outcome::Source(SourceStatus::Reading), _) => {
@@ -109,34 +80,19 @@ pub fn document(
                 failed(&e.name, PENDING.into())
             }
         })
-        .collect();
-    Document::new(inputs, profile, now)
+        .collect()
 }
 
-fn failed(name: &str, error: String) -> InputReport {
-    InputReport {
+fn failed(name: &str, error: String) -> ReportInput {
+    ReportInput {
         path: name.to_owned(),
         recognised: None,
         error: Some(error),
-        ..InputReport::default()
+        ..ReportInput::default()
     }
 }
 
 /// What a download says when its document could not be serialised (never an empty file).
-fn unserialisable(e: serde_json::Error) -> String {
-    format!("tlscope could not write this report: {e}\n")
-}
-
-/// The document rendered in `format`.
-pub fn render(doc: &Document, format: Format) -> String {
-    match format {
-        Format::Json => serde_json::to_string_pretty(doc).unwrap_or_else(unserialisable),
-        Format::Sarif => serde_json::to_string_pretty(&tlscope_core::export::sarif(doc))
-            .unwrap_or_else(unserialisable),
-        Format::Markdown => tlscope_core::export::markdown(doc),
-    }
-}
-
 /// A `data:` URL holding `body`.
 pub fn data_url(media_type: &str, body: &str) -> String {
     let encoded: String = js_sys::encode_uri_component(body).into();

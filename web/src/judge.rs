@@ -19,6 +19,8 @@ use tlscope_core::lint::LintReport;
 use tlscope_core::probe::ProbeReport;
 use tlscope_core::{Finding, Policy, Timestamp};
 
+use crate::report::{Format, ReportInput};
+
 /// What chains are validated against: Mozilla's set once the page has it, and the CA
 /// certificates (DER, base64) of the inputs the person marked "trust as root".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,6 +109,17 @@ pub enum Question {
         /// One of [`Policy::PROFILES`].
         name: String,
     },
+    /// A report over the page's inputs, to download.
+    Report {
+        /// What it says of each input, in the page's order.
+        inputs: Vec<ReportInput>,
+        /// The policy's profile.
+        profile: String,
+        /// The moment of judgement.
+        now: Timestamp,
+        /// How it is written.
+        format: Format,
+    },
     /// A connected agent's probes and enforced CRLs.
     Live {
         /// The agent's probe reports.
@@ -156,6 +169,8 @@ pub enum Answer {
     Policy(Result<Box<Policy>, String>),
     /// A policy file's text.
     PolicyText(String),
+    /// A report, written.
+    Report(String),
     /// The question could not be answered (the policy text does not parse, the input does not
     /// decode); why.
     Failed(String),
@@ -201,7 +216,7 @@ impl Question {
             | Self::Code { policy, .. }
             | Self::Links { policy, .. }
             | Self::Live { policy, .. } => Some(policy),
-            Self::Policy { .. } | Self::Profile { .. } => None,
+            Self::Policy { .. } | Self::Profile { .. } | Self::Report { .. } => None,
         }
     }
 }
@@ -214,6 +229,15 @@ pub fn answer(question: &Question) -> Answer {
                 .map(Box::new)
                 .map_err(|e| e.to_string()),
         ),
+        (
+            Question::Report {
+                inputs,
+                profile,
+                now,
+                format,
+            },
+            _,
+        ) => Answer::Report(crate::report::render(inputs, profile, *now, *format)),
         (Question::Profile { name }, _) => match Policy::profile(name) {
             Some(p) => Answer::PolicyText(p.to_toml()),
             None => Answer::Failed(format!(
@@ -285,7 +309,7 @@ fn answer_under(question: &Question, policy: &Policy) -> Answer {
                     .collect(),
             )
         }
-        Question::Policy { .. } | Question::Profile { .. } => {
+        Question::Policy { .. } | Question::Profile { .. } | Question::Report { .. } => {
             Answer::Failed("a policy question is not judged under a policy".into())
         }
         Question::Live {

@@ -11,7 +11,8 @@
 //! | [`state`] | the page's state and the actions that change it (`impl Reducible`) |
 //! | [`components`] | one component per file: drop target, paste box, certificate card, error card |
 //! | [`app`] | the App that wires state to components |
-//! | [`export`] | JSON, SARIF and Markdown downloads made in the browser; the share link in the URL fragment |
+//! | [`export`] | what the downloads say of each input, and the share link in the URL fragment |
+//! | [`report`] | the JSON, SARIF and Markdown reports, written in the judging worker |
 //! | [`live`] | the link to an agent: the snapshot (fetch) and the event stream (EventSource) |
 //! | [`trust`] | the Mozilla root set (fetched, handed to the workers) and which inputs can be trusted as roots |
 //! | [`samples`] | the built-in samples behind "Try the samples" |
@@ -34,6 +35,7 @@ pub mod judge;
 pub mod live;
 pub mod offload;
 pub mod questions;
+pub mod report;
 pub mod samples;
 pub mod source;
 pub mod state;

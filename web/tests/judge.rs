@@ -182,3 +182,66 @@ fn the_worker_reads_the_editors_policy_and_writes_the_profiles() {
         Answer::Failed(_)
     ));
 }
+
+/// The downloads are written in the worker from what the page says of each input: the same
+/// findings in the JSON document, SARIF and Markdown, and an input the worker could not judge
+/// is reported with its reason.
+#[wasm_bindgen_test]
+fn reports_are_written_in_the_worker_from_the_page_inputs() {
+    let risky = SAMPLES
+        .iter()
+        .find(|s| !s.bytes.starts_with(b"-----BEGIN"))
+        .expect("the connection-string sample");
+    let e = entry(risky.name, risky.bytes, None);
+    let policy = Policy::default().to_toml();
+    let q = questions::about(&e, &Roots::default(), &policy, sample_date()).unwrap();
+    let linted = Rc::new(answer(&q));
+    let broken = Entry {
+        id: 2,
+        name: "broken.conf".into(),
+        ..entry(risky.name, risky.bytes, None)
+    };
+    let answers = |x: &Entry| {
+        Some(if x.id == 2 {
+            Rc::new(Answer::Failed("policy: wrong".into()))
+        } else {
+            linted.clone()
+        })
+    };
+    let inputs = tlscope_web::export::report_inputs(&[broken, e], &answers);
+    let Answer::Linted(Ok(lint)) = &*linted else {
+        panic!("not linted");
+    };
+    let first_rule = lint.findings[0].rule;
+    let write = |format| {
+        let q = Question::Report {
+            inputs: inputs.clone(),
+            profile: "default".into(),
+            now: sample_date(),
+            format,
+        };
+        match answer(&q) {
+            Answer::Report(text) => text,
+            other => panic!("not a report: {other:?}"),
+        }
+    };
+    use tlscope_web::report::Format;
+    let json: serde_json::Value = serde_json::from_str(&write(Format::Json)).unwrap();
+    assert_eq!(json["schema"], "tlscope-report/1", "{json}");
+    let paths: Vec<&str> = json["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, [risky.name, "broken.conf"], "the page's order");
+    assert_eq!(json["inputs"][1]["error"], "policy: wrong");
+    let sarif: serde_json::Value = serde_json::from_str(&write(Format::Sarif)).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert!(sarif.to_string().contains(first_rule), "{sarif}");
+    let markdown = write(Format::Markdown);
+    assert!(
+        markdown.contains(first_rule) && markdown.contains("broken.conf"),
+        "{markdown}"
+    );
+}

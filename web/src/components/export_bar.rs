@@ -1,5 +1,5 @@
-//! The export bar: report downloads (JSON, SARIF, Markdown) built in the browser when clicked,
-//! and the share link that puts the inputs and the policy in the URL fragment.
+//! The export bar: report downloads (JSON, SARIF, Markdown) written by the judging worker when
+//! clicked, and the share link that puts the inputs and the policy in the URL fragment.
 
 use std::rc::Rc;
 
@@ -7,9 +7,10 @@ use tlscope_core::{Policy, Timestamp};
 use wasm_bindgen::JsCast as _;
 use yew::prelude::*;
 
-use crate::export::{self, Format};
+use crate::export;
 use crate::hooks::Judge;
 use crate::judge::{Answer, Question, Roots};
+use crate::report::{self, Format};
 use crate::state::Entry;
 
 /// Properties of [`ExportBar`].
@@ -125,9 +126,35 @@ pub fn ExportBar(props: &ExportBarProps) -> Html {
                 }
                 return;
             }
-            let doc = export::document(&entries, &*answers, &policy.profile, now);
-            let url = export::data_url(media, &export::render(&doc, format));
-            let _ = a.set_attribute("href", &url);
+            // Every input is judged: the worker writes the report, and the click follows the
+            // link once it is in it.
+            let report = Question::Report {
+                inputs: export::report_inputs(&entries, &*answers),
+                profile: policy.profile.clone(),
+                now,
+                format,
+            };
+            let Some(judge) = &judge else {
+                return;
+            };
+            let text = match judge.known(&report).as_deref() {
+                Some(Answer::Report(text)) => text.clone(),
+                Some(Answer::Failed(why)) => report::unwritten(why),
+                Some(_) => report::unwritten("the worker gave another answer"),
+                None => {
+                    e.prevent_default();
+                    judge.ask(
+                        &report,
+                        Callback::from(move |_| {
+                            if let Some(a) = a.dyn_ref::<web_sys::HtmlElement>() {
+                                a.click();
+                            }
+                        }),
+                    );
+                    return;
+                }
+            };
+            let _ = a.set_attribute("href", &export::data_url(media, &text));
         });
         html! { <a class="export" id={id} href="#" download={file} {onclick}>{ label }</a> }
     };
