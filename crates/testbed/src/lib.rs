@@ -552,13 +552,16 @@ pub fn weed_binary() -> PathBuf {
     cache.join("tlscope/tools/seaweedfs-4.48/bin/weed")
 }
 
-/// Four free ports whose gRPC companions (port + 10000) are below 65536, as `weed` needs.
+/// Four free ports whose gRPC companions (port + 10000) are below 65536, as `weed` needs, and
+/// none of which is another's companion.
 fn weed_ports() -> [u16; 4] {
     let mut ports = [0; 4];
     let mut n = 0;
     for _ in 0..200 {
         let p = free_port();
-        if p < 55_000 && TcpListener::bind(("127.0.0.1", p + 10_000)).is_ok() && !ports.contains(&p)
+        if p < 55_000
+            && TcpListener::bind(("127.0.0.1", p + 10_000)).is_ok()
+            && !clashes(&ports[..n], p)
         {
             ports[n] = p;
             n += 1;
@@ -568,6 +571,15 @@ fn weed_ports() -> [u16; 4] {
         }
     }
     panic!("no free ports for weed below 55000");
+}
+
+/// Whether `p` or its gRPC companion is one of `taken` or one of their companions.
+///
+/// Regression: the S3 gateway was once given the master's gRPC port (master 32989, S3 42989):
+/// the readiness check connected to the master's gRPC listener and passed, and every S3 request
+/// then failed with "error sending request" (`shared_store`, one CI run).
+fn clashes(taken: &[u16], p: u16) -> bool {
+    taken.iter().any(|&q| q == p || q.abs_diff(p) == 10_000)
 }
 
 /// Starts SeaweedFS in `dir` on `ip` (a loopback address, or a test namespace's address when
@@ -1049,5 +1061,26 @@ impl Charon {
             }
         }
         (loaded, text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clashes;
+
+    #[test]
+    fn weed_ports_never_take_each_others_grpc_companions() {
+        assert!(clashes(&[32_989], 42_989), "S3 on the master's gRPC port");
+        assert!(
+            clashes(&[42_989], 32_989),
+            "a master whose gRPC port is S3's"
+        );
+        assert!(clashes(&[32_989], 32_989));
+        assert!(!clashes(&[32_989], 42_990));
+        assert!(!clashes(&[], 42_989));
+        let ports = super::weed_ports();
+        for (i, &p) in ports.iter().enumerate() {
+            assert!(!clashes(&ports[..i], p), "{ports:?}");
+        }
     }
 }
