@@ -409,9 +409,9 @@ pub fn markdown(doc: &Document) -> String {
                 symbol(f.severity),
                 f.rule,
                 cell(&f.location.to_string()),
-                cell(f.title),
+                cell(&f.title),
                 cell(&f.evidence),
-                cell(f.remediation)
+                cell(&f.remediation)
             ));
         }
     }
@@ -429,9 +429,9 @@ pub fn markdown(doc: &Document) -> String {
                 symbol(f.severity),
                 f.rule,
                 cell(&f.location.to_string()),
-                cell(f.title),
+                cell(&f.title),
                 cell(&f.evidence),
-                cell(f.remediation)
+                cell(&f.remediation)
             ));
         }
     }

@@ -1,6 +1,8 @@
 //! Findings: a rule, the evidence, and where. Plain data that serialises to the page, the CLI's
 //! JSON and (later) SARIF; a finding is never an `Err`.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::rules::{RuleId, Severity};
@@ -93,15 +95,53 @@ pub struct Finding {
     /// Severity.
     pub severity: Severity,
     /// The rule's title.
-    pub title: &'static str,
+    pub title: Cow<'static, str>,
     /// What was observed, specifically.
     pub evidence: String,
     /// What to do.
-    pub remediation: &'static str,
+    pub remediation: Cow<'static, str>,
     /// Compliance references.
-    pub references: &'static [&'static str],
+    pub references: References,
     /// Where.
     pub location: Location,
+}
+
+/// A finding's compliance references: its rule's, or those it was read back with.
+#[derive(Debug, Clone, Eq)]
+pub enum References {
+    /// The rules table's.
+    Rule(&'static [&'static str]),
+    /// Read from a serialised finding.
+    Read(Vec<String>),
+}
+
+impl References {
+    /// Each reference, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        let (table, read) = match self {
+            Self::Rule(r) => (*r, &[][..]),
+            Self::Read(r) => (&[][..], r.as_slice()),
+        };
+        table.iter().copied().chain(read.iter().map(String::as_str))
+    }
+
+    /// Every reference, `separator` between them.
+    pub fn join(&self, separator: &str) -> String {
+        self.iter().collect::<Vec<_>>().join(separator)
+    }
+}
+
+/// The same references, wherever they came from.
+impl PartialEq for References {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Serialize for References {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
 }
 
 impl Finding {
@@ -111,33 +151,41 @@ impl Finding {
         Self {
             rule: r.id,
             severity: r.severity,
-            title: r.title,
+            title: Cow::Borrowed(r.title),
             evidence,
-            remediation: r.remediation,
-            references: r.references,
+            remediation: Cow::Borrowed(r.remediation),
+            references: References::Rule(r.references),
             location,
         }
     }
 }
 
-/// A finding read back from its serialised form (a Web Worker's answer, a saved report): the
-/// rule's text comes from the rules table, so only the id, severity, evidence and location
-/// travel. An id the table does not know is an error.
+/// A finding read back from its serialised form (a Web Worker's answer, a saved report), with
+/// the texts it was written with: a reader that only shows findings (the dashboard's page)
+/// needs no rules table beyond the ids. An id the table does not know is an error.
 impl<'de> Deserialize<'de> for Finding {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
         struct Wire {
             rule: String,
             severity: Severity,
+            title: String,
             evidence: String,
+            remediation: String,
+            references: Vec<String>,
             location: Location,
         }
         let wire = Wire::deserialize(deserializer)?;
         let known = RuleId::of(&wire.rule)
             .ok_or_else(|| serde::de::Error::custom(format!("unknown rule {:?}", wire.rule)))?;
         Ok(Self {
+            rule: known.as_str(),
             severity: wire.severity,
-            ..Self::new(known, wire.evidence, wire.location)
+            title: Cow::Owned(wire.title),
+            evidence: wire.evidence,
+            remediation: Cow::Owned(wire.remediation),
+            references: References::Read(wire.references),
+            location: wire.location,
         })
     }
 }
@@ -165,5 +213,49 @@ impl Summary {
             }
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expired() -> Finding {
+        Finding::new(
+            crate::rule!("CERT-EXPIRED"),
+            "expired on 2026-01-01".into(),
+            Location::Line { line: 3 },
+        )
+    }
+
+    #[test]
+    fn a_finding_read_back_equals_the_one_written() -> Result<(), serde_json::Error> {
+        let f = expired();
+        let back: Finding = serde_json::from_str(&serde_json::to_string(&f)?)?;
+        assert_eq!(back, f);
+        assert_eq!(back.references.join(", "), f.references.join(", "));
+        Ok(())
+    }
+
+    /// The page reads findings without the rules table's texts: what it shows is what the
+    /// finding was written with.
+    #[test]
+    fn a_finding_keeps_the_texts_it_was_written_with() -> Result<(), serde_json::Error> {
+        let mut json = serde_json::to_value(expired())?;
+        json["title"] = "written title".into();
+        json["references"] = serde_json::json!(["RFC 5280"]);
+        let back: Finding = serde_json::from_value(json.clone())?;
+        assert_eq!(
+            (&*back.title, back.references.join("")),
+            ("written title", "RFC 5280".into())
+        );
+        assert_eq!(back.rule, "CERT-EXPIRED");
+        json["rule"] = "NO-SUCH-RULE".into();
+        let unknown = serde_json::from_value::<Finding>(json).map_err(|e| e.to_string());
+        assert!(
+            matches!(&unknown, Err(e) if e.contains("unknown rule")),
+            "{unknown:?}"
+        );
+        Ok(())
     }
 }

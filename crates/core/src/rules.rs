@@ -927,30 +927,36 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.id == id)
 }
 
+/// Every rule's id, in the table's order, made from [`RULES`] while compiling. A [`RuleId`] is
+/// an index into it, so a binary that names rules without showing them (the dashboard's page,
+/// which reads findings with their texts from its worker) carries the ids, not the table's
+/// titles and remediations.
+const IDS: [&str; RULES.len()] = {
+    let mut ids = [""; RULES.len()];
+    let mut i = 0;
+    while i < RULES.len() {
+        ids[i] = RULES[i].id;
+        i += 1;
+    }
+    ids
+};
+
 /// A rule id that is in the table: made by [`rule!`](crate::rule), which checks the id while
 /// compiling (a typo is a build error, not an "unknown rule" finding at run time), or by
 /// [`RuleId::of`] for an id read at run time.
-#[derive(Debug, Clone, Copy)]
-pub struct RuleId(&'static Rule);
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RuleId(u16);
 
-impl PartialEq for RuleId {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.id == other.0.id
-    }
-}
-
-impl Eq for RuleId {}
-
-impl std::hash::Hash for RuleId {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.0.id.hash(state);
+impl std::fmt::Debug for RuleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("RuleId").field(&self.as_str()).finish()
     }
 }
 
 /// A finding's rule (`&'static str`) compares with the id it was made from.
 impl PartialEq<RuleId> for &str {
     fn eq(&self, other: &RuleId) -> bool {
-        *self == other.0.id
+        *self == other.as_str()
     }
 }
 
@@ -960,9 +966,10 @@ impl RuleId {
     #[doc(hidden)]
     pub const fn lookup(id: &str) -> Option<Self> {
         let mut i = 0;
-        while i < RULES.len() {
-            if const_eq(RULES[i].id, id) {
-                return Some(Self(&RULES[i]));
+        // The table has a few hundred rules at most: an index always fits.
+        while i < IDS.len() && i <= u16::MAX as usize {
+            if const_eq(IDS[i], id) {
+                return Some(Self(i as u16));
             }
             i += 1;
         }
@@ -971,17 +978,20 @@ impl RuleId {
 
     /// The id of rule `id`, when the table has it (ids read back from JSON).
     pub fn of(id: &str) -> Option<Self> {
-        rule(id).map(Self)
+        IDS.iter()
+            .position(|known| *known == id)
+            .and_then(|i| u16::try_from(i).ok())
+            .map(Self)
     }
 
-    /// The rule.
+    /// The rule, with its texts.
     pub const fn rule(self) -> &'static Rule {
-        self.0
+        &RULES[self.0 as usize]
     }
 
     /// The id as text.
     pub const fn as_str(self) -> &'static str {
-        self.0.id
+        IDS[self.0 as usize]
     }
 }
 

@@ -51,10 +51,10 @@ fn finding(f: &Finding) -> Html {
         <li class={classes!("finding", class)} data-rule={f.rule}>
             <span class={classes!("badge", class)}>{ format!("{symbol} {}", f.severity.label()) }</span>
             <code class="rule-id">{ f.rule }</code>
-            <strong class="finding-title">{ f.title }</strong>
+            <strong class="finding-title">{ &*f.title }</strong>
             <span class="muted">{ format!(" — {place}") }</span>
             <p class="evidence">{ &f.evidence }</p>
-            <p class="remediation"><span class="muted">{ "Fix: " }</span>{ f.remediation }</p>
+            <p class="remediation"><span class="muted">{ "Fix: " }</span>{ &*f.remediation }</p>
             <p class="references muted">{ f.references.join(" · ") }</p>
         </li>
     }
