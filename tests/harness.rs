@@ -269,6 +269,17 @@ pub async fn open_dashboard(client: &Client, url: &str) {
         .unwrap_or_else(|e| panic!("dashboard at {url}: the Mozilla root set never arrived: {e}"));
 }
 
+/// Clicks the first element matching `css`.
+pub async fn click(client: &Client, css: &str) {
+    client
+        .find(fantoccini::Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
 /// Text of the first element matching `css`, waiting up to `secs` seconds for it to appear.
 pub async fn wait_text(client: &Client, css: &str, secs: u64) -> String {
     client
@@ -364,13 +375,7 @@ impl Dashboard {
 
     /// Clicks the first element matching `css`.
     pub async fn click(&self, css: &str) {
-        self.client
-            .find(fantoccini::Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css}: {e}"))
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+        click(&self.client, css).await;
     }
 
     /// Text of the first element matching `css`, waiting up to 15 s for it to appear.

@@ -9,18 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use fantoccini::Locator;
-use harness::{Chromedriver, drop_text, open_dashboard, root, screenshot, wait_text};
-
-/// Clicks the element `css` names.
-async fn click(client: &fantoccini::Client, css: &str) {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click {css}: {e}"));
-}
+use harness::{Chromedriver, click, drop_text, open_dashboard, root, screenshot, wait_text};
 
 fn subpath_dist() -> PathBuf {
     let dist = std::env::var_os("TLSCOPE_DIST_SUBPATH")

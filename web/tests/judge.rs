@@ -76,8 +76,9 @@ fn certificates_are_inspected_against_the_roots_the_question_names() {
     );
 }
 
-#[wasm_bindgen_test]
-fn text_is_linted_and_a_broken_policy_is_refused() {
+/// The connection-string sample, its entry, and the question the page asks about it under the
+/// default policy.
+fn connection_strings() -> (&'static tlscope_web::samples::Sample, Entry, Question) {
     let risky = SAMPLES
         .iter()
         .find(|s| !s.bytes.starts_with(b"-----BEGIN"))
@@ -85,6 +86,12 @@ fn text_is_linted_and_a_broken_policy_is_refused() {
     let e = entry(risky.name, risky.bytes, None);
     let policy = Policy::default().to_toml();
     let q = questions::about(&e, &Roots::default(), &policy, sample_date()).unwrap();
+    (risky, e, q)
+}
+
+#[wasm_bindgen_test]
+fn text_is_linted_and_a_broken_policy_is_refused() {
+    let (_, e, q) = connection_strings();
     let Answer::Linted(Ok(report)) = answer(&q) else {
         panic!("not linted");
     };
@@ -188,13 +195,7 @@ fn the_worker_reads_the_editors_policy_and_writes_the_profiles() {
 /// is reported with its reason.
 #[wasm_bindgen_test]
 fn reports_are_written_in_the_worker_from_the_page_inputs() {
-    let risky = SAMPLES
-        .iter()
-        .find(|s| !s.bytes.starts_with(b"-----BEGIN"))
-        .expect("the connection-string sample");
-    let e = entry(risky.name, risky.bytes, None);
-    let policy = Policy::default().to_toml();
-    let q = questions::about(&e, &Roots::default(), &policy, sample_date()).unwrap();
+    let (risky, e, q) = connection_strings();
     let linted = Rc::new(answer(&q));
     let broken = Entry {
         id: 2,

@@ -31,6 +31,8 @@ pub fn LiveApp(props: &LiveAppProps) -> Html {
         let (judge, text) = (props.judge.clone(), props.policy_text.clone());
         use_effect_with(roots.clone(), move |roots| {
             if *roots != RootSet::Loading {
+                // A primer carries the anchors and the policy; its moment is never read (each
+                // question carries its own).
                 let job = BundleJob {
                     policy: text.to_string(),
                     now: Timestamp::from_unix(0),
