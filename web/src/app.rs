@@ -100,7 +100,7 @@ pub fn App() -> Html {
                     let text = text.clone();
                     let reply = Callback::from(move |answer: Rc<Answer>| {
                         let policy = match &*answer {
-                            Answer::Policy(Ok(p)) => Ok(Rc::new((**p).clone())),
+                            Answer::Policy(Ok(p)) => Ok(Rc::new(p.clone())),
                             Answer::Policy(Err(e)) | Answer::Failed(e) => Err(e.clone()),
                             _ => Err("the judging worker answered something else".into()),
                         };

@@ -15,6 +15,7 @@ use tlscope_core::chain::{CommonNameCheck, PeerName, Purpose, TrustAnchor};
 use tlscope_core::code::Setting;
 use tlscope_core::graph::Facts;
 use tlscope_core::judge::{self, ChainRequest, Inspection};
+use tlscope_core::lifetime::LifetimeRules;
 use tlscope_core::lint::LintReport;
 use tlscope_core::probe::ProbeReport;
 use tlscope_core::{Finding, Policy, Timestamp};
@@ -104,6 +105,11 @@ pub enum Question {
         /// The text (TOML).
         text: String,
     },
+    /// A policy text, read whole, for a view that judges under it itself (the Live module's).
+    WholePolicy {
+        /// The text (TOML).
+        text: String,
+    },
     /// A built-in profile as a complete policy file.
     Profile {
         /// One of [`Policy::PROFILES`].
@@ -146,6 +152,46 @@ pub struct LinkShown {
     pub findings: Vec<Finding>,
 }
 
+/// A policy as the page shows it: its profile, what it holds the inputs to in a sentence, and
+/// the sections the certificate cards judge lifetimes by. The page reads nothing else of a
+/// policy, so it holds no code that reads a whole one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyShown {
+    /// The profile it starts from.
+    pub profile: String,
+    /// The values in force at a glance (versions, rotation, alert bands).
+    pub in_force: String,
+    /// Alert bands, rotation and the short-lived threshold.
+    pub lifetimes: LifetimeRules,
+}
+
+impl PolicyShown {
+    /// How the page shows `p`.
+    pub fn of(p: &Policy) -> Self {
+        Self {
+            profile: p.profile.clone(),
+            in_force: format!(
+                "clients ≥ {}, mTLS ≥ {}, databases ≥ {}; leaf {} d renewed {} d before expiry; alerts at {} and {} days ({}% and {}% of a short lifetime){}",
+                p.tls.client_min_version,
+                p.tls.mtls_min_version,
+                p.tls.database_min_version,
+                p.rotation.leaf_days,
+                p.rotation.leaf_grace_days,
+                p.alerts.warning_days,
+                p.alerts.critical_days,
+                p.alerts.warning_percent,
+                p.alerts.critical_percent,
+                if p.rotation.cabf_maximum {
+                    "; public certificates held to the CA/B Forum maximum"
+                } else {
+                    ""
+                }
+            ),
+            lifetimes: LifetimeRules::of(p),
+        }
+    }
+}
+
 /// The worker's answer to a [`Question`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "answer", rename_all = "kebab-case")]
@@ -165,8 +211,11 @@ pub enum Answer {
         /// About the enforced CRLs.
         crls: Vec<Finding>,
     },
-    /// A policy, or where its text is wrong (line and column).
-    Policy(Result<Box<Policy>, String>),
+    /// A policy as the page shows it, or where its text is wrong (line and column).
+    Policy(Result<PolicyShown, String>),
+    /// A whole policy as its JSON, or where its text is wrong. Only the Live module, which
+    /// judges under it, reads it back, so the page holds no code that reads a policy.
+    WholePolicy(Result<String, String>),
     /// A policy file's text.
     PolicyText(String),
     /// A report, written.
@@ -216,7 +265,10 @@ impl Question {
             | Self::Code { policy, .. }
             | Self::Links { policy, .. }
             | Self::Live { policy, .. } => Some(policy),
-            Self::Policy { .. } | Self::Profile { .. } | Self::Report { .. } => None,
+            Self::Policy { .. }
+            | Self::WholePolicy { .. }
+            | Self::Profile { .. }
+            | Self::Report { .. } => None,
         }
     }
 }
@@ -226,8 +278,13 @@ pub fn answer(question: &Question) -> Answer {
     match (question, question.policy()) {
         (Question::Policy { text }, _) => Answer::Policy(
             Policy::from_toml(text)
-                .map(Box::new)
+                .map(|p| PolicyShown::of(&p))
                 .map_err(|e| e.to_string()),
+        ),
+        (Question::WholePolicy { text }, _) => Answer::WholePolicy(
+            Policy::from_toml(text)
+                .map_err(|e| e.to_string())
+                .and_then(|p| serde_json::to_string(&p).map_err(|e| e.to_string())),
         ),
         (
             Question::Report {
@@ -309,7 +366,10 @@ fn answer_under(question: &Question, policy: &Policy) -> Answer {
                     .collect(),
             )
         }
-        Question::Policy { .. } | Question::Profile { .. } | Question::Report { .. } => {
+        Question::Policy { .. }
+        | Question::WholePolicy { .. }
+        | Question::Profile { .. }
+        | Question::Report { .. } => {
             Answer::Failed("a policy question is not judged under a policy".into())
         }
         Question::Live {

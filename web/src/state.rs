@@ -12,6 +12,7 @@ use tlscope_core::{Decoded, Policy, Timestamp};
 use yew::Reducible;
 
 use crate::bundle::{BundleJob, BundleReport};
+use crate::judge::PolicyShown;
 use crate::source::Settings;
 
 /// The dashboard's views.
@@ -115,8 +116,8 @@ pub struct State {
     pub now: Timestamp,
     /// Whether `now` follows the clock or was set by the person.
     pub now_pinned: bool,
-    /// The policy every view judges under (the last one that parsed).
-    pub policy: Rc<Policy>,
+    /// The policy every view judges under (the last one that parsed), as the page shows it.
+    pub policy: Rc<PolicyShown>,
     /// That policy's text: what the workers are given to judge under.
     pub policy_source: Rc<str>,
     /// The policy text in the editor.
@@ -184,7 +185,7 @@ pub enum Action {
         /// The text it read.
         text: String,
         /// The policy, or why the text is not one.
-        policy: Result<Rc<Policy>, String>,
+        policy: Result<Rc<PolicyShown>, String>,
     },
     /// Show another view.
     Show(View),
@@ -285,7 +286,7 @@ impl State {
             entries: Vec::new(),
             now,
             now_pinned: false,
-            policy: Rc::new(Policy::default()),
+            policy: Rc::new(PolicyShown::of(&Policy::default())),
             policy_source: Rc::from(Policy::DEFAULT_TOML),
             policy_status: if text == Policy::DEFAULT_TOML {
                 PolicyStatus::InForce

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use tlscope_core::lifetime::LifetimeRules;
 use tlscope_core::{Item, Timestamp, decode};
 use tlscope_web::components::{CertificateCard, CertificateCardProps, ErrorCard, ErrorCardProps};
 use wasm_bindgen_test::*;
@@ -47,7 +48,7 @@ async fn card_shows_what_the_core_decoded_in_the_browser() {
         CertificateCardProps {
             certificate: (**certificate).clone(),
             now,
-            policy: Default::default(),
+            rules: LifetimeRules::of(&tlscope_core::Policy::default()),
             line: Some(1),
             scts: None,
         },
@@ -91,7 +92,7 @@ async fn the_expiry_badge_follows_the_policy_bands() {
         CertificateCardProps {
             certificate: (**certificate).clone(),
             now,
-            policy: std::rc::Rc::new(policy),
+            rules: LifetimeRules::of(&policy),
             line: Some(1),
             scts: None,
         },
@@ -183,7 +184,7 @@ async fn card_shows_lifetime_revocation_post_quantum_and_scts() {
             CertificateCardProps {
                 certificate,
                 now: Timestamp::from_unix(1_800_000_000),
-                policy: Default::default(),
+                rules: LifetimeRules::of(&tlscope_core::Policy::default()),
                 line: Some(1),
                 scts,
             },

@@ -146,11 +146,26 @@ fn an_answer_survives_the_trip_back_to_the_page() {
 fn the_worker_reads_the_editors_policy_and_writes_the_profiles() {
     // A valid text: the policy it says, intact after the trip back as JSON.
     let text = Policy::DEFAULT_TOML.replace("warning_days = 30", "warning_days = 45");
-    let read = answer(&Question::Policy { text });
-    let Answer::Policy(Ok(policy)) = &read else {
+    let read = answer(&Question::Policy { text: text.clone() });
+    let Answer::Policy(Ok(shown)) = &read else {
         panic!("not read: {read:?}");
     };
-    assert_eq!(policy.alerts.warning_days, 45);
+    // What the page shows of it: the sentence and the sections its cards judge by.
+    assert_eq!(shown.profile, "default");
+    assert_eq!(shown.lifetimes.alerts.warning_days, 45);
+    assert_eq!(shown.lifetimes.rotation.leaf_grace_days, 14);
+    assert!(
+        shown.in_force.contains("alerts at 45 and 7 days"),
+        "{}",
+        shown.in_force
+    );
+    // The whole policy, for the Live module, reads back from its JSON as the text says.
+    let Answer::WholePolicy(Ok(json)) = answer(&Question::WholePolicy { text }) else {
+        panic!("no whole policy");
+    };
+    let whole: Policy = serde_json::from_str(&json).unwrap();
+    assert_eq!(whole.alerts.warning_days, 45);
+    assert_eq!(whole.tls.suites, Policy::default().tls.suites);
     let (wire, _) = to_wire(&WorkerMessage::Answered {
         seq: 1,
         answer: Box::new(read.clone()),
@@ -169,6 +184,12 @@ fn the_worker_reads_the_editors_policy_and_writes_the_profiles() {
         Answer::Policy(Err(why)) => assert!(why.contains("line 3"), "{why}"),
         other => panic!("a broken policy was read: {other:?}"),
     }
+    assert!(matches!(
+        answer(&Question::WholePolicy {
+            text: "version = 1\n[alerts]\nwarning_days = \"soon\"\n".into(),
+        }),
+        Answer::WholePolicy(Err(_))
+    ));
     // Every built-in profile as a file that reads back as that profile.
     for name in Policy::PROFILES {
         let Answer::PolicyText(text) = answer(&Question::Profile {

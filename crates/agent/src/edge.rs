@@ -548,7 +548,7 @@ impl Edge {
             return false;
         };
         let subject = tlscope_core::rotation::Subject::from_certificate(&cert);
-        let (_, grace) = tlscope_core::rotation::lifetime(&self.policy, subject.role);
+        let (_, grace) = tlscope_core::rotation::lifetime(&self.policy.rotation, subject.role);
         let jitter_range = (grace * tlscope_core::Timestamp::DAY / 10).max(1);
         let seed = material
             .serial

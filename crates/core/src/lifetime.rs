@@ -5,10 +5,10 @@
 //! revocation information. The expiry judge, the rotation planner, cert-manager linting and the
 //! dashboard's lifetime bar all ask here.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::certificate::Validity;
-use crate::policy::Policy;
+use crate::policy::{Alerts, Policy, Revocation, Rotation};
 use crate::timestamp::Timestamp;
 
 const DAY: i64 = Timestamp::DAY;
@@ -80,29 +80,53 @@ impl Band {
     }
 }
 
+/// What a certificate's lifetime is judged by: the policy's alert bands, its rotation and its
+/// short-lived threshold. It is all of a policy a view that draws lifetimes needs (the
+/// dashboard's cards), so such a view is handed these three sections, not the whole policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LifetimeRules {
+    /// Expiry alert bands.
+    pub alerts: Alerts,
+    /// Lifetimes and renewal.
+    pub rotation: Rotation,
+    /// What counts as short-lived.
+    pub revocation: Revocation,
+}
+
+impl LifetimeRules {
+    /// The sections of `policy` lifetimes are judged by.
+    pub fn of(policy: &Policy) -> Self {
+        Self {
+            alerts: policy.alerts,
+            rotation: policy.rotation,
+            revocation: policy.revocation,
+        }
+    }
+}
+
 /// The policy's warning band.
-pub fn warning(policy: &Policy) -> Band {
+pub fn warning(alerts: &Alerts) -> Band {
     Band {
-        days: policy.alerts.warning_days,
-        percent: policy.alerts.warning_percent,
+        days: alerts.warning_days,
+        percent: alerts.warning_percent,
     }
 }
 
 /// The policy's critical band.
-pub fn critical(policy: &Policy) -> Band {
+pub fn critical(alerts: &Alerts) -> Band {
     Band {
-        days: policy.alerts.critical_days,
-        percent: policy.alerts.critical_percent,
+        days: alerts.critical_days,
+        percent: alerts.critical_percent,
     }
 }
 
 /// The renewal window, in seconds before notAfter, for a certificate of `lifetime` seconds
 /// whose role renews `grace_days` ahead: the days, or the policy's share of the lifetime when
 /// that is shorter (a 6-day certificate renews with two days left, not at issue).
-pub fn renewal_window(policy: &Policy, grace_days: i64, lifetime: i64) -> i64 {
+pub fn renewal_window(rotation: &Rotation, grace_days: i64, lifetime: i64) -> i64 {
     Band {
         days: grace_days,
-        percent: policy.rotation.grace_percent,
+        percent: rotation.grace_percent,
     }
     .start_before_end(lifetime)
 }
@@ -179,8 +203,8 @@ pub fn first_renewal_over_maximum(
 
 /// Whether a certificate is short-lived under the policy: valid no longer than
 /// `revocation.short_lived_days`, so it needs no OCSP or CRL.
-pub fn is_short_lived(policy: &Policy, v: &Validity) -> bool {
-    validity_seconds(v) <= policy.revocation.short_lived_days.saturating_mul(DAY)
+pub fn is_short_lived(revocation: &Revocation, v: &Validity) -> bool {
+    validity_seconds(v) <= revocation.short_lived_days.saturating_mul(DAY)
 }
 
 /// A lifetime in words: `6-day`, `160-hour`, `397-day`.
@@ -193,7 +217,7 @@ pub fn duration_text(seconds: i64) -> String {
 }
 
 /// Everything the dashboard's lifetime bar draws for one certificate, in Unix seconds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LifetimeBar {
     /// notBefore.
     pub not_before: i64,
@@ -212,17 +236,17 @@ pub struct LifetimeBar {
 }
 
 /// The lifetime bar of a certificate whose role renews `grace_days` ahead.
-pub fn bar(policy: &Policy, v: &Validity, grace_days: i64) -> LifetimeBar {
+pub fn bar(rules: &LifetimeRules, v: &Validity, grace_days: i64) -> LifetimeBar {
     let lifetime = validity_seconds(v);
     let end = v.not_after.unix();
     LifetimeBar {
         not_before: v.not_before.unix(),
         not_after: end,
-        renew_at: end.saturating_sub(renewal_window(policy, grace_days, lifetime)),
-        warning_from: end.saturating_sub(warning(policy).start_before_end(lifetime)),
-        critical_from: end.saturating_sub(critical(policy).start_before_end(lifetime)),
+        renew_at: end.saturating_sub(renewal_window(&rules.rotation, grace_days, lifetime)),
+        warning_from: end.saturating_sub(warning(&rules.alerts).start_before_end(lifetime)),
+        critical_from: end.saturating_sub(critical(&rules.alerts).start_before_end(lifetime)),
         cabf_maximum_days: cabf_maximum_days(v.not_before),
-        short_lived: is_short_lived(policy, v),
+        short_lived: is_short_lived(&rules.revocation, v),
     }
 }
 
@@ -257,24 +281,24 @@ mod tests {
         let policy = Policy::default();
         let six_days = 6 * DAY;
         // 3 days left of 6: in neither band (half the lifetime is left).
-        assert!(!warning(&policy).holds(3 * DAY, six_days));
-        assert!(!critical(&policy).holds(3 * DAY, six_days));
+        assert!(!warning(&policy.alerts).holds(3 * DAY, six_days));
+        assert!(!critical(&policy.alerts).holds(3 * DAY, six_days));
         // About a third left is the warning band, a tenth the critical one.
-        assert!(warning(&policy).holds(2 * DAY, six_days));
-        assert!(!critical(&policy).holds(DAY, six_days));
-        assert!(critical(&policy).holds(DAY / 2, six_days));
+        assert!(warning(&policy.alerts).holds(2 * DAY, six_days));
+        assert!(!critical(&policy.alerts).holds(DAY, six_days));
+        assert!(critical(&policy.alerts).holds(DAY / 2, six_days));
         // A 397-day certificate goes by days: 3 days left is critical, 30 a warning.
         let long = 397 * DAY;
-        assert!(critical(&policy).holds(3 * DAY, long));
-        assert!(warning(&policy).holds(30 * DAY, long));
-        assert!(!warning(&policy).holds(31 * DAY, long));
+        assert!(critical(&policy.alerts).holds(3 * DAY, long));
+        assert!(warning(&policy.alerts).holds(30 * DAY, long));
+        assert!(!warning(&policy.alerts).holds(31 * DAY, long));
         // A 90-day certificate keeps the 30 and 7 days of the specification.
-        assert!(warning(&policy).holds(30 * DAY + DAY / 2, 90 * DAY));
-        assert!(critical(&policy).holds(7 * DAY, 90 * DAY));
-        assert!(!critical(&policy).holds(8 * DAY, 90 * DAY));
-        assert_eq!(critical(&policy).describe(long), "≤ 7 days");
+        assert!(warning(&policy.alerts).holds(30 * DAY + DAY / 2, 90 * DAY));
+        assert!(critical(&policy.alerts).holds(7 * DAY, 90 * DAY));
+        assert!(!critical(&policy.alerts).holds(8 * DAY, 90 * DAY));
+        assert_eq!(critical(&policy.alerts).describe(long), "≤ 7 days");
         assert_eq!(
-            critical(&policy).describe(six_days),
+            critical(&policy.alerts).describe(six_days),
             "≤ 10% of its 6-day lifetime"
         );
     }
@@ -282,8 +306,11 @@ mod tests {
     #[test]
     fn renewal_window_is_the_days_or_a_third_of_a_short_lifetime() {
         let policy = Policy::default();
-        assert_eq!(renewal_window(&policy, 14, 90 * DAY), 14 * DAY);
-        assert_eq!(renewal_window(&policy, 14, 6 * DAY), 6 * DAY * 33 / 100);
+        assert_eq!(renewal_window(&policy.rotation, 14, 90 * DAY), 14 * DAY);
+        assert_eq!(
+            renewal_window(&policy.rotation, 14, 6 * DAY),
+            6 * DAY * 33 / 100
+        );
         let days_only = Policy {
             rotation: crate::policy::Rotation {
                 grace_percent: 0,
@@ -291,7 +318,7 @@ mod tests {
             },
             ..policy
         };
-        assert_eq!(renewal_window(&days_only, 14, 6 * DAY), 14 * DAY);
+        assert_eq!(renewal_window(&days_only.rotation, 14, 6 * DAY), 14 * DAY);
     }
 
     #[test]
@@ -317,9 +344,12 @@ mod tests {
     #[test]
     fn short_lived_is_the_policy_threshold_inclusive() {
         let policy = Policy::default();
-        assert!(is_short_lived(&policy, &validity(0, 160 * 3600)));
-        assert!(is_short_lived(&policy, &validity(0, 7 * DAY)));
-        assert!(!is_short_lived(&policy, &validity(0, 7 * DAY + 1)));
+        assert!(is_short_lived(&policy.revocation, &validity(0, 160 * 3600)));
+        assert!(is_short_lived(&policy.revocation, &validity(0, 7 * DAY)));
+        assert!(!is_short_lived(
+            &policy.revocation,
+            &validity(0, 7 * DAY + 1)
+        ));
         assert_eq!(duration_text(160 * 3600), "160-hour");
         assert_eq!(duration_text(45 * DAY), "45-day");
     }

@@ -8,7 +8,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::certificate::{Certificate, SubjectAltName};
-use crate::policy::Policy;
+use crate::lifetime::LifetimeRules;
+use crate::policy::{Policy, Rotation};
 use crate::report::{Finding, Location};
 use crate::timestamp::Timestamp;
 
@@ -152,14 +153,20 @@ pub fn plan(subjects: &[Subject], policy: &Policy, now: Timestamp) -> Vec<Rotati
         .collect()
 }
 
-/// Lifetime and renewal window (grace) for a certificate of `role` under `policy`, in days.
-pub fn lifetime(policy: &Policy, role: Role) -> (i64, i64) {
-    let r = &policy.rotation;
+/// Lifetime and renewal window (grace) for a certificate of `role` under the policy's rotation `r`, in days.
+pub fn lifetime(r: &Rotation, role: Role) -> (i64, i64) {
     match role {
         Role::Edge | Role::Coordinator | Role::Leaf => (r.leaf_days, r.leaf_grace_days),
         Role::Ca | Role::Intermediate => (r.ca_days, r.ca_grace_days),
         Role::Root => (r.root_days, r.ca_grace_days),
     }
+}
+
+/// The lifetime bar of `c`: its bands under the policy's `rules`, renewed as its role is
+/// ([`Role::of`]); what the dashboard's certificate card draws.
+pub fn lifetime_bar(rules: &LifetimeRules, c: &Certificate) -> crate::lifetime::LifetimeBar {
+    let (_, grace) = lifetime(&rules.rotation, Role::of(c));
+    crate::lifetime::bar(rules, &c.validity, grace)
 }
 
 /// The lifetime of `s` in seconds (notBefore to notAfter inclusive).
@@ -174,8 +181,8 @@ fn validity_seconds(s: &Subject) -> i64 {
 /// coordinators, 30 for the CA under the default policy), or the policy's share of its own
 /// lifetime when that is shorter (a 6-day certificate renews with two days left).
 fn window(s: &Subject, policy: &Policy) -> i64 {
-    let (_, grace) = lifetime(policy, s.role);
-    crate::lifetime::renewal_window(policy, grace, validity_seconds(s))
+    let (_, grace) = lifetime(&policy.rotation, s.role);
+    crate::lifetime::renewal_window(&policy.rotation, grace, validity_seconds(s))
 }
 
 /// When `s` must be renewed: its renewal window before notAfter. The one rule the agent's
@@ -198,10 +205,10 @@ pub fn grace_end(s: &Subject, policy: &Policy, replaced_at: Timestamp) -> Timest
 }
 
 fn plan_one(s: &Subject, index: usize, policy: &Policy, now: Timestamp) -> RotationPlan {
-    let (lifetime, _) = lifetime(policy, s.role);
+    let (lifetime, _) = lifetime(&policy.rotation, s.role);
     let renew_at = renew_at(s, policy);
     let window_days = window(s, policy) / DAY;
-    let critical = crate::lifetime::critical(policy);
+    let critical = crate::lifetime::critical(&policy.alerts);
     let validity = validity_seconds(s);
     let grace_end = match s.replaced_at {
         Some(replaced) => grace_end(s, policy, replaced),
@@ -332,8 +339,8 @@ pub fn timeline(plans: &[RotationPlan], policy: &Policy, now: Timestamp) -> Time
                     from: p.renew_at.unix(),
                     to: p.revoke_at.unix(),
                 },
-                warning: band(end, crate::lifetime::warning(policy), validity),
-                critical: band(end, crate::lifetime::critical(policy), validity),
+                warning: band(end, crate::lifetime::warning(&policy.alerts), validity),
+                critical: band(end, crate::lifetime::critical(&policy.alerts), validity),
             }
         })
         .collect();
@@ -377,6 +384,27 @@ mod tests {
     fn status(s: Subject, policy: &Policy) -> (RotationStatus, Vec<&'static str>) {
         let p = plan(&[s], policy, Timestamp::from_unix(NOW)).remove(0);
         (p.status, p.alerts.iter().map(|f| f.rule).collect())
+    }
+
+    #[test]
+    fn a_cards_lifetime_bar_renews_as_the_certificates_role() {
+        let pem = include_str!("../tests/corpus/ml-dsa-chain.pem");
+        let decoded = crate::decode(pem.as_bytes()).unwrap();
+        let chain: Vec<&Certificate> = decoded.certificates().collect();
+        let ahead = |rules: &LifetimeRules, c: &Certificate| {
+            let bar = lifetime_bar(rules, c);
+            c.validity.not_after.unix() - bar.renew_at
+        };
+        let default = LifetimeRules::of(&Policy::default());
+        // The 45-day leaf renews 14 days ahead, the intermediate and the root 30.
+        assert_eq!(ahead(&default, chain[0]), 14 * DAY);
+        assert_eq!(ahead(&default, chain[1]), 30 * DAY);
+        assert_eq!(ahead(&default, chain[2]), 30 * DAY);
+        // cert-manager's 30 days are more than a third of 45: the third decides.
+        let cert_manager = LifetimeRules::of(&Policy::cert_manager());
+        let third = crate::lifetime::validity_seconds(&chain[0].validity) * 33 / 100;
+        assert_eq!(ahead(&cert_manager, chain[0]), third);
+        assert!(!lifetime_bar(&default, chain[0]).short_lived);
     }
 
     #[test]

@@ -5,12 +5,14 @@
 
 use std::rc::Rc;
 
-use tlscope_core::{Certificate, Policy, Severity, Timestamp};
+use tlscope_core::lifetime::LifetimeRules;
+use tlscope_core::{Certificate, Severity, Timestamp};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use super::{CertificateCard, ChainView, FindingList};
 use crate::bundle::{BundleReport, CertificateRow};
+use crate::judge::PolicyShown;
 use crate::state::BundleStatus;
 
 /// Rows shown per page of the table.
@@ -24,7 +26,7 @@ pub struct BundleViewProps {
     /// The page's current "as of" moment (the report says which one it was judged at).
     pub now: Timestamp,
     /// The page's current policy (the report says which one it was judged under).
-    pub policy: Rc<Policy>,
+    pub policy: Rc<PolicyShown>,
     /// Its text, to tell whether the report was judged under it.
     pub policy_source: Rc<str>,
     /// Judge again with the page's current policy, date and roots.
@@ -74,7 +76,7 @@ enum Order {
 struct BundleReportViewProps {
     report: Rc<BundleReport>,
     now: Timestamp,
-    policy: Rc<Policy>,
+    policy: Rc<PolicyShown>,
     policy_source: Rc<str>,
     on_rejudge: Callback<()>,
 }
@@ -193,7 +195,7 @@ fn BundleReportView(props: &BundleReportViewProps) -> Html {
                     </button>
                 }
             </div>
-            if let Some(card) = (*open).and_then(|i| r.certificates.get(i)).and_then(|c| details(r, c, props.now, props.policy.clone())) {
+            if let Some(card) = (*open).and_then(|i| r.certificates.get(i)).and_then(|c| details(r, c, props.now, props.policy.lifetimes)) {
                 { card }
             }
         </section>
@@ -242,8 +244,8 @@ fn details(
     report: &BundleReport,
     c: &CertificateRow,
     now: Timestamp,
-    policy: Rc<Policy>,
+    rules: LifetimeRules,
 ) -> Option<Html> {
     let certificate = Certificate::from_der(report.der(c)?).ok()?;
-    Some(html! { <CertificateCard {certificate} {now} {policy} line={c.line} /> })
+    Some(html! { <CertificateCard {certificate} {now} {rules} line={c.line} /> })
 }

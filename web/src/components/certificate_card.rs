@@ -3,12 +3,11 @@
 //! signature by name and size (post-quantum ones too), embedded SCTs, fingerprints and pins,
 //! and its extensions.
 
-use std::rc::Rc;
-
 use tlscope_core::certificate::ExtensionValue;
 use tlscope_core::judge::ExpiryBand;
+use tlscope_core::lifetime::LifetimeRules;
 use tlscope_core::transparency::{Sct, SctStatus};
-use tlscope_core::{Certificate, Policy, SubjectAltName, Timestamp};
+use tlscope_core::{Certificate, SubjectAltName, Timestamp};
 use yew::prelude::*;
 
 use super::{Asn1View, CopyButton};
@@ -20,8 +19,8 @@ pub struct CertificateCardProps {
     pub certificate: Certificate,
     /// The moment validity is judged at.
     pub now: Timestamp,
-    /// The policy whose alert bands the expiry badge shows.
-    pub policy: Rc<Policy>,
+    /// What the policy judges lifetimes by: the expiry badge's alert bands, the lifetime bar.
+    pub rules: LifetimeRules,
     /// The PEM line it came from, if any.
     #[prop_or_default]
     pub line: Option<usize>,
@@ -36,7 +35,7 @@ pub struct CertificateCardProps {
 pub fn CertificateCard(props: &CertificateCardProps) -> Html {
     let c = &props.certificate;
     let days = c.validity.days_left(props.now);
-    let (status_class, status_text) = match ExpiryBand::of(c, &props.policy, props.now) {
+    let (status_class, status_text) = match ExpiryBand::of(c, &props.rules.alerts, props.now) {
         ExpiryBand::Expired => ("critical", format!("✖ Expired {} days ago", -days)),
         ExpiryBand::NotYetValid => ("critical", "✖ Not yet valid".to_owned()),
         ExpiryBand::Critical => ("critical", format!("✖ Expires in {days} days")),
@@ -82,8 +81,8 @@ pub fn CertificateCard(props: &CertificateCardProps) -> Html {
                 <dt>{ "Not before" }</dt><dd class="cert-not-before mono">{ c.validity.not_before.to_rfc3339() }</dd>
                 <dt>{ "Not after" }</dt><dd class="cert-not-after mono">{ c.validity.not_after.to_rfc3339() }</dd>
                 <dt>{ "Days left" }</dt><dd class="cert-days-left">{ days }</dd>
-                <dt>{ "Lifetime" }</dt><dd class="cert-lifetime">{ lifetime_bar(c, &props.policy, props.now) }</dd>
-                <dt>{ "Revocation" }</dt><dd class="cert-revocation">{ revocation_text(c, &props.policy) }</dd>
+                <dt>{ "Lifetime" }</dt><dd class="cert-lifetime">{ lifetime_bar(c, &props.rules, props.now) }</dd>
+                <dt>{ "Revocation" }</dt><dd class="cert-revocation">{ revocation_text(c, &props.rules) }</dd>
                 <dt>{ "Serial" }</dt><dd class="cert-serial mono">{ &c.serial }</dd>
                 <dt>{ "Public key" }</dt><dd class="cert-key">{ key }</dd>
                 <dt>{ "Signature" }</dt><dd class="cert-signature">{ format!("{} ({} bytes)", c.signature_algorithm, c.signature_bytes) }</dd>
@@ -119,10 +118,9 @@ pub fn CertificateCard(props: &CertificateCardProps) -> Html {
 
 /// The lifetime bar: notBefore to notAfter, the renewal window and alert bands the policy
 /// gives this certificate, where `now` is, and the public maximum for its issue date.
-fn lifetime_bar(c: &Certificate, policy: &Policy, now: Timestamp) -> Html {
-    use tlscope_core::{lifetime, rotation};
-    let (_, grace) = rotation::lifetime(policy, rotation::Role::of(c));
-    let bar = lifetime::bar(policy, &c.validity, grace);
+fn lifetime_bar(c: &Certificate, rules: &LifetimeRules, now: Timestamp) -> Html {
+    use tlscope_core::lifetime;
+    let bar = tlscope_core::rotation::lifetime_bar(rules, c);
     let span = (bar.not_after - bar.not_before).max(1) as f64;
     let at = |t: i64| ((t - bar.not_before) as f64 / span * 100.0).clamp(0.0, 100.0);
     let band = |class: &'static str, from: i64, title: String| {
@@ -153,11 +151,11 @@ fn lifetime_bar(c: &Certificate, policy: &Policy, now: Timestamp) -> Html {
 }
 
 /// How the certificate can be revoked, in words.
-fn revocation_text(c: &Certificate, policy: &Policy) -> String {
+fn revocation_text(c: &Certificate, rules: &LifetimeRules) -> String {
     let parts = c.revocation.methods();
     if !parts.is_empty() {
         parts.join(" · ")
-    } else if tlscope_core::lifetime::is_short_lived(policy, &c.validity) {
+    } else if tlscope_core::lifetime::is_short_lived(&rules.revocation, &c.validity) {
         "none — short-lived, needs none".into()
     } else {
         "none — it cannot be revoked".into()

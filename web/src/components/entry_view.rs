@@ -3,7 +3,7 @@
 use std::rc::Rc;
 
 use tlscope_core::judge::Inspection;
-use tlscope_core::{Item, Location, Policy, Timestamp};
+use tlscope_core::{Item, Location, Timestamp};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -11,7 +11,7 @@ use super::{
     Asn1View, BundleView, CertificateCard, ChainView, ErrorCard, FindingList, LintView, SourceView,
 };
 use crate::hooks::use_answer;
-use crate::judge::{Answer, Roots};
+use crate::judge::{Answer, PolicyShown, Roots};
 use crate::state::{Checks, Entry, Outcome};
 use crate::trust;
 
@@ -22,8 +22,8 @@ pub struct EntryViewProps {
     pub entry: Entry,
     /// The moment validity is judged at.
     pub now: Timestamp,
-    /// The policy to judge under.
-    pub policy: Rc<Policy>,
+    /// The policy to judge under, as the page shows it.
+    pub policy: Rc<PolicyShown>,
     /// Its text, as the judging worker reads it.
     pub policy_text: Rc<str>,
     /// What chains are validated against.
@@ -97,7 +97,7 @@ pub fn EntryView(props: &EntryViewProps) -> Html {
                 }
                 { for decoded.items.iter().map(|item| match item {
                     Item::Certificate { certificate, source } => html! {
-                        <CertificateCard certificate={(**certificate).clone()} now={props.now} policy={props.policy.clone()} line={source.line}
+                        <CertificateCard certificate={(**certificate).clone()} now={props.now} rules={props.policy.lifetimes} line={source.line}
                             scts={leaf_scts.clone().filter(|_| leaf_der.as_ref() == Some(&certificate.der))} />
                     },
                     Item::PrivateKey { format, encrypted, source, algorithm, bits } => html! {

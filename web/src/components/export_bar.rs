@@ -3,13 +3,13 @@
 
 use std::rc::Rc;
 
-use tlscope_core::{Policy, Timestamp};
+use tlscope_core::Timestamp;
 use wasm_bindgen::JsCast as _;
 use yew::prelude::*;
 
 use crate::export;
 use crate::hooks::Judge;
-use crate::judge::{Answer, Question, Roots};
+use crate::judge::{Answer, PolicyShown, Question, Roots};
 use crate::report::{self, Format};
 use crate::state::Entry;
 
@@ -19,7 +19,7 @@ pub struct ExportBarProps {
     /// Every input on the page.
     pub entries: Rc<Vec<Entry>>,
     /// The policy in force.
-    pub policy: Rc<Policy>,
+    pub policy: Rc<PolicyShown>,
     /// The editor's text (shared when it is not the default).
     pub policy_text: AttrValue,
     /// The text of the policy in force, as the judging worker reads it.

@@ -64,23 +64,31 @@ struct LivePolicyProps {
 #[component]
 fn LivePolicy(props: &LivePolicyProps) -> Html {
     let answer = use_answer((props.policy_text.clone(), props.ready), |(text, ready)| {
-        ready.then(|| Question::Policy {
+        ready.then(|| Question::WholePolicy {
             text: text.to_string(),
         })
     });
-    let policy: Option<Rc<Policy>> = use_memo(answer.clone(), |answer| match answer.as_deref() {
-        Some(Answer::Policy(Ok(p))) => Some(Rc::new((**p).clone())),
-        _ => None,
-    })
-    .as_ref()
-    .clone();
-    match (policy, answer.as_deref()) {
-        (Some(policy), _) => html! {
+    // The worker sends the policy as its JSON (the page's answers carry no whole policy, so
+    // only this module holds the code that reads one).
+    let policy: Option<Result<Rc<Policy>, String>> =
+        use_memo(answer.clone(), |answer| match answer.as_deref() {
+            Some(Answer::WholePolicy(Ok(json))) => Some(
+                serde_json::from_str::<Policy>(json)
+                    .map(Rc::new)
+                    .map_err(|e| format!("the worker's policy did not read back: {e}")),
+            ),
+            Some(Answer::WholePolicy(Err(e)) | Answer::Failed(e)) => Some(Err(e.clone())),
+            _ => None,
+        })
+        .as_ref()
+        .clone();
+    match policy {
+        Some(Ok(policy)) => html! {
             <LiveView {policy} policy_text={props.policy_text.clone()} />
         },
-        (None, Some(Answer::Policy(Err(e)) | Answer::Failed(e))) => html! {
+        Some(Err(e)) => html! {
             <p class="banner error" role="alert">{ format!("The Live view cannot judge: {e}") }</p>
         },
-        (None, _) => html! { <p class="muted">{ "Starting the Live view…" }</p> },
+        None => html! { <p class="muted">{ "Starting the Live view…" }</p> },
     }
 }

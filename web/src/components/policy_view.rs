@@ -9,7 +9,7 @@ use web_sys::{HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use crate::hooks::Judge;
-use crate::judge::{Answer, Question};
+use crate::judge::{Answer, PolicyShown, Question};
 use crate::state::PolicyStatus;
 
 /// Properties of [`PolicyView`].
@@ -20,7 +20,7 @@ pub struct PolicyViewProps {
     /// Whether the text is in force, being read, or wrong.
     pub status: PolicyStatus,
     /// The policy in force (the last text that parsed).
-    pub policy: Rc<Policy>,
+    pub policy: Rc<PolicyShown>,
     /// The text changed.
     pub on_edit: Callback<String>,
 }
@@ -61,7 +61,6 @@ pub fn PolicyView(props: &PolicyViewProps) -> Html {
         "data:application/toml;charset=utf-8,{}",
         js_sys::encode_uri_component(&props.text)
     );
-    let p = &props.policy;
     let wrong = matches!(props.status, PolicyStatus::Wrong(_));
     html! {
         <section class="card policy-view" aria-label="Policy">
@@ -84,11 +83,7 @@ pub fn PolicyView(props: &PolicyViewProps) -> Html {
                 { match &props.status {
                     PolicyStatus::Wrong(e) => format!("✖ {e} — the last valid policy stays in force."),
                     PolicyStatus::Reading => "… Reading the policy.".to_owned(),
-                    PolicyStatus::InForce => format!("✔ Valid. In force: clients ≥ {}, mTLS ≥ {}, databases ≥ {}; leaf {} d renewed {} d before expiry; alerts at {} and {} days ({}% and {}% of a short lifetime){}.",
-                        p.tls.client_min_version, p.tls.mtls_min_version, p.tls.database_min_version,
-                        p.rotation.leaf_days, p.rotation.leaf_grace_days, p.alerts.warning_days, p.alerts.critical_days,
-                        p.alerts.warning_percent, p.alerts.critical_percent,
-                        if p.rotation.cabf_maximum { "; public certificates held to the CA/B Forum maximum" } else { "" }),
+                    PolicyStatus::InForce => format!("✔ Valid. In force: {}.", props.policy.in_force),
                 } }
             </p>
         </section>

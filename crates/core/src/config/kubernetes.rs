@@ -233,9 +233,10 @@ fn certificate(
     };
     // The policy's renewal window for a certificate this long (a share of a short lifetime).
     let seconds = |days: f64| (days * Timestamp::DAY as f64) as i64;
-    let window_days = crate::lifetime::renewal_window(policy, grace_days, seconds(duration_days))
-        as f64
-        / Timestamp::DAY as f64;
+    let window_days =
+        crate::lifetime::renewal_window(&policy.rotation, grace_days, seconds(duration_days))
+            as f64
+            / Timestamp::DAY as f64;
     if renew_days < window_days.floor() {
         out.push(at(
             crate::rule!("CERTMANAGER-RENEW-BEFORE"),

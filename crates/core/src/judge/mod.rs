@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::certificate::{Certificate, ValidityStatus};
 use crate::chain::{self, ChainReport, PeerName, Purpose, TrustAnchor};
 use crate::decode::{Decoded, Item};
-use crate::policy::Policy;
+use crate::policy::{Alerts, Policy};
 use crate::report::{Finding, Location};
 use crate::rules::RuleId;
 use crate::timestamp::Timestamp;
@@ -43,18 +43,18 @@ pub enum ExpiryBand {
 }
 
 impl ExpiryBand {
-    /// The band of `c` under `policy` at `now`: days before notAfter, or for a short
-    /// certificate a share of its lifetime (see [`crate::lifetime`]).
-    pub fn of(c: &Certificate, policy: &Policy, now: Timestamp) -> Self {
+    /// The band of `c` under the policy's `alerts` at `now`: days before notAfter, or for a
+    /// short certificate a share of its lifetime (see [`crate::lifetime`]).
+    pub fn of(c: &Certificate, alerts: &Alerts, now: Timestamp) -> Self {
         let left = c.validity.not_after.unix().saturating_sub(now.unix());
         let lifetime = crate::lifetime::validity_seconds(&c.validity);
         match c.validity.status(now) {
             ValidityStatus::Expired => Self::Expired,
             ValidityStatus::NotYetValid => Self::NotYetValid,
-            ValidityStatus::Valid if crate::lifetime::critical(policy).holds(left, lifetime) => {
+            ValidityStatus::Valid if crate::lifetime::critical(alerts).holds(left, lifetime) => {
                 Self::Critical
             }
-            ValidityStatus::Valid if crate::lifetime::warning(policy).holds(left, lifetime) => {
+            ValidityStatus::Valid if crate::lifetime::warning(alerts).holds(left, lifetime) => {
                 Self::Warning
             }
             ValidityStatus::Valid => Self::Ok,
@@ -81,7 +81,7 @@ pub fn certificate(c: &Certificate, index: usize, policy: &Policy, now: Timestam
     let mut out = Vec::new();
     let days = c.validity.days_left(now);
     let lifetime = crate::lifetime::validity_seconds(&c.validity);
-    match ExpiryBand::of(c, policy, now) {
+    match ExpiryBand::of(c, &policy.alerts, now) {
         ExpiryBand::Expired => out.push(Finding::new(
             crate::rule!("CERT-EXPIRED"),
             format!(
@@ -100,7 +100,7 @@ pub fn certificate(c: &Certificate, index: usize, policy: &Policy, now: Timestam
             format!(
                 "{} left (critical at {}); notAfter {}",
                 left_text(c, now),
-                crate::lifetime::critical(policy).describe(lifetime),
+                crate::lifetime::critical(&policy.alerts).describe(lifetime),
                 c.validity.not_after
             ),
             at(),
@@ -110,7 +110,7 @@ pub fn certificate(c: &Certificate, index: usize, policy: &Policy, now: Timestam
             format!(
                 "{} left (warning at {}); notAfter {}",
                 left_text(c, now),
-                crate::lifetime::warning(policy).describe(lifetime),
+                crate::lifetime::warning(&policy.alerts).describe(lifetime),
                 c.validity.not_after
             ),
             at(),
@@ -251,7 +251,7 @@ fn revocation_findings(
         && !c.self_issued
         && r.ocsp.is_empty()
         && r.crl.is_empty()
-        && !crate::lifetime::is_short_lived(policy, &c.validity)
+        && !crate::lifetime::is_short_lived(&policy.revocation, &c.validity)
     {
         out.push(Finding::new(
             crate::rule!("CERT-NO-REVOCATION-INFO"),
