@@ -10,12 +10,12 @@ use crate::connection::{self, ConnectionError};
 use crate::decode::{self, DecodeError};
 use crate::judge::{self, ChainRequest};
 use crate::policy::Policy;
-use crate::report::{Finding, Location};
+use crate::report::{Finding, Location, MissingField};
 use crate::timestamp::Timestamp;
 
 /// What an input was recognised as.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "kebab-case")]
+#[serde(tag = "type", rename_all = "kebab-case", try_from = "RecognisedWire")]
 pub enum Recognised {
     /// Certificates, CSRs, CRLs or keys.
     Pki {
@@ -39,6 +39,55 @@ pub enum Recognised {
         /// TLS settings found.
         settings: usize,
     },
+}
+
+/// A [`Recognised`] as it is read: its type and the fields of every type, checked by
+/// [`TryFrom`] (the same JSON, read with far less code than an internally tagged enum needs;
+/// see [`crate::report::Location`]).
+#[derive(Deserialize)]
+struct RecognisedWire {
+    #[serde(rename = "type")]
+    of: RecognisedType,
+    items: Option<usize>,
+    kind: Option<config::Kind>,
+    strings: Option<Vec<ConnectionLine>>,
+    language: Option<String>,
+    settings: Option<usize>,
+}
+
+/// The `type` of a [`Recognised`] in its JSON.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum RecognisedType {
+    Pki,
+    Config,
+    Connections,
+    Source,
+}
+
+impl TryFrom<RecognisedWire> for Recognised {
+    type Error = MissingField;
+
+    fn try_from(w: RecognisedWire) -> Result<Self, MissingField> {
+        let (of, need) = match w.of {
+            RecognisedType::Pki => ("PKI input", "items"),
+            RecognisedType::Config => ("configuration", "kind"),
+            RecognisedType::Connections => ("connection strings input", "strings"),
+            RecognisedType::Source => ("source file", "language"),
+        };
+        let missing = |field| MissingField { of, field };
+        match w.of {
+            RecognisedType::Pki => w.items.map(|items| Self::Pki { items }),
+            RecognisedType::Config => w.kind.map(|kind| Self::Config { kind }),
+            RecognisedType::Connections => w.strings.map(|strings| Self::Connections { strings }),
+            RecognisedType::Source => match (w.language, w.settings) {
+                (Some(language), Some(settings)) => Some(Self::Source { language, settings }),
+                (Some(_), None) => return Err(missing("settings")),
+                (None, _) => None,
+            },
+        }
+        .ok_or_else(|| missing(need))
+    }
 }
 
 impl Recognised {
@@ -253,6 +302,49 @@ mod tests {
             &Policy::default(),
             Timestamp::from_unix(1_800_000_000),
         )
+    }
+
+    /// What an input was recognised as reads back from its JSON (the same JSON the derived
+    /// internally tagged form writes), and a type without its field is refused by name.
+    #[test]
+    fn what_was_recognised_reads_back_and_a_missing_field_is_named() {
+        let connections = run(None, "postgres://app@db/app?sslmode=disable\n").unwrap();
+        let all = [
+            Recognised::Pki { items: 3 },
+            run(
+                Some("nginx.conf"),
+                "server { listen 443 ssl; ssl_protocols TLSv1.3; }\n",
+            )
+            .unwrap()
+            .recognised,
+            connections.recognised,
+            Recognised::Source {
+                language: "python".into(),
+                settings: 2,
+            },
+        ];
+        assert!(matches!(all[1], Recognised::Config { .. }), "{:?}", all[1]);
+        assert!(matches!(&all[2], Recognised::Connections { strings } if strings.len() == 1));
+        for r in &all {
+            let json = serde_json::to_string(r).unwrap();
+            assert_eq!(
+                &serde_json::from_str::<Recognised>(&json).unwrap(),
+                r,
+                "{json}"
+            );
+        }
+        assert_eq!(
+            serde_json::to_value(&all[0]).unwrap(),
+            serde_json::json!({"type": "pki", "items": 3})
+        );
+        let missing =
+            serde_json::from_str::<Recognised>(r#"{"type":"source","language":"python"}"#)
+                .map_err(|e| e.to_string());
+        assert!(
+            matches!(&missing, Err(e) if e.contains("missing field `settings` of a source file")),
+            "{missing:?}"
+        );
+        assert!(serde_json::from_str::<Recognised>(r#"{"type":"config"}"#).is_err());
     }
 
     #[test]

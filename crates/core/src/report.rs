@@ -9,7 +9,7 @@ use crate::rules::{RuleId, Severity};
 
 /// Where a finding applies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+#[serde(tag = "kind", rename_all = "kebab-case", try_from = "LocationWire")]
 #[non_exhaustive]
 pub enum Location {
     /// The n-th certificate of an input (0-based) and its name.
@@ -58,6 +58,102 @@ pub enum Location {
         /// The key or directive there.
         name: String,
     },
+}
+
+/// A [`Location`] as it is read: its kind and the fields of every kind, checked by
+/// [`TryFrom`]. Read this way, a location costs the page's WebAssembly a fraction of the code
+/// serde writes for an internally tagged enum (which buffers each object before reading it).
+/// The JSON is the same either way.
+#[derive(Deserialize)]
+struct LocationWire {
+    kind: LocationKind,
+    index: Option<usize>,
+    name: Option<String>,
+    line: Option<usize>,
+    endpoint: Option<String>,
+    path: Option<String>,
+}
+
+/// The `kind` of a [`Location`] in its JSON.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum LocationKind {
+    Certificate,
+    TrustAnchor,
+    Line,
+    Directive,
+    Parameter,
+    Endpoint,
+    File,
+}
+
+impl LocationKind {
+    /// What a location of this kind is, in a message.
+    fn what(self) -> &'static str {
+        match self {
+            Self::Certificate => "certificate location",
+            Self::TrustAnchor => "trust-anchor location",
+            Self::Line => "line location",
+            Self::Directive => "directive location",
+            Self::Parameter => "parameter location",
+            Self::Endpoint => "endpoint location",
+            Self::File => "file location",
+        }
+    }
+}
+
+/// A tagged object's JSON lacks a field its tag gives it (a `file` location without `line`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingField {
+    /// What the object is, by its tag (`file location`, `PKI input`).
+    pub of: &'static str,
+    /// The field it lacks.
+    pub field: &'static str,
+}
+
+impl std::fmt::Display for MissingField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "missing field `{}` of a {}", self.field, self.of)
+    }
+}
+
+impl TryFrom<LocationWire> for Location {
+    type Error = MissingField;
+
+    fn try_from(w: LocationWire) -> Result<Self, MissingField> {
+        let of = w.kind.what();
+        fn need<T>(v: Option<T>, of: &'static str, field: &'static str) -> Result<T, MissingField> {
+            v.ok_or(MissingField { of, field })
+        }
+        Ok(match w.kind {
+            LocationKind::Certificate => Self::Certificate {
+                index: need(w.index, of, "index")?,
+                name: need(w.name, of, "name")?,
+            },
+            LocationKind::TrustAnchor => Self::TrustAnchor {
+                name: need(w.name, of, "name")?,
+            },
+            LocationKind::Line => Self::Line {
+                line: need(w.line, of, "line")?,
+            },
+            LocationKind::Directive => Self::Directive {
+                line: need(w.line, of, "line")?,
+                name: need(w.name, of, "name")?,
+            },
+            LocationKind::Parameter => Self::Parameter {
+                line: need(w.line, of, "line")?,
+                name: need(w.name, of, "name")?,
+            },
+            LocationKind::Endpoint => Self::Endpoint {
+                endpoint: need(w.endpoint, of, "endpoint")?,
+            },
+            LocationKind::File => Self::File {
+                path: need(w.path, of, "path")?,
+                line: need(w.line, of, "line")?,
+                name: need(w.name, of, "name")?,
+            },
+        })
+    }
 }
 
 impl Location {
@@ -256,6 +352,56 @@ mod tests {
             matches!(&unknown, Err(e) if e.contains("unknown rule")),
             "{unknown:?}"
         );
+        Ok(())
+    }
+
+    /// Every kind of location reads back as written, from the same JSON the derived
+    /// internally tagged form writes; a location without a field its kind has is refused,
+    /// naming the field, and an unknown kind is refused.
+    #[test]
+    fn every_location_reads_back_and_a_missing_field_is_named() -> Result<(), serde_json::Error> {
+        let all = [
+            Location::Certificate {
+                index: 2,
+                name: "leaf".into(),
+            },
+            Location::TrustAnchor {
+                name: "ISRG Root X1".into(),
+            },
+            Location::Line { line: 3 },
+            Location::Directive {
+                line: 4,
+                name: "ssl_protocols".into(),
+            },
+            Location::Parameter {
+                line: 1,
+                name: "sslmode".into(),
+            },
+            Location::Endpoint {
+                endpoint: "db:5432".into(),
+            },
+            Location::File {
+                path: "app.py".into(),
+                line: 9,
+                name: "verify".into(),
+            },
+        ];
+        for l in &all {
+            let json = serde_json::to_string(l)?;
+            assert_eq!(&serde_json::from_str::<Location>(&json)?, l, "{json}");
+        }
+        assert_eq!(
+            serde_json::to_value(&all[3])?,
+            serde_json::json!({"kind": "directive", "line": 4, "name": "ssl_protocols"})
+        );
+        let missing = serde_json::from_str::<Location>(r#"{"kind":"file","path":"a","line":1}"#)
+            .map_err(|e| e.to_string());
+        assert!(
+            matches!(&missing, Err(e) if e.contains("missing field `name` of a file location")),
+            "{missing:?}"
+        );
+        let unknown = serde_json::from_str::<Location>(r#"{"kind":"galaxy","line":1}"#);
+        assert!(unknown.is_err());
         Ok(())
     }
 }
