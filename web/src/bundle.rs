@@ -41,9 +41,11 @@ pub struct BundleJob {
     pub trusted_roots: Vec<String>,
 }
 
-/// What the worker says.
+/// What the worker says. Externally tagged (`{"answered":{…}}`, `"ready"`): the page reads
+/// it straight from the JSON, where a tag inside the object would make serde buffer the whole
+/// message (a 1,000-certificate report) before reading it, with code for that in the page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 pub enum WorkerMessage {
     /// Loaded and listening: the page may send the job.
     Ready,
@@ -225,7 +227,7 @@ impl BundleReport {
 /// worker wrote and the page parsed).
 pub fn to_wire(message: &WorkerMessage) -> (String, Option<&[u8]>) {
     let text = serde_json::to_string(message).unwrap_or_else(|e| {
-        format!("{{\"kind\":\"failed\",\"error\":\"the report could not be encoded: {e}\"}}")
+        format!("{{\"failed\":{{\"error\":\"the report could not be encoded: {e}\"}}}}")
     });
     let ders = match message {
         WorkerMessage::Done(report) => Some(&report.ders[..]),

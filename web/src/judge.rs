@@ -50,9 +50,10 @@ impl Roots {
     }
 }
 
-/// One judgement the page asks for.
+/// One judgement the page asks for. Externally tagged, as the answers are, so the worker reads
+/// a question (an input of a megabyte, say) without buffering it first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 pub enum Question {
     /// An input of certificates, CSRs and CRLs, judged as the Inspect view shows it.
     Inspect {
@@ -192,9 +193,10 @@ impl PolicyShown {
     }
 }
 
-/// The worker's answer to a [`Question`].
+/// The worker's answer to a [`Question`]. Externally tagged, like the message that carries it
+/// ([`crate::bundle::WorkerMessage`]), so the page reads it without buffering.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", content = "answer", rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 pub enum Answer {
     /// An input's findings and chain report.
     Inspected(Box<Inspection>),
