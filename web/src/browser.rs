@@ -19,6 +19,19 @@ pub fn mark(name: &str) {
     }
 }
 
+/// What a JavaScript exception says, for a message: an `Error`'s message, a thrown string, or
+/// what kind of value was thrown (never the value's debug text).
+pub fn exception_text(e: &wasm_bindgen::JsValue) -> String {
+    use wasm_bindgen::JsCast as _;
+    if let Some(error) = e.dyn_ref::<js_sys::Error>() {
+        return String::from(error.message());
+    }
+    e.as_string().unwrap_or_else(|| {
+        let kind = e.js_typeof().as_string().unwrap_or_default();
+        format!("a thrown {kind}")
+    })
+}
+
 /// Reads a dropped or picked file's bytes.
 pub async fn read_file(file: web_sys::File) -> Result<Vec<u8>, String> {
     let blob = gloo::file::Blob::from(file);

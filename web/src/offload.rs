@@ -84,7 +84,7 @@ impl Spare {
     /// on the samples and waits for a job. `Err` when the browser will not start one.
     pub fn start(job: &BundleJob) -> Result<Self, String> {
         let worker = Worker::new(&crate::browser::asset_url(LOADER))
-            .map_err(|e| format!("no Web Worker: {e:?}"))?;
+            .map_err(|e| format!("no Web Worker: {}", crate::browser::exception_text(&e)))?;
         let (ready, failed) = (Rc::new(Cell::new(false)), Rc::new(Cell::new(false)));
         let idle = Rc::new(Cell::new(None));
         let ready_at = Rc::new(Cell::new(None::<f64>));
@@ -192,7 +192,8 @@ pub fn primer(job: &BundleJob) -> Result<Object, String> {
 /// `with_anchors`.
 fn warm_up(bytes: &[u8], job: &BundleJob, with_anchors: bool) -> Result<Object, String> {
     let request = bundle_request(bytes, job, with_anchors)?;
-    Reflect::set(&request, &"warm".into(), &JsValue::TRUE).map_err(|e| format!("{e:?}"))?;
+    Reflect::set(&request, &"warm".into(), &JsValue::TRUE)
+        .map_err(|e| crate::browser::exception_text(&e))?;
     Ok(request)
 }
 
@@ -201,7 +202,7 @@ fn warm_up(bytes: &[u8], job: &BundleJob, with_anchors: bool) -> Result<Object, 
 fn bundle_request(bytes: &[u8], job: &BundleJob, with_anchors: bool) -> Result<Object, String> {
     let request = request(job)?;
     Reflect::set(&request, &"bytes".into(), &Uint8Array::from(bytes).into())
-        .map_err(|e| format!("{e:?}"))?;
+        .map_err(|e| crate::browser::exception_text(&e))?;
     if with_anchors {
         let mozilla = TrustAnchor::to_compact(TrustAnchor::mozilla_shared());
         Reflect::set(
@@ -209,7 +210,7 @@ fn bundle_request(bytes: &[u8], job: &BundleJob, with_anchors: bool) -> Result<O
             &"anchors".into(),
             &Uint8Array::from(mozilla.as_slice()).into(),
         )
-        .map_err(|e| format!("{e:?}"))?;
+        .map_err(|e| crate::browser::exception_text(&e))?;
     }
     Ok(request)
 }
@@ -245,7 +246,8 @@ pub fn read_in_worker(
 fn request(job: &impl serde::Serialize) -> Result<Object, String> {
     let request = Object::new();
     let job_text = serde_json::to_string(job).map_err(|e| e.to_string())?;
-    Reflect::set(&request, &"job".into(), &job_text.into()).map_err(|e| format!("{e:?}"))?;
+    Reflect::set(&request, &"job".into(), &job_text.into())
+        .map_err(|e| crate::browser::exception_text(&e))?;
     Ok(request)
 }
 
@@ -256,7 +258,8 @@ fn start(
     on_message: Callback<WorkerMessage>,
 ) -> Result<Offload, String> {
     let url = crate::browser::asset_url(loader);
-    let worker = Worker::new(&url).map_err(|e| format!("no Web Worker: {e:?}"))?;
+    let worker = Worker::new(&url)
+        .map_err(|e| format!("no Web Worker: {}", crate::browser::exception_text(&e)))?;
     run(worker, false, loader, request, on_message)
 }
 
@@ -292,7 +295,10 @@ fn run(
             WorkerMessage::Ready => {
                 if let Err(e) = sender.post_message(&request) {
                     on_message.emit(WorkerMessage::Failed {
-                        error: format!("could not hand the bundle to the worker: {e:?}"),
+                        error: format!(
+                            "could not hand the bundle to the worker: {}",
+                            crate::browser::exception_text(&e)
+                        ),
                     });
                 }
             }
@@ -314,7 +320,10 @@ fn run(
     {
         // Its handlers go with this frame: stop it rather than leave it calling them.
         worker.terminate();
-        return Err(format!("could not hand the bundle to the worker: {e:?}"));
+        return Err(format!(
+            "could not hand the bundle to the worker: {}",
+            crate::browser::exception_text(&e)
+        ));
     }
     Ok(Offload {
         worker,

@@ -224,12 +224,21 @@ async fn card_shows_lifetime_revocation_post_quantum_and_scts() {
             && life.contains("public maximum for its issue date: 200 days"),
         "{life}"
     );
-    assert!(
+    // The renewal window is the last 14 of the 45 days, and now (2027-01-15T08:00Z) is 58.51%
+    // of the way through: positions to a hundredth of a percent.
+    let style = |selector: &str| {
         verified
-            .query_selector(".lifetime-bar .band.renew")
+            .query_selector(selector)
             .unwrap()
-            .is_some()
+            .unwrap_or_else(|| panic!("{selector} not rendered"))
+            .get_attribute("style")
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        style(".lifetime-bar .band.renew"),
+        "left:68.88%;width:31.12%"
     );
+    assert_eq!(style(".lifetime-bar .now"), "left:58.51%");
     assert!(text_of(&verified, ".cert-revocation").contains("CRL http://crl.example.test/ca.crl"));
     // Post-quantum: ML-DSA by name, with the signature's size.
     let pq = render(first(PQ), None);

@@ -267,3 +267,17 @@ fn reports_are_written_in_the_worker_from_the_page_inputs() {
         "{markdown}"
     );
 }
+
+/// A worker that cannot be started or reached is explained by what the exception said, never
+/// by the thrown value's debug text.
+#[wasm_bindgen_test]
+fn an_exception_is_told_by_its_message() {
+    use tlscope_web::browser::exception_text;
+    let error: wasm_bindgen::JsValue = js_sys::Error::new("SecurityError: no workers here").into();
+    assert_eq!(exception_text(&error), "SecurityError: no workers here");
+    assert_eq!(exception_text(&"refused".into()), "refused");
+    assert_eq!(
+        exception_text(&wasm_bindgen::JsValue::from(7)),
+        "a thrown number"
+    );
+}

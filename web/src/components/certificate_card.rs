@@ -121,11 +121,18 @@ pub fn CertificateCard(props: &CertificateCardProps) -> Html {
 fn lifetime_bar(c: &Certificate, rules: &LifetimeRules, now: Timestamp) -> Html {
     use tlscope_core::lifetime;
     let bar = tlscope_core::rotation::lifetime_bar(rules, c);
-    let span = (bar.not_after - bar.not_before).max(1) as f64;
-    let at = |t: i64| ((t - bar.not_before) as f64 / span * 100.0).clamp(0.0, 100.0);
+    // Positions in hundredths of a percent, written without float formatting (whose code
+    // would be in the page for these three numbers alone).
+    let span = i128::from((bar.not_after - bar.not_before).max(1));
+    let at = |t: i64| {
+        let share = i128::from(t.saturating_sub(bar.not_before)) * 10_000 / span;
+        share.clamp(0, 10_000) as u32
+    };
+    let percent = |hundredths: u32| format!("{}.{:02}%", hundredths / 100, hundredths % 100);
     let band = |class: &'static str, from: i64, title: String| {
         let left = at(from);
-        html! { <span class={classes!("band", class)} style={format!("left:{left:.2}%;width:{:.2}%", 100.0 - left)} {title}></span> }
+        let style = format!("left:{};width:{}", percent(left), percent(10_000 - left));
+        html! { <span class={classes!("band", class)} {style} {title}></span> }
     };
     let seconds = lifetime::validity_seconds(&c.validity);
     let renew = Timestamp::from_unix(bar.renew_at);
@@ -143,7 +150,7 @@ fn lifetime_bar(c: &Certificate, rules: &LifetimeRules, now: Timestamp) -> Html 
                 { band("renew", bar.renew_at, format!("renewal window from {renew}")) }
                 { band("warning", bar.warning_from, "warning band".into()) }
                 { band("critical", bar.critical_from, "critical band".into()) }
-                <span class="now" style={format!("left:{:.2}%", at(now.unix()))} title="now"></span>
+                <span class="now" style={format!("left:{}", percent(at(now.unix())))} title="now"></span>
             </div>
             <span class={classes!("lifetime-text", over.then_some("over"))}>{ text }</span>
         </>

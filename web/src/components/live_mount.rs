@@ -76,11 +76,18 @@ async fn load() -> Result<(), String> {
     JsFuture::from(arrived)
         .await
         .map_err(|_| format!("could not load {url}"))?;
-    let started =
-        live_init().map_err(|e| format!("{url} did not define the Live module ({e:?})"))?;
-    JsFuture::from(started)
-        .await
-        .map_err(|e| format!("the Live module did not start ({e:?})"))?;
+    let started = live_init().map_err(|e| {
+        format!(
+            "{url} did not define the Live module ({})",
+            crate::browser::exception_text(&e)
+        )
+    })?;
+    JsFuture::from(started).await.map_err(|e| {
+        format!(
+            "the Live module did not start ({})",
+            crate::browser::exception_text(&e)
+        )
+    })?;
     Ok(())
 }
 
@@ -119,7 +126,12 @@ pub fn LiveMount(props: &LiveMountProps) -> Html {
                             None => return,
                             Some(el) => live_mount(&el, &policy.borrow())
                                 .map(|()| mounted.set(true))
-                                .map_err(|e| format!("the Live module could not be shown ({e:?})")),
+                                .map_err(|e| {
+                                    format!(
+                                        "the Live module could not be shown ({})",
+                                        crate::browser::exception_text(&e)
+                                    )
+                                }),
                         },
                     };
                     if alive.get() {

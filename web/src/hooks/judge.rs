@@ -97,7 +97,8 @@ impl Judge {
             Ok(w) => w,
             Err(e) => {
                 *inner.broken.borrow_mut() = Some(format!(
-                    "the page could not start its judging worker: {e:?}"
+                    "the page could not start its judging worker: {}",
+                    crate::browser::exception_text(&e)
                 ));
                 return;
             }
@@ -189,7 +190,10 @@ impl Inner {
         match &*self.worker.borrow() {
             Some(w) if self.ready.get() => {
                 if let Err(e) = w.post_message(&message) {
-                    self.fail(format!("could not reach the judging worker: {e:?}"));
+                    self.fail(format!(
+                        "could not reach the judging worker: {}",
+                        crate::browser::exception_text(&e)
+                    ));
                 }
             }
             Some(_) => self.queue.borrow_mut().push(message),
