@@ -3,8 +3,9 @@
 
 use base64::Engine as _;
 use serde::Serialize;
-use sha1::Sha1;
-use sha2::{Digest, Sha256};
+use sha1::{Digest as _, Sha1};
+// 0.11, for its WebAssembly SIMD backend (the page hashes every certificate it decodes).
+use sha2_fingerprint::{Digest as _, Sha256};
 use x509_parser::prelude::*;
 
 use crate::asn1::hex;
